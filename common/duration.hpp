@@ -1,0 +1,12 @@
+#pragma once
+
+#include <chrono>
+#include <string_view>
+
+namespace fleet {
+
+// Plain seconds ("0.5", "30") or with a unit ("500ms", "10s", "5m", "1h").
+// Throws std::invalid_argument naming the text on anything else.
+std::chrono::milliseconds parse_duration(std::string_view text);
+
+}  // namespace fleet

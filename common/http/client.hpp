@@ -1,0 +1,75 @@
+#pragma once
+
+#include "common/http/message.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace fleet::http {
+
+// Why an exchange failed. `Refused` and `Closed` are definite (nobody is
+// listening / the peer went away); `Timeout` is ambiguous.
+enum class ClientError { None, Refused, Closed, Timeout, Resolve, InvalidUrl, Other };
+
+std::string_view to_string(ClientError error);
+
+struct ClientRequest {
+    Method method = Method::Get;
+    std::string url;           // http://host:port/path?query
+    std::string body;          // sent as application/json when not empty
+    std::string bearer_token;  // sent as `Authorization: Bearer ...` when not empty
+    std::chrono::milliseconds timeout{5000};  // the whole exchange: connect, write, read
+};
+
+struct ClientResponse {
+    ClientError error = ClientError::None;
+    std::string error_message;
+    int status = 0;
+    std::string body;
+
+    bool ok() const noexcept { return error == ClientError::None; }
+};
+
+// Asynchronous HTTP/1.1 client with a deadline on every exchange and a pool
+// of kept-alive connections per host:port. `done` runs on the io_context.
+class HttpClient {
+public:
+    explicit HttpClient(boost::asio::io_context& io, std::size_t max_idle_per_host = 8);
+    ~HttpClient();
+    HttpClient(const HttpClient&) = delete;
+    HttpClient& operator=(const HttpClient&) = delete;
+
+    void send(ClientRequest request, std::function<void(ClientResponse)> done);
+
+private:
+    struct Impl;
+    std::shared_ptr<Impl> impl_;
+};
+
+// For tests, command-line tools and scripts: an HttpClient on a thread of its own.
+class BlockingHttpClient {
+public:
+    BlockingHttpClient();
+    ~BlockingHttpClient();
+    BlockingHttpClient(const BlockingHttpClient&) = delete;
+    BlockingHttpClient& operator=(const BlockingHttpClient&) = delete;
+
+    ClientResponse send(ClientRequest request);
+    ClientResponse get(std::string url, std::string token = {});
+    ClientResponse post(std::string url, std::string body, std::string token = {});
+    ClientResponse del(std::string url, std::string token = {});
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fleet::http

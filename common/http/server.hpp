@@ -1,0 +1,45 @@
+#pragma once
+
+#include "common/http/router.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace fleet::http {
+
+struct ServerConfig {
+    std::string host = "0.0.0.0";
+    std::uint16_t port = 0;                      // 0: any free port; listen() says which
+    std::size_t body_limit = 1024 * 1024;        // 413 past this
+    std::size_t header_limit = 16 * 1024;        // 431 past this
+    std::chrono::milliseconds read_timeout{10'000};   // from a request's first byte to its last
+    std::chrono::milliseconds idle_timeout{120'000};  // a kept-alive connection with no request
+    std::chrono::milliseconds write_timeout{10'000};
+};
+
+// HTTP/1.1 on Beast: one coroutine session per connection, keep-alive, a
+// deadline before every read and write. Runs on the io_context it is given.
+class HttpServer {
+public:
+    HttpServer(boost::asio::io_context& io, ServerConfig config, RequestHandler handler);
+    ~HttpServer();
+    HttpServer(const HttpServer&) = delete;
+    HttpServer& operator=(const HttpServer&) = delete;
+
+    // Binds and starts accepting; returns the bound port. Throws on failure.
+    std::uint16_t listen();
+    // Stops accepting and closes open connections; safe from any thread.
+    void stop();
+
+private:
+    struct Impl;
+    std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace fleet::http
