@@ -1,0 +1,70 @@
+#include "worker_base/operation_json.hpp"
+
+#include <boost/json/array.hpp>
+
+namespace fleet::worker {
+namespace {
+
+boost::json::value time_or_null(const std::optional<SystemTime>& t) {
+    if (!t) return nullptr;
+    return boost::json::string(to_iso8601(*t));
+}
+
+}  // namespace
+
+boost::json::object to_json(const ProgressSnapshot& progress) {
+    boost::json::object out = progress.fields;
+    out["percentage"] = progress.percentage;
+    out["current_step"] = progress.current_step;
+    if (progress.estimated_remaining_seconds) out["estimated_remaining_seconds"] = *progress.estimated_remaining_seconds;
+    else out["estimated_remaining_seconds"] = nullptr;
+    return out;
+}
+
+boost::json::object to_json(const OperationView& operation) {
+    boost::json::object out;
+    out["operation_id"] = operation.operation_id;
+    out["operation_type"] = operation.operation_type;
+    out["status"] = to_string(operation.status);
+    out["progress"] = to_json(operation.progress);
+    out["metadata"] = operation.metadata;
+    out["result"] = operation.result;
+    if (operation.error_message.empty()) out["error_message"] = nullptr;
+    else out["error_message"] = operation.error_message;
+    out["created_at"] = to_iso8601(operation.created_at);
+    out["updated_at"] = to_iso8601(operation.updated_at);
+    out["started_at"] = time_or_null(operation.started_at);
+    out["completed_at"] = time_or_null(operation.completed_at);
+    return out;
+}
+
+boost::json::object to_json(const std::string& operation_id, const MetricsPage& page) {
+    boost::json::array metrics;
+    metrics.reserve(page.metrics.size());
+    for (const auto& metric : page.metrics) {
+        metrics.push_back(boost::json::object{
+            {"timestamp", to_iso8601(metric.timestamp)}, {"name", metric.name}, {"value", metric.value}});
+    }
+    boost::json::object out;
+    out["operation_id"] = operation_id;
+    out["metrics"] = std::move(metrics);
+    out["cursor"] = std::to_string(page.cursor);
+    out["has_more"] = page.has_more;
+    return out;
+}
+
+boost::json::object completion_notice(const OperationView& operation) {
+    boost::json::object out;
+    out["operation_id"] = operation.operation_id;
+    out["operation_type"] = operation.operation_type;
+    out["status"] = to_string(operation.status);
+    out["result"] = operation.result;
+    if (operation.error_message.empty()) out["error_message"] = nullptr;
+    else out["error_message"] = operation.error_message;
+    out["progress"] = to_json(operation.progress);
+    out["started_at"] = time_or_null(operation.started_at);
+    out["completed_at"] = time_or_null(operation.completed_at);
+    return out;
+}
+
+}  // namespace fleet::worker

@@ -1,0 +1,17 @@
+#pragma once
+
+#include "worker_base/operations_service.hpp"
+
+#include <boost/json/object.hpp>
+
+// The JSON edge of the worker: the only place operation fields and status
+// words are written.
+namespace fleet::worker {
+
+boost::json::object to_json(const ProgressSnapshot& progress);
+boost::json::object to_json(const OperationView& operation);
+boost::json::object to_json(const std::string& operation_id, const MetricsPage& page);
+// The final state sent to the backend when an operation ends.
+boost::json::object completion_notice(const OperationView& operation);
+
+}  // namespace fleet::worker

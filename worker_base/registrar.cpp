@@ -1,0 +1,314 @@
+#include "worker_base/registrar.hpp"
+
+#include "common/log.hpp"
+#include "worker_base/backoff.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <atomic>
+#include <cctype>
+#include <cstdint>
+#include <deque>
+#include <utility>
+
+namespace fleet::worker {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using boost::system::error_code;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+// Completion notices kept for the next registration when the backend missed them.
+constexpr std::size_t kMaxUndelivered = 100;
+
+bool is_success(const http::ClientResponse& response) {
+    return response.ok() && response.status >= 200 && response.status < 300;
+}
+
+// What went wrong, in the backend's words when it gave any.
+std::string describe(const http::ClientResponse& response) {
+    if (!response.ok())
+        return std::string(http::to_string(response.error)) + ": " + response.error_message;
+    std::string text = "HTTP " + std::to_string(response.status);
+    error_code ec;
+    auto body = json::parse(response.body, ec);
+    if (!ec && body.is_object()) {
+        if (const auto* error = body.as_object().if_contains("error"); error && error->is_string())
+            return text + ": " + std::string(error->as_string());
+    }
+    return text;
+}
+
+// Path segments are plain ids by contract; anything else is escaped rather than trusted.
+std::string path_segment(std::string_view id) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : id) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == ':') {
+            out += static_cast<char>(c);
+        } else {
+            out += '%';
+            out += kHex[c >> 4];
+            out += kHex[c & 0xF];
+        }
+    }
+    return out;
+}
+
+std::int64_t steady_now() { return SteadyClock::now().time_since_epoch().count(); }
+
+}  // namespace
+
+struct Registrar::Impl : std::enable_shared_from_this<Impl> {
+    Impl(asio::io_context& io, http::HttpClient& client, RegistrarConfig config, BodyProvider body,
+         StopOperations on_stop)
+        : io(io),
+          client(client),
+          config(std::move(config)),
+          body(std::move(body)),
+          on_stop(std::move(on_stop)),
+          backoff(this->config.initial_backoff, this->config.max_backoff),
+          retry_timer(io),
+          watchdog_timer(io) {
+        while (!this->config.backend_url.empty() && this->config.backend_url.back() == '/')
+            this->config.backend_url.pop_back();
+    }
+
+    struct Pending {
+        std::uint64_t seq;
+        json::object operation;
+    };
+
+    asio::io_context& io;
+    http::HttpClient& client;
+    RegistrarConfig config;
+    BodyProvider body;
+    StopOperations on_stop;
+
+    // Touched only on the io_context.
+    Backoff backoff;
+    asio::steady_timer retry_timer;
+    asio::steady_timer watchdog_timer;
+    bool started = false;
+    bool stopped = false;
+    bool in_flight = false;
+    std::deque<Pending> undelivered;
+    std::uint64_t next_seq = 1;
+
+    // Read or written from any thread.
+    std::atomic<bool> is_registered{false};
+    std::atomic<std::int64_t> last_health{0};
+    // Set by ~Registrar: the owner's callbacks may be gone, so call none of them.
+    std::atomic<bool> orphaned{false};
+
+    bool active() const { return !stopped && !orphaned.load(); }
+
+    http::ClientRequest request(http::Method method, std::string path, std::string payload = {}) const {
+        http::ClientRequest r;
+        r.method = method;
+        r.url = config.backend_url + path;
+        r.body = std::move(payload);
+        r.bearer_token = config.token;
+        r.timeout = config.request_timeout;
+        return r;
+    }
+
+    void start() {
+        if (started || !active()) return;
+        started = true;
+        if (config.backend_url.empty()) {
+            log::info("registrar: no backend URL, running standalone");
+            return;
+        }
+        register_now();
+        arm_watchdog();
+    }
+
+    void stop() {
+        stopped = true;
+        retry_timer.cancel();
+        watchdog_timer.cancel();
+    }
+
+    void register_now() {
+        if (in_flight || !active()) return;
+        in_flight = true;
+
+        json::object payload = body ? body() : json::object{};
+        json::array completed;
+        std::uint64_t sent_up_to = 0;
+        for (const auto& pending : undelivered) {
+            completed.push_back(pending.operation);
+            sent_up_to = pending.seq;
+        }
+        payload["completed_operations"] = std::move(completed);
+
+        client.send(request(http::Method::Post, "/api/v1/workers/register", json::serialize(payload)),
+                    [weak = weak_from_this(), sent_up_to](http::ClientResponse response) {
+                        if (auto self = weak.lock()) self->on_registered(std::move(response), sent_up_to);
+                    });
+    }
+
+    void on_registered(http::ClientResponse response, std::uint64_t sent_up_to) {
+        in_flight = false;
+        if (orphaned.load()) return;
+
+        if (!is_success(response)) {
+            is_registered.store(false);
+            if (stopped) return;
+            const auto delay = backoff.next();
+            if (response.ok() && response.status >= 400 && response.status < 500 && response.status != 408 &&
+                response.status != 429)
+                log::warn("registrar: backend refused registration (", describe(response), "); retrying in ",
+                          delay.count(), " ms");
+            else
+                log::info("registrar: registration failed (", describe(response), "); retrying in ", delay.count(),
+                          " ms");
+            retry_timer.expires_after(delay);
+            retry_timer.async_wait([weak = weak_from_this()](const error_code& ec) {
+                if (ec) return;
+                if (auto self = weak.lock()) self->register_now();
+            });
+            return;
+        }
+
+        backoff.reset();
+        while (!undelivered.empty() && undelivered.front().seq <= sent_up_to) undelivered.pop_front();
+        last_health.store(steady_now());
+        is_registered.store(true);
+
+        std::vector<std::string> stop_ids;
+        std::string instance_id;
+        error_code ec;
+        auto answer = json::parse(response.body, ec);
+        if (!ec && answer.is_object()) {
+            const auto& object = answer.as_object();
+            if (const auto* id = object.if_contains("instance_id"); id && id->is_string())
+                instance_id = std::string(id->as_string());
+            if (const auto* ids = object.if_contains("stop_operations"); ids && ids->is_array()) {
+                for (const auto& id : ids->as_array())
+                    if (id.is_string()) stop_ids.emplace_back(id.as_string());
+            }
+        }
+        log::info("registrar: registered with ", config.backend_url, " as ", config.worker_id,
+                  instance_id.empty() ? "" : " (instance ", instance_id, instance_id.empty() ? "" : ")");
+        if (!stop_ids.empty() && on_stop) {
+            log::warn("registrar: backend asks to stop ", stop_ids.size(), " operation(s)");
+            on_stop(stop_ids);
+        }
+    }
+
+    void arm_watchdog() {
+        if (config.health_interval <= std::chrono::milliseconds::zero() || !active()) return;
+        watchdog_timer.expires_after(config.health_interval);
+        watchdog_timer.async_wait([weak = weak_from_this()](const error_code& ec) {
+            if (ec) return;
+            if (auto self = weak.lock()) self->check_health();
+        });
+    }
+
+    void check_health() {
+        if (!active()) return;
+        const auto silent = SteadyClock::duration(steady_now() - last_health.load());
+        if (is_registered.load() && !in_flight && silent > 3 * config.health_interval) {
+            log::warn("registrar: no health check for ",
+                      std::chrono::duration_cast<std::chrono::milliseconds>(silent).count(),
+                      " ms; registering again");
+            is_registered.store(false);
+            backoff.reset();
+            register_now();
+        }
+        arm_watchdog();
+    }
+
+    void keep_undelivered(json::object operation) {
+        undelivered.push_back(Pending{next_seq++, std::move(operation)});
+        while (undelivered.size() > kMaxUndelivered) undelivered.pop_front();
+    }
+
+    void notify(json::object operation) {
+        if (config.backend_url.empty() || orphaned.load()) return;
+        std::string id;
+        if (const auto* value = operation.if_contains("operation_id"); value && value->is_string())
+            id = std::string(value->as_string());
+        if (id.empty()) {
+            log::warn("registrar: completion notice without operation_id dropped");
+            return;
+        }
+        auto req = request(http::Method::Post, "/api/v1/operations/" + path_segment(id) + "/events",
+                           json::serialize(operation));
+        client.send(std::move(req), [weak = weak_from_this(), id, operation = std::move(operation)](
+                                        http::ClientResponse response) mutable {
+            auto self = weak.lock();
+            if (!self) return;
+            if (is_success(response)) {
+                log::debug("registrar: backend told that ", id, " ended");
+                return;
+            }
+            log::warn("registrar: could not tell the backend that ", id, " ended (", describe(response),
+                      "); it goes with the next registration");
+            self->keep_undelivered(std::move(operation));
+        });
+    }
+
+    void deregister(std::function<void()> done) {
+        stop();
+        if (config.backend_url.empty()) {
+            if (done) done();
+            return;
+        }
+        is_registered.store(false);
+        client.send(request(http::Method::Delete, "/api/v1/workers/" + path_segment(config.worker_id)),
+                    [id = config.worker_id, done = std::move(done)](http::ClientResponse response) {
+                        if (is_success(response))
+                            log::info("registrar: deregistered ", id);
+                        else
+                            log::warn("registrar: deregistration of ", id, " failed (", describe(response), ")");
+                        if (done) done();
+                    });
+    }
+};
+
+Registrar::Registrar(asio::io_context& io, http::HttpClient& client, RegistrarConfig config, BodyProvider body,
+                     StopOperations on_stop)
+    : impl_(std::make_shared<Impl>(io, client, std::move(config), std::move(body), std::move(on_stop))) {}
+
+Registrar::~Registrar() {
+    impl_->orphaned.store(true);
+    // Timers are cancelled on the io_context; the Impl dies there with the last callback.
+    asio::post(impl_->io, [impl = impl_] { impl->stop(); });
+}
+
+void Registrar::start() {
+    asio::post(impl_->io, [impl = impl_] { impl->start(); });
+}
+
+void Registrar::stop() {
+    asio::post(impl_->io, [impl = impl_] { impl->stop(); });
+}
+
+void Registrar::note_health_check() { impl_->last_health.store(steady_now()); }
+
+void Registrar::notify_completion(json::object operation) {
+    asio::post(impl_->io, [impl = impl_, operation = std::move(operation)]() mutable {
+        impl->notify(std::move(operation));
+    });
+}
+
+void Registrar::deregister(std::function<void()> done) {
+    if (impl_->config.backend_url.empty()) {
+        if (done) done();
+        return;
+    }
+    asio::post(impl_->io, [impl = impl_, done = std::move(done)]() mutable { impl->deregister(std::move(done)); });
+}
+
+bool Registrar::registered() const { return impl_->is_registered.load(); }
+
+}  // namespace fleet::worker

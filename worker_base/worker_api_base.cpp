@@ -1,0 +1,246 @@
+#include "worker_base/worker_api_base.hpp"
+
+#include "common/http/error.hpp"
+#include "common/json/fields.hpp"
+#include "common/log.hpp"
+#include "worker_base/operation_json.hpp"
+
+#include <boost/json/array.hpp>
+
+#include <charconv>
+#include <sstream>
+
+namespace fleet::worker {
+namespace {
+
+using http::ApiError;
+using http::HttpRequest;
+using http::HttpResponse;
+
+boost::json::object success(boost::json::object data) {
+    return boost::json::object{{"success", true}, {"data", std::move(data)}};
+}
+
+// A non-negative integer query parameter, bounded, or 400 naming it.
+std::size_t query_size(const HttpRequest& request, std::string_view name, std::size_t fallback, std::size_t max) {
+    const auto text = request.query_param(name);
+    if (!text || text->empty()) return fallback;
+    std::size_t value = 0;
+    const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+    if (ec != std::errc{} || end != text->data() + text->size() || value > max)
+        throw http::bad_request("query parameter '" + std::string(name) + "' must be an integer from 0 to " +
+                                std::to_string(max));
+    return value;
+}
+
+std::string operation_id_of(const HttpRequest& request) {
+    const std::string id(request.path_param("id"));
+    http::require_plain_id(id, "operation id");
+    return id;
+}
+
+bool equal_constant_time(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    unsigned char diff = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+    return diff == 0;
+}
+
+}  // namespace
+
+WorkerApiBase::WorkerApiBase(const WorkerType& type, OperationsService& operations, Spawn spawn, std::string token,
+                             const Clock& clock)
+    : type_(type), operations_(operations), spawn_(std::move(spawn)), token_(std::move(token)), clock_(clock) {}
+
+void WorkerApiBase::set_worker_id(std::string worker_id) { worker_id_ = std::move(worker_id); }
+
+void WorkerApiBase::on_health_check(std::function<void()> listener) { health_listener_ = std::move(listener); }
+
+void WorkerApiBase::add_routes(http::Router& router) {
+    router.guard([this](const HttpRequest& request) { check_token(request); })
+        .get("/health", [this](const HttpRequest& r) { return health(r); })
+        .get("/metrics", [this](const HttpRequest& r) { return prometheus(r); })
+        .post("/" + type_.domain + "/start", [this](const HttpRequest& r) { return start_operation(r); })
+        .get("/api/v1/operations", [this](const HttpRequest& r) { return list_operations(r); })
+        .get("/api/v1/operations/{id}", [this](const HttpRequest& r) { return get_operation(r); })
+        .get("/api/v1/operations/{id}/metrics", [this](const HttpRequest& r) { return get_metrics(r); })
+        .del("/api/v1/operations/{id}/cancel", [this](const HttpRequest& r) { return cancel_operation(r); });
+}
+
+void WorkerApiBase::check_token(const HttpRequest& request) const {
+    if (token_.empty()) return;
+    if (request.method == http::Method::Get && (request.path == "/health" || request.path == "/metrics")) return;
+    constexpr std::string_view kBearer = "Bearer ";
+    const std::string_view given = request.authorization;
+    if (given.starts_with(kBearer) && equal_constant_time(given.substr(kBearer.size()), token_)) return;
+    throw ApiError(401, "missing or invalid bearer token").with_header("WWW-Authenticate", "Bearer");
+}
+
+std::string_view WorkerApiBase::worker_status() const {
+    if (operations_.draining()) return "draining";
+    return operations_.active_ids().empty() ? "idle" : "busy";
+}
+
+HttpResponse WorkerApiBase::health(const HttpRequest&) const {
+    if (health_listener_) health_listener_();
+    const auto active = operations_.active_ids();
+    boost::json::object body{
+        {"healthy", true},
+        {"service", type_.type + "-worker"},
+        {"worker_id", worker_id_},
+        {"worker_type", type_.type},
+        {"timestamp", to_iso8601(clock_.now())},
+        {"status", "operational"},
+        {"worker_status", worker_status()},
+        {"current_operation", active.empty() ? boost::json::value(nullptr) : boost::json::value(active.front())},
+    };
+    if (active.size() > 1) {
+        boost::json::array all;
+        for (const auto& id : active) all.emplace_back(id);
+        body["current_operations"] = std::move(all);
+    }
+    return HttpResponse::json(200, body);
+}
+
+HttpResponse WorkerApiBase::start_operation(const HttpRequest& request) {
+    const boost::json::object body = json::parse_object(request.body, true);
+    const auto task_id = json::optional_string(body, "task_id");
+    if (task_id) http::require_plain_id(*task_id, "'task_id'");
+    PreparedWork work = type_.prepare(body);
+
+    const StartResult started = start(task_id, std::move(work));
+    switch (started.outcome) {
+        case ClaimOutcome::Started:
+        case ClaimOutcome::Existing: {
+            boost::json::object out{{"success", true},
+                                    {"operation_id", started.operation_id},
+                                    {"status", "started"},
+                                    {"worker_id", worker_id_}};
+            if (started.outcome == ClaimOutcome::Existing) {
+                out["already_known"] = true;
+                if (auto existing = operations_.get(started.operation_id))
+                    out["operation_status"] = to_string(existing->status);
+            }
+            return HttpResponse::json(200, out);
+        }
+        case ClaimOutcome::Busy:
+        case ClaimOutcome::Draining: {
+            const bool draining = started.outcome == ClaimOutcome::Draining;
+            boost::json::object extra{
+                {"current_operation", started.operation_id.empty() ? boost::json::value(nullptr)
+                                                                   : boost::json::value(started.operation_id)},
+                {"status_code", 503},
+                {"worker_status", draining ? "draining" : "busy"}};
+            throw ApiError(503, "Worker busy", std::move(extra)).with_header("Retry-After", "1");
+        }
+    }
+    throw ApiError(500, "unexpected claim outcome");
+}
+
+StartResult WorkerApiBase::start(const std::optional<std::string>& task_id, PreparedWork work) {
+    Claim claim = operations_.claim(task_id, work.parameters);
+    if (claim.outcome == ClaimOutcome::Started) {
+        ++started_total_;
+        log::info("operation ", claim.operation_id, " started");
+        spawn_([this, id = claim.operation_id, work = std::move(work), progress = claim.progress,
+                token = claim.token] { execute(id, work, *progress, token); });
+    }
+    return StartResult{claim.outcome, claim.operation_id};
+}
+
+void WorkerApiBase::execute(const std::string& id, const PreparedWork& work, ProgressBridge& progress,
+                            const CancellationToken& token) {
+    operations_.mark_running(id);
+    try {
+        boost::json::value result = work.run(progress, token);
+        operations_.complete(id, std::move(result));
+        log::info("operation ", id, " completed");
+    } catch (const OperationCancelled&) {
+        operations_.mark_cancelled(id);
+        log::info("operation ", id, " cancelled");
+    } catch (const std::exception& error) {
+        if (token.is_cancelled()) {
+            operations_.mark_cancelled(id);
+            log::info("operation ", id, " cancelled");
+        } else {
+            operations_.fail(id, error.what());
+            log::warn("operation ", id, " failed: ", error.what());
+        }
+    }
+}
+
+HttpResponse WorkerApiBase::list_operations(const HttpRequest& request) const {
+    OperationFilter filter;
+    filter.operation_type = request.query_param("operation_type");
+    if (filter.operation_type && filter.operation_type->empty()) filter.operation_type.reset();
+    if (auto status = request.query_param("status"); status && !status->empty()) {
+        filter.status = parse_operation_status(*status);
+        if (!filter.status) throw http::bad_request("query parameter 'status' must be one of pending, running, completed, failed, cancelled");
+    }
+    filter.limit = query_size(request, "limit", 100, 1000);
+    filter.offset = query_size(request, "offset", 0, std::numeric_limits<std::uint32_t>::max());
+
+    const OperationPage page = operations_.list(filter);
+    boost::json::array items;
+    items.reserve(page.operations.size());
+    for (const auto& operation : page.operations) items.push_back(to_json(operation));
+    return HttpResponse::json(200, success({{"operations", std::move(items)},
+                                            {"total", page.total},
+                                            {"limit", filter.limit},
+                                            {"offset", filter.offset}}));
+}
+
+HttpResponse WorkerApiBase::get_operation(const HttpRequest& request) const {
+    const std::string id = operation_id_of(request);
+    const auto operation = operations_.get(id);
+    if (!operation) throw http::not_found("operation '" + id + "' not found");
+    return HttpResponse::json(200, success(to_json(*operation)));
+}
+
+HttpResponse WorkerApiBase::get_metrics(const HttpRequest& request) const {
+    const std::string id = operation_id_of(request);
+    const std::size_t cursor = query_size(request, "cursor", 0, std::numeric_limits<std::size_t>::max());
+    const std::size_t limit = query_size(request, "limit", 100, 1000);
+    const auto page = operations_.metrics(id, cursor, limit);
+    if (!page) throw http::not_found("operation '" + id + "' not found");
+    return HttpResponse::json(200, success(to_json(id, *page)));
+}
+
+HttpResponse WorkerApiBase::cancel_operation(const HttpRequest& request) {
+    const std::string id = operation_id_of(request);
+    switch (operations_.cancel(id)) {
+        case CancelOutcome::NotFound: throw http::not_found("operation '" + id + "' not found");
+        case CancelOutcome::AlreadyTerminal: {
+            const auto operation = operations_.get(id);
+            const std::string status = operation ? std::string(to_string(operation->status)) : "finished";
+            throw ApiError(409, "operation '" + id + "' already " + status, {{"status", status}});
+        }
+        case CancelOutcome::Requested: break;
+    }
+    log::info("operation ", id, " cancellation requested");
+    return HttpResponse::json(200, boost::json::object{{"success", true},
+                                                       {"operation_id", id},
+                                                       {"message", "cancellation requested"}});
+}
+
+HttpResponse WorkerApiBase::prometheus(const HttpRequest&) const {
+    std::ostringstream out;
+    out << "# HELP fleet_worker_operations Operations this worker holds, by status.\n"
+        << "# TYPE fleet_worker_operations gauge\n";
+    const auto counts = operations_.count_by_status();
+    for (auto status : {OperationStatus::Pending, OperationStatus::Running, OperationStatus::Completed,
+                        OperationStatus::Failed, OperationStatus::Cancelled}) {
+        const auto it = counts.find(status);
+        out << "fleet_worker_operations{status=\"" << to_string(status) << "\"} "
+            << (it == counts.end() ? 0 : it->second) << "\n";
+    }
+    out << "# HELP fleet_worker_operations_started_total Operations started since the worker began.\n"
+        << "# TYPE fleet_worker_operations_started_total counter\n"
+        << "fleet_worker_operations_started_total " << started_total_.load() << "\n"
+        << "# HELP fleet_worker_draining 1 while the worker drains.\n"
+        << "# TYPE fleet_worker_draining gauge\n"
+        << "fleet_worker_draining " << (operations_.draining() ? 1 : 0) << "\n";
+    return HttpResponse::text(200, out.str(), "text/plain; version=0.0.4");
+}
+
+}  // namespace fleet::worker

@@ -1,0 +1,66 @@
+#pragma once
+
+#include "common/clock.hpp"
+#include "common/http/router.hpp"
+#include "worker_base/operations_service.hpp"
+#include "worker_base/worker_type.hpp"
+
+#include <atomic>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace fleet::worker {
+
+struct StartResult {
+    ClaimOutcome outcome;
+    std::string operation_id;
+};
+
+// The HTTP face every worker shares: /health, /<domain>/start,
+// /api/v1/operations/*, /metrics, and the bearer-token guard. Handlers parse,
+// call OperationsService, and serialize; engines run through `spawn`, off the
+// I/O threads.
+class WorkerApiBase {
+public:
+    // Runs a task off the I/O threads (the worker's engine pool).
+    using Spawn = std::function<void(std::function<void()>)>;
+
+    WorkerApiBase(const WorkerType& type, OperationsService& operations, Spawn spawn, std::string token,
+                  const Clock& clock = SystemClock::instance());
+
+    void set_worker_id(std::string worker_id);
+    const std::string& worker_id() const { return worker_id_; }
+    // Called on every GET /health (the registrar's sign of life from the backend).
+    void on_health_check(std::function<void()> listener);
+
+    void add_routes(http::Router& router);
+
+    // Claims a slot and, when it got one, runs the work in the background.
+    StartResult start(const std::optional<std::string>& task_id, PreparedWork work);
+    // idle / busy / draining, as /health reports it.
+    std::string_view worker_status() const;
+
+private:
+    http::HttpResponse health(const http::HttpRequest& request) const;
+    http::HttpResponse start_operation(const http::HttpRequest& request);
+    http::HttpResponse list_operations(const http::HttpRequest& request) const;
+    http::HttpResponse get_operation(const http::HttpRequest& request) const;
+    http::HttpResponse get_metrics(const http::HttpRequest& request) const;
+    http::HttpResponse cancel_operation(const http::HttpRequest& request);
+    http::HttpResponse prometheus(const http::HttpRequest& request) const;
+    void check_token(const http::HttpRequest& request) const;
+    void execute(const std::string& id, const PreparedWork& work, ProgressBridge& progress,
+                 const CancellationToken& token);
+
+    const WorkerType& type_;
+    OperationsService& operations_;
+    Spawn spawn_;
+    std::string token_;
+    const Clock& clock_;
+    std::string worker_id_;
+    std::function<void()> health_listener_;
+    std::atomic<std::uint64_t> started_total_{0};
+};
+
+}  // namespace fleet::worker

@@ -1,0 +1,145 @@
+#include "worker_base/worker_config.hpp"
+
+#include "common/duration.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/program_options.hpp>
+
+#include <unistd.h>
+
+#include <map>
+#include <sstream>
+#include <thread>
+
+namespace fleet::worker {
+namespace po = boost::program_options;
+
+namespace {
+
+// Environment variable -> option name. FLEET_TOKEN and FLEET_BACKEND_URL are
+// shared with the backend's names on purpose.
+const std::map<std::string, std::string>& environment_names() {
+    static const std::map<std::string, std::string> names{
+        {"FLEET_WORKER_TYPE", "type"},
+        {"FLEET_WORKER_HOST", "host"},
+        {"FLEET_WORKER_PORT", "port"},
+        {"FLEET_BACKEND_URL", "backend-url"},
+        {"FLEET_ADVERTISE_URL", "advertise-url"},
+        {"FLEET_WORKER_ID", "worker-id"},
+        {"FLEET_WORKER_CAPABILITIES", "capabilities"},
+        {"FLEET_WORKER_MAX_CONCURRENT", "max-concurrent"},
+        {"FLEET_WORKER_DRAIN_TIMEOUT", "drain-timeout"},
+        {"FLEET_HEALTH_INTERVAL", "health-interval"},
+        {"FLEET_WORKER_READ_TIMEOUT", "read-timeout"},
+        {"FLEET_TOKEN", "token"},
+        {"FLEET_LOG_LEVEL", "log-level"},
+        {"FLEET_WORKER_IO_THREADS", "io-threads"},
+        {"FLEET_WORKER_HISTORY", "history"},
+    };
+    return names;
+}
+
+std::chrono::milliseconds duration_option(const po::variables_map& vm, const char* name) {
+    try {
+        return parse_duration(vm[name].as<std::string>());
+    } catch (const std::invalid_argument& error) {
+        throw po::error(std::string("--") + name + ": " + error.what());
+    }
+}
+
+std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+    return out;
+}
+
+}  // namespace
+
+boost::json::object machine_capabilities() {
+    const long pages = sysconf(_SC_PHYS_PAGES);
+    const long page_size = sysconf(_SC_PAGE_SIZE);
+    const auto memory_mb = (pages > 0 && page_size > 0)
+                               ? static_cast<std::int64_t>(pages) * page_size / (1024 * 1024) : 0;
+    return boost::json::object{{"cores", std::max(1u, std::thread::hardware_concurrency())},
+                               {"memory_mb", memory_mb}};
+}
+
+std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char* const argv[],
+                                                           const std::vector<std::string>& known_types) {
+    po::options_description options("fleet-worker options (each also read from FLEET_* environment variables)");
+    options.add_options()
+        ("help,h", "print this help")
+        ("type", po::value<std::string>(), ("worker type: " + join(known_types) + " [FLEET_WORKER_TYPE]").c_str())
+        ("host", po::value<std::string>()->default_value("0.0.0.0"), "address to listen on [FLEET_WORKER_HOST]")
+        ("port", po::value<std::uint16_t>()->default_value(5005), "port to listen on; 0 picks a free one [FLEET_WORKER_PORT]")
+        ("backend-url", po::value<std::string>()->default_value(""), "backend to register with, e.g. http://backend:8000 [FLEET_BACKEND_URL]")
+        ("advertise-url", po::value<std::string>(), "URL the backend reaches this worker at; default http://<hostname>:<port> [FLEET_ADVERTISE_URL]")
+        ("worker-id", po::value<std::string>(), "default <type>-<hostname>-<port> [FLEET_WORKER_ID]")
+        ("capabilities", po::value<std::string>(), "JSON object; default the machine's cores and memory [FLEET_WORKER_CAPABILITIES]")
+        ("max-concurrent", po::value<std::size_t>()->default_value(1), "operations run at once [FLEET_WORKER_MAX_CONCURRENT]")
+        ("drain-timeout", po::value<std::string>()->default_value("30s"), "on SIGTERM, how long running work may finish [FLEET_WORKER_DRAIN_TIMEOUT]")
+        ("health-interval", po::value<std::string>()->default_value("10s"), "the backend's health interval; 3 without a check -> register again [FLEET_HEALTH_INTERVAL]")
+        ("read-timeout", po::value<std::string>()->default_value("10s"), "time to receive a whole request [FLEET_WORKER_READ_TIMEOUT]")
+        ("token", po::value<std::string>()->default_value(""), "bearer token required on every call but /health and /metrics [FLEET_TOKEN]")
+        ("log-level", po::value<std::string>()->default_value("info"), "debug, info, warn, error [FLEET_LOG_LEVEL]")
+        ("io-threads", po::value<std::size_t>()->default_value(1), "HTTP I/O threads [FLEET_WORKER_IO_THREADS]")
+        ("history", po::value<std::size_t>()->default_value(1000), "finished operations kept [FLEET_WORKER_HISTORY]")
+        ("run", po::value<std::string>(), "run one operation locally with these JSON parameters, print the result, exit");
+
+    po::variables_map vm;
+    try {
+        po::store(po::parse_command_line(argc, argv, options), vm);
+        po::store(po::parse_environment(options,
+                                        [](const std::string& variable) -> std::string {
+                                            const auto& names = environment_names();
+                                            const auto it = names.find(variable);
+                                            return it == names.end() ? std::string{} : it->second;
+                                        }),
+                  vm);
+        po::notify(vm);
+        if (vm.count("help")) {
+            std::ostringstream text;
+            text << options;
+            return ConfigExit{0, text.str()};
+        }
+        WorkerConfig config;
+        if (!vm.count("type")) throw po::error("--type is required (one of: " + join(known_types) + ")");
+        config.type = vm["type"].as<std::string>();
+        if (std::find(known_types.begin(), known_types.end(), config.type) == known_types.end())
+            throw po::error("unknown worker type '" + config.type + "' (known: " + join(known_types) + ")");
+        config.host = vm["host"].as<std::string>();
+        config.port = vm["port"].as<std::uint16_t>();
+        config.backend_url = vm["backend-url"].as<std::string>();
+        while (!config.backend_url.empty() && config.backend_url.back() == '/') config.backend_url.pop_back();
+        if (vm.count("advertise-url")) config.advertise_url = vm["advertise-url"].as<std::string>();
+        if (vm.count("worker-id")) config.worker_id = vm["worker-id"].as<std::string>();
+        if (vm.count("capabilities")) {
+            boost::system::error_code ec;
+            auto parsed = boost::json::parse(vm["capabilities"].as<std::string>(), ec);
+            if (ec || !parsed.is_object()) throw po::error("--capabilities must be a JSON object");
+            config.capabilities = std::move(parsed.get_object());
+        } else {
+            config.capabilities = machine_capabilities();
+        }
+        config.max_concurrent = vm["max-concurrent"].as<std::size_t>();
+        if (config.max_concurrent < 1 || config.max_concurrent > 1024)
+            throw po::error("--max-concurrent must be from 1 to 1024");
+        config.drain_timeout = duration_option(vm, "drain-timeout");
+        config.health_interval = duration_option(vm, "health-interval");
+        config.read_timeout = duration_option(vm, "read-timeout");
+        if (config.health_interval.count() <= 0) throw po::error("--health-interval must be positive");
+        if (config.read_timeout.count() <= 0) throw po::error("--read-timeout must be positive");
+        config.token = vm["token"].as<std::string>();
+        const auto level = log::parse_level(vm["log-level"].as<std::string>());
+        if (!level) throw po::error("--log-level must be debug, info, warn or error");
+        config.log_level = *level;
+        config.io_threads = std::clamp<std::size_t>(vm["io-threads"].as<std::size_t>(), 1, 64);
+        config.history_limit = vm["history"].as<std::size_t>();
+        if (vm.count("run")) config.run = vm["run"].as<std::string>();
+        return config;
+    } catch (const po::error& error) {
+        return ConfigExit{2, std::string("fleet-worker: ") + error.what() + "\n(try --help)\n"};
+    }
+}
+
+}  // namespace fleet::worker

@@ -1,0 +1,50 @@
+#pragma once
+
+#include "common/log.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace fleet::worker {
+
+struct WorkerConfig {
+    std::string type;
+    std::string host = "0.0.0.0";
+    std::uint16_t port = 5005;
+    std::string backend_url;                // empty: standalone, no registration
+    std::optional<std::string> advertise_url;  // default http://<hostname>:<bound port>
+    std::optional<std::string> worker_id;      // default <type>-<hostname>-<bound port>
+    boost::json::object capabilities;          // default: cores and memory of this machine
+    std::size_t max_concurrent = 1;
+    std::chrono::milliseconds drain_timeout{30'000};
+    std::chrono::milliseconds health_interval{10'000};
+    std::chrono::milliseconds read_timeout{10'000};
+    std::string token;
+    log::Level log_level = log::Level::Info;
+    std::size_t io_threads = 1;
+    std::size_t history_limit = 1000;
+    std::optional<std::string> run;  // --run '<json>': one local operation, no server
+};
+
+// What the command line asked for: a config to run, or text to print and exit.
+struct ConfigExit {
+    int code;
+    std::string text;
+};
+
+// Parses flags, then FLEET_* environment variables for flags not given.
+// `known_types` are the worker types this binary hosts (checked here).
+std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char* const argv[],
+                                                           const std::vector<std::string>& known_types);
+
+// {"cores": <online cpus>, "memory_mb": <physical memory>}
+boost::json::object machine_capabilities();
+
+}  // namespace fleet::worker
