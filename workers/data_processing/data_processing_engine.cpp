@@ -1,0 +1,395 @@
+#include "workers/data_processing/data_processing_engine.hpp"
+
+#include "common/http/error.hpp"
+#include "common/json/fields.hpp"
+#include "workers/csv/csv.hpp"
+
+#include <boost/json/array.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstddef>
+#include <fstream>
+#include <limits>
+#include <stdexcept>
+#include <system_error>
+#include <utility>
+
+namespace fleet::workers::data_processing {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::size_t kReportEvery = 100;  // rows between progress updates and cancellation checks
+constexpr std::size_t kMetricEvery = 1000;
+constexpr std::string_view kOperationsHint = "use \"clean\", \"transform\" or \"validate\"";
+
+struct ColumnStats {
+    std::size_t non_empty = 0;
+    std::size_t numeric = 0;
+    double min = std::numeric_limits<double>::infinity();
+    double max = -std::numeric_limits<double>::infinity();
+};
+
+// One operation with the column statistics gathered on its input.
+struct Stage {
+    Operation op;
+    std::vector<std::optional<std::pair<double, double>>> ranges;  // transform: [min, max] of normalised columns
+    std::vector<bool> numeric_majority;                            // validate
+    std::size_t invalid_rows = 0;
+};
+
+bool needs_statistics(Operation op) { return op != Operation::clean; }
+
+// Applies one stage to a data row; false when the row is dropped.
+bool apply(Stage& stage, csv::Row& row, std::size_t width) {
+    switch (stage.op) {
+        case Operation::clean:
+            for (auto& field : row) field = std::string(csv::trim(field));
+            return row.size() == width && !csv::is_blank(row);
+        case Operation::transform:
+            if (row.size() != width) return true;
+            for (std::size_t c = 0; c < width; ++c) {
+                if (!stage.ranges[c]) continue;
+                const auto value = csv::parse_number(row[c]);
+                if (!value) continue;
+                const auto [min, max] = *stage.ranges[c];
+                row[c] = csv::format_number(max > min ? (*value - min) / (max - min) : 0.0);
+            }
+            return true;
+        case Operation::validate: {
+            bool valid = row.size() == width;
+            for (std::size_t c = 0; valid && c < width; ++c)
+                valid = !stage.numeric_majority[c] || csv::trim(row[c]).empty() || csv::parse_number(row[c]);
+            if (!valid) ++stage.invalid_rows;
+            return true;
+        }
+    }
+    return true;
+}
+
+bool apply_stages(std::vector<Stage>& stages, std::size_t count, csv::Row& row, std::size_t width) {
+    for (std::size_t i = 0; i < count; ++i)
+        if (!apply(stages[i], row, width)) return false;
+    return true;
+}
+
+void accumulate(std::vector<ColumnStats>& stats, const csv::Row& row) {
+    if (row.size() != stats.size()) return;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+        if (csv::trim(row[c]).empty()) continue;
+        ++stats[c].non_empty;
+        if (const auto value = csv::parse_number(row[c])) {
+            ++stats[c].numeric;
+            stats[c].min = std::min(stats[c].min, *value);
+            stats[c].max = std::max(stats[c].max, *value);
+        }
+    }
+}
+
+void fit(Stage& stage, const std::vector<ColumnStats>& stats, const csv::Row& header,
+         const std::optional<std::vector<std::string>>& normalize_columns) {
+    const std::size_t width = stats.size();
+    if (stage.op == Operation::validate) {
+        stage.numeric_majority.resize(width);
+        for (std::size_t c = 0; c < width; ++c) stage.numeric_majority[c] = stats[c].numeric * 2 > stats[c].non_empty;
+        return;
+    }
+    stage.ranges.assign(width, std::nullopt);
+    const auto is_numeric = [&](std::size_t c) { return stats[c].numeric == stats[c].non_empty; };
+    const auto range = [&](std::size_t c) -> std::optional<std::pair<double, double>> {
+        if (stats[c].numeric == 0) return std::nullopt;
+        return std::pair{stats[c].min, stats[c].max};
+    };
+    if (!normalize_columns) {
+        for (std::size_t c = 0; c < width; ++c)
+            if (is_numeric(c)) stage.ranges[c] = range(c);
+        return;
+    }
+    for (const auto& name : *normalize_columns) {
+        const auto it = std::find_if(header.begin(), header.end(), [&](const auto& h) { return csv::trim(h) == name; });
+        if (it == header.end()) throw std::runtime_error("transform: column '" + name + "' is not in the header");
+        const auto c = static_cast<std::size_t>(it - header.begin());
+        if (!is_numeric(c)) throw std::runtime_error("transform: column '" + name + "' is not numeric");
+        stage.ranges[c] = range(c);
+    }
+}
+
+// Reports row progress across passes and checks the token as it goes.
+class RowProgress {
+public:
+    RowProgress(worker::ProgressBridge& bridge, const worker::CancellationToken& token, std::size_t total_rows,
+                std::size_t total_passes)
+        : bridge_(bridge), token_(token), total_rows_(total_rows), total_passes_(total_passes) {
+        bridge_.set_field("total_rows", total_rows_);
+        bridge_.set_field("total_passes", total_passes_);
+    }
+
+    void begin_pass(std::string step) {
+        ++pass_;
+        step_ = std::move(step);
+        bridge_.set_field("pass", pass_);
+        at_row(0);
+    }
+
+    void at_row(std::size_t current) {
+        token_.throw_if_cancelled();
+        const double in_pass = total_rows_ == 0 ? 1.0 : static_cast<double>(current) / static_cast<double>(total_rows_);
+        bridge_.set_field("current_row", current);
+        bridge_.update(100.0 * (static_cast<double>(pass_ - 1) + in_pass) / static_cast<double>(total_passes_), step_);
+    }
+
+private:
+    worker::ProgressBridge& bridge_;
+    const worker::CancellationToken& token_;
+    std::size_t total_rows_;
+    std::size_t total_passes_;
+    std::size_t pass_ = 0;
+    std::string step_;
+};
+
+// Streams the data rows of the file once, calling on_row(row, index) for each.
+template <typename OnRow>
+void for_each_row(const fs::path& path, RowProgress* progress, const worker::CancellationToken& token,
+                  OnRow&& on_row) {
+    csv::FileReader reader(path);
+    csv::Row row;
+    if (!reader.next(row)) throw std::runtime_error("input file '" + path.string() + "' is empty: no header row");
+    std::size_t current = 0;
+    while (reader.next(row)) {
+        ++current;
+        on_row(row, current);
+        if (current % kReportEvery == 0) {
+            if (progress) progress->at_row(current);
+            token.throw_if_cancelled();
+        }
+    }
+    if (progress) progress->at_row(current);
+}
+
+csv::Row read_header(const fs::path& path) {
+    csv::FileReader reader(path);
+    csv::Row header;
+    if (!reader.next(header)) throw std::runtime_error("input file '" + path.string() + "' is empty: no header row");
+    return header;
+}
+
+std::string join(const std::vector<Stage>& stages) {
+    std::string out;
+    for (const auto& stage : stages) {
+        if (!out.empty()) out += ", ";
+        out += to_string(stage.op);
+    }
+    return out;
+}
+
+// Removes the partial output unless the run got as far as renaming it.
+class PartialFile {
+public:
+    explicit PartialFile(fs::path path) : path_(std::move(path)) {}
+    PartialFile(const PartialFile&) = delete;
+    PartialFile& operator=(const PartialFile&) = delete;
+    ~PartialFile() {
+        std::error_code ec;
+        if (!committed_) fs::remove(path_, ec);
+    }
+    const fs::path& path() const { return path_; }
+    void commit_to(const fs::path& target) {
+        std::error_code ec;
+        fs::rename(path_, target, ec);
+        if (ec) throw std::runtime_error("cannot write output file '" + target.string() + "': " + ec.message());
+        committed_ = true;
+    }
+
+private:
+    fs::path path_;
+    bool committed_ = false;
+};
+
+fs::path default_output(const fs::path& input) {
+    std::string name = input.string();
+    constexpr std::string_view kExtension = ".csv";
+    if (name.ends_with(kExtension)) name.erase(name.size() - kExtension.size());
+    return name + ".processed.csv";
+}
+
+bool same_file(const fs::path& a, const fs::path& b) {
+    std::error_code ec_a;
+    std::error_code ec_b;
+    const auto ca = fs::weakly_canonical(a, ec_a);
+    const auto cb = fs::weakly_canonical(b, ec_b);
+    return (ec_a || ec_b) ? a == b : ca == cb;
+}
+
+}  // namespace
+
+std::string_view to_string(Operation op) {
+    switch (op) {
+        case Operation::clean: return "clean";
+        case Operation::transform: return "transform";
+        case Operation::validate: return "validate";
+    }
+    return "clean";
+}
+
+std::optional<Operation> operation_from_string(std::string_view name) {
+    for (auto op : {Operation::clean, Operation::transform, Operation::validate})
+        if (to_string(op) == name) return op;
+    return std::nullopt;
+}
+
+DataProcessingParams parse_data_processing(const boost::json::object& request) {
+    json::reject_unknown_fields(request, {"input_file", "output_file", "operations", "transform", "priority",
+                                          "requirements", "max_retries"});
+    DataProcessingParams params;
+
+    const std::string input = json::required_string(request, "input_file");
+    std::error_code ec;
+    json::require(!input.empty() && fs::is_regular_file(input, ec), "input_file",
+                  "must name an existing regular file: '" + input + "'");
+    params.input_file = input;
+    csv::Row header;
+    try {
+        header = read_header(params.input_file);
+    } catch (const std::exception& e) {
+        throw http::bad_request("'input_file' cannot be read as CSV: " + std::string(e.what()));
+    }
+
+    if (auto output = json::optional_string(request, "output_file")) {
+        json::require(!output->empty(), "output_file", "must not be empty");
+        params.output_file = *output;
+    } else {
+        params.output_file = default_output(params.input_file);
+    }
+    json::require(!same_file(params.input_file, params.output_file), "output_file", "must differ from input_file");
+
+    if (const auto* operations = json::optional_array(request, "operations")) {
+        json::require(!operations->empty(), "operations", "must not be empty; " + std::string(kOperationsHint));
+        params.operations.clear();
+        for (const auto& value : *operations) {
+            json::require(value.is_string(), "operations",
+                          "must be an array of strings; " + std::string(kOperationsHint));
+            const auto op = operation_from_string(value.get_string());
+            json::require(op.has_value(), "operations",
+                          "has unknown operation '" + std::string(value.get_string()) + "'; " +
+                              std::string(kOperationsHint));
+            params.operations.push_back(*op);
+        }
+    }
+
+    if (const auto* transform = json::optional_object(request, "transform")) {
+        const bool transforms =
+            std::find(params.operations.begin(), params.operations.end(), Operation::transform) !=
+            params.operations.end();
+        json::require(transforms, "transform", "is set but 'operations' does not include \"transform\"");
+        for (const auto& [key, value] : *transform)
+            json::require(key == "normalize", "transform", "has unknown field '" + std::string(key) + "'");
+        if (const auto* normalize = transform->if_contains("normalize")) {
+            json::require(normalize->is_array(), "transform", "field 'normalize' must be an array of column names");
+            std::vector<std::string> names;
+            for (const auto& name : normalize->get_array()) {
+                json::require(name.is_string(), "transform", "field 'normalize' must be an array of column names");
+                const std::string column(name.get_string());
+                const bool known = std::any_of(header.begin(), header.end(),
+                                               [&](const auto& h) { return csv::trim(h) == column; });
+                json::require(known, "transform", "names column '" + column + "', which is not in the header");
+                names.push_back(column);
+            }
+            params.normalize_columns = std::move(names);
+        }
+    }
+    return params;
+}
+
+boost::json::value run_data_processing(const DataProcessingParams& params, worker::ProgressBridge& progress,
+                                       const worker::CancellationToken& token) {
+    const auto started = std::chrono::steady_clock::now();
+    progress.start();
+    progress.update(0, "counting rows");
+    try {
+        const csv::Row raw_header = read_header(params.input_file);
+        csv::Row header = raw_header;
+        for (auto& name : header) name = std::string(csv::trim(name));
+        const std::size_t width = header.size();
+
+        std::size_t total_rows = 0;
+        for_each_row(params.input_file, nullptr, token, [&](const csv::Row&, std::size_t) { ++total_rows; });
+
+        std::vector<Stage> stages;
+        for (auto op : params.operations) stages.push_back(Stage{op, {}, {}, 0});
+        const auto fitted = static_cast<std::size_t>(std::count_if(
+            params.operations.begin(), params.operations.end(), [](Operation op) { return needs_statistics(op); }));
+        RowProgress rows(progress, token, total_rows, fitted + 1);
+
+        for (std::size_t i = 0; i < stages.size(); ++i) {
+            if (!needs_statistics(stages[i].op)) continue;
+            rows.begin_pass("scanning columns for " + std::string(to_string(stages[i].op)));
+            std::vector<ColumnStats> stats(width);
+            for_each_row(params.input_file, &rows, token, [&](csv::Row& row, std::size_t) {
+                if (apply_stages(stages, i, row, width)) accumulate(stats, row);
+            });
+            fit(stages[i], stats, header, params.normalize_columns);
+        }
+        // The scans above ran earlier validate stages too; only the final pass counts.
+        for (auto& stage : stages) stage.invalid_rows = 0;
+
+        rows.begin_pass("applying " + join(stages));
+        PartialFile partial(fs::path(params.output_file) += ".partial");
+        std::ofstream out(partial.path(), std::ios::binary | std::ios::trunc);
+        if (!out) {
+            throw std::runtime_error("cannot write output file '" + params.output_file.string() +
+                                     "': " + std::generic_category().message(errno));
+        }
+        csv::Writer writer(out);
+        const bool cleans = std::find(params.operations.begin(), params.operations.end(), Operation::clean) !=
+                            params.operations.end();
+        writer.write_row(cleans ? header : raw_header);
+
+        std::size_t processed = 0;
+        std::size_t written = 0;
+        for_each_row(params.input_file, &rows, token, [&](csv::Row& row, std::size_t) {
+            ++processed;
+            if (apply_stages(stages, stages.size(), row, width)) {
+                writer.write_row(row);
+                ++written;
+            }
+            if (processed % kMetricEvery == 0) progress.record_metric("rows_processed", static_cast<double>(processed));
+        });
+        out.flush();
+        if (!out) throw std::runtime_error("error while writing output file '" + params.output_file.string() + "'");
+        out.close();
+        partial.commit_to(params.output_file);
+        if (processed % kMetricEvery != 0) progress.record_metric("rows_processed", static_cast<double>(processed));
+
+        std::size_t invalid_rows = 0;
+        for (const auto& stage : stages)
+            if (stage.op == Operation::validate) invalid_rows = stage.invalid_rows;
+
+        boost::json::array operations;
+        for (auto op : params.operations) operations.emplace_back(to_string(op));
+        boost::json::array columns;
+        for (const auto& name : header) columns.emplace_back(name);
+
+        progress.update(100, "completed");
+        boost::json::object result;
+        result["rows_processed"] = processed;
+        result["rows_written"] = written;
+        result["rows_dropped"] = processed - written;
+        result["invalid_rows"] = invalid_rows;
+        result["output_file"] = params.output_file.string();
+        result["duration_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        result["operations"] = std::move(operations);
+        result["columns"] = std::move(columns);
+        return result;
+    } catch (const csv::ParseError& e) {
+        throw std::runtime_error("input file '" + params.input_file.string() + "' " + e.what());
+    }
+}
+
+worker::WorkerType worker_type() {
+    return worker::make_worker_type<DataProcessingParams>("data_processing", "data-processing", &parse_data_processing,
+                                                          &run_data_processing);
+}
+
+}  // namespace fleet::workers::data_processing

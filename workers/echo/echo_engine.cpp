@@ -1,0 +1,69 @@
+#include "workers/echo/echo_engine.hpp"
+
+#include "common/json/fields.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+#include <thread>
+
+namespace fleet::workers::echo {
+namespace {
+
+constexpr std::int64_t kMaxDurationMs = 86'400'000;
+constexpr std::int64_t kMaxSteps = 100'000;
+// Sleeping in short slices keeps a cancel from waiting out a long step.
+constexpr auto kSliceLength = std::chrono::milliseconds(20);
+
+void sleep_until_or_cancel(std::chrono::steady_clock::time_point deadline, const worker::CancellationToken& token) {
+    for (;;) {
+        token.throw_if_cancelled();
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= deadline) return;
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(deadline - now, kSliceLength));
+    }
+}
+
+}  // namespace
+
+EchoParams parse_echo(const boost::json::object& request) {
+    EchoParams params;
+    params.duration_ms = json::optional_int(request, "duration_ms").value_or(0);
+    json::require(params.duration_ms >= 0 && params.duration_ms <= kMaxDurationMs, "duration_ms",
+                  "must be between 0 and 86400000");
+    params.steps = json::optional_int(request, "steps").value_or(10);
+    json::require(params.steps >= 1 && params.steps <= kMaxSteps, "steps", "must be between 1 and 100000");
+    params.fail_with = json::optional_string(request, "fail_with");
+    params.parameters = request;
+    return params;
+}
+
+boost::json::value run_echo(const EchoParams& params, worker::ProgressBridge& progress,
+                            const worker::CancellationToken& token) {
+    progress.start();
+    progress.set_field("total_steps", params.steps);
+    progress.set_field("current_step_index", 0);
+    progress.update(0, "step 0/" + std::to_string(params.steps));
+
+    const auto started = std::chrono::steady_clock::now();
+    const std::chrono::milliseconds duration(params.duration_ms);
+    for (std::int64_t i = 1; i <= params.steps; ++i) {
+        sleep_until_or_cancel(started + duration * i / params.steps, token);
+        progress.set_field("current_step_index", i);
+        progress.update(100.0 * static_cast<double>(i) / static_cast<double>(params.steps),
+                        "step " + std::to_string(i) + "/" + std::to_string(params.steps));
+        progress.record_metric("step", static_cast<double>(i));
+    }
+
+    if (params.fail_with) throw std::runtime_error(*params.fail_with);
+
+    boost::json::object result;
+    result["echo"] = params.parameters;
+    result["steps"] = params.steps;
+    result["duration_ms"] = params.duration_ms;
+    return result;
+}
+
+worker::WorkerType worker_type() { return worker::make_worker_type<EchoParams>("echo", "", &parse_echo, &run_echo); }
+
+}  // namespace fleet::workers::echo
