@@ -1,0 +1,69 @@
+#pragma once
+
+#include "common/http/client.hpp"
+#include "tests/support/process.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace fleet::test {
+
+// A real fleet-worker on a free loopback port.
+class WorkerUnderTest {
+public:
+    explicit WorkerUnderTest(const std::string& type, std::vector<std::string> extra = {},
+                             std::vector<std::string> environment = {})
+        : process_(FLEET_WORKER_BIN, arguments(type, std::move(extra)), std::move(environment)) {
+        const std::string line = process_.wait_for_line("listening on port ");
+        const auto at = line.find("listening on port ") + 18;
+        port_ = static_cast<std::uint16_t>(std::stoi(line.substr(at)));
+        url_ = "http://127.0.0.1:" + std::to_string(port_);
+    }
+
+    const std::string& url() const { return url_; }
+    std::uint16_t port() const { return port_; }
+    Process& process() { return process_; }
+
+private:
+    static std::vector<std::string> arguments(const std::string& type, std::vector<std::string> extra) {
+        std::vector<std::string> args{"--type", type, "--host", "127.0.0.1", "--port", "0"};
+        args.insert(args.end(), extra.begin(), extra.end());
+        return args;
+    }
+
+    Process process_;
+    std::uint16_t port_ = 0;
+    std::string url_;
+};
+
+inline boost::json::object json_of(const http::ClientResponse& response) {
+    INFO("body: " << response.body << " error: " << response.error_message);
+    REQUIRE(response.ok());
+    auto parsed = boost::json::parse(response.body);
+    REQUIRE(parsed.is_object());
+    return parsed.as_object();
+}
+
+inline std::string to_body(const boost::json::object& object) { return boost::json::serialize(object); }
+
+// Asks again every few milliseconds until `condition` holds or the deadline
+// passes, as a user watching progress with curl would.
+template <typename Condition>
+bool eventually(Condition condition, std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (condition()) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return condition();
+}
+
+inline std::string sample(const std::string& name) { return std::string(FLEET_SOURCE_DIR) + "/data/sample/" + name; }
+
+}  // namespace fleet::test

@@ -1,0 +1,25 @@
+#include "common/duration.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <stdexcept>
+
+using fleet::parse_duration;
+using namespace std::chrono;
+
+TEST_CASE("durations accept plain seconds and units", "[duration]") {
+    CHECK(parse_duration("0.5") == milliseconds(500));
+    CHECK(parse_duration("30") == seconds(30));
+    CHECK(parse_duration("500ms") == milliseconds(500));
+    CHECK(parse_duration("10s") == seconds(10));
+    CHECK(parse_duration("5m") == minutes(5));
+    CHECK(parse_duration("1h") == hours(1));
+}
+
+TEST_CASE("durations refuse what they cannot read", "[duration]") {
+    CHECK_THROWS_AS(parse_duration(""), std::invalid_argument);
+    CHECK_THROWS_AS(parse_duration("soon"), std::invalid_argument);
+    CHECK_THROWS_AS(parse_duration("10 parsecs"), std::invalid_argument);
+    CHECK_THROWS_AS(parse_duration("-1s"), std::invalid_argument);
+    CHECK_THROWS_AS(parse_duration("nan"), std::invalid_argument);
+}

@@ -1,0 +1,116 @@
+#include "common/http/error.hpp"
+#include "common/http/router.hpp"
+
+#include <boost/json/parse.hpp>
+#include <catch2/catch.hpp>
+
+#include <optional>
+#include <stdexcept>
+
+using namespace fleet::http;
+
+namespace {
+
+HttpResponse call(const Router& router, Method method, std::string path, std::string authorization = {}) {
+    HttpRequest request;
+    request.method = method;
+    request.path = std::move(path);
+    request.authorization = std::move(authorization);
+    std::optional<HttpResponse> answer;
+    router.handle(std::move(request), [&](HttpResponse response) { answer = std::move(response); });
+    REQUIRE(answer.has_value());
+    return *answer;
+}
+
+std::string error_of(const HttpResponse& response) {
+    auto body = boost::json::parse(response.body).as_object();
+    CHECK(body.at("success") == false);
+    return std::string(body.at("error").as_string());
+}
+
+}  // namespace
+
+TEST_CASE("router matches literal paths and path parameters", "[router]") {
+    Router router;
+    router.get("/health", [](const HttpRequest&) { return HttpResponse::text(200, "ok"); })
+        .get("/api/v1/operations/{id}", [](const HttpRequest& r) { return HttpResponse::text(200, std::string(r.path_param("id"))); })
+        .get("/api/v1/operations/{id}/metrics", [](const HttpRequest& r) { return HttpResponse::text(200, "m:" + std::string(r.path_param("id"))); });
+
+    CHECK(call(router, Method::Get, "/health").body == "ok");
+    CHECK(call(router, Method::Get, "/health/").body == "ok");
+    CHECK(call(router, Method::Get, "/api/v1/operations/op_1").body == "op_1");
+    CHECK(call(router, Method::Get, "/api/v1/operations/op_1/metrics").body == "m:op_1");
+}
+
+TEST_CASE("router answers 404 for unknown paths and 405 with Allow for known ones", "[router]") {
+    Router router;
+    router.get("/thing", [](const HttpRequest&) { return HttpResponse::text(200, "x"); })
+        .post("/thing", [](const HttpRequest&) { return HttpResponse::text(200, "y"); });
+
+    const auto missing = call(router, Method::Get, "/nothing/here");
+    CHECK(missing.status == 404);
+    CHECK(error_of(missing).find("/nothing/here") != std::string::npos);
+
+    const auto wrong = call(router, Method::Delete, "/thing");
+    CHECK(wrong.status == 405);
+    REQUIRE(wrong.headers.size() == 1);
+    CHECK(wrong.headers[0].first == "Allow");
+    CHECK(wrong.headers[0].second == "GET, POST");
+
+    CHECK(call(router, Method::Get, "/api/v1/operations//metrics").status == 404);
+}
+
+TEST_CASE("router turns ApiError into its JSON body and other exceptions into 500", "[router]") {
+    Router router;
+    router.get("/conflict", [](const HttpRequest&) -> HttpResponse { throw ApiError(409, "already done", {{"status", "completed"}}); })
+        .get("/boom", [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("secret detail"); });
+
+    const auto conflict_answer = call(router, Method::Get, "/conflict");
+    CHECK(conflict_answer.status == 409);
+    auto body = boost::json::parse(conflict_answer.body).as_object();
+    CHECK(body.at("error") == "already done");
+    CHECK(body.at("status") == "completed");
+
+    const auto boom = call(router, Method::Get, "/boom");
+    CHECK(boom.status == 500);
+    CHECK(error_of(boom) == "internal error");
+}
+
+TEST_CASE("router guard refuses before routing", "[router]") {
+    Router router;
+    int calls = 0;
+    router.guard([](const HttpRequest& r) {
+              if (r.authorization != "Bearer s3cret") throw ApiError(401, "missing or invalid bearer token");
+          })
+        .get("/secret", [&](const HttpRequest&) { ++calls; return HttpResponse::text(200, "in"); });
+
+    CHECK(call(router, Method::Get, "/secret").status == 401);
+    CHECK(calls == 0);
+    CHECK(call(router, Method::Get, "/secret", "Bearer s3cret").status == 200);
+    CHECK(calls == 1);
+}
+
+TEST_CASE("async routes may answer later from another place", "[router]") {
+    Router router;
+    Reply saved;
+    router.add_async(Method::Post, "/later", [&](HttpRequest, Reply reply) { saved = std::move(reply); });
+    HttpRequest request;
+    request.method = Method::Post;
+    request.path = "/later";
+    std::optional<HttpResponse> answer;
+    router.handle(std::move(request), [&](HttpResponse response) { answer = std::move(response); });
+    CHECK_FALSE(answer.has_value());
+    saved(HttpResponse::text(202, "done"));
+    REQUIRE(answer.has_value());
+    CHECK(answer->status == 202);
+}
+
+TEST_CASE("query parameters are decoded", "[router]") {
+    HttpRequest request;
+    request.query = "status=running&limit=5&name=a%20b+c&flag";
+    CHECK(request.query_param("status") == "running");
+    CHECK(request.query_param("limit") == "5");
+    CHECK(request.query_param("name") == "a b c");
+    CHECK(request.query_param("flag") == "");
+    CHECK_FALSE(request.query_param("missing").has_value());
+}

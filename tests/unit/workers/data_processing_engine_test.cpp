@@ -1,0 +1,295 @@
+#include "workers/data_processing/data_processing_engine.hpp"
+
+#include "common/http/error.hpp"
+#include "worker_base/cancellation.hpp"
+#include "worker_base/progress_bridge.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <future>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+
+using namespace fleet::workers::data_processing;
+using fleet::worker::CancellationToken;
+using fleet::worker::OperationCancelled;
+using fleet::worker::ProgressBridge;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fresh directory under the system temp dir, removed with everything in it.
+class TempDir {
+public:
+    TempDir() {
+        static std::atomic<int> counter{0};
+        path_ = fs::temp_directory_path() /
+                ("fleet_dp_test_" + std::to_string(std::random_device{}()) + "_" + std::to_string(counter++));
+        fs::create_directories(path_);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+
+    fs::path write(const std::string& name, const std::string& content) const {
+        const auto file = path_ / name;
+        std::ofstream(file, std::ios::binary) << content;
+        return file;
+    }
+    const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+std::string read(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+boost::json::object request(const fs::path& input, std::string_view extra = "") {
+    boost::json::object body = boost::json::parse("{" + std::string(extra) + "}").as_object();
+    body["input_file"] = input.string();
+    return body;
+}
+
+boost::json::object run(const boost::json::object& body, ProgressBridge& progress) {
+    return run_data_processing(parse_data_processing(body), progress, CancellationToken{}).as_object();
+}
+
+void check_bad_request(const boost::json::object& body, const std::string& field) {
+    try {
+        parse_data_processing(body);
+        FAIL("no ApiError for " << boost::json::serialize(body));
+    } catch (const fleet::http::ApiError& e) {
+        CHECK(e.status() == 400);
+        CHECK_THAT(e.what(), Catch::Contains(field));
+    }
+}
+
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!condition()) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+}
+
+// Declared after the future of a run: cancels it on scope exit, before the
+// future's destructor waits, so a failed REQUIRE never waits out a long run.
+struct CancelOnExit {
+    CancellationToken token;
+    ~CancelOnExit() { token.cancel(); }
+};
+
+const std::string kMessy =
+    "id, name ,value\n"
+    "1, alpha ,10\n"
+    "2,beta,20\n"
+    "\n"
+    "3,gamma\n"
+    "4,\"delta, d\",40\n"
+    ",,\n"
+    "5,eps,50,extra\n";
+
+}  // namespace
+
+TEST_CASE("data_processing: parameters have defaults", "[data_processing]") {
+    TempDir dir;
+    const auto input = dir.write("in.csv", "a,b\n1,2\n");
+    const auto params = parse_data_processing(request(input));
+    CHECK(params.input_file == input);
+    CHECK(params.output_file == dir.path() / "in.processed.csv");
+    REQUIRE(params.operations.size() == 1);
+    CHECK(params.operations[0] == Operation::clean);
+    CHECK_FALSE(params.normalize_columns);
+
+    const auto other = dir.write("data.txt", "a\n");
+    CHECK(parse_data_processing(request(other)).output_file.string() == other.string() + ".processed.csv");
+}
+
+TEST_CASE("data_processing: invalid parameters are a 400 naming the field", "[data_processing]") {
+    TempDir dir;
+    const auto input = dir.write("in.csv", "a,b\n1,2\n");
+    check_bad_request(boost::json::object{}, "input_file");
+    check_bad_request(request(dir.path() / "missing.csv"), "input_file");
+    check_bad_request(request(dir.path()), "input_file");
+    check_bad_request(request(dir.write("empty.csv", "")), "input_file");
+    check_bad_request(request(input, R"("operations": ["clean", "shuffle"])"), "operations");
+    check_bad_request(request(input, R"("operations": "clean")"), "operations");
+    check_bad_request(request(input, R"("operations": [])"), "operations");
+    check_bad_request(request(input, R"("output_file": 7)"), "output_file");
+    check_bad_request(request(input, R"("output_file": ")" + input.string() + "\""), "output_file");
+    check_bad_request(request(input, R"("operations": ["transform"], "transform": {"normalize": ["zzz"]})"),
+                      "transform");
+    check_bad_request(request(input, R"("operations": ["transform"], "transform": {"scale": true})"), "transform");
+    check_bad_request(request(input, R"("transform": {"normalize": ["a"]})"), "transform");
+    check_bad_request(request(input, R"("opertions": ["clean"])"), "opertions");
+}
+
+TEST_CASE("data_processing: clean trims fields and drops blank and malformed rows", "[data_processing]") {
+    TempDir dir;
+    const auto input = dir.write("messy.csv", kMessy);
+    ProgressBridge progress;
+    const auto result = run(request(input), progress);
+
+    CHECK(read(dir.path() / "messy.processed.csv") == "id,name,value\n1,alpha,10\n2,beta,20\n4,\"delta, d\",40\n");
+    CHECK(result.at("rows_processed") == 7);
+    CHECK(result.at("rows_written") == 3);
+    CHECK(result.at("rows_dropped") == 4);
+    CHECK(result.at("invalid_rows") == 0);
+    CHECK(result.at("output_file").as_string() == (dir.path() / "messy.processed.csv").string());
+    CHECK(result.at("operations") == boost::json::parse(R"(["clean"])"));
+    CHECK(result.at("columns") == boost::json::parse(R"(["id", "name", "value"])"));
+    CHECK(result.at("duration_seconds").as_double() >= 0);
+    CHECK_FALSE(fs::exists(dir.path() / "messy.processed.csv.partial"));
+
+    const auto snapshot = progress.snapshot();
+    CHECK(snapshot.percentage == Approx(100));
+    CHECK(snapshot.fields.at("current_row") == 7);
+    CHECK(snapshot.fields.at("total_rows") == 7);
+    const auto metrics = progress.metrics_after(0, 100).metrics;
+    REQUIRE(metrics.size() == 1);
+    CHECK(metrics[0].name == "rows_processed");
+    CHECK(metrics[0].value == Approx(7));
+}
+
+TEST_CASE("data_processing: transform min-max normalises numeric columns", "[data_processing]") {
+    TempDir dir;
+    const auto input = dir.write("in.csv", "x,y,label\n0,5,a\n5,10,b\n10,,c\n");
+    const auto output = dir.path() / "out.csv";
+    ProgressBridge progress;
+
+    SECTION("every numeric column by default") {
+        const auto body = request(input, R"("operations": ["transform"], "output_file": ")" + output.string() + "\"");
+        const auto result = run(body, progress);
+        CHECK(read(output) == "x,y,label\n0,0,a\n0.5,1,b\n1,,c\n");
+        CHECK(result.at("rows_written") == 3);
+    }
+    SECTION("only the columns named in transform.normalize") {
+        const auto body = request(input, R"("operations": ["transform"], "transform": {"normalize": ["x"]},
+                                            "output_file": ")" + output.string() + "\"");
+        run(body, progress);
+        CHECK(read(output) == "x,y,label\n0,5,a\n0.5,10,b\n1,,c\n");
+    }
+    SECTION("a named column that is not numeric fails the run") {
+        const auto body = request(input, R"("operations": ["transform"], "transform": {"normalize": ["label"]})");
+        CHECK_THROWS_WITH(run(body, progress), Catch::Contains("label") && Catch::Contains("not numeric"));
+        CHECK_FALSE(fs::exists(dir.path() / "in.processed.csv"));
+    }
+    CHECK(progress.snapshot().percentage <= 100);
+}
+
+TEST_CASE("data_processing: operations apply in order", "[data_processing]") {
+    TempDir dir;
+    // A stray text value makes `v` non-numeric until clean drops its short row.
+    const auto input = dir.write("in.csv", "k,v\na, 2\nb,4 \nzzz\nc,6\n");
+    const auto output = dir.path() / "out.csv";
+    ProgressBridge progress;
+    const auto body =
+        request(input, R"("operations": ["clean", "transform"], "output_file": ")" + output.string() + "\"");
+    run(body, progress);
+    CHECK(read(output) == "k,v\na,0\nb,0.5\nc,1\n");
+    CHECK(progress.snapshot().fields.at("total_passes") == 2);
+}
+
+TEST_CASE("data_processing: validate counts rows failing type checks and keeps them", "[data_processing]") {
+    TempDir dir;
+    const auto input = dir.write("in.csv", "a,b\n1,2\n3,x\n4\n5,6\n7,\n");
+    ProgressBridge progress;
+    const auto result = run(request(input, R"("operations": ["validate"])"), progress);
+    CHECK(result.at("invalid_rows") == 2);
+    CHECK(result.at("rows_written") == 5);
+    CHECK(result.at("rows_dropped") == 0);
+    CHECK(read(dir.path() / "in.processed.csv") == "a,b\n1,2\n3,x\n4\n5,6\n7,\n");
+}
+
+TEST_CASE("data_processing: the shipped sensor sample is cleaned, normalised and validated", "[data_processing]") {
+    TempDir dir;
+    auto body = request(fs::path(FLEET_SOURCE_DIR) / "data/sample/sensor_readings.csv",
+                        R"("operations": ["clean", "transform", "validate"])");
+    body["output_file"] = (dir.path() / "sensors.csv").string();
+    ProgressBridge progress;
+    const auto result = run(body, progress);
+    CHECK(result.at("rows_processed") == 508);
+    CHECK(result.at("rows_dropped") == 28);
+    CHECK(result.at("rows_written") == 480);
+    CHECK(result.at("invalid_rows") == 10);
+    CHECK(result.at("columns").as_array().size() == 6);
+}
+
+TEST_CASE("data_processing: a rows_processed metric every 1000 rows", "[data_processing]") {
+    TempDir dir;
+    std::string content = "n\n";
+    for (int i = 0; i < 2500; ++i) content += std::to_string(i) + "\n";
+    const auto input = dir.write("in.csv", content);
+    ProgressBridge progress;
+    run(request(input), progress);
+    const auto metrics = progress.metrics_after(0, 100).metrics;
+    REQUIRE(metrics.size() == 3);
+    CHECK(metrics[0].value == Approx(1000));
+    CHECK(metrics[1].value == Approx(2000));
+    CHECK(metrics[2].value == Approx(2500));
+    CHECK(progress.snapshot().fields.at("current_row") == 2500);
+}
+
+TEST_CASE("data_processing: an unwritable output fails with a clear message", "[data_processing]") {
+    TempDir dir;
+    const auto input = dir.write("in.csv", "a\n1\n");
+    auto body = request(input);
+    body["output_file"] = (dir.path() / "no" / "such" / "dir" / "out.csv").string();
+    ProgressBridge progress;
+    CHECK_THROWS_WITH(run(body, progress), Catch::Contains("cannot write output file"));
+}
+
+TEST_CASE("data_processing: an unterminated quote fails naming the line", "[data_processing]") {
+    TempDir dir;
+    const auto input = dir.write("in.csv", "a,b\n1,2\n3,\"oops\n4,5\n");
+    ProgressBridge progress;
+    CHECK_THROWS_WITH(run(request(input), progress), Catch::Contains("line 3"));
+}
+
+TEST_CASE("data_processing: cancelling from another thread stops the run", "[data_processing]") {
+    TempDir dir;
+    const auto input = dir.path() / "big.csv";
+    {
+        std::ofstream out(input, std::ios::binary);
+        out << "id,a,b,c,d\n";
+        for (int i = 0; i < 400'000; ++i) out << i << ", " << i % 97 << " ," << i % 13 << ",x" << i % 5 << ",4.5\n";
+    }
+    const auto params = parse_data_processing(
+        request(input, R"("operations": ["clean", "transform", "validate", "transform", "validate"])"));
+    ProgressBridge progress;
+    const CancellationToken token;
+    auto run = std::async(std::launch::async, [&] { return run_data_processing(params, progress, token); });
+    const CancelOnExit guard{token};
+
+    REQUIRE(wait_until([&] { return progress.snapshot().percentage > 0; }, std::chrono::seconds(60)));
+    token.cancel();
+    REQUIRE(run.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+    CHECK_THROWS_AS(run.get(), OperationCancelled);
+    CHECK(progress.snapshot().percentage < 100);
+    CHECK_FALSE(fs::exists(params.output_file));
+    CHECK_FALSE(fs::exists(fs::path(params.output_file) += ".partial"));
+}
+
+TEST_CASE("data_processing: the worker type is data_processing on data-processing", "[data_processing]") {
+    const auto type = worker_type();
+    CHECK(type.type == "data_processing");
+    CHECK(type.domain == "data-processing");
+}

@@ -1,0 +1,143 @@
+#include "workers/echo/echo_engine.hpp"
+
+#include "common/http/error.hpp"
+#include "worker_base/cancellation.hpp"
+#include "worker_base/progress_bridge.hpp"
+
+#include <boost/json/parse.hpp>
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <functional>
+#include <future>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+using namespace fleet::workers::echo;
+using fleet::worker::CancellationToken;
+using fleet::worker::OperationCancelled;
+using fleet::worker::ProgressBridge;
+
+namespace {
+
+boost::json::object request(std::string_view text) { return boost::json::parse(text).as_object(); }
+
+void check_bad_request(const std::string& body, const std::string& field) {
+    try {
+        parse_echo(request(body));
+        FAIL("no ApiError for " << body);
+    } catch (const fleet::http::ApiError& e) {
+        CHECK(e.status() == 400);
+        CHECK_THAT(e.what(), Catch::Contains(field));
+    }
+}
+
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!condition()) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+}
+
+// Declared after the future of a run: cancels it on scope exit, before the
+// future's destructor waits, so a failed REQUIRE never waits out a long run.
+struct CancelOnExit {
+    CancellationToken token;
+    ~CancelOnExit() { token.cancel(); }
+};
+
+}  // namespace
+
+TEST_CASE("echo: parameters have defaults and every field is kept", "[echo]") {
+    const auto params = parse_echo(request(R"({"hello": "world"})"));
+    CHECK(params.duration_ms == 0);
+    CHECK(params.steps == 10);
+    CHECK_FALSE(params.fail_with);
+    CHECK(params.parameters.at("hello") == "world");
+}
+
+TEST_CASE("echo: invalid parameters are a 400 naming the field", "[echo]") {
+    check_bad_request(R"({"steps": 0})", "steps");
+    check_bad_request(R"({"steps": 100001})", "steps");
+    check_bad_request(R"({"steps": "ten"})", "steps");
+    check_bad_request(R"({"duration_ms": -1})", "duration_ms");
+    check_bad_request(R"({"duration_ms": 86400001})", "duration_ms");
+    check_bad_request(R"({"duration_ms": 1.5})", "duration_ms");
+    check_bad_request(R"({"fail_with": 3})", "fail_with");
+}
+
+TEST_CASE("echo: runs every step, reports progress and metrics, echoes the request", "[echo]") {
+    const auto params = parse_echo(request(R"({"steps": 5, "duration_ms": 10, "note": [1, 2]})"));
+    ProgressBridge progress;
+    const CancellationToken token;
+
+    const auto result = run_echo(params, progress, token).as_object();
+
+    CHECK(result.at("steps") == 5);
+    CHECK(result.at("duration_ms") == 10);
+    CHECK(result.at("echo").at("note") == boost::json::parse("[1, 2]"));
+    CHECK(result.at("echo").at("steps") == 5);
+
+    const auto snapshot = progress.snapshot();
+    CHECK(snapshot.percentage == Approx(100));
+    CHECK(snapshot.current_step == "step 5/5");
+    CHECK(snapshot.fields.at("current_step_index") == 5);
+    CHECK(snapshot.fields.at("total_steps") == 5);
+
+    const auto page = progress.metrics_after(0, 100);
+    REQUIRE(page.metrics.size() == 5);
+    for (std::size_t i = 0; i < 5; ++i) {
+        CHECK(page.metrics[i].name == "step");
+        CHECK(page.metrics[i].value == Approx(static_cast<double>(i + 1)));
+    }
+}
+
+TEST_CASE("echo: fail_with fails the run after its steps", "[echo]") {
+    const auto params = parse_echo(request(R"({"steps": 3, "fail_with": "boom on purpose"})"));
+    ProgressBridge progress;
+    CHECK_THROWS_WITH(run_echo(params, progress, CancellationToken{}), "boom on purpose");
+    CHECK(progress.snapshot().percentage == Approx(100));
+}
+
+TEST_CASE("echo: an already cancelled token stops the run at once", "[echo]") {
+    const auto params = parse_echo(request(R"({"steps": 3})"));
+    ProgressBridge progress;
+    CancellationToken token;
+    token.cancel();
+    CHECK_THROWS_AS(run_echo(params, progress, token), OperationCancelled);
+    CHECK(progress.metrics_after(0, 10).metrics.empty());
+}
+
+TEST_CASE("echo: cancelling from another thread stops a long run early", "[echo]") {
+    // A minute of work in 1000 steps: the first step lands after 60 ms.
+    const auto params = parse_echo(request(R"({"steps": 1000, "duration_ms": 60000})"));
+    ProgressBridge progress;
+    const CancellationToken token;
+    const auto started = std::chrono::steady_clock::now();
+    auto run = std::async(std::launch::async, [&] { return run_echo(params, progress, token); });
+    const CancelOnExit guard{token};
+
+    REQUIRE(wait_until([&] { return progress.snapshot().percentage > 0; }, std::chrono::seconds(20)));
+    token.cancel();
+    REQUIRE(run.wait_for(std::chrono::seconds(20)) == std::future_status::ready);
+    CHECK_THROWS_AS(run.get(), OperationCancelled);
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(40));
+    CHECK(progress.snapshot().percentage < 100);
+}
+
+TEST_CASE("echo: the worker type drops task_id and runs the engine", "[echo]") {
+    const auto type = worker_type();
+    CHECK(type.type == "echo");
+    CHECK(type.domain == "echo");
+    auto work = type.prepare(request(R"({"task_id": "t-1", "steps": 2, "x": true})"));
+    CHECK_FALSE(work.parameters.contains("task_id"));
+    ProgressBridge progress;
+    const auto result = work.run(progress, CancellationToken{}).as_object();
+    CHECK(result.at("steps") == 2);
+    CHECK(result.at("echo").at("x") == true);
+    CHECK_FALSE(result.at("echo").as_object().contains("task_id"));
+    CHECK_THROWS_AS(type.prepare(request(R"({"steps": -4})")), fleet::http::ApiError);
+}
