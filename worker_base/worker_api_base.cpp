@@ -39,6 +39,11 @@ std::string operation_id_of(const HttpRequest& request) {
     return id;
 }
 
+std::string_view worker_status_word(bool draining, bool busy) {
+    if (draining) return "draining";
+    return busy ? "busy" : "idle";
+}
+
 bool equal_constant_time(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     unsigned char diff = 0;
@@ -76,14 +81,10 @@ void WorkerApiBase::check_token(const HttpRequest& request) const {
     throw ApiError(401, "missing or invalid bearer token").with_header("WWW-Authenticate", "Bearer");
 }
 
-std::string_view WorkerApiBase::worker_status() const {
-    if (operations_.draining()) return "draining";
-    return operations_.active_ids().empty() ? "idle" : "busy";
-}
-
 HttpResponse WorkerApiBase::health(const HttpRequest&) const {
     if (health_listener_) health_listener_();
     const auto active = operations_.active_ids();
+    const bool draining = operations_.draining();
     boost::json::object body{
         {"healthy", true},
         {"service", type_.type + "-worker"},
@@ -91,7 +92,7 @@ HttpResponse WorkerApiBase::health(const HttpRequest&) const {
         {"worker_type", type_.type},
         {"timestamp", to_iso8601(clock_.now())},
         {"status", "operational"},
-        {"worker_status", worker_status()},
+        {"worker_status", worker_status_word(draining, !active.empty())},
         {"current_operation", active.empty() ? boost::json::value(nullptr) : boost::json::value(active.front())},
     };
     if (active.size() > 1) {

@@ -38,8 +38,6 @@ public:
 
     // Claims a slot and, when it got one, runs the work in the background.
     StartResult start(const std::optional<std::string>& task_id, PreparedWork work);
-    // idle / busy / draining, as /health reports it.
-    std::string_view worker_status() const;
 
 private:
     http::HttpResponse health(const http::HttpRequest& request) const;

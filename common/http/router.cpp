@@ -43,7 +43,7 @@ Router& Router::add(Method method, std::string pattern, SyncHandler handler) {
 }
 
 Router& Router::add_async(Method method, std::string pattern, AsyncHandler handler) {
-    Route route{method, {}, std::move(handler)};
+    Route route{method, pattern, {}, std::move(handler)};
     for (auto segment : split_path(pattern)) route.segments.emplace_back(segment);
     routes_.push_back(std::move(route));
     return *this;
@@ -70,9 +70,7 @@ bool Router::match(const Route& route, const std::vector<std::string_view>& path
 }
 
 void Router::handle(HttpRequest request, Reply reply) const {
-    // Kept for the error log: the request itself moves into its handler.
-    const Method method = request.method;
-    const std::string path_for_log = request.path;
+    const Route* chosen = nullptr;
     try {
         if (guard_) guard_(request);
         const auto path = split_path(request.path);
@@ -81,6 +79,7 @@ void Router::handle(HttpRequest request, Reply reply) const {
         for (const auto& route : routes_) {
             if (!match(route, path, params)) continue;
             if (route.method == request.method) {
+                chosen = &route;
                 request.path_params = std::move(params);
                 route.handler(std::move(request), reply);
                 return;
@@ -96,7 +95,9 @@ void Router::handle(HttpRequest request, Reply reply) const {
     } catch (const ApiError& error) {
         reply(error_response(error));
     } catch (const std::exception& error) {
-        log::error("unhandled error on ", to_string(method), " ", path_for_log, ": ", error.what());
+        // The request has moved into its handler; the route names what failed.
+        log::error("unhandled error in ", chosen ? to_string(chosen->method) : "guard", " ",
+                   chosen ? chosen->pattern : std::string{}, ": ", error.what());
         reply(error_response(500, "internal error"));
     }
 }

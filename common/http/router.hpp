@@ -36,6 +36,7 @@ public:
 private:
     struct Route {
         Method method;
+        std::string pattern;
         std::vector<std::string> segments;
         AsyncHandler handler;
     };
