@@ -185,10 +185,15 @@ struct HttpClient::Impl : std::enable_shared_from_this<Impl> {
         while (!stack.empty()) {
             IdleConnection conn = std::move(stack.back());
             stack.pop_back();
-            if (now - conn.since < kMaxIdleAge && still_open(conn.socket)) return std::move(conn.socket);
+            if (now - conn.since < kMaxIdleAge && still_open(conn.socket)) {
+                if (stack.empty()) idle.erase(it);
+                return std::move(conn.socket);
+            }
             error_code ignored;
             conn.socket.close(ignored);
         }
+        // Thousands of workers each get a key; drop the empty ones.
+        idle.erase(it);
         return std::nullopt;
     }
 
