@@ -1,8 +1,5 @@
 #include "common/clock.hpp"
 
-#include <cstdio>
-#include <ctime>
-
 namespace fleet {
 
 SystemTime SystemClock::now() const { return std::chrono::system_clock::now(); }
@@ -14,19 +11,30 @@ const SystemClock& SystemClock::instance() {
 
 std::string to_iso8601(SystemTime t) {
     using namespace std::chrono;
-    const auto ms_total = duration_cast<milliseconds>(t.time_since_epoch()).count();
-    auto secs = static_cast<std::time_t>(ms_total / 1000);
-    auto ms = static_cast<int>(ms_total % 1000);
-    if (ms < 0) {
-        ms += 1000;
-        --secs;
-    }
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
-    return buf;
+    const auto ms = floor<milliseconds>(t);
+    const auto day = floor<days>(ms);
+    const year_month_day date{day};
+    const hh_mm_ss<milliseconds> time{ms - day};
+    // Written by hand: this runs on every /health, and snprintf costs more than the rest.
+    char buf[24];
+    const auto put = [&buf](int at, unsigned value, int width) {
+        for (int i = width - 1; i >= 0; --i, value /= 10) buf[at + i] = static_cast<char>('0' + value % 10);
+    };
+    put(0, static_cast<unsigned>(static_cast<int>(date.year())), 4);
+    buf[4] = '-';
+    put(5, static_cast<unsigned>(date.month()), 2);
+    buf[7] = '-';
+    put(8, static_cast<unsigned>(date.day()), 2);
+    buf[10] = 'T';
+    put(11, static_cast<unsigned>(time.hours().count()), 2);
+    buf[13] = ':';
+    put(14, static_cast<unsigned>(time.minutes().count()), 2);
+    buf[16] = ':';
+    put(17, static_cast<unsigned>(time.seconds().count()), 2);
+    buf[19] = '.';
+    put(20, static_cast<unsigned>(time.subseconds().count()), 3);
+    buf[23] = 'Z';
+    return std::string(buf, sizeof buf);
 }
 
 }  // namespace fleet

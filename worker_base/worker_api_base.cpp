@@ -6,6 +6,7 @@
 #include "worker_base/operation_json.hpp"
 
 #include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <charconv>
 #include <sstream>
@@ -55,9 +56,20 @@ bool equal_constant_time(std::string_view a, std::string_view b) {
 
 WorkerApiBase::WorkerApiBase(const WorkerType& type, OperationsService& operations, Spawn spawn, std::string token,
                              const Clock& clock)
-    : type_(type), operations_(operations), spawn_(std::move(spawn)), token_(std::move(token)), clock_(clock) {}
+    : type_(type), operations_(operations), spawn_(std::move(spawn)), token_(std::move(token)), clock_(clock) {
+    set_worker_id({});
+}
 
-void WorkerApiBase::set_worker_id(std::string worker_id) { worker_id_ = std::move(worker_id); }
+void WorkerApiBase::set_worker_id(std::string worker_id) {
+    worker_id_ = std::move(worker_id);
+    boost::json::object fixed{{"healthy", true},
+                              {"service", type_.type + "-worker"},
+                              {"worker_id", worker_id_},
+                              {"worker_type", type_.type},
+                              {"status", "operational"}};
+    health_prefix_ = boost::json::serialize(fixed);
+    health_prefix_.pop_back();  // the closing brace; health() appends the rest
+}
 
 void WorkerApiBase::on_health_check(std::function<void()> listener) { health_listener_ = std::move(listener); }
 
@@ -85,22 +97,22 @@ HttpResponse WorkerApiBase::health(const HttpRequest&) const {
     if (health_listener_) health_listener_();
     const auto active = operations_.active_ids();
     const bool draining = operations_.draining();
-    boost::json::object body{
-        {"healthy", true},
-        {"service", type_.type + "-worker"},
-        {"worker_id", worker_id_},
-        {"worker_type", type_.type},
-        {"timestamp", to_iso8601(clock_.now())},
-        {"status", "operational"},
-        {"worker_status", worker_status_word(draining, !active.empty())},
-        {"current_operation", active.empty() ? boost::json::value(nullptr) : boost::json::value(active.front())},
-    };
+    // The fixed fields are serialized once (set_worker_id); only these change.
+    std::string body = health_prefix_;
+    body += R"(,"timestamp":")";
+    body += to_iso8601(clock_.now());
+    body += R"(","worker_status":")";
+    body += worker_status_word(draining, !active.empty());
+    body += R"(","current_operation":)";
+    body += active.empty() ? std::string("null") : boost::json::serialize(boost::json::string(active.front()));
     if (active.size() > 1) {
         boost::json::array all;
         for (const auto& id : active) all.emplace_back(id);
-        body["current_operations"] = std::move(all);
+        body += R"(,"current_operations":)";
+        body += boost::json::serialize(all);
     }
-    return HttpResponse::json(200, body);
+    body += '}';
+    return HttpResponse::text(200, std::move(body), "application/json");
 }
 
 HttpResponse WorkerApiBase::start_operation(const HttpRequest& request) {

@@ -57,6 +57,7 @@ private:
     std::string token_;
     const Clock& clock_;
     std::string worker_id_;
+    std::string health_prefix_;  // `{"healthy":true,...,"status":"operational"` without the closing brace
     std::function<void()> health_listener_;
     std::atomic<std::uint64_t> started_total_{0};
 };

@@ -110,6 +110,7 @@ private:
         server.host = config.host;
         server.port = config.port;
         server.read_timeout = config.read_timeout;
+        server.io_threads = config.io_threads;
         return server;
     }
 
@@ -180,7 +181,7 @@ private:
 
     const WorkerConfig& config_;
     const WorkerType& type_;
-    asio::io_context io_;
+    asio::io_context io_{static_cast<int>(config_.io_threads)};
     asio::thread_pool engines_;
     OperationsService operations_;
     WorkerApiBase api_;

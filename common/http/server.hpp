@@ -21,6 +21,8 @@ struct ServerConfig {
     std::chrono::milliseconds read_timeout{10'000};   // from a request's first byte to its last
     std::chrono::milliseconds idle_timeout{120'000};  // a kept-alive connection with no request
     std::chrono::milliseconds write_timeout{10'000};
+    // Threads running the io_context. With one, sessions skip strands.
+    std::size_t io_threads = 1;
 };
 
 // HTTP/1.1 on Beast: one coroutine session per connection, keep-alive, a
