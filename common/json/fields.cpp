@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 
 #include <cmath>
+#include <utility>
 
 namespace fleet::json {
 namespace {
@@ -29,6 +30,12 @@ std::optional<std::int64_t> as_int(const boost::json::value& v) {
     return std::nullopt;
 }
 
+template <typename T>
+T required(std::optional<T> value, std::string_view key) {
+    if (!value) throw bad_request("missing required field " + quoted(key));
+    return *std::move(value);
+}
+
 }  // namespace
 
 boost::json::object parse_object(std::string_view body, bool allow_empty) {
@@ -44,9 +51,7 @@ boost::json::object parse_object(std::string_view body, bool allow_empty) {
 }
 
 std::string required_string(const boost::json::object& obj, std::string_view key) {
-    auto v = optional_string(obj, key);
-    if (!v) throw bad_request("missing required field " + quoted(key));
-    return *v;
+    return required(optional_string(obj, key), key);
 }
 
 std::optional<std::string> optional_string(const boost::json::object& obj, std::string_view key) {
@@ -57,9 +62,7 @@ std::optional<std::string> optional_string(const boost::json::object& obj, std::
 }
 
 std::int64_t required_int(const boost::json::object& obj, std::string_view key) {
-    auto v = optional_int(obj, key);
-    if (!v) throw bad_request("missing required field " + quoted(key));
-    return *v;
+    return required(optional_int(obj, key), key);
 }
 
 std::optional<std::int64_t> optional_int(const boost::json::object& obj, std::string_view key) {
@@ -71,9 +74,7 @@ std::optional<std::int64_t> optional_int(const boost::json::object& obj, std::st
 }
 
 double required_number(const boost::json::object& obj, std::string_view key) {
-    auto v = optional_number(obj, key);
-    if (!v) throw bad_request("missing required field " + quoted(key));
-    return *v;
+    return required(optional_number(obj, key), key);
 }
 
 std::optional<double> optional_number(const boost::json::object& obj, std::string_view key) {

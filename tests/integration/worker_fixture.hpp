@@ -2,14 +2,13 @@
 
 #include "common/http/client.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/wait.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
 
-#include <chrono>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace fleet::test {
@@ -51,18 +50,6 @@ inline boost::json::object json_of(const http::ClientResponse& response) {
 }
 
 inline std::string to_body(const boost::json::object& object) { return boost::json::serialize(object); }
-
-// Asks again every few milliseconds until `condition` holds or the deadline
-// passes, as a user watching progress with curl would.
-template <typename Condition>
-bool eventually(Condition condition, std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return condition();
-}
 
 inline std::string sample(const std::string& name) { return std::string(FLEET_SOURCE_DIR) + "/data/sample/" + name; }
 

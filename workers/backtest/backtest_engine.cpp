@@ -3,6 +3,7 @@
 #include "common/http/error.hpp"
 #include "common/json/fields.hpp"
 #include "workers/csv/csv.hpp"
+#include "workers/csv/request_file.hpp"
 
 #include <boost/json/array.hpp>
 
@@ -13,6 +14,7 @@
 #include <cmath>
 #include <cstddef>
 #include <stdexcept>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -58,13 +60,6 @@ std::variant<Layout, std::string_view> find_columns(const csv::Row& header) {
         layout.index[column] = static_cast<std::size_t>(it - header.begin());
     }
     return layout;
-}
-
-csv::Row read_header(const fs::path& path) {
-    csv::FileReader reader(path);
-    csv::Row header;
-    if (!reader.next(header)) throw std::runtime_error("data file '" + path.string() + "' is empty: no header row");
-    return header;
 }
 
 class MalformedRow : public std::runtime_error {
@@ -277,17 +272,8 @@ BacktestParams parse_backtest(const boost::json::object& request) {
                       "'");
     params.bars_per_year = *per_year;
 
-    const std::string data_file = json::required_string(request, "data_file");
-    std::error_code ec;
-    json::require(!data_file.empty() && fs::is_regular_file(data_file, ec), "data_file",
-                  "must name an existing regular file: '" + data_file + "'");
-    params.data_file = data_file;
-    csv::Row header;
-    try {
-        header = read_header(params.data_file);
-    } catch (const std::exception& e) {
-        throw http::bad_request("'data_file' cannot be read as CSV: " + std::string(e.what()));
-    }
+    auto [data_file, header] = csv::require_csv_file(request, "data_file");
+    params.data_file = std::move(data_file);
     const auto layout = find_columns(header);
     if (const auto* missing = std::get_if<std::string_view>(&layout))
         throw http::bad_request("'data_file' has no '" + std::string(*missing) +

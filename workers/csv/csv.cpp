@@ -89,6 +89,14 @@ std::string escape(std::string_view field) {
     return out;
 }
 
+Row read_header(const std::filesystem::path& path, std::string_view what) {
+    FileReader reader(path);
+    Row header;
+    if (!reader.next(header))
+        throw std::runtime_error(std::string(what) + " '" + path.string() + "' is empty: no header row");
+    return header;
+}
+
 std::size_t count_records(const std::filesystem::path& path) {
     FileReader reader(path);
     Row row;

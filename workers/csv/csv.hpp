@@ -80,6 +80,10 @@ bool needs_quoting(std::string_view field);
 // The field as it is written: quoted (with quotes doubled) only when needed.
 std::string escape(std::string_view field);
 
+// The file's first record. Throws std::runtime_error when the file cannot be
+// opened, or "<what> '<path>' is empty: no header row" when it has no record.
+Row read_header(const std::filesystem::path& path, std::string_view what);
+
 // Records in the file, header included; streams through it once.
 std::size_t count_records(const std::filesystem::path& path);
 

@@ -1,8 +1,8 @@
 #include "workers/data_processing/data_processing_engine.hpp"
 
-#include "common/http/error.hpp"
 #include "common/json/fields.hpp"
 #include "workers/csv/csv.hpp"
+#include "workers/csv/request_file.hpp"
 
 #include <boost/json/array.hpp>
 
@@ -168,13 +168,6 @@ void for_each_row(const fs::path& path, RowProgress* progress, const worker::Can
     if (progress) progress->at_row(current);
 }
 
-csv::Row read_header(const fs::path& path) {
-    csv::FileReader reader(path);
-    csv::Row header;
-    if (!reader.next(header)) throw std::runtime_error("input file '" + path.string() + "' is empty: no header row");
-    return header;
-}
-
 std::string join(const std::vector<Stage>& stages) {
     std::string out;
     for (const auto& stage : stages) {
@@ -244,17 +237,8 @@ DataProcessingParams parse_data_processing(const boost::json::object& request) {
                                           "requirements", "max_retries"});
     DataProcessingParams params;
 
-    const std::string input = json::required_string(request, "input_file");
-    std::error_code ec;
-    json::require(!input.empty() && fs::is_regular_file(input, ec), "input_file",
-                  "must name an existing regular file: '" + input + "'");
-    params.input_file = input;
-    csv::Row header;
-    try {
-        header = read_header(params.input_file);
-    } catch (const std::exception& e) {
-        throw http::bad_request("'input_file' cannot be read as CSV: " + std::string(e.what()));
-    }
+    auto [input_file, header] = csv::require_csv_file(request, "input_file");
+    params.input_file = std::move(input_file);
 
     if (auto output = json::optional_string(request, "output_file")) {
         json::require(!output->empty(), "output_file", "must not be empty");
@@ -308,7 +292,7 @@ boost::json::value run_data_processing(const DataProcessingParams& params, worke
     progress.start();
     progress.update(0, "counting rows");
     try {
-        const csv::Row raw_header = read_header(params.input_file);
+        const csv::Row raw_header = csv::read_header(params.input_file, "input file");
         csv::Row header = raw_header;
         for (auto& name : header) name = std::string(csv::trim(name));
         const std::size_t width = header.size();

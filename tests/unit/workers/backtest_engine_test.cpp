@@ -1,58 +1,25 @@
 #include "workers/backtest/backtest_engine.hpp"
 
-#include "common/http/error.hpp"
+#include "tests/support/engine_test_support.hpp"
 #include "worker_base/cancellation.hpp"
 #include "worker_base/progress_bridge.hpp"
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
 
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <functional>
-#include <future>
-#include <random>
 #include <string>
-#include <thread>
 #include <vector>
 
 using namespace fleet::workers::backtest;
-using fleet::worker::CancellationToken;
-using fleet::worker::OperationCancelled;
-using fleet::worker::ProgressBridge;
+using namespace fleet::worker;
+using namespace fleet::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A fresh directory under the system temp dir, removed with everything in it.
-class TempDir {
-public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        path_ = fs::temp_directory_path() /
-                ("fleet_bt_test_" + std::to_string(std::random_device{}()) + "_" + std::to_string(counter++));
-        fs::create_directories(path_);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-
-    fs::path write(const std::string& name, const std::string& content) const {
-        const auto file = path_ / name;
-        std::ofstream(file, std::ios::binary) << content;
-        return file;
-    }
-
-private:
-    fs::path path_;
-};
 
 // Bars t0, t1, ... whose open, high, low and close are all the given close.
 std::string bars(const std::vector<double>& closes) {
@@ -73,32 +40,6 @@ boost::json::object request(const fs::path& data_file, std::string_view extra = 
 boost::json::object run(const boost::json::object& body, ProgressBridge& progress) {
     return run_backtest(parse_backtest(body), progress, CancellationToken{}).as_object();
 }
-
-void check_bad_request(const boost::json::object& body, const std::string& field) {
-    try {
-        parse_backtest(body);
-        FAIL("no ApiError for " << boost::json::serialize(body));
-    } catch (const fleet::http::ApiError& e) {
-        CHECK(e.status() == 400);
-        CHECK_THAT(e.what(), Catch::Contains(field));
-    }
-}
-
-bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!condition()) {
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return true;
-}
-
-// Declared after the future of a run: cancels it on scope exit, before the
-// future's destructor waits, so a failed REQUIRE never waits out a long run.
-struct CancelOnExit {
-    CancellationToken token;
-    ~CancelOnExit() { token.cancel(); }
-};
 
 double number(const boost::json::value& v) { return v.to_number<double>(); }
 
@@ -140,21 +81,22 @@ TEST_CASE("backtest: invalid parameters are a 400 naming the field", "[backtest]
         body.erase(key);
         return body;
     };
-    check_bad_request(without("symbol"), "symbol");
-    check_bad_request(request(file, R"(, "symbol": "")"), "symbol");
-    check_bad_request(without("timeframe"), "timeframe");
-    check_bad_request(request(file, R"(, "timeframe": "7x")"), "timeframe");
-    check_bad_request(without("data_file"), "data_file");
-    check_bad_request(request(dir.write("x", "").parent_path() / "missing.csv"), "data_file");
-    check_bad_request(request(dir.write("no_close.csv", "timestamp,open,high,low,volume\n")), "data_file");
-    check_bad_request(request(dir.write("empty.csv", "")), "data_file");
-    check_bad_request(request(file, R"(, "fast": 0)"), "fast");
-    check_bad_request(request(file, R"(, "fast": "ten")"), "fast");
-    check_bad_request(request(file, R"(, "fast": 10, "slow": 10)"), "slow");
-    check_bad_request(request(file, R"(, "fast": 40)"), "slow");
-    check_bad_request(request(file, R"(, "initial_capital": 0)"), "initial_capital");
-    check_bad_request(request(file, R"(, "initial_capital": "lots")"), "initial_capital");
-    check_bad_request(request(file, R"(, "strategy": "rsi")"), "strategy");
+    check_bad_request(parse_backtest, without("symbol"), "symbol");
+    check_bad_request(parse_backtest, request(file, R"(, "symbol": "")"), "symbol");
+    check_bad_request(parse_backtest, without("timeframe"), "timeframe");
+    check_bad_request(parse_backtest, request(file, R"(, "timeframe": "7x")"), "timeframe");
+    check_bad_request(parse_backtest, without("data_file"), "data_file");
+    check_bad_request(parse_backtest, request(dir.write("x", "").parent_path() / "missing.csv"), "data_file");
+    check_bad_request(parse_backtest, request(dir.write("no_close.csv", "timestamp,open,high,low,volume\n")),
+                      "data_file");
+    check_bad_request(parse_backtest, request(dir.write("empty.csv", "")), "data_file");
+    check_bad_request(parse_backtest, request(file, R"(, "fast": 0)"), "fast");
+    check_bad_request(parse_backtest, request(file, R"(, "fast": "ten")"), "fast");
+    check_bad_request(parse_backtest, request(file, R"(, "fast": 10, "slow": 10)"), "slow");
+    check_bad_request(parse_backtest, request(file, R"(, "fast": 40)"), "slow");
+    check_bad_request(parse_backtest, request(file, R"(, "initial_capital": 0)"), "initial_capital");
+    check_bad_request(parse_backtest, request(file, R"(, "initial_capital": "lots")"), "initial_capital");
+    check_bad_request(parse_backtest, request(file, R"(, "strategy": "rsi")"), "strategy");
 }
 
 TEST_CASE("backtest: one up-cross and one down-cross make exactly one trade", "[backtest]") {
@@ -193,13 +135,9 @@ TEST_CASE("backtest: one up-cross and one down-cross make exactly one trade", "[
     CHECK(number(result.at("sharpe_ratio")) == Approx(mean / std::sqrt(variance) * std::sqrt(1638.0)));
 
     const auto snapshot = progress.snapshot();
-    CHECK(snapshot.percentage == Approx(100));
     CHECK(snapshot.fields.at("current_bar") == kOneTrade.size());
     CHECK(snapshot.fields.at("total_bars") == kOneTrade.size());
-    const auto metrics = progress.metrics_after(0, 100).metrics;
-    REQUIRE(metrics.size() == 1);
-    CHECK(metrics[0].name == "equity");
-    CHECK(metrics[0].value == Approx(1250));
+    check_finished_with_one_metric(progress, "equity", 1250);
 }
 
 TEST_CASE("backtest: a position still open is closed at the last bar", "[backtest]") {
@@ -283,14 +221,8 @@ TEST_CASE("backtest: cancelling from another thread stops the run", "[backtest]"
     const auto params = parse_backtest(request(file));
     ProgressBridge progress;
     const CancellationToken token;
-    auto run = std::async(std::launch::async, [&] { return run_backtest(params, progress, token); });
-    const CancelOnExit guard{token};
-
-    REQUIRE(wait_until([&] { return progress.snapshot().percentage > 0; }, std::chrono::seconds(60)));
-    token.cancel();
-    REQUIRE(run.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
-    CHECK_THROWS_AS(run.get(), OperationCancelled);
-    CHECK(progress.snapshot().percentage < 100);
+    cancel_once_started([&] { return run_backtest(params, progress, token); }, progress, token,
+                        std::chrono::seconds(60), std::chrono::seconds(30));
 }
 
 TEST_CASE("backtest: the worker type is backtest on backtests", "[backtest]") {

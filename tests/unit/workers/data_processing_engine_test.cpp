@@ -1,58 +1,24 @@
 #include "workers/data_processing/data_processing_engine.hpp"
 
-#include "common/http/error.hpp"
+#include "tests/support/engine_test_support.hpp"
 #include "worker_base/cancellation.hpp"
 #include "worker_base/progress_bridge.hpp"
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
 
-#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <functional>
-#include <future>
-#include <random>
 #include <sstream>
 #include <string>
-#include <thread>
 
 using namespace fleet::workers::data_processing;
-using fleet::worker::CancellationToken;
-using fleet::worker::OperationCancelled;
-using fleet::worker::ProgressBridge;
+using namespace fleet::worker;
+using namespace fleet::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A fresh directory under the system temp dir, removed with everything in it.
-class TempDir {
-public:
-    TempDir() {
-        static std::atomic<int> counter{0};
-        path_ = fs::temp_directory_path() /
-                ("fleet_dp_test_" + std::to_string(std::random_device{}()) + "_" + std::to_string(counter++));
-        fs::create_directories(path_);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    ~TempDir() {
-        std::error_code ec;
-        fs::remove_all(path_, ec);
-    }
-
-    fs::path write(const std::string& name, const std::string& content) const {
-        const auto file = path_ / name;
-        std::ofstream(file, std::ios::binary) << content;
-        return file;
-    }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 std::string read(const fs::path& file) {
     std::ifstream in(file, std::ios::binary);
@@ -70,32 +36,6 @@ boost::json::object request(const fs::path& input, std::string_view extra = "") 
 boost::json::object run(const boost::json::object& body, ProgressBridge& progress) {
     return run_data_processing(parse_data_processing(body), progress, CancellationToken{}).as_object();
 }
-
-void check_bad_request(const boost::json::object& body, const std::string& field) {
-    try {
-        parse_data_processing(body);
-        FAIL("no ApiError for " << boost::json::serialize(body));
-    } catch (const fleet::http::ApiError& e) {
-        CHECK(e.status() == 400);
-        CHECK_THAT(e.what(), Catch::Contains(field));
-    }
-}
-
-bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!condition()) {
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return true;
-}
-
-// Declared after the future of a run: cancels it on scope exit, before the
-// future's destructor waits, so a failed REQUIRE never waits out a long run.
-struct CancelOnExit {
-    CancellationToken token;
-    ~CancelOnExit() { token.cancel(); }
-};
 
 const std::string kMessy =
     "id, name ,value\n"
@@ -126,20 +66,23 @@ TEST_CASE("data_processing: parameters have defaults", "[data_processing]") {
 TEST_CASE("data_processing: invalid parameters are a 400 naming the field", "[data_processing]") {
     TempDir dir;
     const auto input = dir.write("in.csv", "a,b\n1,2\n");
-    check_bad_request(boost::json::object{}, "input_file");
-    check_bad_request(request(dir.path() / "missing.csv"), "input_file");
-    check_bad_request(request(dir.path()), "input_file");
-    check_bad_request(request(dir.write("empty.csv", "")), "input_file");
-    check_bad_request(request(input, R"("operations": ["clean", "shuffle"])"), "operations");
-    check_bad_request(request(input, R"("operations": "clean")"), "operations");
-    check_bad_request(request(input, R"("operations": [])"), "operations");
-    check_bad_request(request(input, R"("output_file": 7)"), "output_file");
-    check_bad_request(request(input, R"("output_file": ")" + input.string() + "\""), "output_file");
-    check_bad_request(request(input, R"("operations": ["transform"], "transform": {"normalize": ["zzz"]})"),
+    check_bad_request(parse_data_processing, boost::json::object{}, "input_file");
+    check_bad_request(parse_data_processing, request(dir.path() / "missing.csv"), "input_file");
+    check_bad_request(parse_data_processing, request(dir.path()), "input_file");
+    check_bad_request(parse_data_processing, request(dir.write("empty.csv", "")), "input_file");
+    check_bad_request(parse_data_processing, request(input, R"("operations": ["clean", "shuffle"])"), "operations");
+    check_bad_request(parse_data_processing, request(input, R"("operations": "clean")"), "operations");
+    check_bad_request(parse_data_processing, request(input, R"("operations": [])"), "operations");
+    check_bad_request(parse_data_processing, request(input, R"("output_file": 7)"), "output_file");
+    check_bad_request(parse_data_processing, request(input, R"("output_file": ")" + input.string() + "\""),
+                      "output_file");
+    check_bad_request(parse_data_processing,
+                      request(input, R"("operations": ["transform"], "transform": {"normalize": ["zzz"]})"),
                       "transform");
-    check_bad_request(request(input, R"("operations": ["transform"], "transform": {"scale": true})"), "transform");
-    check_bad_request(request(input, R"("transform": {"normalize": ["a"]})"), "transform");
-    check_bad_request(request(input, R"("opertions": ["clean"])"), "opertions");
+    check_bad_request(parse_data_processing,
+                      request(input, R"("operations": ["transform"], "transform": {"scale": true})"), "transform");
+    check_bad_request(parse_data_processing, request(input, R"("transform": {"normalize": ["a"]})"), "transform");
+    check_bad_request(parse_data_processing, request(input, R"("opertions": ["clean"])"), "opertions");
 }
 
 TEST_CASE("data_processing: clean trims fields and drops blank and malformed rows", "[data_processing]") {
@@ -160,13 +103,9 @@ TEST_CASE("data_processing: clean trims fields and drops blank and malformed row
     CHECK_FALSE(fs::exists(dir.path() / "messy.processed.csv.partial"));
 
     const auto snapshot = progress.snapshot();
-    CHECK(snapshot.percentage == Approx(100));
     CHECK(snapshot.fields.at("current_row") == 7);
     CHECK(snapshot.fields.at("total_rows") == 7);
-    const auto metrics = progress.metrics_after(0, 100).metrics;
-    REQUIRE(metrics.size() == 1);
-    CHECK(metrics[0].name == "rows_processed");
-    CHECK(metrics[0].value == Approx(7));
+    check_finished_with_one_metric(progress, "rows_processed", 7);
 }
 
 TEST_CASE("data_processing: transform min-max normalises numeric columns", "[data_processing]") {
@@ -276,14 +215,8 @@ TEST_CASE("data_processing: cancelling from another thread stops the run", "[dat
         request(input, R"("operations": ["clean", "transform", "validate", "transform", "validate"])"));
     ProgressBridge progress;
     const CancellationToken token;
-    auto run = std::async(std::launch::async, [&] { return run_data_processing(params, progress, token); });
-    const CancelOnExit guard{token};
-
-    REQUIRE(wait_until([&] { return progress.snapshot().percentage > 0; }, std::chrono::seconds(60)));
-    token.cancel();
-    REQUIRE(run.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
-    CHECK_THROWS_AS(run.get(), OperationCancelled);
-    CHECK(progress.snapshot().percentage < 100);
+    cancel_once_started([&] { return run_data_processing(params, progress, token); }, progress, token,
+                        std::chrono::seconds(60), std::chrono::seconds(30));
     CHECK_FALSE(fs::exists(params.output_file));
     CHECK_FALSE(fs::exists(fs::path(params.output_file) += ".partial"));
 }

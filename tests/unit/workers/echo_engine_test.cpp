@@ -1,6 +1,7 @@
 #include "workers/echo/echo_engine.hpp"
 
 #include "common/http/error.hpp"
+#include "tests/support/engine_test_support.hpp"
 #include "worker_base/cancellation.hpp"
 #include "worker_base/progress_bridge.hpp"
 
@@ -8,46 +9,16 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
-#include <functional>
-#include <future>
 #include <stdexcept>
 #include <string>
-#include <thread>
 
 using namespace fleet::workers::echo;
-using fleet::worker::CancellationToken;
-using fleet::worker::OperationCancelled;
-using fleet::worker::ProgressBridge;
+using namespace fleet::worker;
+using namespace fleet::test;
 
 namespace {
 
 boost::json::object request(std::string_view text) { return boost::json::parse(text).as_object(); }
-
-void check_bad_request(const std::string& body, const std::string& field) {
-    try {
-        parse_echo(request(body));
-        FAIL("no ApiError for " << body);
-    } catch (const fleet::http::ApiError& e) {
-        CHECK(e.status() == 400);
-        CHECK_THAT(e.what(), Catch::Contains(field));
-    }
-}
-
-bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!condition()) {
-        if (std::chrono::steady_clock::now() > deadline) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return true;
-}
-
-// Declared after the future of a run: cancels it on scope exit, before the
-// future's destructor waits, so a failed REQUIRE never waits out a long run.
-struct CancelOnExit {
-    CancellationToken token;
-    ~CancelOnExit() { token.cancel(); }
-};
 
 }  // namespace
 
@@ -60,13 +31,13 @@ TEST_CASE("echo: parameters have defaults and every field is kept", "[echo]") {
 }
 
 TEST_CASE("echo: invalid parameters are a 400 naming the field", "[echo]") {
-    check_bad_request(R"({"steps": 0})", "steps");
-    check_bad_request(R"({"steps": 100001})", "steps");
-    check_bad_request(R"({"steps": "ten"})", "steps");
-    check_bad_request(R"({"duration_ms": -1})", "duration_ms");
-    check_bad_request(R"({"duration_ms": 86400001})", "duration_ms");
-    check_bad_request(R"({"duration_ms": 1.5})", "duration_ms");
-    check_bad_request(R"({"fail_with": 3})", "fail_with");
+    check_bad_request(parse_echo, request(R"({"steps": 0})"), "steps");
+    check_bad_request(parse_echo, request(R"({"steps": 100001})"), "steps");
+    check_bad_request(parse_echo, request(R"({"steps": "ten"})"), "steps");
+    check_bad_request(parse_echo, request(R"({"duration_ms": -1})"), "duration_ms");
+    check_bad_request(parse_echo, request(R"({"duration_ms": 86400001})"), "duration_ms");
+    check_bad_request(parse_echo, request(R"({"duration_ms": 1.5})"), "duration_ms");
+    check_bad_request(parse_echo, request(R"({"fail_with": 3})"), "fail_with");
 }
 
 TEST_CASE("echo: runs every step, reports progress and metrics, echoes the request", "[echo]") {
@@ -117,15 +88,9 @@ TEST_CASE("echo: cancelling from another thread stops a long run early", "[echo]
     ProgressBridge progress;
     const CancellationToken token;
     const auto started = std::chrono::steady_clock::now();
-    auto run = std::async(std::launch::async, [&] { return run_echo(params, progress, token); });
-    const CancelOnExit guard{token};
-
-    REQUIRE(wait_until([&] { return progress.snapshot().percentage > 0; }, std::chrono::seconds(20)));
-    token.cancel();
-    REQUIRE(run.wait_for(std::chrono::seconds(20)) == std::future_status::ready);
-    CHECK_THROWS_AS(run.get(), OperationCancelled);
+    cancel_once_started([&] { return run_echo(params, progress, token); }, progress, token,
+                        std::chrono::seconds(20), std::chrono::seconds(20));
     CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(40));
-    CHECK(progress.snapshot().percentage < 100);
 }
 
 TEST_CASE("echo: the worker type drops task_id and runs the engine", "[echo]") {
