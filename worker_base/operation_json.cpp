@@ -29,8 +29,8 @@ boost::json::object to_json(const OperationView& operation) {
     out["progress"] = to_json(operation.progress);
     out["metadata"] = operation.metadata;
     out["result"] = operation.result;
-    if (operation.error_message.empty()) out["error_message"] = nullptr;
-    else out["error_message"] = operation.error_message;
+    out["error_message"] = operation.error_message.empty() ? boost::json::value(nullptr)
+                                                           : boost::json::value(operation.error_message);
     out["created_at"] = to_iso8601(operation.created_at);
     out["updated_at"] = to_iso8601(operation.updated_at);
     out["started_at"] = time_or_null(operation.started_at);
@@ -50,20 +50,6 @@ boost::json::object to_json(const std::string& operation_id, const MetricsPage& 
     out["metrics"] = std::move(metrics);
     out["cursor"] = std::to_string(page.cursor);
     out["has_more"] = page.has_more;
-    return out;
-}
-
-boost::json::object completion_notice(const OperationView& operation) {
-    boost::json::object out;
-    out["operation_id"] = operation.operation_id;
-    out["operation_type"] = operation.operation_type;
-    out["status"] = to_string(operation.status);
-    out["result"] = operation.result;
-    if (operation.error_message.empty()) out["error_message"] = nullptr;
-    else out["error_message"] = operation.error_message;
-    out["progress"] = to_json(operation.progress);
-    out["started_at"] = time_or_null(operation.started_at);
-    out["completed_at"] = time_or_null(operation.completed_at);
     return out;
 }
 

@@ -9,9 +9,8 @@
 namespace fleet::worker {
 
 boost::json::object to_json(const ProgressSnapshot& progress);
+// Also the completion notice the backend gets when an operation ends.
 boost::json::object to_json(const OperationView& operation);
 boost::json::object to_json(const std::string& operation_id, const MetricsPage& page);
-// The final state sent to the backend when an operation ends.
-boost::json::object completion_notice(const OperationView& operation);
 
 }  // namespace fleet::worker

@@ -78,7 +78,7 @@ public:
             });
         api_.on_health_check([registrar = registrar_.get()] { registrar->note_health_check(); });
         operations_.on_finished([this](const OperationView& operation) {
-            registrar_->notify_completion(completion_notice(operation));
+            registrar_->notify_completion(to_json(operation));
             asio::post(lifecycle_, [this] { finish_if_drained(); });
         });
 
