@@ -211,6 +211,19 @@ TEST_CASE("the operations list filters by status and type and pages", "[integrat
     client.del(worker.url() + "/api/v1/operations/slow/cancel");
 }
 
+TEST_CASE("the worker's /metrics page counts operations in Prometheus text", "[integration][worker]") {
+    WorkerUnderTest worker("echo");
+    http::BlockingHttpClient client;
+    json_of(client.post(worker.url() + "/echo/start", R"({"task_id": "p1"})"));
+    REQUIRE(eventually([&] { return status_of(client, worker, "p1") == "completed"; }));
+    auto page = client.get(worker.url() + "/metrics");
+    REQUIRE(page.status == 200);
+    CHECK(page.body.find("# TYPE fleet_worker_operations gauge") != std::string::npos);
+    CHECK(page.body.find("fleet_worker_operations{status=\"completed\"} 1\n") != std::string::npos);
+    CHECK(page.body.find("fleet_worker_operations_started_total 1\n") != std::string::npos);
+    CHECK(page.body.find("fleet_worker_draining 0\n") != std::string::npos);
+}
+
 TEST_CASE("with a token every call but /health and /metrics needs it", "[integration][worker][security]") {
     WorkerUnderTest worker("echo", {"--token", "s3cret"});
     http::BlockingHttpClient client;

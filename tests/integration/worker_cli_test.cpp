@@ -1,0 +1,58 @@
+#include "tests/integration/worker_fixture.hpp"
+
+using namespace fleet;
+using namespace fleet::test;
+
+TEST_CASE("--run runs one backtest locally and prints its result as JSON", "[integration][cli]") {
+    Process run(FLEET_WORKER_BIN, {"--type", "backtest", "--run",
+                                   to_body({{"symbol", "AAPL"}, {"timeframe", "1h"},
+                                            {"data_file", sample("AAPL_1h.csv")}})});
+    const auto code = run.wait(std::chrono::seconds(30));
+    REQUIRE(code.has_value());
+    CHECK(*code == 0);
+    const std::string output = run.output();
+    const auto json_line = output.find("{\"symbol\"");
+    REQUIRE(json_line != std::string::npos);
+    auto result = boost::json::parse(output.substr(json_line, output.find('\n', json_line) - json_line)).as_object();
+    CHECK(result.at("symbol") == "AAPL");
+    CHECK(result.at("trade_count").to_number<double>() > 0);
+    CHECK(output.find("100.0%") != std::string::npos);  // the progress bar reached the end
+}
+
+TEST_CASE("--run refuses invalid parameters with exit code 2 and names them", "[integration][cli]") {
+    Process run(FLEET_WORKER_BIN, {"--type", "echo", "--run", R"({"steps": "many"})"});
+    const auto code = run.wait(std::chrono::seconds(10));
+    REQUIRE(code.has_value());
+    CHECK(*code == 2);
+    CHECK(run.output().find("'steps'") != std::string::npos);
+}
+
+TEST_CASE("--run reports a failing engine with exit code 1", "[integration][cli]") {
+    Process run(FLEET_WORKER_BIN, {"--type", "echo", "--run", R"({"fail_with": "no disk"})"});
+    const auto code = run.wait(std::chrono::seconds(10));
+    REQUIRE(code.has_value());
+    CHECK(*code == 1);
+    CHECK(run.output().find("no disk") != std::string::npos);
+}
+
+TEST_CASE("an unknown type or a bad flag is refused before anything starts", "[integration][cli]") {
+    Process unknown(FLEET_WORKER_BIN, {"--type", "teleport"});
+    auto code = unknown.wait(std::chrono::seconds(10));
+    REQUIRE(code.has_value());
+    CHECK(*code == 2);
+    CHECK(unknown.output().find("unknown worker type 'teleport'") != std::string::npos);
+
+    Process bad_duration(FLEET_WORKER_BIN, {"--type", "echo", "--drain-timeout", "soon"});
+    code = bad_duration.wait(std::chrono::seconds(10));
+    REQUIRE(code.has_value());
+    CHECK(*code == 2);
+    CHECK(bad_duration.output().find("--drain-timeout") != std::string::npos);
+}
+
+TEST_CASE("flags fall back to FLEET_* environment variables", "[integration][cli]") {
+    WorkerUnderTest worker("echo", {}, {"FLEET_WORKER_ID=from-env", "FLEET_TOKEN=env-token"});
+    http::BlockingHttpClient client;
+    CHECK(json_of(client.get(worker.url() + "/health")).at("worker_id") == "from-env");
+    CHECK(client.get(worker.url() + "/api/v1/operations").status == 401);
+    CHECK(client.get(worker.url() + "/api/v1/operations", "env-token").status == 200);
+}
