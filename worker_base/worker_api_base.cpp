@@ -1,6 +1,8 @@
 #include "worker_base/worker_api_base.hpp"
 
+#include "common/http/auth.hpp"
 #include "common/http/error.hpp"
+#include "common/http/query.hpp"
 #include "common/json/fields.hpp"
 #include "common/log.hpp"
 #include "worker_base/operation_json.hpp"
@@ -8,7 +10,6 @@
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <charconv>
 #include <sstream>
 
 namespace fleet::worker {
@@ -22,18 +23,6 @@ boost::json::object success(boost::json::object data) {
     return boost::json::object{{"success", true}, {"data", std::move(data)}};
 }
 
-// A non-negative integer query parameter, bounded, or 400 naming it.
-std::size_t query_size(const HttpRequest& request, std::string_view name, std::size_t fallback, std::size_t max) {
-    const auto text = request.query_param(name);
-    if (!text || text->empty()) return fallback;
-    std::size_t value = 0;
-    const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-    if (ec != std::errc{} || end != text->data() + text->size() || value > max)
-        throw http::bad_request("query parameter '" + std::string(name) + "' must be an integer from 0 to " +
-                                std::to_string(max));
-    return value;
-}
-
 std::string operation_id_of(const HttpRequest& request) {
     const std::string id(request.path_param("id"));
     http::require_plain_id(id, "operation id");
@@ -43,13 +32,6 @@ std::string operation_id_of(const HttpRequest& request) {
 std::string_view worker_status_word(bool draining, bool busy) {
     if (draining) return "draining";
     return busy ? "busy" : "idle";
-}
-
-bool equal_constant_time(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    unsigned char diff = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-    return diff == 0;
 }
 
 }  // namespace
@@ -74,7 +56,7 @@ void WorkerApiBase::set_worker_id(std::string worker_id) {
 void WorkerApiBase::on_health_check(std::function<void()> listener) { health_listener_ = std::move(listener); }
 
 void WorkerApiBase::add_routes(http::Router& router) {
-    router.guard([this](const HttpRequest& request) { check_token(request); })
+    router.guard(http::bearer_guard(token_))
         .get("/health", [this](const HttpRequest& r) { return health(r); })
         .get("/metrics", [this](const HttpRequest& r) { return prometheus(r); })
         .post("/" + type_.domain + "/start", [this](const HttpRequest& r) { return start_operation(r); })
@@ -82,15 +64,6 @@ void WorkerApiBase::add_routes(http::Router& router) {
         .get("/api/v1/operations/{id}", [this](const HttpRequest& r) { return get_operation(r); })
         .get("/api/v1/operations/{id}/metrics", [this](const HttpRequest& r) { return get_metrics(r); })
         .del("/api/v1/operations/{id}/cancel", [this](const HttpRequest& r) { return cancel_operation(r); });
-}
-
-void WorkerApiBase::check_token(const HttpRequest& request) const {
-    if (token_.empty()) return;
-    if (request.method == http::Method::Get && (request.path == "/health" || request.path == "/metrics")) return;
-    constexpr std::string_view kBearer = "Bearer ";
-    const std::string_view given = request.authorization;
-    if (given.starts_with(kBearer) && equal_constant_time(given.substr(kBearer.size()), token_)) return;
-    throw ApiError(401, "missing or invalid bearer token").with_header("WWW-Authenticate", "Bearer");
 }
 
 HttpResponse WorkerApiBase::health(const HttpRequest&) const {
@@ -184,14 +157,13 @@ void WorkerApiBase::execute(const std::string& id, const PreparedWork& work, Pro
 
 HttpResponse WorkerApiBase::list_operations(const HttpRequest& request) const {
     OperationFilter filter;
-    filter.operation_type = request.query_param("operation_type");
-    if (filter.operation_type && filter.operation_type->empty()) filter.operation_type.reset();
-    if (auto status = request.query_param("status"); status && !status->empty()) {
+    filter.operation_type = http::query_text(request, "operation_type");
+    if (auto status = http::query_text(request, "status")) {
         filter.status = parse_operation_status(*status);
         if (!filter.status) throw http::bad_request("query parameter 'status' must be one of pending, running, completed, failed, cancelled");
     }
-    filter.limit = query_size(request, "limit", 100, 1000);
-    filter.offset = query_size(request, "offset", 0, std::numeric_limits<std::uint32_t>::max());
+    filter.limit = http::query_size(request, "limit", 100, 1000);
+    filter.offset = http::query_size(request, "offset", 0, std::numeric_limits<std::uint32_t>::max());
 
     const OperationPage page = operations_.list(filter);
     boost::json::array items;
@@ -212,8 +184,8 @@ HttpResponse WorkerApiBase::get_operation(const HttpRequest& request) const {
 
 HttpResponse WorkerApiBase::get_metrics(const HttpRequest& request) const {
     const std::string id = operation_id_of(request);
-    const std::size_t cursor = query_size(request, "cursor", 0, std::numeric_limits<std::size_t>::max());
-    const std::size_t limit = query_size(request, "limit", 100, 1000);
+    const std::size_t cursor = http::query_size(request, "cursor", 0, std::numeric_limits<std::size_t>::max());
+    const std::size_t limit = http::query_size(request, "limit", 100, 1000);
     const auto page = operations_.metrics(id, cursor, limit);
     if (!page) throw http::not_found("operation '" + id + "' not found");
     return HttpResponse::json(200, success(to_json(id, *page)));

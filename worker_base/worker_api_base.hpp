@@ -47,7 +47,6 @@ private:
     http::HttpResponse get_metrics(const http::HttpRequest& request) const;
     http::HttpResponse cancel_operation(const http::HttpRequest& request);
     http::HttpResponse prometheus(const http::HttpRequest& request) const;
-    void check_token(const http::HttpRequest& request) const;
     void execute(const std::string& id, const PreparedWork& work, ProgressBridge& progress,
                  const CancellationToken& token);
 

@@ -1,0 +1,74 @@
+#include "backend/api/responses.hpp"
+
+#include <boost/json/array.hpp>
+
+namespace fleet::backend {
+namespace {
+
+boost::json::value time_or_null(const std::optional<SystemTime>& t) {
+    if (!t) return nullptr;
+    return boost::json::string(to_iso8601(*t));
+}
+
+}  // namespace
+
+boost::json::object to_json(const WorkerRecord& worker) {
+    boost::json::array operations;
+    for (const auto& id : worker.operations) operations.emplace_back(id);
+    return boost::json::object{
+        {"worker_id", worker.worker_id},
+        {"worker_type", worker.worker_type},
+        {"domain", worker.domain},
+        {"endpoint_url", worker.endpoint_url},
+        {"status", to_string(worker.status)},
+        {"capabilities", worker.capabilities},
+        {"max_concurrent", worker.max_concurrent},
+        {"version", worker.version},
+        {"current_operation_id", worker.operations.empty() ? boost::json::value(nullptr)
+                                                           : boost::json::value(worker.operations.front())},
+        {"current_operations", std::move(operations)},
+        {"last_health_check", time_or_null(worker.last_health_check)},
+        {"health_check_failures", worker.health_check_failures},
+        {"registered_at", to_iso8601(worker.registered_at)},
+    };
+}
+
+boost::json::object to_json(const OperationRecord& operation) {
+    boost::json::object progress = operation.progress;
+    if (!progress.contains("percentage")) progress["percentage"] = 0.0;
+    if (!progress.contains("current_step")) progress["current_step"] = "";
+    if (!progress.contains("estimated_remaining_seconds")) progress["estimated_remaining_seconds"] = nullptr;
+    return boost::json::object{
+        {"operation_id", operation.operation_id},
+        {"operation_type", operation.operation_type},
+        {"status", to_string(operation.status)},
+        {"progress", std::move(progress)},
+        {"metadata", operation.parameters},
+        {"result", operation.result},
+        {"error_message", operation.error_message.empty() ? boost::json::value(nullptr)
+                                                          : boost::json::value(operation.error_message)},
+        {"created_at", to_iso8601(operation.created_at)},
+        {"updated_at", to_iso8601(operation.updated_at)},
+        {"started_at", time_or_null(operation.started_at)},
+        {"completed_at", time_or_null(operation.completed_at)},
+        {"worker_id", operation.worker_id.empty() ? boost::json::value(nullptr) : boost::json::value(operation.worker_id)},
+        {"domain", operation.domain},
+        {"priority", operation.priority},
+        {"attempts", operation.attempts},
+    };
+}
+
+void apply_worker_view(OperationRecord& operation, const boost::json::object& view) {
+    if (const auto* status = view.if_contains("status"); status && status->is_string()) {
+        if (auto parsed = parse_operation_status(status->get_string()); parsed && *parsed != OperationStatus::Queued)
+            operation.status = *parsed;
+    }
+    if (const auto* progress = view.if_contains("progress"); progress && progress->is_object())
+        operation.progress = progress->get_object();
+    if (const auto* result = view.if_contains("result")) operation.result = *result;
+    if (const auto* error = view.if_contains("error_message")) {
+        operation.error_message = error->is_string() ? std::string(error->get_string()) : std::string{};
+    }
+}
+
+}  // namespace fleet::backend

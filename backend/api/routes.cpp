@@ -1,0 +1,184 @@
+#include "backend/api/routes.hpp"
+
+#include "backend/api/requests.hpp"
+#include "backend/api/responses.hpp"
+#include "backend/core_context.hpp"
+#include "backend/dispatch/dispatcher.hpp"
+#include "backend/operations/operation_proxy.hpp"
+#include "common/http/auth.hpp"
+#include "common/http/error.hpp"
+#include "common/http/query.hpp"
+#include "common/json/fields.hpp"
+#include "common/log.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/json/array.hpp>
+
+#include <sstream>
+
+namespace fleet::backend {
+namespace {
+
+using http::HttpRequest;
+using http::HttpResponse;
+using http::Reply;
+
+// Runs `work` on the core thread; an ApiError it throws becomes the answer,
+// anything else a 500. The one place core-side failures are turned into HTTP.
+void on_core(CoreContext& context, Reply reply, std::function<void(Reply)> work) {
+    boost::asio::post(context.core, [reply = std::move(reply), work = std::move(work)] {
+        try {
+            work(reply);
+        } catch (const http::ApiError& error) {
+            reply(http::error_response(error));
+        } catch (const std::exception& error) {
+            log::error("unhandled error on the core thread: ", error.what());
+            reply(http::error_response(500, "internal error"));
+        }
+    });
+}
+
+std::string id_param(const HttpRequest& request, std::string_view name, std::string_view what) {
+    std::string id(request.path_param(name));
+    http::require_plain_id(id, what);
+    return id;
+}
+
+template <typename Map>
+boost::json::object counts_json(const Map& counts) {
+    boost::json::object out;
+    for (const auto& [status, count] : counts) out[to_string(status)] = count;
+    return out;
+}
+
+HttpResponse health(CoreContext& context) {
+    return HttpResponse::json(200, {{"healthy", true},
+                                    {"service", "fleet-backend"},
+                                    {"timestamp", to_iso8601(context.clock.now())},
+                                    {"workers", counts_json(context.registry.count_by_status())},
+                                    {"operations", counts_json(context.store.count_operations_by_status())},
+                                    {"queue_depth", context.operations.queue_depth()}});
+}
+
+HttpResponse prometheus(CoreContext& context) {
+    std::ostringstream out;
+    out << "# HELP fleet_workers Registered workers by status.\n# TYPE fleet_workers gauge\n";
+    const auto workers = context.registry.count_by_status();
+    for (auto status : {WorkerStatus::Available, WorkerStatus::Busy, WorkerStatus::TemporarilyUnavailable,
+                        WorkerStatus::Draining}) {
+        const auto it = workers.find(status);
+        out << "fleet_workers{status=\"" << to_string(status) << "\"} " << (it == workers.end() ? 0 : it->second) << "\n";
+    }
+    out << "# HELP fleet_operations Operations by status.\n# TYPE fleet_operations gauge\n";
+    const auto operations = context.store.count_operations_by_status();
+    for (auto status : {OperationStatus::Queued, OperationStatus::Pending, OperationStatus::Running,
+                        OperationStatus::Completed, OperationStatus::Failed, OperationStatus::Cancelled}) {
+        const auto it = operations.find(status);
+        out << "fleet_operations{status=\"" << to_string(status) << "\"} "
+            << (it == operations.end() ? 0 : it->second) << "\n";
+    }
+    out << "# HELP fleet_queue_depth Operations waiting for a worker.\n# TYPE fleet_queue_depth gauge\n"
+        << "fleet_queue_depth " << context.operations.queue_depth() << "\n"
+        << context.metrics.prometheus();
+    return HttpResponse::text(200, out.str(), "text/plain; version=0.0.4");
+}
+
+}  // namespace
+
+void add_routes(http::Router& router, CoreContext& context, Dispatcher& dispatcher, OperationProxy& proxy) {
+    using http::Method;
+    router.guard(http::bearer_guard(context.config.token));
+
+    router.add_async(Method::Get, "/health", [&](HttpRequest, Reply reply) {
+        on_core(context, std::move(reply), [&](Reply done) { done(health(context)); });
+    });
+    router.add_async(Method::Get, "/metrics", [&](HttpRequest, Reply reply) {
+        on_core(context, std::move(reply), [&](Reply done) { done(prometheus(context)); });
+    });
+
+    router.add_async(Method::Post, "/api/v1/workers/register", [&](HttpRequest request, Reply reply) {
+        auto registration = parse_registration(json::parse_object(request.body));
+        on_core(context, std::move(reply), [&, registration = std::move(registration)](Reply done) {
+            dispatcher.register_worker(registration, std::move(done));
+        });
+    });
+    router.add_async(Method::Delete, "/api/v1/workers/{id}", [&](HttpRequest request, Reply reply) {
+        auto id = id_param(request, "id", "worker id");
+        on_core(context, std::move(reply), [&, id](Reply done) { dispatcher.deregister(id, std::move(done)); });
+    });
+    router.add_async(Method::Get, "/api/v1/workers", [&](HttpRequest request, Reply reply) {
+        WorkerFilter filter;
+        filter.worker_type = http::query_text(request, "worker_type");
+        if (auto status = http::query_text(request, "status")) {
+            filter.status = parse_worker_status(*status);
+            if (!filter.status)
+                throw http::bad_request(
+                    "query parameter 'status' must be one of AVAILABLE, BUSY, TEMPORARILY_UNAVAILABLE, DRAINING");
+        }
+        on_core(context, std::move(reply), [&, filter](Reply done) {
+            boost::json::array workers;
+            for (const auto* worker : context.registry.list(filter)) workers.push_back(to_json(*worker));
+            done(HttpResponse::json(200, workers));
+        });
+    });
+    router.add_async(Method::Get, "/api/v1/workers/{id}", [&](HttpRequest request, Reply reply) {
+        auto id = id_param(request, "id", "worker id");
+        on_core(context, std::move(reply), [&, id](Reply done) {
+            const WorkerRecord* worker = context.registry.find(id);
+            if (!worker) throw http::not_found("worker '" + id + "' not found");
+            done(HttpResponse::json(200, to_json(*worker)));
+        });
+    });
+
+    router.add_async(Method::Get, "/api/v1/operations", [&](HttpRequest request, Reply reply) {
+        OperationQuery query;
+        query.operation_type = http::query_text(request, "operation_type");
+        query.worker_id = http::query_text(request, "worker_id");
+        if (auto status = http::query_text(request, "status")) {
+            query.status = parse_operation_status(*status);
+            if (!query.status)
+                throw http::bad_request(
+                    "query parameter 'status' must be one of queued, pending, running, completed, failed, cancelled");
+        }
+        query.limit = http::query_size(request, "limit", 100, 1000);
+        query.offset = http::query_size(request, "offset", 0, 1'000'000'000);
+        on_core(context, std::move(reply), [&, query](Reply done) { proxy.list(query, std::move(done)); });
+    });
+    router.add_async(Method::Get, "/api/v1/operations/{id}", [&](HttpRequest request, Reply reply) {
+        auto id = id_param(request, "id", "operation id");
+        const auto force = http::query_text(request, "force_refresh");
+        if (force && *force != "true" && *force != "false")
+            throw http::bad_request("query parameter 'force_refresh' must be true or false");
+        const bool refresh = force && *force == "true";
+        on_core(context, std::move(reply), [&, id, refresh](Reply done) { proxy.get(id, refresh, std::move(done)); });
+    });
+    router.add_async(Method::Get, "/api/v1/operations/{id}/metrics", [&](HttpRequest request, Reply reply) {
+        auto id = id_param(request, "id", "operation id");
+        const auto cursor = http::query_size(request, "cursor", 0, std::numeric_limits<std::size_t>::max());
+        const auto limit = http::query_size(request, "limit", 100, 1000);
+        const std::string query = "cursor=" + std::to_string(cursor) + "&limit=" + std::to_string(limit);
+        on_core(context, std::move(reply), [&, id, query](Reply done) { proxy.metrics(id, query, std::move(done)); });
+    });
+    router.add_async(Method::Delete, "/api/v1/operations/{id}/cancel", [&](HttpRequest request, Reply reply) {
+        auto id = id_param(request, "id", "operation id");
+        on_core(context, std::move(reply), [&, id](Reply done) { proxy.cancel(id, std::move(done)); });
+    });
+    router.add_async(Method::Post, "/api/v1/operations/{id}/events", [&](HttpRequest request, Reply reply) {
+        auto id = id_param(request, "id", "operation id");
+        auto view = json::parse_object(request.body);
+        on_core(context, std::move(reply), [&, id, view = std::move(view)](Reply done) {
+            dispatcher.operation_event(id, view, std::move(done));
+        });
+    });
+
+    router.add_async(Method::Post, "/api/v1/{domain}/start", [&](HttpRequest request, Reply reply) {
+        auto domain = id_param(request, "domain", "domain");
+        auto start = parse_start(std::move(domain), json::parse_object(request.body, true));
+        on_core(context, std::move(reply), [&, start = std::move(start)](Reply done) mutable {
+            dispatcher.start(std::move(start), std::move(done));
+        });
+    });
+}
+
+}  // namespace fleet::backend

@@ -1,0 +1,15 @@
+#pragma once
+
+#include "common/http/router.hpp"
+
+namespace fleet::backend {
+
+struct CoreContext;
+class Dispatcher;
+class OperationProxy;
+
+// The backend's one route table. Handlers parse on the I/O thread, then run
+// the service on the core thread and answer from there.
+void add_routes(http::Router& router, CoreContext& context, Dispatcher& dispatcher, OperationProxy& proxy);
+
+}  // namespace fleet::backend

@@ -1,0 +1,128 @@
+#include "backend/backend_app.hpp"
+
+#include "backend/api/routes.hpp"
+#include "backend/core_context.hpp"
+#include "backend/dispatch/dispatcher.hpp"
+#include "backend/health/connection_watch.hpp"
+#include "backend/health/health_monitor.hpp"
+#include "backend/health/health_prober.hpp"
+#include "backend/operations/operation_proxy.hpp"
+#include "common/http/server.hpp"
+#include "common/log.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <future>
+#include <thread>
+
+namespace fleet::backend {
+namespace asio = boost::asio;
+
+namespace {
+
+class BackendProcess {
+public:
+    explicit BackendProcess(const BackendConfig& config)
+        : config_(config),
+          io_(static_cast<int>(config.io_threads)),
+          store_(config.db),
+          registry_(store_, SystemClock::instance()),
+          operations_(store_, SystemClock::instance()),
+          client_(io_, 64),
+          context_{core_, client_, store_, registry_, operations_, metrics_, SystemClock::instance(), config_,
+                   [this](const std::string& id, const std::string& url) { watch_.watch(id, url); },
+                   [this](const std::string& id) { watch_.unwatch(id); }},
+          dispatcher_(context_),
+          proxy_(context_, dispatcher_),
+          prober_(io_, client_, config.token, config.health_timeout, config.probe_concurrency),
+          watch_(io_, [this](const std::string& id, const std::string& detail) { monitor_.connection_lost(id, detail); }),
+          monitor_(context_, dispatcher_, proxy_, prober_, watch_),
+          server_(io_, server_config(config), router_.handler()),
+          signals_(io_, SIGINT, SIGTERM) {
+        add_routes(router_, context_, dispatcher_, proxy_);
+    }
+
+    int run() {
+        registry_.load();
+        operations_.load();
+        const std::uint16_t port = server_.listen();
+        log::info("fleet-backend listening on port ", port, " (db ", config_.db, ", ", registry_.all().size(),
+                  " workers and ", operations_.queue_depth(), " queued operations on file)");
+
+        auto core_work = asio::make_work_guard(core_);
+        std::thread core_thread([this] { core_.run(); });
+        asio::post(core_, [this] {
+            for (auto* worker : registry_.all()) watch_.watch(worker->worker_id, worker->endpoint_url);
+            dispatcher_.pump_all();
+        });
+        monitor_.start();
+
+        signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
+            if (ec) return;
+            log::info("received signal ", signal, ": shutting down");
+            asio::post(core_, [this] { dispatcher_.set_shutting_down(); });
+            monitor_.stop();
+            server_.stop();
+            io_.stop();
+        });
+        std::vector<std::thread> extra;
+        for (std::size_t i = 1; i < config_.io_threads; ++i) extra.emplace_back([this] { io_.run(); });
+        io_.run();
+        for (auto& thread : extra) thread.join();
+
+        // Let the core finish what it holds (it writes to SQLite), then stop it.
+        std::promise<void> drained;
+        asio::post(core_, [&] { drained.set_value(); });
+        drained.get_future().wait();
+        core_work.reset();
+        core_.stop();
+        core_thread.join();
+        log::info("fleet-backend stopped");
+        return 0;
+    }
+
+private:
+    static http::ServerConfig server_config(const BackendConfig& config) {
+        http::ServerConfig server;
+        server.host = config.host;
+        server.port = config.port;
+        server.io_threads = config.io_threads;
+        return server;
+    }
+
+    const BackendConfig& config_;
+    asio::io_context io_;
+    asio::io_context core_{1};
+    Store store_;
+    Registry registry_;
+    OperationBook operations_;
+    BackendMetrics metrics_;
+    http::HttpClient client_;
+    CoreContext context_;
+    Dispatcher dispatcher_;
+    OperationProxy proxy_;
+    HealthProber prober_;
+    ConnectionWatch watch_;
+    HealthMonitor monitor_;
+    http::Router router_;
+    http::HttpServer server_;
+    asio::signal_set signals_;
+};
+
+}  // namespace
+
+int run_backend(const BackendConfig& config) {
+    log::set_level(config.log_level);
+    try {
+        BackendProcess process(config);
+        return process.run();
+    } catch (const std::exception& error) {
+        log::error("fleet-backend failed: ", error.what());
+        return 1;
+    }
+}
+
+}  // namespace fleet::backend

@@ -1,0 +1,92 @@
+#include "backend/config.hpp"
+
+#include "common/duration.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <sstream>
+
+namespace fleet::backend {
+namespace po = boost::program_options;
+
+namespace {
+
+std::chrono::milliseconds duration_option(const po::variables_map& vm, const char* name) {
+    try {
+        return parse_duration(vm[name].as<std::string>());
+    } catch (const std::invalid_argument& error) {
+        throw po::error(std::string("--") + name + ": " + error.what());
+    }
+}
+
+// FLEET_HEALTH_INTERVAL -> health-interval, for the options this program knows.
+std::string option_of(const po::options_description& options, const std::string& variable) {
+    if (variable.rfind("FLEET_", 0) != 0) return {};
+    std::string name = variable.substr(6);
+    for (char& c : name) c = c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return options.find_nothrow(name, false) ? name : std::string{};
+}
+
+}  // namespace
+
+std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, const char* const argv[]) {
+    po::options_description options("fleet-backend options (each also read from FLEET_<NAME>, e.g. FLEET_HEALTH_INTERVAL)");
+    options.add_options()
+        ("help,h", "print this help")
+        ("host", po::value<std::string>()->default_value("0.0.0.0"), "address to listen on")
+        ("port", po::value<std::uint16_t>()->default_value(8000), "port to listen on; 0 picks a free one")
+        ("db", po::value<std::string>()->default_value("fleet.db"), "SQLite file (WAL mode); :memory: for tests")
+        ("health-interval", po::value<std::string>()->default_value("10s"), "how often every worker's /health is checked")
+        ("health-timeout", po::value<std::string>()->default_value("5s"), "deadline of one health check")
+        ("failure-threshold", po::value<int>()->default_value(3), "consecutive failed checks before a worker is unavailable")
+        ("remove-after", po::value<std::string>()->default_value("300s"), "an unavailable worker leaves the registry after this")
+        ("max-worker-losses", po::value<int>()->default_value(3), "an operation whose workers died this often fails for good")
+        ("cache-ttl", po::value<std::string>()->default_value("1s"), "operation answers younger than this come from the store")
+        ("unknown-grace", po::value<std::string>()->default_value("60s"), "a running operation its worker does not know is resolved after this")
+        ("token", po::value<std::string>()->default_value(""), "bearer token required on every call but /health and /metrics, and sent to workers")
+        ("strict-overlap", po::bool_switch(), "refuse a run of a bot that already has one pending or running")
+        ("log-level", po::value<std::string>()->default_value("info"), "debug, info, warn, error")
+        ("io-threads", po::value<std::size_t>()->default_value(2), "HTTP I/O threads")
+        ("probe-concurrency", po::value<std::size_t>()->default_value(256), "health checks in flight at once");
+
+    po::variables_map vm;
+    try {
+        po::store(po::parse_command_line(argc, argv, options), vm);
+        po::store(po::parse_environment(options, [&](const std::string& v) { return option_of(options, v); }), vm);
+        po::notify(vm);
+        if (vm.count("help")) {
+            std::ostringstream text;
+            text << options;
+            return BackendConfigExit{0, text.str()};
+        }
+        BackendConfig config;
+        config.host = vm["host"].as<std::string>();
+        config.port = vm["port"].as<std::uint16_t>();
+        config.db = vm["db"].as<std::string>();
+        config.health_interval = duration_option(vm, "health-interval");
+        config.health_timeout = duration_option(vm, "health-timeout");
+        config.remove_after = duration_option(vm, "remove-after");
+        config.cache_ttl = duration_option(vm, "cache-ttl");
+        config.unknown_grace = duration_option(vm, "unknown-grace");
+        config.failure_threshold = vm["failure-threshold"].as<int>();
+        config.max_worker_losses = vm["max-worker-losses"].as<int>();
+        config.token = vm["token"].as<std::string>();
+        config.strict_overlap = vm["strict-overlap"].as<bool>();
+        config.io_threads = std::clamp<std::size_t>(vm["io-threads"].as<std::size_t>(), 1, 64);
+        config.probe_concurrency = std::clamp<std::size_t>(vm["probe-concurrency"].as<std::size_t>(), 1, 10'000);
+        const auto level = log::parse_level(vm["log-level"].as<std::string>());
+        if (!level) throw po::error("--log-level must be debug, info, warn or error");
+        config.log_level = *level;
+        if (config.health_interval.count() <= 0) throw po::error("--health-interval must be positive");
+        if (config.health_timeout.count() <= 0) throw po::error("--health-timeout must be positive");
+        if (config.failure_threshold < 1) throw po::error("--failure-threshold must be at least 1");
+        if (config.max_worker_losses < 1) throw po::error("--max-worker-losses must be at least 1");
+        return config;
+    } catch (const po::error& error) {
+        return BackendConfigExit{2, std::string("fleet-backend: ") + error.what() + "\n(try --help)\n"};
+    }
+}
+
+}  // namespace fleet::backend

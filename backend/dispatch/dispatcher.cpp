@@ -1,0 +1,335 @@
+#include "backend/dispatch/dispatcher.hpp"
+
+#include "backend/api/responses.hpp"
+#include "common/http/error.hpp"
+#include "common/ids.hpp"
+#include "common/log.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+
+namespace fleet::backend {
+namespace {
+
+using http::HttpResponse;
+
+std::string error_of(const http::ClientResponse& response) {
+    boost::system::error_code ec;
+    auto body = boost::json::parse(response.body, ec);
+    if (!ec && body.is_object())
+        if (const auto* error = body.as_object().if_contains("error"); error && error->is_string())
+            return std::string(error->get_string());
+    return "HTTP " + std::to_string(response.status);
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(CoreContext& context) : context_(context) {}
+
+void Dispatcher::start(StartRequest request, Done done) {
+    auto& registry = context_.registry;
+    if (!registry.serves(request.domain))
+        throw http::not_found("no registered worker serves domain '" + request.domain + "'");
+    if (!registry.could_meet(request.domain, request.requirements))
+        throw http::ApiError(422, "no registered worker of domain '" + request.domain + "' meets the requirements",
+                             {{"requirements", request.requirements}});
+
+    OperationRecord record;
+    record.operation_id = "op_" + random_hex(12);
+    record.domain = request.domain;
+    for (const auto* worker : registry.list({}))
+        if (worker->domain == request.domain) record.operation_type = worker->worker_type;
+    record.priority = request.priority;
+    record.requirements = std::move(request.requirements);
+    record.parameters = std::move(request.parameters);
+    record.max_retries = request.max_retries;
+    record.status = OperationStatus::Queued;
+    const std::string id = context_.operations.create(std::move(record)).operation_id;
+
+    dispatch(id, {}, std::chrono::steady_clock::now(), [id, done = std::move(done)](Dispatched result) {
+        switch (result.outcome) {
+            case Outcome::Started:
+                done(HttpResponse::json(200, {{"success", true}, {"operation_id", id}, {"status", "started"},
+                                              {"worker_id", result.worker_id}}));
+                return;
+            case Outcome::Pending:
+                done(HttpResponse::json(202, {{"success", true}, {"operation_id", id}, {"status", "pending"},
+                                              {"worker_id", result.worker_id}}));
+                return;
+            case Outcome::Rejected:
+                done(std::move(result.rejection));
+                return;
+            case Outcome::Queued:
+            case Outcome::Gone:
+                done(HttpResponse::json(202, {{"success", true}, {"operation_id", id}, {"status", "queued"}}));
+                return;
+        }
+    });
+}
+
+void Dispatcher::dispatch(const std::string& operation_id, std::set<std::string> tried, Began began,
+                          std::function<void(Dispatched)> done) {
+    auto& operations = context_.operations;
+    OperationRecord* operation = operations.find_active(operation_id);
+    if (!operation || (operation->status != OperationStatus::Queued)) {
+        done({Outcome::Gone, {}, {}});
+        return;
+    }
+    const auto candidates = context_.registry.idle_candidates(operation->domain, operation->requirements, tried);
+    if (candidates.empty()) {
+        operations.enqueue(*operation);
+        done({Outcome::Queued, {}, {}});
+        return;
+    }
+
+    // The claim: the worker's slot and the operation change together, in one transaction.
+    WorkerRecord& worker = *candidates.front();
+    operations.dequeue(operation_id);
+    worker.operations.push_back(operation_id);
+    worker.last_dispatched_at = context_.clock.now();
+    if (worker.operations.size() >= worker.max_concurrent) worker.status = WorkerStatus::Busy;
+    operation->status = OperationStatus::Pending;
+    operation->worker_id = worker.worker_id;
+    operation->worker_instance_id = worker.instance_id;
+    operation->unknown_since.reset();
+    ++operation->attempts;
+    context_.store.transaction([&] {
+        context_.registry.save(worker);
+        operations.save(*operation);
+    });
+
+    boost::json::object body = operation->parameters;
+    body["task_id"] = operation_id;
+    const std::string worker_id = worker.worker_id;
+    context_.call_worker(http::Method::Post, worker.endpoint_url + "/" + operation->domain + "/start",
+                         boost::json::serialize(body),
+                         [this, operation_id, worker_id, tried = std::move(tried), began,
+                          done = std::move(done)](http::ClientResponse response) mutable {
+                             on_worker_answer(operation_id, worker_id, std::move(tried), began, std::move(done),
+                                              response);
+                         });
+}
+
+void Dispatcher::on_worker_answer(const std::string& operation_id, const std::string& worker_id,
+                                  std::set<std::string> tried, Began began, std::function<void(Dispatched)> done,
+                                  const http::ClientResponse& response) {
+    auto& operations = context_.operations;
+    OperationRecord* operation = operations.find_active(operation_id);
+    if (!operation || operation->worker_id != worker_id) {
+        done({Outcome::Gone, worker_id, {}});  // cancelled or resolved while the request was out
+        return;
+    }
+    if (response.ok() && response.status == 200) {
+        if (operation->status == OperationStatus::Pending) {
+            operation->status = OperationStatus::Running;
+            operation->started_at = context_.clock.now();
+            operations.save(*operation);
+        }
+        context_.metrics.dispatched(std::chrono::steady_clock::now() - began);
+        done({Outcome::Started, worker_id, {}});
+        return;
+    }
+    if (!response.ok() && response.error == http::ClientError::Timeout) {
+        // It may have started there: keep the claim; health checks and refreshes settle it.
+        log::warn("operation ", operation_id, ": worker ", worker_id, " did not answer the start in time");
+        done({Outcome::Pending, worker_id, {}});
+        return;
+    }
+    const bool refused_parameters = response.ok() && response.status >= 400 && response.status < 500 &&
+                                    response.status != 408 && response.status != 429;
+    if (refused_parameters) {
+        release(*operation, Forget::Nothing);
+        operation->status = OperationStatus::Failed;
+        operation->error_message = error_of(response);
+        operation->completed_at = context_.clock.now();
+        operations.save(*operation);
+        HttpResponse rejection;
+        rejection.status = response.status;
+        rejection.body = response.body;
+        done({Outcome::Rejected, worker_id, std::move(rejection)});
+        return;
+    }
+
+    // Not taken (503, a 5xx, or nobody there): undo the claim and try the next worker.
+    release(*operation, Forget::Worker);
+    --operation->attempts;
+    operation->status = OperationStatus::Queued;
+    operations.save(*operation);
+    tried.insert(worker_id);
+    if (WorkerRecord* worker = context_.registry.find(worker_id)) {
+        if (!response.ok() && (response.error == http::ClientError::Refused || response.error == http::ClientError::Closed)) {
+            worker_lost(worker_id, std::string(http::to_string(response.error)) + ": " + response.error_message);
+        } else if (response.ok() && response.status == 503) {
+            const bool draining = response.body.find("\"draining\"") != std::string::npos;
+            worker->status = draining ? WorkerStatus::Draining : WorkerStatus::Busy;
+            context_.registry.save(*worker);
+        }
+    }
+    dispatch(operation_id, std::move(tried), began, std::move(done));
+}
+
+void Dispatcher::release(OperationRecord& operation, Forget forget) {
+    if (WorkerRecord* worker = context_.registry.find(operation.worker_id)) {
+        std::erase(worker->operations, operation.operation_id);
+        if (worker->status == WorkerStatus::Busy && worker->operations.size() < worker->max_concurrent)
+            worker->status = WorkerStatus::Available;
+        context_.registry.save(*worker);
+    }
+    if (forget == Forget::Worker) {
+        operation.worker_id.clear();
+        operation.worker_instance_id.clear();
+    }
+}
+
+void Dispatcher::pump(const std::string& domain) {
+    if (shutting_down_) return;
+    for (const auto& id : context_.operations.queued(domain)) {
+        const OperationRecord* operation = context_.operations.find_active(id);
+        if (!operation) continue;
+        if (context_.registry.idle_candidates(domain, operation->requirements, {}).empty()) continue;
+        dispatch(id, {}, std::chrono::steady_clock::now(), [](Dispatched) {});
+    }
+}
+
+void Dispatcher::pump_all() {
+    for (const auto& domain : context_.operations.domains_with_queue()) pump(domain);
+}
+
+void Dispatcher::worker_lost(const std::string& worker_id, const std::string& why) {
+    WorkerRecord* worker = context_.registry.find(worker_id);
+    if (!worker) return;
+    if (worker->status != WorkerStatus::TemporarilyUnavailable) {
+        worker->status = WorkerStatus::TemporarilyUnavailable;
+        worker->unavailable_since = context_.clock.now();
+    }
+    const auto held = std::move(worker->operations);
+    worker->operations.clear();
+    const std::string domain = worker->domain;
+    context_.registry.save(*worker);
+    log::warn("worker ", worker_id, " lost (", why, "); resolving ", held.size(), " operation(s)");
+    for (const auto& id : held)
+        if (OperationRecord* operation = context_.operations.find_active(id))
+            lose_operation(*operation, "worker " + worker_id + " was lost: " + why);
+    pump(domain);
+}
+
+void Dispatcher::lose_operation(OperationRecord& operation, const std::string& why) {
+    release(operation, Forget::Nothing);  // requeueing clears the worker; a failure keeps it
+    ++operation.worker_losses;
+    if (operation.worker_losses >= context_.config.max_worker_losses) {
+        operation.status = OperationStatus::Failed;
+        operation.error_message = "failed for good: " + std::to_string(operation.worker_losses) +
+                                  " workers were lost running it (last: " + why + ")";
+        operation.completed_at = context_.clock.now();
+        context_.operations.save(operation);
+    } else if (operation.attempts <= operation.max_retries) {
+        log::info("operation ", operation.operation_id, " queued again (", why, ")");
+        context_.operations.enqueue(operation);
+    } else {
+        operation.status = OperationStatus::Failed;
+        operation.error_message = why;
+        operation.completed_at = context_.clock.now();
+        context_.operations.save(operation);
+    }
+}
+
+void Dispatcher::finish(OperationRecord& operation) {
+    const std::string domain = operation.domain;
+    release(operation, Forget::Nothing);  // a finished operation keeps who ran it
+    if (!operation.completed_at) operation.completed_at = context_.clock.now();
+    context_.operations.save(operation);  // terminal: leaves memory
+    pump(domain);
+}
+
+void Dispatcher::register_worker(const Registration& registration, Done done) {
+    if (shutting_down_)
+        throw http::ApiError(503, "backend is shutting down").with_header("Retry-After", "5");
+    auto& operations = context_.operations;
+    auto upserted = context_.registry.upsert(registration);
+    WorkerRecord& worker = *upserted.worker;
+    const std::string worker_id = worker.worker_id;
+
+    if (upserted.replaced) {
+        context_.unwatch(upserted.replaced->worker_id);
+        for (const auto& id : upserted.replaced->operations)
+            if (OperationRecord* operation = operations.find_active(id))
+                lose_operation(*operation, "worker " + upserted.replaced->worker_id + " was replaced at its endpoint");
+    }
+
+    // Operations it finished while the backend did not hear.
+    for (const auto& item : registration.completed_operations) {
+        const auto& view = item.as_object();
+        const std::string id(view.at("operation_id").as_string());
+        OperationRecord* operation = operations.find_active(id);
+        if (!operation || (operation->worker_id != worker_id && operation->status != OperationStatus::Queued)) continue;
+        apply_worker_view(*operation, view);
+        if (is_terminal(operation->status)) finish(*operation);
+    }
+
+    boost::json::array stop;
+    const auto& current = registration.current_operation_id;
+    if (current) {
+        OperationRecord* operation = operations.find_active(*current);
+        if (operation && operation->worker_id == worker_id) {
+            worker.operations.push_back(*current);
+            operation->worker_instance_id = worker.instance_id;
+            operations.save(*operation);
+        } else {
+            stop.emplace_back(*current);  // ended, or given to another worker meanwhile
+        }
+        worker.status = WorkerStatus::Busy;
+    }
+    // What the backend thought it held and it no longer reports: it restarted without it.
+    for (const auto& id : upserted.previous_operations) {
+        if (current && id == *current) continue;
+        if (OperationRecord* operation = operations.find_active(id); operation && operation->worker_id == worker_id)
+            lose_operation(*operation, "worker " + worker_id + " restarted without it");
+    }
+    context_.registry.save(worker);
+    context_.watch(worker_id, worker.endpoint_url);
+    log::info("worker ", worker_id, " registered (", worker.worker_type, " at ", worker.endpoint_url, ")");
+
+    boost::json::object answer{{"success", true},
+                               {"worker_id", worker_id},
+                               {"instance_id", worker.instance_id},
+                               {"status", to_string(worker.status)},
+                               {"stop_operations", std::move(stop)}};
+    const std::string domain = worker.domain;
+    pump(domain);
+    done(HttpResponse::json(200, answer));
+}
+
+void Dispatcher::deregister(const std::string& worker_id, Done done) {
+    auto removed = context_.registry.remove(worker_id);
+    if (!removed) throw http::not_found("worker '" + worker_id + "' not found");
+    context_.unwatch(worker_id);
+    for (const auto& id : removed->operations)
+        if (OperationRecord* operation = context_.operations.find_active(id))
+            lose_operation(*operation, "worker " + worker_id + " left");
+    log::info("worker ", worker_id, " deregistered");
+    pump(removed->domain);
+    done(HttpResponse::json(200, {{"success", true}, {"worker_id", worker_id}, {"message", "worker removed"}}));
+}
+
+void Dispatcher::operation_event(const std::string& operation_id, const boost::json::object& view, Done done) {
+    OperationRecord* operation = context_.operations.find_active(operation_id);
+    if (!operation) {
+        if (context_.operations.find(operation_id))
+            return done(HttpResponse::json(200, {{"success", true}, {"message", "already final"}}));
+        throw http::not_found("operation '" + operation_id + "' not found");
+    }
+    // A requeued operation only takes a final report (the work did get done).
+    const auto* reported = view.if_contains("status");
+    const auto status = reported && reported->is_string() ? parse_operation_status(reported->get_string()) : std::nullopt;
+    if (operation->status == OperationStatus::Queued && !(status && is_terminal(*status)))
+        return done(HttpResponse::json(200, {{"success", true}, {"message", "ignored: operation is queued"}}));
+    apply_worker_view(*operation, view);
+    operation->refreshed_at = context_.clock.now();
+    if (is_terminal(operation->status)) finish(*operation);
+    else context_.operations.save(*operation);
+    done(HttpResponse::json(200, {{"success", true}}));
+}
+
+}  // namespace fleet::backend

@@ -1,0 +1,61 @@
+#pragma once
+
+#include "backend/api/requests.hpp"
+#include "backend/core_context.hpp"
+#include "common/http/router.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <set>
+#include <string>
+
+namespace fleet::backend {
+
+// Registration, dispatch, the queue, completion notices and lost workers.
+// Everything runs on the core thread, so checking a worker's capacity and
+// claiming it is one step. `done` receives the HTTP answer.
+class Dispatcher {
+public:
+    using Done = http::Reply;
+
+    explicit Dispatcher(CoreContext& context);
+
+    void start(StartRequest request, Done done);
+    void register_worker(const Registration& registration, Done done);
+    void deregister(const std::string& worker_id, Done done);
+    void operation_event(const std::string& operation_id, const boost::json::object& view, Done done);
+
+    // Sends queued operations of `domain` to idle workers that fit them.
+    void pump(const std::string& domain);
+    void pump_all();
+    // The worker is gone or unreachable: it gets nothing, its work is resolved.
+    void worker_lost(const std::string& worker_id, const std::string& why);
+    // An operation whose worker was lost: dispatched again while retries are left, else failed.
+    void lose_operation(OperationRecord& operation, const std::string& why);
+    // The worker says the operation ended: release the worker, save, dispatch more.
+    void finish(OperationRecord& operation);
+    void set_shutting_down() { shutting_down_ = true; }
+
+private:
+    enum class Outcome { Started, Queued, Pending, Rejected, Gone };
+    struct Dispatched {
+        Outcome outcome;
+        std::string worker_id;
+        http::HttpResponse rejection;
+    };
+    using Began = std::chrono::steady_clock::time_point;
+
+    void dispatch(const std::string& operation_id, std::set<std::string> tried, Began began,
+                  std::function<void(Dispatched)> done);
+    void on_worker_answer(const std::string& operation_id, const std::string& worker_id, std::set<std::string> tried,
+                          Began began, std::function<void(Dispatched)> done, const http::ClientResponse& response);
+    enum class Forget { Worker, Nothing };
+    // Frees the operation's slot on its worker; Forget::Worker also clears who had it.
+    void release(OperationRecord& operation, Forget forget);
+
+    CoreContext& context_;
+    bool shutting_down_ = false;
+};
+
+}  // namespace fleet::backend

@@ -1,0 +1,14 @@
+// fleet-backend: the registry, health monitor, dispatcher and operation store of a fleet.
+#include "backend/backend_app.hpp"
+#include "backend/config.hpp"
+
+#include <iostream>
+
+int main(int argc, char* argv[]) {
+    auto parsed = fleet::backend::parse_backend_config(argc, argv);
+    if (auto* exit = std::get_if<fleet::backend::BackendConfigExit>(&parsed)) {
+        (exit->code == 0 ? std::cout : std::cerr) << exit->text;
+        return exit->code;
+    }
+    return fleet::backend::run_backend(std::get<fleet::backend::BackendConfig>(parsed));
+}

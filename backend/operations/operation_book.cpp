@@ -1,0 +1,90 @@
+#include "backend/operations/operation_book.hpp"
+
+#include "backend/storage/store.hpp"
+
+namespace fleet::backend {
+
+OperationBook::OperationBook(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+
+OperationBook::QueueKey OperationBook::key_of(const OperationRecord& record) {
+    const auto created =
+        std::chrono::duration_cast<std::chrono::milliseconds>(record.created_at.time_since_epoch()).count();
+    return {-record.priority, created, record.operation_id};
+}
+
+void OperationBook::load() {
+    active_.clear();
+    queues_.clear();
+    for (auto& record : store_.load_unfinished_operations()) {
+        if (record.status == OperationStatus::Queued) queues_[record.domain].insert(key_of(record));
+        std::string id = record.operation_id;
+        active_.emplace(std::move(id), std::move(record));
+    }
+}
+
+OperationRecord& OperationBook::create(OperationRecord record) {
+    const SystemTime now = clock_.now();
+    record.created_at = now;
+    record.updated_at = now;
+    std::string id = record.operation_id;
+    auto& stored = active_.emplace(std::move(id), std::move(record)).first->second;
+    store_.save_operation(stored);
+    return stored;
+}
+
+OperationRecord* OperationBook::find_active(const std::string& operation_id) {
+    auto it = active_.find(operation_id);
+    return it == active_.end() ? nullptr : &it->second;
+}
+
+std::optional<OperationRecord> OperationBook::find(const std::string& operation_id) {
+    if (const auto* active = find_active(operation_id)) return *active;
+    return store_.find_operation(operation_id);
+}
+
+void OperationBook::save(OperationRecord& record) {
+    record.updated_at = clock_.now();
+    store_.save_operation(record);
+    if (is_terminal(record.status)) {
+        dequeue(record.operation_id);
+        active_.erase(record.operation_id);  // `record` is gone after this
+    }
+}
+
+void OperationBook::enqueue(OperationRecord& record) {
+    record.status = OperationStatus::Queued;
+    record.worker_id.clear();
+    record.worker_instance_id.clear();
+    queues_[record.domain].insert(key_of(record));
+    save(record);
+}
+
+void OperationBook::dequeue(const std::string& operation_id) {
+    auto it = active_.find(operation_id);
+    if (it == active_.end()) return;
+    auto queue = queues_.find(it->second.domain);
+    if (queue == queues_.end()) return;
+    queue->second.erase(key_of(it->second));
+    if (queue->second.empty()) queues_.erase(queue);
+}
+
+std::vector<std::string> OperationBook::queued(const std::string& domain) const {
+    std::vector<std::string> ids;
+    if (auto it = queues_.find(domain); it != queues_.end())
+        for (const auto& key : it->second) ids.push_back(std::get<2>(key));
+    return ids;
+}
+
+std::vector<std::string> OperationBook::domains_with_queue() const {
+    std::vector<std::string> domains;
+    for (const auto& [domain, queue] : queues_) domains.push_back(domain);
+    return domains;
+}
+
+std::size_t OperationBook::queue_depth() const {
+    std::size_t depth = 0;
+    for (const auto& [domain, queue] : queues_) depth += queue.size();
+    return depth;
+}
+
+}  // namespace fleet::backend

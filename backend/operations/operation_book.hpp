@@ -1,0 +1,50 @@
+#pragma once
+
+#include "backend/operations/operation_record.hpp"
+#include "common/clock.hpp"
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <unordered_map>
+#include <vector>
+
+namespace fleet::backend {
+
+class Store;
+
+// Every unfinished operation, in memory for the core thread, and the queue of
+// each domain (priority, then age). Finished operations live in the store
+// only. Every change is written through to the store.
+class OperationBook {
+public:
+    OperationBook(Store& store, const Clock& clock);
+
+    void load();
+
+    OperationRecord& create(OperationRecord record);
+    OperationRecord* find_active(const std::string& operation_id);
+    std::optional<OperationRecord> find(const std::string& operation_id);
+
+    // Stamps updated_at and writes it; a terminal one leaves memory and queue.
+    void save(OperationRecord& record);
+    void enqueue(OperationRecord& record);  // status queued, worker cleared, saved
+    void dequeue(const std::string& operation_id);
+
+    std::vector<std::string> queued(const std::string& domain) const;  // in dispatch order
+    std::vector<std::string> domains_with_queue() const;
+    std::size_t queue_depth() const;
+
+private:
+    using QueueKey = std::tuple<std::int64_t, std::int64_t, std::string>;  // -priority, created ms, id
+    static QueueKey key_of(const OperationRecord& record);
+
+    Store& store_;
+    const Clock& clock_;
+    std::unordered_map<std::string, OperationRecord> active_;
+    std::map<std::string, std::set<QueueKey>> queues_;
+};
+
+}  // namespace fleet::backend

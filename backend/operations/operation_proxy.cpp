@@ -1,0 +1,150 @@
+#include "backend/operations/operation_proxy.hpp"
+
+#include "backend/api/responses.hpp"
+#include "backend/dispatch/dispatcher.hpp"
+#include "common/http/error.hpp"
+#include "common/log.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
+
+namespace fleet::backend {
+namespace {
+
+using http::HttpResponse;
+
+HttpResponse answer(const OperationRecord& operation) {
+    return HttpResponse::json(200, {{"success", true}, {"data", to_json(operation)}});
+}
+
+HttpResponse relay(const http::ClientResponse& response) {
+    if (!response.ok())
+        return http::error_response(502, "worker unreachable: " + std::string(http::to_string(response.error)));
+    HttpResponse out;
+    out.status = response.status;
+    out.body = response.body;
+    return out;
+}
+
+}  // namespace
+
+OperationProxy::OperationProxy(CoreContext& context, Dispatcher& dispatcher)
+    : context_(context), dispatcher_(dispatcher) {}
+
+void OperationProxy::get(const std::string& operation_id, bool force_refresh, Done done) {
+    const auto operation = context_.operations.find(operation_id);
+    if (!operation) throw http::not_found("operation '" + operation_id + "' not found");
+    const auto now = context_.clock.now();
+    const bool fresh = operation->refreshed_at && now - *operation->refreshed_at < context_.config.cache_ttl;
+    const bool on_a_worker = operation->status == OperationStatus::Pending || operation->status == OperationStatus::Running;
+    if (!on_a_worker || (fresh && !force_refresh)) return done(answer(*operation));
+    refresh(operation_id, [this, operation_id, done = std::move(done)] {
+        if (auto current = context_.operations.find(operation_id)) done(answer(*current));
+        else done(http::error_response(404, "operation '" + operation_id + "' not found"));
+    });
+}
+
+void OperationProxy::refresh(const std::string& operation_id, std::function<void()> then) {
+    const OperationRecord* operation = context_.operations.find_active(operation_id);
+    const WorkerRecord* worker = operation ? context_.registry.find(operation->worker_id) : nullptr;
+    if (!operation || !worker) {
+        if (then) then();
+        return;
+    }
+    const std::string worker_id = worker->worker_id;
+    context_.call_worker(
+        http::Method::Get, worker->endpoint_url + "/api/v1/operations/" + operation_id, {},
+        [this, operation_id, worker_id, then = std::move(then)](http::ClientResponse response) {
+            OperationRecord* live = context_.operations.find_active(operation_id);
+            if (live && live->worker_id == worker_id && response.ok()) {
+                const auto now = context_.clock.now();
+                boost::system::error_code ec;
+                auto body = boost::json::parse(response.body, ec);
+                const auto* data = (!ec && body.is_object()) ? body.as_object().if_contains("data") : nullptr;
+                if (response.status == 200 && data && data->is_object()) {
+                    apply_worker_view(*live, data->get_object());
+                    live->refreshed_at = now;
+                    live->unknown_since.reset();
+                    if (is_terminal(live->status)) dispatcher_.finish(*live);
+                    else context_.operations.save(*live);
+                } else if (response.status == 404) {
+                    // The worker restarted without it; give it the grace, then resolve it.
+                    if (!live->unknown_since) {
+                        live->unknown_since = now;
+                        context_.operations.save(*live);
+                    } else if (now - *live->unknown_since >= context_.config.unknown_grace) {
+                        dispatcher_.lose_operation(*live, "worker " + worker_id + " no longer knows the operation");
+                    }
+                }
+            }
+            if (then) then();
+        });
+}
+
+void OperationProxy::list(const OperationQuery& query, Done done) {
+    const auto rows = context_.store.list_operations(query);
+    boost::json::array items;
+    items.reserve(rows.operations.size());
+    for (const auto& operation : rows.operations) items.push_back(to_json(operation));
+    done(HttpResponse::json(200, {{"success", true},
+                                  {"data",
+                                   {{"operations", std::move(items)},
+                                    {"total", rows.total},
+                                    {"limit", query.limit},
+                                    {"offset", query.offset}}}}));
+}
+
+void OperationProxy::metrics(const std::string& operation_id, const std::string& query, Done done) {
+    const auto operation = context_.operations.find(operation_id);
+    if (!operation) throw http::not_found("operation '" + operation_id + "' not found");
+    const WorkerRecord* worker = context_.registry.find(operation->worker_id);
+    if (!worker) {
+        // Queued, or its worker is gone: nothing to page through.
+        return done(HttpResponse::json(200, {{"success", true},
+                                             {"data",
+                                              {{"operation_id", operation_id},
+                                               {"metrics", boost::json::array{}},
+                                               {"cursor", "0"},
+                                               {"has_more", false}}}}));
+    }
+    context_.call_worker(http::Method::Get,
+                         worker->endpoint_url + "/api/v1/operations/" + operation_id + "/metrics" +
+                             (query.empty() ? "" : "?" + query),
+                         {}, [done = std::move(done)](http::ClientResponse response) { done(relay(response)); });
+}
+
+void OperationProxy::cancel(const std::string& operation_id, Done done) {
+    OperationRecord* operation = context_.operations.find_active(operation_id);
+    if (!operation) {
+        if (auto finished = context_.operations.find(operation_id))
+            throw http::ApiError(409, "operation '" + operation_id + "' already " + std::string(to_string(finished->status)),
+                                 {{"status", to_string(finished->status)}});
+        throw http::not_found("operation '" + operation_id + "' not found");
+    }
+    if (operation->status == OperationStatus::Queued) {
+        operation->status = OperationStatus::Cancelled;
+        operation->error_message = "cancelled while queued";
+        dispatcher_.finish(*operation);
+        return done(HttpResponse::json(200, {{"success", true}, {"operation_id", operation_id},
+                                             {"message", "cancelled while queued"}}));
+    }
+    const WorkerRecord* worker = context_.registry.find(operation->worker_id);
+    if (!worker) throw http::ApiError(409, "operation '" + operation_id + "' has no worker to cancel it on");
+    const std::string worker_id = worker->worker_id;
+    context_.call_worker(
+        http::Method::Delete, worker->endpoint_url + "/api/v1/operations/" + operation_id + "/cancel", {},
+        [this, operation_id, worker_id, done = std::move(done)](http::ClientResponse response) {
+            OperationRecord* live = context_.operations.find_active(operation_id);
+            if (live && response.ok() && response.status == 404 && live->worker_id == worker_id) {
+                // The worker does not have it: nothing runs, so it is cancelled here.
+                live->status = OperationStatus::Cancelled;
+                live->error_message = "cancelled";
+                dispatcher_.finish(*live);
+                return done(HttpResponse::json(200, {{"success", true}, {"operation_id", operation_id},
+                                                     {"message", "cancelled"}}));
+            }
+            done(relay(response));
+        });
+}
+
+}  // namespace fleet::backend

@@ -1,0 +1,40 @@
+#pragma once
+
+#include "common/clock.hpp"
+#include "common/operation_status.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace fleet::backend {
+
+// The backend's durable record of one operation.
+struct OperationRecord {
+    std::string operation_id;
+    std::string domain;
+    std::string operation_type;  // the worker type that serves the domain
+    OperationStatus status = OperationStatus::Queued;
+    std::int64_t priority = 0;
+    boost::json::object requirements;
+    boost::json::object parameters;  // what is forwarded to the worker (without task_id)
+    int max_retries = 0;
+    int attempts = 0;       // dispatches so far
+    int worker_losses = 0;  // workers that died holding it
+    std::string worker_id;  // empty while queued
+    std::string worker_instance_id;
+    boost::json::object progress;
+    boost::json::value result;  // null until completed
+    std::string error_message;
+    SystemTime created_at{};
+    SystemTime updated_at{};
+    std::optional<SystemTime> started_at;
+    std::optional<SystemTime> completed_at;
+    std::optional<SystemTime> refreshed_at;   // last time the worker's view was fetched
+    std::optional<SystemTime> unknown_since;  // the worker said it does not know it
+};
+
+}  // namespace fleet::backend

@@ -1,0 +1,120 @@
+#include "backend/registry/registry.hpp"
+
+#include "backend/dispatch/requirements.hpp"
+#include "backend/storage/store.hpp"
+#include "common/ids.hpp"
+
+#include <algorithm>
+
+namespace fleet::backend {
+
+Registry::Registry(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+
+void Registry::load() {
+    workers_.clear();
+    for (auto& worker : store_.load_workers()) {
+        std::string id = worker.worker_id;
+        workers_.emplace(std::move(id), std::move(worker));
+    }
+}
+
+Registry::Upserted Registry::upsert(const Registration& registration) {
+    const SystemTime now = clock_.now();
+    Upserted out{};
+    // A new id at an endpoint already on file: the process there was replaced.
+    for (auto it = workers_.begin(); it != workers_.end(); ++it) {
+        if (it->second.endpoint_url == registration.endpoint_url && it->first != registration.worker_id) {
+            out.replaced = std::move(it->second);
+            store_.delete_worker(it->first);
+            workers_.erase(it);
+            break;
+        }
+    }
+    auto [it, inserted] = workers_.try_emplace(registration.worker_id);
+    WorkerRecord& worker = it->second;
+    if (inserted) worker.registered_at = now;
+    out.previous_operations = std::move(worker.operations);
+    worker.operations.clear();
+    worker.worker_id = registration.worker_id;
+    worker.worker_type = registration.worker_type;
+    worker.domain = registration.domain;
+    worker.endpoint_url = registration.endpoint_url;
+    worker.capabilities = registration.capabilities;
+    worker.max_concurrent = registration.max_concurrent;
+    worker.version = registration.version;
+    worker.instance_id = "i-" + random_hex(12);
+    worker.status = WorkerStatus::Available;
+    worker.health_check_failures = 0;
+    worker.last_health_check = now;
+    worker.unavailable_since.reset();
+    out.worker = &worker;
+    return out;
+}
+
+std::optional<WorkerRecord> Registry::remove(const std::string& worker_id) {
+    auto it = workers_.find(worker_id);
+    if (it == workers_.end()) return std::nullopt;
+    WorkerRecord removed = std::move(it->second);
+    workers_.erase(it);
+    store_.delete_worker(worker_id);
+    return removed;
+}
+
+WorkerRecord* Registry::find(const std::string& worker_id) {
+    auto it = workers_.find(worker_id);
+    return it == workers_.end() ? nullptr : &it->second;
+}
+
+std::vector<const WorkerRecord*> Registry::list(const WorkerFilter& filter) const {
+    std::vector<const WorkerRecord*> out;
+    for (const auto& [id, worker] : workers_) {
+        if (filter.worker_type && worker.worker_type != *filter.worker_type) continue;
+        if (filter.status && worker.status != *filter.status) continue;
+        out.push_back(&worker);
+    }
+    std::sort(out.begin(), out.end(), [](const auto* a, const auto* b) { return a->worker_id < b->worker_id; });
+    return out;
+}
+
+std::vector<WorkerRecord*> Registry::all() {
+    std::vector<WorkerRecord*> out;
+    out.reserve(workers_.size());
+    for (auto& [id, worker] : workers_) out.push_back(&worker);
+    return out;
+}
+
+bool Registry::serves(const std::string& domain) const {
+    return std::any_of(workers_.begin(), workers_.end(), [&](const auto& entry) { return entry.second.domain == domain; });
+}
+
+bool Registry::could_meet(const std::string& domain, const boost::json::object& requirements) const {
+    return std::any_of(workers_.begin(), workers_.end(), [&](const auto& entry) {
+        return entry.second.domain == domain && meets(entry.second.capabilities, requirements);
+    });
+}
+
+std::vector<WorkerRecord*> Registry::idle_candidates(const std::string& domain, const boost::json::object& requirements,
+                                                     const std::set<std::string>& exclude) {
+    std::vector<WorkerRecord*> out;
+    for (auto& [id, worker] : workers_) {
+        const bool usable = worker.status == WorkerStatus::Available || worker.status == WorkerStatus::Busy;
+        if (worker.domain != domain || !usable || worker.operations.size() >= worker.max_concurrent) continue;
+        if (exclude.contains(id) || !meets(worker.capabilities, requirements)) continue;
+        out.push_back(&worker);
+    }
+    std::sort(out.begin(), out.end(), [](const WorkerRecord* a, const WorkerRecord* b) {
+        return a->last_dispatched_at != b->last_dispatched_at ? a->last_dispatched_at < b->last_dispatched_at
+                                                              : a->worker_id < b->worker_id;
+    });
+    return out;
+}
+
+void Registry::save(const WorkerRecord& worker) { store_.save_worker(worker); }
+
+std::map<WorkerStatus, std::size_t> Registry::count_by_status() const {
+    std::map<WorkerStatus, std::size_t> counts;
+    for (const auto& [id, worker] : workers_) ++counts[worker.status];
+    return counts;
+}
+
+}  // namespace fleet::backend

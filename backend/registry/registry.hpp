@@ -1,0 +1,74 @@
+#pragma once
+
+#include "backend/registry/worker_record.hpp"
+#include "common/clock.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace fleet::backend {
+
+class Store;
+
+// What a worker says when it registers (the request, validated).
+struct Registration {
+    std::string worker_id;
+    std::string worker_type;
+    std::string domain;
+    std::string endpoint_url;
+    boost::json::object capabilities;
+    std::size_t max_concurrent = 1;
+    std::string version;
+    std::optional<std::string> current_operation_id;
+    boost::json::array completed_operations;
+};
+
+struct WorkerFilter {
+    std::optional<std::string> worker_type;
+    std::optional<WorkerStatus> status;
+};
+
+// The registry of workers: in memory for the core thread, every change
+// written through to the store.
+class Registry {
+public:
+    Registry(Store& store, const Clock& clock);
+
+    void load();
+
+    struct Upserted {
+        WorkerRecord* worker;
+        std::vector<std::string> previous_operations;  // what the backend thought it held
+        std::optional<WorkerRecord> replaced;          // another id that was at the same endpoint
+    };
+    // Registers or updates; a fresh instance_id, failures cleared.
+    Upserted upsert(const Registration& registration);
+    std::optional<WorkerRecord> remove(const std::string& worker_id);
+
+    WorkerRecord* find(const std::string& worker_id);
+    std::vector<const WorkerRecord*> list(const WorkerFilter& filter) const;
+    std::vector<WorkerRecord*> all();
+
+    bool serves(const std::string& domain) const;
+    bool could_meet(const std::string& domain, const boost::json::object& requirements) const;
+    // Workers that could take one more operation now, least recently used first.
+    std::vector<WorkerRecord*> idle_candidates(const std::string& domain, const boost::json::object& requirements,
+                                               const std::set<std::string>& exclude);
+
+    void save(const WorkerRecord& worker);
+    std::map<WorkerStatus, std::size_t> count_by_status() const;
+
+private:
+    Store& store_;
+    const Clock& clock_;
+    std::unordered_map<std::string, WorkerRecord> workers_;
+};
+
+}  // namespace fleet::backend

@@ -1,0 +1,522 @@
+#include "backend/storage/store.hpp"
+
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value_stack.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace fleet::backend {
+namespace {
+
+constexpr std::int64_t kSchemaVersion = 1;
+
+// Pragmas run outside any transaction: journal_mode cannot change inside one.
+// WAL keeps readers off the writer's back; NORMAL skips the fsync per commit,
+// which in WAL mode can lose the last commits on power loss but never corrupts.
+constexpr const char* kPragmas =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=NORMAL;"
+    "PRAGMA foreign_keys=ON;";
+
+// Times are INTEGER milliseconds since the Unix epoch (NULL for an empty
+// optional); JSON is stored as its text; statuses as their API words.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER NOT NULL
+) STRICT;
+INSERT INTO schema_version (version) SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM schema_version);
+
+CREATE TABLE IF NOT EXISTS workers (
+    worker_id             TEXT PRIMARY KEY NOT NULL,
+    worker_type           TEXT NOT NULL,
+    domain                TEXT NOT NULL,
+    endpoint_url          TEXT NOT NULL,
+    capabilities          TEXT NOT NULL,     -- JSON object
+    max_concurrent        INTEGER NOT NULL,
+    version               TEXT NOT NULL,
+    instance_id           TEXT NOT NULL,
+    status                TEXT NOT NULL,
+    operations            TEXT NOT NULL,     -- JSON array of operation ids
+    last_health_check     INTEGER,
+    health_check_failures INTEGER NOT NULL,
+    registered_at         INTEGER NOT NULL,
+    unavailable_since     INTEGER,
+    last_dispatched_at    INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE IF NOT EXISTS operations (
+    operation_id       TEXT PRIMARY KEY NOT NULL,
+    domain             TEXT NOT NULL,
+    operation_type     TEXT NOT NULL,
+    status             TEXT NOT NULL,
+    priority           INTEGER NOT NULL,
+    requirements       TEXT NOT NULL,        -- JSON object
+    parameters         TEXT NOT NULL,        -- JSON object
+    max_retries        INTEGER NOT NULL,
+    attempts           INTEGER NOT NULL,
+    worker_losses      INTEGER NOT NULL,
+    worker_id          TEXT NOT NULL,        -- '' while queued
+    worker_instance_id TEXT NOT NULL,
+    progress           TEXT NOT NULL,        -- JSON object
+    result             TEXT NOT NULL,        -- JSON value, 'null' until completed
+    error_message      TEXT NOT NULL,
+    created_at         INTEGER NOT NULL,
+    updated_at         INTEGER NOT NULL,
+    started_at         INTEGER,
+    completed_at       INTEGER,
+    refreshed_at       INTEGER,
+    unknown_since      INTEGER
+) STRICT;
+
+CREATE INDEX IF NOT EXISTS operations_by_status     ON operations (status, created_at);
+CREATE INDEX IF NOT EXISTS operations_by_type       ON operations (operation_type, created_at);
+CREATE INDEX IF NOT EXISTS operations_by_worker     ON operations (worker_id, created_at);
+CREATE INDEX IF NOT EXISTS operations_by_created_at ON operations (created_at, operation_id);
+)sql";
+
+constexpr const char* kWorkerColumns =
+    "worker_id, worker_type, domain, endpoint_url, capabilities, max_concurrent, version, instance_id, status, "
+    "operations, last_health_check, health_check_failures, registered_at, unavailable_since, last_dispatched_at";
+
+constexpr const char* kOperationColumns =
+    "operation_id, domain, operation_type, status, priority, requirements, parameters, max_retries, attempts, "
+    "worker_losses, worker_id, worker_instance_id, progress, result, error_message, created_at, updated_at, "
+    "started_at, completed_at, refreshed_at, unknown_since";
+
+// The list filters: each is ignored when its parameter is NULL, so one
+// prepared statement serves every combination.
+constexpr const char* kOperationFilter =
+    " WHERE (?1 IS NULL OR operation_type = ?1)"
+    " AND (?2 IS NULL OR status = ?2)"
+    " AND (?3 IS NULL OR worker_id = ?3)";
+
+// INSERT ... ON CONFLICT DO UPDATE rather than INSERT OR REPLACE: an update in
+// place, so rows that later tables reference by foreign key are not deleted.
+std::vector<std::string> split_columns(std::string_view columns) {
+    std::vector<std::string> names;
+    for (std::size_t start = 0; start < columns.size();) {
+        auto end = std::min(columns.find(',', start), columns.size());
+        auto name = columns.substr(start, end - start);
+        name.remove_prefix(std::min(name.find_first_not_of(' '), name.size()));
+        names.emplace_back(name);
+        start = end + 1;
+    }
+    return names;
+}
+
+// The first column is the primary key.
+std::string upsert_sql(const std::string& table, const std::string& columns) {
+    const auto names = split_columns(columns);
+    std::string placeholders;
+    std::string updates;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        placeholders += (i ? ", ?" : "?") + std::to_string(i + 1);
+        if (i > 0) updates += (i > 1 ? ", " : "") + names[i] + " = excluded." + names[i];
+    }
+    return "INSERT INTO " + table + " (" + columns + ") VALUES (" + placeholders + ") ON CONFLICT(" + names[0] +
+           ") DO UPDATE SET " + updates;
+}
+
+std::int64_t to_ms(SystemTime t) {
+    return std::chrono::floor<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+SystemTime from_ms(std::int64_t ms) { return SystemTime{std::chrono::milliseconds(ms)}; }
+
+std::optional<std::int64_t> to_ms(const std::optional<SystemTime>& t) {
+    if (!t) return std::nullopt;
+    return to_ms(*t);
+}
+
+std::optional<SystemTime> optional_time(const db::Statement& row, int column) {
+    if (row.is_null(column)) return std::nullopt;
+    return from_ms(row.int64(column));
+}
+
+std::int64_t clamp_to_int64(std::size_t n) {
+    return static_cast<std::int64_t>(std::min<std::size_t>(n, std::numeric_limits<std::int64_t>::max()));
+}
+
+// Builds a json::value like boost::json::parse, except that doubles are read
+// with std::from_chars: Boost.JSON 1.81 reads about one double in five 1 ulp
+// off, and stored JSON must read back exactly as it was written.
+class ExactJsonHandler {
+public:
+    static constexpr std::size_t max_object_size = boost::json::object::max_size();
+    static constexpr std::size_t max_array_size = boost::json::array::max_size();
+    static constexpr std::size_t max_key_size = boost::json::string::max_size();
+    static constexpr std::size_t max_string_size = boost::json::string::max_size();
+
+    boost::json::value_stack stack;
+
+    bool on_document_begin(boost::json::error_code&) {
+        stack.reset();
+        return true;
+    }
+    bool on_document_end(boost::json::error_code&) { return true; }
+    bool on_object_begin(boost::json::error_code&) { return true; }
+    bool on_object_end(std::size_t n, boost::json::error_code&) {
+        stack.push_object(n);
+        return true;
+    }
+    bool on_array_begin(boost::json::error_code&) { return true; }
+    bool on_array_end(std::size_t n, boost::json::error_code&) {
+        stack.push_array(n);
+        return true;
+    }
+    bool on_key_part(boost::json::string_view s, std::size_t, boost::json::error_code&) {
+        stack.push_chars(s);
+        return true;
+    }
+    bool on_key(boost::json::string_view s, std::size_t, boost::json::error_code&) {
+        stack.push_key(s);
+        return true;
+    }
+    bool on_string_part(boost::json::string_view s, std::size_t, boost::json::error_code&) {
+        stack.push_chars(s);
+        return true;
+    }
+    bool on_string(boost::json::string_view s, std::size_t, boost::json::error_code&) {
+        stack.push_string(s);
+        return true;
+    }
+    bool on_number_part(boost::json::string_view s, boost::json::error_code&) {
+        number_.append(s.data(), s.size());
+        return true;
+    }
+    bool on_int64(std::int64_t i, boost::json::string_view, boost::json::error_code&) {
+        number_.clear();
+        stack.push_int64(i);
+        return true;
+    }
+    bool on_uint64(std::uint64_t u, boost::json::string_view, boost::json::error_code&) {
+        number_.clear();
+        stack.push_uint64(u);
+        return true;
+    }
+    bool on_double(double d, boost::json::string_view s, boost::json::error_code&) {
+        number_.append(s.data(), s.size());
+        double exact = 0;
+        const auto [end, error] = std::from_chars(number_.data(), number_.data() + number_.size(), exact);
+        // Out of range (Boost gives ±inf or 0 there) keeps Boost's reading.
+        stack.push_double(error == std::errc{} && end == number_.data() + number_.size() ? exact : d);
+        number_.clear();
+        return true;
+    }
+    bool on_bool(bool b, boost::json::error_code&) {
+        stack.push_bool(b);
+        return true;
+    }
+    bool on_null(boost::json::error_code&) {
+        stack.push_null();
+        return true;
+    }
+    bool on_comment_part(boost::json::string_view, boost::json::error_code&) { return true; }
+    bool on_comment(boost::json::string_view, boost::json::error_code&) { return true; }
+
+private:
+    std::string number_;
+};
+
+[[noreturn]] void bad_column(std::string_view column, std::string_view what) {
+    throw std::runtime_error("store: " + std::string(column) + " " + std::string(what));
+}
+
+boost::json::value parse_json(const std::string& text, std::string_view column) {
+    boost::json::basic_parser<ExactJsonHandler> parser(boost::json::parse_options{});
+    boost::json::error_code ec;
+    parser.write_some(false, text.data(), text.size(), ec);
+    if (ec) bad_column(column, "is not valid JSON: " + ec.message());
+    return parser.handler().stack.release();
+}
+
+boost::json::object parse_object(const std::string& text, std::string_view column) {
+    auto value = parse_json(text, column);
+    if (!value.is_object()) bad_column(column, "is not a JSON object");
+    return std::move(value.get_object());
+}
+
+std::string to_json(const boost::json::value& value) { return boost::json::serialize(value); }
+
+std::string to_json(const std::vector<std::string>& ids) {
+    boost::json::array array;
+    array.reserve(ids.size());
+    for (const auto& id : ids) array.emplace_back(id);
+    return boost::json::serialize(array);
+}
+
+std::vector<std::string> parse_ids(const std::string& text, std::string_view column) {
+    auto value = parse_json(text, column);
+    if (!value.is_array()) bad_column(column, "is not a JSON array");
+    std::vector<std::string> ids;
+    for (const auto& id : value.get_array()) {
+        if (!id.is_string()) bad_column(column, "holds a non-string id");
+        ids.emplace_back(id.get_string());
+    }
+    return ids;
+}
+
+OperationStatus operation_status(const std::string& text) {
+    const auto status = parse_operation_status(text);
+    if (!status) bad_column("operations.status", "has an unknown value '" + text + "'");
+    return *status;
+}
+
+WorkerStatus worker_status(const std::string& text) {
+    const auto status = parse_worker_status(text);
+    if (!status) bad_column("workers.status", "has an unknown value '" + text + "'");
+    return *status;
+}
+
+// Leaves a shared statement reset and unbound however the call ends, so it
+// never holds a read snapshot open between calls.
+class Use {
+public:
+    explicit Use(db::Statement& statement) : statement_(statement) { statement_.reset(); }
+    ~Use() { statement_.reset(); }
+    Use(const Use&) = delete;
+    Use& operator=(const Use&) = delete;
+    db::Statement* operator->() { return &statement_; }
+    db::Statement& operator*() { return statement_; }
+
+private:
+    db::Statement& statement_;
+};
+
+void bind_worker(db::Statement& st, const WorkerRecord& w) {
+    int i = 0;
+    st.bind(++i, w.worker_id);
+    st.bind(++i, w.worker_type);
+    st.bind(++i, w.domain);
+    st.bind(++i, w.endpoint_url);
+    st.bind(++i, to_json(w.capabilities));
+    st.bind(++i, clamp_to_int64(w.max_concurrent));
+    st.bind(++i, w.version);
+    st.bind(++i, w.instance_id);
+    st.bind(++i, to_string(w.status));
+    st.bind(++i, to_json(w.operations));
+    st.bind(++i, to_ms(w.last_health_check));
+    st.bind(++i, w.health_check_failures);
+    st.bind(++i, to_ms(w.registered_at));
+    st.bind(++i, to_ms(w.unavailable_since));
+    st.bind(++i, to_ms(w.last_dispatched_at));
+}
+
+// Columns in the order of kWorkerColumns.
+WorkerRecord read_worker(const db::Statement& row) {
+    WorkerRecord w;
+    int c = 0;
+    w.worker_id = row.text(c++);
+    w.worker_type = row.text(c++);
+    w.domain = row.text(c++);
+    w.endpoint_url = row.text(c++);
+    w.capabilities = parse_object(row.text(c++), "workers.capabilities");
+    w.max_concurrent = static_cast<std::size_t>(row.int64(c++));
+    w.version = row.text(c++);
+    w.instance_id = row.text(c++);
+    w.status = worker_status(row.text(c++));
+    w.operations = parse_ids(row.text(c++), "workers.operations");
+    w.last_health_check = optional_time(row, c++);
+    w.health_check_failures = static_cast<int>(row.int64(c++));
+    w.registered_at = from_ms(row.int64(c++));
+    w.unavailable_since = optional_time(row, c++);
+    w.last_dispatched_at = from_ms(row.int64(c++));
+    return w;
+}
+
+void bind_operation(db::Statement& st, const OperationRecord& op) {
+    int i = 0;
+    st.bind(++i, op.operation_id);
+    st.bind(++i, op.domain);
+    st.bind(++i, op.operation_type);
+    st.bind(++i, to_string(op.status));
+    st.bind(++i, op.priority);
+    st.bind(++i, to_json(op.requirements));
+    st.bind(++i, to_json(op.parameters));
+    st.bind(++i, op.max_retries);
+    st.bind(++i, op.attempts);
+    st.bind(++i, op.worker_losses);
+    st.bind(++i, op.worker_id);
+    st.bind(++i, op.worker_instance_id);
+    st.bind(++i, to_json(op.progress));
+    st.bind(++i, to_json(op.result));
+    st.bind(++i, op.error_message);
+    st.bind(++i, to_ms(op.created_at));
+    st.bind(++i, to_ms(op.updated_at));
+    st.bind(++i, to_ms(op.started_at));
+    st.bind(++i, to_ms(op.completed_at));
+    st.bind(++i, to_ms(op.refreshed_at));
+    st.bind(++i, to_ms(op.unknown_since));
+}
+
+// Columns in the order of kOperationColumns.
+OperationRecord read_operation(const db::Statement& row) {
+    OperationRecord op;
+    int c = 0;
+    op.operation_id = row.text(c++);
+    op.domain = row.text(c++);
+    op.operation_type = row.text(c++);
+    op.status = operation_status(row.text(c++));
+    op.priority = row.int64(c++);
+    op.requirements = parse_object(row.text(c++), "operations.requirements");
+    op.parameters = parse_object(row.text(c++), "operations.parameters");
+    op.max_retries = static_cast<int>(row.int64(c++));
+    op.attempts = static_cast<int>(row.int64(c++));
+    op.worker_losses = static_cast<int>(row.int64(c++));
+    op.worker_id = row.text(c++);
+    op.worker_instance_id = row.text(c++);
+    op.progress = parse_object(row.text(c++), "operations.progress");
+    op.result = parse_json(row.text(c++), "operations.result");
+    op.error_message = row.text(c++);
+    op.created_at = from_ms(row.int64(c++));
+    op.updated_at = from_ms(row.int64(c++));
+    op.started_at = optional_time(row, c++);
+    op.completed_at = optional_time(row, c++);
+    op.refreshed_at = optional_time(row, c++);
+    op.unknown_since = optional_time(row, c++);
+    return op;
+}
+
+std::vector<OperationRecord> read_operations(db::Statement& st) {
+    std::vector<OperationRecord> operations;
+    while (st.step()) operations.push_back(read_operation(st));
+    return operations;
+}
+
+// Creates the schema on first open and refuses a file written by a newer build.
+void open_schema(db::Database& db) {
+    db.exec(kPragmas);
+    db::Transaction tx(db);
+    db.exec(kSchema);
+    auto version = db.prepare("SELECT MAX(version) FROM schema_version");
+    version.step();
+    const auto found = version.int64(0);
+    if (found > kSchemaVersion)
+        throw std::runtime_error("store: database schema version " + std::to_string(found) +
+                                 " is newer than this build's " + std::to_string(kSchemaVersion));
+    version.reset();
+    tx.commit();
+}
+
+}  // namespace
+
+struct Store::Statements {
+    explicit Statements(db::Database& db)
+        : save_worker(db.prepare(upsert_sql("workers", kWorkerColumns))),
+          delete_worker(db.prepare("DELETE FROM workers WHERE worker_id = ?1")),
+          load_workers(db.prepare(std::string("SELECT ") + kWorkerColumns + " FROM workers ORDER BY worker_id")),
+          save_operation(db.prepare(upsert_sql("operations", kOperationColumns))),
+          find_operation(
+              db.prepare(std::string("SELECT ") + kOperationColumns + " FROM operations WHERE operation_id = ?1")),
+          load_unfinished(db.prepare(std::string("SELECT ") + kOperationColumns +
+                                     " FROM operations WHERE status IN (?1, ?2, ?3)"
+                                     " ORDER BY created_at, operation_id")),
+          list_operations(db.prepare(std::string("SELECT ") + kOperationColumns + " FROM operations" +
+                                     kOperationFilter +
+                                     " ORDER BY created_at DESC, operation_id DESC LIMIT ?4 OFFSET ?5")),
+          count_operations(db.prepare(std::string("SELECT COUNT(*) FROM operations") + kOperationFilter)),
+          count_by_status(db.prepare("SELECT status, COUNT(*) FROM operations GROUP BY status")) {}
+
+    db::Statement save_worker;
+    db::Statement delete_worker;
+    db::Statement load_workers;
+    db::Statement save_operation;
+    db::Statement find_operation;
+    db::Statement load_unfinished;
+    db::Statement list_operations;
+    db::Statement count_operations;
+    db::Statement count_by_status;
+};
+
+Store::Store(const std::string& path) : db_(path) {
+    open_schema(db_);
+    statements_ = std::make_unique<Statements>(db_);
+}
+
+Store::~Store() = default;
+
+void Store::save_worker(const WorkerRecord& worker) {
+    Use st(statements_->save_worker);
+    bind_worker(*st, worker);
+    st->step();
+}
+
+void Store::delete_worker(const std::string& worker_id) {
+    Use st(statements_->delete_worker);
+    st->bind(1, worker_id);
+    st->step();
+}
+
+std::vector<WorkerRecord> Store::load_workers() {
+    Use st(statements_->load_workers);
+    std::vector<WorkerRecord> workers;
+    while (st->step()) workers.push_back(read_worker(*st));
+    return workers;
+}
+
+void Store::save_operation(const OperationRecord& operation) {
+    Use st(statements_->save_operation);
+    bind_operation(*st, operation);
+    st->step();
+}
+
+std::optional<OperationRecord> Store::find_operation(const std::string& operation_id) {
+    Use st(statements_->find_operation);
+    st->bind(1, operation_id);
+    if (!st->step()) return std::nullopt;
+    return read_operation(*st);
+}
+
+std::vector<OperationRecord> Store::load_unfinished_operations() {
+    Use st(statements_->load_unfinished);
+    st->bind(1, to_string(OperationStatus::Queued));
+    st->bind(2, to_string(OperationStatus::Pending));
+    st->bind(3, to_string(OperationStatus::Running));
+    return read_operations(*st);
+}
+
+OperationRows Store::list_operations(const OperationQuery& query) {
+    std::optional<std::string_view> status;
+    if (query.status) status = to_string(*query.status);
+    const auto bind_filter = [&](db::Statement& st) {
+        st.bind(1, query.operation_type);
+        st.bind(2, status);
+        st.bind(3, query.worker_id);
+    };
+
+    OperationRows rows;
+    {
+        Use count(statements_->count_operations);
+        bind_filter(*count);
+        count->step();
+        rows.total = static_cast<std::size_t>(count->int64(0));
+    }
+    Use page(statements_->list_operations);
+    bind_filter(*page);
+    page->bind(4, clamp_to_int64(query.limit));
+    page->bind(5, clamp_to_int64(query.offset));
+    rows.operations = read_operations(*page);
+    return rows;
+}
+
+std::map<OperationStatus, std::size_t> Store::count_operations_by_status() {
+    // Every status is present, zero included, so callers can report all of them.
+    std::map<OperationStatus, std::size_t> counts;
+    for (auto status : {OperationStatus::Queued, OperationStatus::Pending, OperationStatus::Running,
+                        OperationStatus::Completed, OperationStatus::Failed, OperationStatus::Cancelled})
+        counts[status] = 0;
+    Use st(statements_->count_by_status);
+    while (st->step()) counts[operation_status(st->text(0))] = static_cast<std::size_t>(st->int64(1));
+    return counts;
+}
+
+}  // namespace fleet::backend
