@@ -47,6 +47,7 @@ Registry::Upserted Registry::upsert(const Registration& registration) {
     worker.health_check_failures = 0;
     worker.last_health_check = now;
     worker.unavailable_since.reset();
+    store_.save_worker(worker);
     out.worker = &worker;
     return out;
 }

@@ -48,7 +48,7 @@ public:
         std::vector<std::string> previous_operations;  // what the backend thought it held
         std::optional<WorkerRecord> replaced;          // another id that was at the same endpoint
     };
-    // Registers or updates; a fresh instance_id, failures cleared.
+    // Registers or updates (and saves); a fresh instance_id, failures cleared.
     Upserted upsert(const Registration& registration);
     std::optional<WorkerRecord> remove(const std::string& worker_id);
 

@@ -1,0 +1,75 @@
+#include "backend/operations/operation_book.hpp"
+#include "backend/storage/store.hpp"
+#include "tests/support/manual_clock.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace fleet;
+using namespace fleet::backend;
+
+namespace {
+
+OperationRecord operation(std::string id, std::int64_t priority, std::string domain = "echo") {
+    OperationRecord r;
+    r.operation_id = std::move(id);
+    r.domain = std::move(domain);
+    r.priority = priority;
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("the queue is per domain, by priority, then age", "[operations][queue]") {
+    Store store(":memory:");
+    test::ManualClock clock;
+    OperationBook book(store, clock);
+    for (auto [id, priority] : std::vector<std::pair<std::string, int>>{{"low", 1}, {"high_old", 5}, {"mid", 3}, {"high_new", 5}}) {
+        book.enqueue(book.create(operation(id, priority)));
+        clock.advance(std::chrono::milliseconds(10));
+    }
+    book.enqueue(book.create(operation("elsewhere", 9, "backtests")));
+
+    CHECK(book.queued("echo") == std::vector<std::string>{"high_old", "high_new", "mid", "low"});
+    CHECK(book.queued("backtests") == std::vector<std::string>{"elsewhere"});
+    CHECK(book.queue_depth() == 5);
+
+    book.dequeue("high_old");
+    CHECK(book.queued("echo").front() == "high_new");
+}
+
+TEST_CASE("the queue and unfinished operations come back from the store", "[operations][queue]") {
+    Store store(":memory:");
+    test::ManualClock clock;
+    {
+        OperationBook book(store, clock);
+        book.enqueue(book.create(operation("a", 0)));
+        clock.advance(std::chrono::milliseconds(5));
+        book.enqueue(book.create(operation("b", 2)));
+        auto& running = book.create(operation("c", 0));
+        running.status = OperationStatus::Running;
+        running.worker_id = "w1";
+        book.save(running);
+    }
+    OperationBook reloaded(store, clock);
+    reloaded.load();
+    CHECK(reloaded.queued("echo") == std::vector<std::string>{"b", "a"});
+    REQUIRE(reloaded.find_active("c"));
+    CHECK(reloaded.find_active("c")->worker_id == "w1");
+}
+
+TEST_CASE("a finished operation leaves memory and queue but stays in the store", "[operations]") {
+    Store store(":memory:");
+    test::ManualClock clock;
+    OperationBook book(store, clock);
+    auto& record = book.create(operation("x", 0));
+    book.enqueue(record);
+    auto* queued = book.find_active("x");
+    REQUIRE(queued);
+    queued->status = OperationStatus::Cancelled;
+    book.save(*queued);
+    CHECK(book.find_active("x") == nullptr);
+    CHECK(book.queued("echo").empty());
+    const auto stored = book.find("x");
+    REQUIRE(stored);
+    CHECK(stored->status == OperationStatus::Cancelled);
+}
