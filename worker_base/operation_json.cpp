@@ -1,17 +1,10 @@
 #include "worker_base/operation_json.hpp"
 
+#include "common/json/time.hpp"
+
 #include <boost/json/array.hpp>
 
 namespace fleet::worker {
-namespace {
-
-boost::json::value time_or_null(const std::optional<SystemTime>& t) {
-    if (!t) return nullptr;
-    return boost::json::string(to_iso8601(*t));
-}
-
-}  // namespace
-
 boost::json::object to_json(const ProgressSnapshot& progress) {
     boost::json::object out = progress.fields;
     out["percentage"] = progress.percentage;
@@ -33,8 +26,8 @@ boost::json::object to_json(const OperationView& operation) {
                                                            : boost::json::value(operation.error_message);
     out["created_at"] = to_iso8601(operation.created_at);
     out["updated_at"] = to_iso8601(operation.updated_at);
-    out["started_at"] = time_or_null(operation.started_at);
-    out["completed_at"] = time_or_null(operation.completed_at);
+    out["started_at"] = json::iso8601_or_null(operation.started_at);
+    out["completed_at"] = json::iso8601_or_null(operation.completed_at);
     return out;
 }
 

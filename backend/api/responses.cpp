@@ -1,17 +1,10 @@
 #include "backend/api/responses.hpp"
 
+#include "common/json/time.hpp"
+
 #include <boost/json/array.hpp>
 
 namespace fleet::backend {
-namespace {
-
-boost::json::value time_or_null(const std::optional<SystemTime>& t) {
-    if (!t) return nullptr;
-    return boost::json::string(to_iso8601(*t));
-}
-
-}  // namespace
-
 boost::json::object to_json(const WorkerRecord& worker) {
     boost::json::array operations;
     for (const auto& id : worker.operations) operations.emplace_back(id);
@@ -27,7 +20,7 @@ boost::json::object to_json(const WorkerRecord& worker) {
         {"current_operation_id", worker.operations.empty() ? boost::json::value(nullptr)
                                                            : boost::json::value(worker.operations.front())},
         {"current_operations", std::move(operations)},
-        {"last_health_check", time_or_null(worker.last_health_check)},
+        {"last_health_check", json::iso8601_or_null(worker.last_health_check)},
         {"health_check_failures", worker.health_check_failures},
         {"registered_at", to_iso8601(worker.registered_at)},
     };
@@ -49,8 +42,8 @@ boost::json::object to_json(const OperationRecord& operation) {
                                                           : boost::json::value(operation.error_message)},
         {"created_at", to_iso8601(operation.created_at)},
         {"updated_at", to_iso8601(operation.updated_at)},
-        {"started_at", time_or_null(operation.started_at)},
-        {"completed_at", time_or_null(operation.completed_at)},
+        {"started_at", json::iso8601_or_null(operation.started_at)},
+        {"completed_at", json::iso8601_or_null(operation.completed_at)},
         {"worker_id", operation.worker_id.empty() ? boost::json::value(nullptr) : boost::json::value(operation.worker_id)},
         {"domain", operation.domain},
         {"priority", operation.priority},
