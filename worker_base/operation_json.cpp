@@ -5,6 +5,7 @@
 #include <boost/json/array.hpp>
 
 namespace fleet::worker {
+
 boost::json::object to_json(const ProgressSnapshot& progress) {
     boost::json::object out = progress.fields;
     out["percentage"] = progress.percentage;

@@ -5,6 +5,7 @@
 #include <boost/json/array.hpp>
 
 namespace fleet::backend {
+
 boost::json::object to_json(const WorkerRecord& worker) {
     boost::json::array operations;
     for (const auto& id : worker.operations) operations.emplace_back(id);
