@@ -43,6 +43,7 @@ public:
           server_(io_, server_config(config), router_.handler()),
           signals_(io_, SIGINT, SIGTERM) {
         add_routes(router_, context_, dispatcher_, proxy_);
+        store_.set_batch_scheduler([this](std::function<void()> commit) { asio::post(core_, std::move(commit)); });
     }
 
     int run() {
@@ -75,7 +76,10 @@ public:
 
         // Let the core finish what it holds (it writes to SQLite), then stop it.
         std::promise<void> drained;
-        asio::post(core_, [&] { drained.set_value(); });
+        asio::post(core_, [&] {
+            store_.commit_batch();
+            drained.set_value();
+        });
         drained.get_future().wait();
         core_work.reset();
         core_.stop();

@@ -26,7 +26,12 @@ using http::Reply;
 
 // Runs `work` on the core thread; an ApiError it throws becomes the answer,
 // anything else a 500. The one place core-side failures are turned into HTTP.
-void on_core(CoreContext& context, Reply reply, std::function<void(Reply)> work) {
+// The answer is posted behind the store's pending group commit, so nothing is
+// acknowledged before it is written.
+void on_core(CoreContext& context, Reply answer, std::function<void(Reply)> work) {
+    Reply reply = [&core = context.core, answer = std::move(answer)](HttpResponse response) {
+        boost::asio::post(core, [answer, response = std::move(response)]() mutable { answer(std::move(response)); });
+    };
     boost::asio::post(context.core, [reply = std::move(reply), work = std::move(work)] {
         try {
             work(reply);

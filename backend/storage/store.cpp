@@ -442,15 +442,40 @@ Store::Store(const std::string& path) : db_(path) {
     statements_ = std::make_unique<Statements>(db_);
 }
 
-Store::~Store() = default;
+Store::~Store() {
+    try {
+        commit_batch();
+    } catch (const std::exception&) {
+        // Nothing written since the last commit was acknowledged to anyone.
+    }
+}
+
+void Store::set_batch_scheduler(std::function<void(std::function<void()>)> schedule) {
+    schedule_ = std::move(schedule);
+}
+
+void Store::before_write() {
+    if (!schedule_ || in_batch_) return;
+    db_.exec("BEGIN IMMEDIATE");
+    in_batch_ = true;
+    schedule_([this] { commit_batch(); });
+}
+
+void Store::commit_batch() {
+    if (!in_batch_) return;
+    in_batch_ = false;
+    db_.exec("COMMIT");
+}
 
 void Store::save_worker(const WorkerRecord& worker) {
+    before_write();
     Use st(statements_->save_worker);
     bind_worker(*st, worker);
     st->step();
 }
 
 void Store::delete_worker(const std::string& worker_id) {
+    before_write();
     Use st(statements_->delete_worker);
     st->bind(1, worker_id);
     st->step();
@@ -464,6 +489,7 @@ std::vector<WorkerRecord> Store::load_workers() {
 }
 
 void Store::save_operation(const OperationRecord& operation) {
+    before_write();
     Use st(statements_->save_operation);
     bind_operation(*st, operation);
     st->step();

@@ -5,6 +5,7 @@
 #include "common/db/sqlite.hpp"
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -47,15 +48,34 @@ public:
     OperationRows list_operations(const OperationQuery& query);
     std::map<OperationStatus, std::size_t> count_operations_by_status();
 
-    // Runs `work` in one transaction (committed, or rolled back if it throws).
+    // Runs `work` all or nothing (a savepoint, so it also nests inside a batch).
     template <typename Work>
     void transaction(Work&& work) {
-        db::Transaction tx(db_);
-        work();
-        tx.commit();
+        before_write();
+        db_.exec("SAVEPOINT store_tx");
+        try {
+            work();
+        } catch (...) {
+            db_.exec("ROLLBACK TO store_tx");
+            db_.exec("RELEASE store_tx");
+            throw;
+        }
+        db_.exec("RELEASE store_tx");
     }
 
+    // Group commit. With a scheduler, the first write opens a transaction and
+    // hands commit_batch() to the scheduler, which runs it after the work
+    // already queued; so one commit serves every write in between. Whoever
+    // acknowledges a write must do so after that commit (the backend posts
+    // its replies behind it on the same thread).
+    void set_batch_scheduler(std::function<void(std::function<void()>)> schedule);
+    void commit_batch();
+
 private:
+    void before_write();
+
+    std::function<void(std::function<void()>)> schedule_;
+    bool in_batch_ = false;
     struct Statements;
     db::Database db_;
     std::unique_ptr<Statements> statements_;
