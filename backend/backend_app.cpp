@@ -49,6 +49,7 @@ public:
     int run() {
         registry_.load();
         operations_.load();
+        dispatcher_.restore_assignments();
         const std::uint16_t port = server_.listen();
         log::info("fleet-backend listening on port ", port, " (db ", config_.db, ", ", registry_.all().size(),
                   " workers and ", operations_.queue_depth(), " queued operations on file)");

@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -69,13 +70,14 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
     Impl(asio::io_context& io, http::HttpClient& client, RegistrarConfig config, BodyProvider body,
          StopOperations on_stop)
         : io(io),
+          strand(asio::make_strand(io)),
           client(client),
           config(std::move(config)),
           body(std::move(body)),
           on_stop(std::move(on_stop)),
           backoff(this->config.initial_backoff, this->config.max_backoff),
-          retry_timer(io),
-          watchdog_timer(io) {
+          retry_timer(strand),
+          watchdog_timer(strand) {
         while (!this->config.backend_url.empty() && this->config.backend_url.back() == '/')
             this->config.backend_url.pop_back();
     }
@@ -86,12 +88,15 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
     };
 
     asio::io_context& io;
+    // All of the registrar's state is touched on this strand only, however
+    // many threads run the io_context.
+    asio::strand<asio::io_context::executor_type> strand;
     http::HttpClient& client;
     RegistrarConfig config;
     BodyProvider body;
     StopOperations on_stop;
 
-    // Touched only on the io_context.
+    // Touched only on the strand.
     Backoff backoff;
     asio::steady_timer retry_timer;
     asio::steady_timer watchdog_timer;
@@ -99,6 +104,10 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
     bool stopped = false;
     bool in_flight = false;
     std::deque<Pending> undelivered;
+    // Completion notices sent and not yet answered; the goodbye waits for them,
+    // so a drained worker's last result reaches the backend before it leaves.
+    std::size_t notices_in_flight = 0;
+    std::function<void()> goodbye;
     std::uint64_t next_seq = 1;
 
     // Read or written from any thread.
@@ -108,6 +117,15 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
     std::atomic<bool> orphaned{false};
 
     bool active() const { return !stopped && !orphaned.load(); }
+
+    // Sends on the client; the answer is handled on the strand.
+    void send(http::ClientRequest req, std::function<void(http::ClientResponse)> then) {
+        client.send(std::move(req), [strand = strand, then = std::move(then)](http::ClientResponse response) mutable {
+            asio::post(strand, [then = std::move(then), response = std::move(response)]() mutable {
+                then(std::move(response));
+            });
+        });
+    }
 
     http::ClientRequest request(http::Method method, std::string path, std::string payload = {}) const {
         http::ClientRequest r;
@@ -149,7 +167,7 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
         }
         payload["completed_operations"] = std::move(completed);
 
-        client.send(request(http::Method::Post, "/api/v1/workers/register", json::serialize(payload)),
+        send(request(http::Method::Post, "/api/v1/workers/register", json::serialize(payload)),
                     [weak = weak_from_this(), sent_up_to](http::ClientResponse response) {
                         if (auto self = weak.lock()) self->on_registered(std::move(response), sent_up_to);
                     });
@@ -243,17 +261,19 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
         }
         auto req = request(http::Method::Post, "/api/v1/operations/" + path_segment(id) + "/events",
                            json::serialize(operation));
-        client.send(std::move(req), [weak = weak_from_this(), id, operation = std::move(operation)](
-                                        http::ClientResponse response) mutable {
+        ++notices_in_flight;
+        send(std::move(req), [weak = weak_from_this(), id, operation = std::move(operation)](
+                                 http::ClientResponse response) mutable {
             auto self = weak.lock();
             if (!self) return;
             if (is_success(response)) {
                 log::debug("registrar: backend told that ", id, " ended");
-                return;
+            } else {
+                log::warn("registrar: could not tell the backend that ", id, " ended (", describe(response),
+                          "); it goes with the next registration");
+                self->keep_undelivered(std::move(operation));
             }
-            log::warn("registrar: could not tell the backend that ", id, " ended (", describe(response),
-                      "); it goes with the next registration");
-            self->keep_undelivered(std::move(operation));
+            if (--self->notices_in_flight == 0 && self->goodbye) std::exchange(self->goodbye, {})();
         });
     }
 
@@ -264,7 +284,17 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
             return;
         }
         is_registered.store(false);
-        client.send(request(http::Method::Delete, "/api/v1/workers/" + path_segment(config.worker_id)),
+        if (notices_in_flight > 0) {
+            goodbye = [weak = weak_from_this(), done = std::move(done)]() mutable {
+                if (auto self = weak.lock()) self->send_goodbye(std::move(done));
+            };
+            return;
+        }
+        send_goodbye(std::move(done));
+    }
+
+    void send_goodbye(std::function<void()> done) {
+        send(request(http::Method::Delete, "/api/v1/workers/" + path_segment(config.worker_id)),
                     [id = config.worker_id, done = std::move(done)](http::ClientResponse response) {
                         if (is_success(response))
                             log::info("registrar: deregistered ", id);
@@ -282,21 +312,21 @@ Registrar::Registrar(asio::io_context& io, http::HttpClient& client, RegistrarCo
 Registrar::~Registrar() {
     impl_->orphaned.store(true);
     // Timers are cancelled on the io_context; the Impl dies there with the last callback.
-    asio::post(impl_->io, [impl = impl_] { impl->stop(); });
+    asio::post(impl_->strand, [impl = impl_] { impl->stop(); });
 }
 
 void Registrar::start() {
-    asio::post(impl_->io, [impl = impl_] { impl->start(); });
+    asio::post(impl_->strand, [impl = impl_] { impl->start(); });
 }
 
 void Registrar::stop() {
-    asio::post(impl_->io, [impl = impl_] { impl->stop(); });
+    asio::post(impl_->strand, [impl = impl_] { impl->stop(); });
 }
 
 void Registrar::note_health_check() { impl_->last_health.store(steady_now()); }
 
 void Registrar::notify_completion(json::object operation) {
-    asio::post(impl_->io, [impl = impl_, operation = std::move(operation)]() mutable {
+    asio::post(impl_->strand, [impl = impl_, operation = std::move(operation)]() mutable {
         impl->notify(std::move(operation));
     });
 }
@@ -306,7 +336,7 @@ void Registrar::deregister(std::function<void()> done) {
         if (done) done();
         return;
     }
-    asio::post(impl_->io, [impl = impl_, done = std::move(done)]() mutable { impl->deregister(std::move(done)); });
+    asio::post(impl_->strand, [impl = impl_, done = std::move(done)]() mutable { impl->deregister(std::move(done)); });
 }
 
 bool Registrar::registered() const { return impl_->is_registered.load(); }

@@ -84,7 +84,8 @@ void Dispatcher::dispatch(const std::string& operation_id, std::set<std::string>
         return;
     }
 
-    // The claim: the worker's slot and the operation change together, in one transaction.
+    // The claim. Only the operation is written: which operations a worker
+    // holds is rebuilt from the operations after a restart (restore_assignments).
     WorkerRecord& worker = *candidates.front();
     operations.dequeue(operation_id);
     worker.operations.push_back(operation_id);
@@ -95,10 +96,7 @@ void Dispatcher::dispatch(const std::string& operation_id, std::set<std::string>
     operation->worker_instance_id = worker.instance_id;
     operation->unknown_since.reset();
     ++operation->attempts;
-    context_.store.transaction([&] {
-        context_.registry.save(worker);
-        operations.save(*operation);
-    });
+    operations.save(*operation);
 
     boost::json::object body = operation->parameters;
     body["task_id"] = operation_id;
@@ -117,11 +115,18 @@ void Dispatcher::on_worker_answer(const std::string& operation_id, const std::st
                                   const http::ClientResponse& response) {
     auto& operations = context_.operations;
     OperationRecord* operation = operations.find_active(operation_id);
+    const bool accepted = response.ok() && response.status == 200;
     if (!operation || operation->worker_id != worker_id) {
+        // Its completion notice can overtake the answer to the start: then it ran there.
+        const auto finished = operation ? std::nullopt : operations.find(operation_id);
+        if (accepted && finished && finished->worker_id == worker_id) {
+            context_.metrics.dispatched(std::chrono::steady_clock::now() - began);
+            return done({Outcome::Started, worker_id, {}});
+        }
         done({Outcome::Gone, worker_id, {}});  // cancelled or resolved while the request was out
         return;
     }
-    if (response.ok() && response.status == 200) {
+    if (accepted) {
         if (operation->status == OperationStatus::Pending) {
             operation->status = OperationStatus::Running;
             operation->started_at = context_.clock.now();
@@ -175,7 +180,6 @@ void Dispatcher::release(OperationRecord& operation, Forget forget) {
         std::erase(worker->operations, operation.operation_id);
         if (worker->status == WorkerStatus::Busy && worker->operations.size() < worker->max_concurrent)
             worker->status = WorkerStatus::Available;
-        context_.registry.save(*worker);
     }
     if (forget == Forget::Worker) {
         operation.worker_id.clear();
@@ -191,6 +195,15 @@ void Dispatcher::pump(const std::string& domain) {
         if (context_.registry.idle_candidates(domain, operation->requirements, {}).empty()) continue;
         dispatch(id, {}, std::chrono::steady_clock::now(), [](Dispatched) {});
     }
+}
+
+void Dispatcher::restore_assignments() {
+    for (auto* worker : context_.registry.all()) worker->operations.clear();
+    context_.operations.for_each_active([&](const OperationRecord& operation) {
+        const bool on_a_worker = operation.status == OperationStatus::Pending || operation.status == OperationStatus::Running;
+        if (!on_a_worker) return;
+        if (WorkerRecord* worker = context_.registry.find(operation.worker_id)) worker->operations.push_back(operation.operation_id);
+    });
 }
 
 void Dispatcher::pump_all() {
@@ -239,6 +252,7 @@ void Dispatcher::finish(OperationRecord& operation) {
     const std::string domain = operation.domain;
     release(operation, Forget::Nothing);  // a finished operation keeps who ran it
     if (!operation.completed_at) operation.completed_at = context_.clock.now();
+    if (!operation.started_at) operation.started_at = operation.completed_at;  // it ended before the start was answered
     context_.operations.save(operation);  // terminal: leaves memory
     pump(domain);
 }

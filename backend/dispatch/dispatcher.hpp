@@ -29,6 +29,8 @@ public:
     // Sends queued operations of `domain` to idle workers that fit them.
     void pump(const std::string& domain);
     void pump_all();
+    // After loading from the store: each worker holds the unfinished operations that name it.
+    void restore_assignments();
     // The worker is gone or unreachable: it gets nothing, its work is resolved.
     void worker_lost(const std::string& worker_id, const std::string& why);
     // An operation whose worker was lost: dispatched again while retries are left, else failed.

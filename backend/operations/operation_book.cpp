@@ -27,9 +27,7 @@ OperationRecord& OperationBook::create(OperationRecord record) {
     record.created_at = now;
     record.updated_at = now;
     std::string id = record.operation_id;
-    auto& stored = active_.emplace(std::move(id), std::move(record)).first->second;
-    store_.save_operation(stored);
-    return stored;
+    return active_.emplace(std::move(id), std::move(record)).first->second;
 }
 
 OperationRecord* OperationBook::find_active(const std::string& operation_id) {

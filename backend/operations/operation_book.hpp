@@ -24,6 +24,7 @@ public:
 
     void load();
 
+    // In memory only: the caller saves it (a claim) or enqueues it.
     OperationRecord& create(OperationRecord record);
     OperationRecord* find_active(const std::string& operation_id);
     std::optional<OperationRecord> find(const std::string& operation_id);
@@ -36,6 +37,11 @@ public:
     std::vector<std::string> queued(const std::string& domain) const;  // in dispatch order
     std::vector<std::string> domains_with_queue() const;
     std::size_t queue_depth() const;
+
+    template <typename Visit>
+    void for_each_active(Visit&& visit) const {
+        for (const auto& [id, record] : active_) visit(record);
+    }
 
 private:
     using QueueKey = std::tuple<std::int64_t, std::int64_t, std::string>;  // -priority, created ms, id
