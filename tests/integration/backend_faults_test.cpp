@@ -1,0 +1,207 @@
+#include "tests/integration/backend_fixture.hpp"
+
+#include <csignal>
+
+using namespace fleet;
+using namespace fleet::test;
+using boost::json::object;
+
+namespace {
+
+object start(BackendUnderTest& backend, const object& request, int expected = 200) {
+    auto response = backend.post("/api/v1/echo/start", to_body(request));
+    INFO("start -> " << response.status << " " << response.body);
+    auto body = json_of(response);
+    REQUIRE(response.status == expected);
+    return body;
+}
+
+std::string started_id(const object& answer) { return string_of(answer.at("operation_id")); }
+
+std::size_t count_operations(BackendUnderTest& backend, const std::string& status) {
+    auto body = json_of(backend.get("/api/v1/operations?status=" + status));
+    return body.at("data").as_object().at("total").to_number<std::size_t>();
+}
+
+bool listed(BackendUnderTest& backend, const std::string& worker_id) {
+    for (const auto& worker : backend.workers())
+        if (worker.as_object().at("worker_id") == boost::json::value(worker_id)) return true;
+    return false;
+}
+
+// A definite loss (the process is gone) is noticed at once; this is only a generous bound.
+constexpr std::chrono::seconds kLossDeadline{5};
+
+}  // namespace
+
+TEST_CASE("kill -9 of a worker mid-operation: unavailable at once, its operation failed as lost",
+          "[integration][backend-faults]") {
+    // Health checks far apart: only the kept-open connection can notice the death in time.
+    BackendUnderTest backend({"--health-interval", "60s"});
+    BackendWorker worker(backend, "echo", "echo-killed-1", {"--health-interval", "60s"});
+    const std::string id = started_id(start(backend, {{"duration_ms", 60000}, {"steps", 600}}));
+    backend.wait_for_status(id, "running");
+
+    worker.process().signal(SIGKILL);
+    REQUIRE(worker.process().wait(std::chrono::seconds(5)).has_value());
+    REQUIRE(eventually([&] { return backend.worker_status("echo-killed-1") == "TEMPORARILY_UNAVAILABLE"; },
+                       kLossDeadline));
+    backend.wait_for_status(id, "failed", kLossDeadline);
+    auto op = backend.operation(id);
+    const std::string error = string_of(op.at("error_message"));
+    INFO(error);
+    CHECK(error.find("echo-killed-1") != std::string::npos);
+    CHECK(error.find("lost") != std::string::npos);
+    CHECK(op.at("completed_at").is_string());
+    CHECK(count_operations(backend, "running") == 0);
+    CHECK(count_operations(backend, "pending") == 0);
+    CHECK(backend.worker("echo-killed-1")->at("current_operation_id").is_null());
+
+    // No new work for it: the domain has a worker on file, but none to run it.
+    auto queued = start(backend, {{"duration_ms", 0}}, 202);
+    CHECK(queued.at("status") == "queued");
+}
+
+TEST_CASE("kill -9 of a worker mid-operation with a retry left: the operation runs again elsewhere",
+          "[integration][backend-faults]") {
+    BackendUnderTest backend;
+    BackendWorker first(backend, "echo", "echo-retry-1");
+    BackendWorker second(backend, "echo", "echo-retry-2");
+    auto answer = start(backend, {{"duration_ms", 4000}, {"steps", 40}, {"max_retries", 1}});
+    const std::string id = started_id(answer);
+    const std::string victim = string_of(answer.at("worker_id"));
+    BackendWorker& doomed = victim == first.id() ? first : second;
+    const std::string survivor = victim == first.id() ? second.id() : first.id();
+    backend.wait_for_status(id, "running");
+
+    doomed.process().signal(SIGKILL);
+    REQUIRE(eventually([&] { return backend.worker_status(victim) == "TEMPORARILY_UNAVAILABLE"; }, kLossDeadline));
+    backend.wait_for_status(id, "completed");
+    auto op = backend.operation(id);
+    CHECK(op.at("worker_id") == boost::json::value(survivor));
+    CHECK(op.at("attempts") == 2);
+    CHECK(op.at("error_message").is_null());
+    CHECK(count_operations(backend, "running") == 0);
+    CHECK(count_operations(backend, "queued") == 0);
+}
+
+TEST_CASE("kill -9 of the backend mid-operation: after a restart on the same db and port nothing is lost",
+          "[integration][backend-faults]") {
+    BackendUnderTest backend({}, free_port());
+    BackendWorker echo(backend, "echo", "echo-restart-1");
+    BackendWorker backtest(backend, "backtest", "bt-restart-1");
+
+    const std::string running = started_id(start(backend, {{"duration_ms", 4000}, {"steps", 40}}));
+    backend.wait_for_status(running, "running");
+    const std::string queued = started_id(start(backend, {{"duration_ms", 0}, {"note", "after"}}, 202));
+    const auto before = backend.process().pid();
+
+    backend.restart();
+    REQUIRE(backend.process().pid() != before);
+    INFO("backend output after restart:\n" << backend.process().output());
+
+    CHECK(listed(backend, "echo-restart-1"));
+    CHECK(listed(backend, "bt-restart-1"));
+    CHECK(json_of(backend.get("/api/v1/operations")).at("data").as_object().at("total") == 2);
+    const auto running_status = backend.operation_status(running);
+    CHECK((running_status == "running" || running_status == "completed"));
+    const auto queued_status = backend.operation_status(queued);
+    CHECK(queued_status != "failed");
+    CHECK(queued_status != "cancelled");
+
+    backend.wait_for_status(running, "completed");
+    CHECK(backend.operation(running).at("worker_id") == "echo-restart-1");
+    backend.wait_for_status(queued, "completed");
+    auto after = backend.operation(queued);
+    CHECK(after.at("worker_id") == "echo-restart-1");
+    CHECK(after.at("result").as_object().at("echo").as_object().at("note") == "after");
+    CHECK(count_operations(backend, "running") == 0);
+    CHECK(count_operations(backend, "queued") == 0);
+    REQUIRE(eventually([&] {
+        return backend.worker_status("echo-restart-1") == "AVAILABLE" &&
+               backend.worker_status("bt-restart-1") == "AVAILABLE";
+    }));
+}
+
+TEST_CASE("SIGTERM of a worker: it drains, exits 0 and leaves the registry", "[integration][backend-faults]") {
+    BackendUnderTest backend;
+    BackendWorker worker(backend, "echo", "echo-drain-1");
+    BackendWorker stays(backend, "echo", "echo-stays-1");
+    const auto answer = start(backend, {{"duration_ms", 2000}, {"steps", 20}});
+    const std::string id = started_id(answer);
+    BackendWorker& leaving = answer.at("worker_id") == "echo-drain-1" ? worker : stays;
+    backend.wait_for_status(id, "running");
+
+    leaving.process().signal(SIGTERM);
+    const auto code = leaving.process().wait(std::chrono::seconds(20));
+    REQUIRE(code.has_value());
+    CHECK(*code == 0);
+    REQUIRE(eventually([&] { return !backend.worker(leaving.id()).has_value(); }));
+    CHECK_FALSE(listed(backend, leaving.id()));
+    CHECK(backend.get("/api/v1/workers/" + leaving.id()).status == 404);
+    CHECK(backend.workers().size() == 1);
+    // Nothing is left running on a worker that is gone (how it ended: see the next case).
+    REQUIRE(eventually([&] { return backend.operation_status(id) != "running"; }));
+    CHECK(count_operations(backend, "running") == 0);
+}
+
+// Bug: the draining worker sends its completion notice and, right after, its
+// DELETE /api/v1/workers/{id}, without waiting (worker_base/worker_app.cpp
+// finish() -> Registrar::deregister). When the backend handles the DELETE
+// first, Dispatcher::deregister fails the operation ("worker ... left"), and
+// Dispatcher::operation_event then drops the completion as "already final".
+TEST_CASE("SIGTERM of a worker: the operation it finished while draining ends completed",
+          "[integration][backend-faults]") {
+    BackendUnderTest backend;
+    std::vector<std::unique_ptr<BackendWorker>> workers;
+    for (int i = 0; i < 3; ++i)
+        workers.push_back(std::make_unique<BackendWorker>(backend, "echo", "echo-drained-" + std::to_string(i)));
+    std::vector<std::string> ids;
+    for (int i = 0; i < 3; ++i) ids.push_back(started_id(start(backend, {{"duration_ms", 2000}, {"steps", 20}})));
+    for (const auto& id : ids) backend.wait_for_status(id, "running");
+
+    for (auto& worker : workers) worker->process().signal(SIGTERM);
+    for (auto& worker : workers) CHECK(worker->process().wait(std::chrono::seconds(20)) == std::optional<int>(0));
+    REQUIRE(eventually([&] { return backend.workers().empty(); }));
+    for (const auto& id : ids) {
+        REQUIRE(eventually([&] { return backend.operation_status(id) != "running"; }));
+        auto op = backend.operation(id);
+        INFO(id << " error_message: " << op.at("error_message"));
+        CHECK(op.at("status") == "completed");
+    }
+}
+
+TEST_CASE("a worker that stops answering (SIGSTOP) is unavailable after threshold x interval, and back after SIGCONT",
+          "[integration][backend-faults]") {
+    BackendUnderTest backend({"--health-interval", "200ms", "--health-timeout", "100ms", "--failure-threshold", "2"});
+    BackendWorker worker(backend, "echo", "echo-frozen-1");
+
+    worker.process().signal(SIGSTOP);
+    REQUIRE(eventually([&] { return backend.worker_status("echo-frozen-1") == "TEMPORARILY_UNAVAILABLE"; },
+                       std::chrono::seconds(5)));
+    auto entry = *backend.worker("echo-frozen-1");
+    CHECK(entry.at("health_check_failures").to_number<int>() >= 2);
+    // Silence is not death: it stays on file.
+    CHECK(listed(backend, "echo-frozen-1"));
+    start(backend, {{"duration_ms", 0}}, 202);
+
+    worker.process().signal(SIGCONT);
+    REQUIRE(eventually([&] { return backend.worker_status("echo-frozen-1") == "AVAILABLE"; }, std::chrono::seconds(5)));
+    CHECK(backend.worker("echo-frozen-1")->at("health_check_failures") == 0);
+    // The queued start goes out once it is back.
+    REQUIRE(eventually([&] { return count_operations(backend, "completed") == 1; }));
+}
+
+TEST_CASE("--remove-after drops a worker that stays unavailable", "[integration][backend-faults]") {
+    BackendUnderTest backend({"--remove-after", "1s"});
+    BackendWorker doomed(backend, "echo", "echo-removed-1");
+    BackendWorker kept(backend, "echo", "echo-kept-1");
+
+    doomed.process().signal(SIGKILL);
+    REQUIRE(eventually([&] { return backend.worker_status("echo-removed-1") == "TEMPORARILY_UNAVAILABLE"; },
+                       kLossDeadline));
+    REQUIRE(eventually([&] { return !backend.worker("echo-removed-1").has_value(); }, std::chrono::seconds(10)));
+    CHECK_FALSE(listed(backend, "echo-removed-1"));
+    CHECK(backend.get("/api/v1/workers/echo-removed-1").status == 404);
+    CHECK(backend.worker_status("echo-kept-1") == "AVAILABLE");
+}

@@ -1,0 +1,213 @@
+#pragma once
+
+#include "tests/integration/worker_fixture.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <random>
+#include <stdexcept>
+
+namespace fleet::test {
+
+// A loopback port that was free a moment ago: bound to port 0, read, closed.
+// For a backend that must come back on the same address after a kill -9
+// (its workers keep the URL they were started with).
+inline std::uint16_t free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) throw std::runtime_error("socket failed");
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = 0;
+    socklen_t length = sizeof address;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+        ::close(fd);
+        throw std::runtime_error("cannot find a free port");
+    }
+    ::close(fd);
+    return ntohs(address.sin_port);
+}
+
+// A path in the temp directory that no other fixture (or test run) uses.
+inline std::filesystem::path fresh_db_path() {
+    static std::atomic<int> counter{0};
+    std::random_device random;
+    return std::filesystem::temp_directory_path() /
+           ("fleet_backend_it_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
+            std::to_string(random()) + ".db");
+}
+
+// A real fleet-backend on loopback with a SQLite file of its own (removed,
+// with its -wal and -shm, when the fixture goes). Health checks run every
+// 200 ms unless `extra` says otherwise. With `port` 0 the backend picks a
+// free port; give free_port() to keep the address across restart().
+class BackendUnderTest {
+public:
+    explicit BackendUnderTest(std::vector<std::string> extra = {}, std::uint16_t port = 0)
+        : extra_(std::move(extra)), fixed_port_(port), db_(fresh_db_path()) {
+        if (std::find(extra_.begin(), extra_.end(), "--health-interval") == extra_.end())
+            extra_.insert(extra_.end(), {"--health-interval", "200ms"});
+        if (auto it = std::find(extra_.begin(), extra_.end(), "--token"); it != extra_.end() && it + 1 != extra_.end())
+            token_ = *(it + 1);
+        launch();
+    }
+
+    ~BackendUnderTest() {
+        process_.reset();  // SIGKILL if still running, and reaped, before its files go
+        std::error_code ignored;
+        for (const char* suffix : {"", "-wal", "-shm"})
+            std::filesystem::remove(db_.string() + suffix, ignored);
+    }
+
+    BackendUnderTest(const BackendUnderTest&) = delete;
+    BackendUnderTest& operator=(const BackendUnderTest&) = delete;
+
+    const std::string& url() const { return url_; }
+    std::uint16_t port() const { return port_; }
+    const std::string& token() const { return token_; }
+    const std::filesystem::path& db() const { return db_; }
+    Process& process() { return *process_; }
+
+    // kill -9, then the same program on the same db file (and the same port when one was given).
+    void restart() {
+        kill9();
+        launch();
+    }
+
+    void kill9() {
+        process_->signal(SIGKILL);
+        REQUIRE(process_->wait(std::chrono::seconds(10)).has_value());
+    }
+
+    // Calls with the backend's token (if it has one).
+    http::ClientResponse get(const std::string& path) { return client_.get(url_ + path, token_); }
+    http::ClientResponse post(const std::string& path, const std::string& body) {
+        return client_.post(url_ + path, body, token_);
+    }
+    http::ClientResponse del(const std::string& path) { return client_.del(url_ + path, token_); }
+
+    boost::json::array workers(const std::string& query = {}) {
+        auto response = get("/api/v1/workers" + query);
+        INFO("body: " << response.body << " error: " << response.error_message);
+        REQUIRE(response.ok());
+        REQUIRE(response.status == 200);
+        auto parsed = boost::json::parse(response.body);
+        REQUIRE(parsed.is_array());
+        return parsed.as_array();
+    }
+
+    // The registry entry, or nothing when the backend does not know it (or does not answer).
+    std::optional<boost::json::object> worker(const std::string& worker_id) {
+        auto response = get("/api/v1/workers/" + worker_id);
+        if (!response.ok() || response.status != 200) return std::nullopt;
+        return boost::json::parse(response.body).as_object();
+    }
+
+    std::string worker_status(const std::string& worker_id) {
+        auto entry = worker(worker_id);
+        return entry ? std::string(entry->at("status").as_string()) : std::string{};
+    }
+
+    // The operation's `data`, refreshed from its worker when the cache is stale.
+    boost::json::object operation(const std::string& operation_id) {
+        auto response = get("/api/v1/operations/" + operation_id);
+        INFO("operation " << operation_id << " status " << response.status);
+        auto body = json_of(response);
+        REQUIRE(response.status == 200);
+        return body.at("data").as_object();
+    }
+
+    std::string operation_status(const std::string& operation_id) {
+        return std::string(operation(operation_id).at("status").as_string());
+    }
+
+    // Waits until the operation has `status`; on failure says what it had and what the backend logged.
+    void wait_for_status(const std::string& operation_id, const std::string& status,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
+        boost::json::object last;
+        const bool reached = eventually(
+            [&] {
+                auto response = get("/api/v1/operations/" + operation_id);
+                if (!response.ok() || response.status != 200) return false;
+                last = boost::json::parse(response.body).as_object().at("data").as_object();
+                return last.at("status") == boost::json::value(status);
+            },
+            timeout);
+        INFO("operation " << operation_id << " never became " << status << "; last seen: " << last
+                          << "\nbackend output:\n" << process().output());
+        REQUIRE(reached);
+    }
+
+    bool healthy() {
+        auto response = client_.get(url_ + "/health");
+        return response.ok() && response.status == 200 &&
+               boost::json::parse(response.body).as_object().at("healthy") == true;
+    }
+
+private:
+    void launch() {
+        std::vector<std::string> args{"--host", "127.0.0.1", "--port", std::to_string(fixed_port_),
+                                      "--db", db_.string()};
+        args.insert(args.end(), extra_.begin(), extra_.end());
+        process_.reset();
+        process_ = std::make_unique<Process>(FLEET_BACKEND_BIN, args);
+        const std::string needle = "fleet-backend listening on port ";
+        const std::string line = process_->wait_for_line(needle);
+        port_ = static_cast<std::uint16_t>(std::stoi(line.substr(line.find(needle) + needle.size())));
+        url_ = "http://127.0.0.1:" + std::to_string(port_);
+    }
+
+    std::vector<std::string> extra_;
+    std::uint16_t fixed_port_ = 0;
+    std::filesystem::path db_;
+    std::string token_;
+    std::unique_ptr<Process> process_;
+    std::uint16_t port_ = 0;
+    std::string url_;
+    http::BlockingHttpClient client_;
+};
+
+// A real fleet-worker registered with `backend` under `worker_id`, with the
+// backend's token and a 200 ms health interval (so it registers again soon
+// after 600 ms without a health check); constructed once the backend lists it
+// AVAILABLE.
+class BackendWorker : public WorkerUnderTest {
+public:
+    BackendWorker(BackendUnderTest& backend, const std::string& type, std::string worker_id,
+                  std::vector<std::string> extra = {})
+        : WorkerUnderTest(type, arguments(backend, worker_id, std::move(extra))), id_(std::move(worker_id)) {
+        INFO("worker " << id_ << " output:\n" << process().output());
+        REQUIRE(eventually([&] { return backend.worker_status(id_) == "AVAILABLE"; }));
+    }
+
+    const std::string& id() const { return id_; }
+
+private:
+    static std::vector<std::string> arguments(BackendUnderTest& backend, const std::string& worker_id,
+                                              std::vector<std::string> extra) {
+        std::vector<std::string> args{"--backend-url", backend.url(), "--worker-id", worker_id};
+        if (std::find(extra.begin(), extra.end(), "--health-interval") == extra.end())
+            args.insert(args.end(), {"--health-interval", "200ms"});
+        if (!backend.token().empty() && std::find(extra.begin(), extra.end(), "--token") == extra.end())
+            args.insert(args.end(), {"--token", backend.token()});
+        args.insert(args.end(), extra.begin(), extra.end());
+        return args;
+    }
+
+    std::string id_;
+};
+
+inline std::string string_of(const boost::json::value& value) {
+    return value.is_string() ? std::string(value.get_string()) : std::string{};
+}
+
+}  // namespace fleet::test
