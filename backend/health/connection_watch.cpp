@@ -138,6 +138,7 @@ struct Watch : std::enable_shared_from_this<Watch> {
 
     // On the strand only.
     std::uint64_t attempt = 0;  // tells a stale deadline from the current one
+    bool deadline_armed = false;  // a connect attempt is under way with its deadline
     bool timed_out = false;
     bool connected_once = false;
     int quick_closes = 0;
@@ -239,10 +240,12 @@ struct ConnectionWatch::Impl : std::enable_shared_from_this<Impl> {
         error_code ignored;
         w->socket.close(ignored);
         w->timed_out = false;
+        w->deadline_armed = true;
         const auto attempt = ++w->attempt;
         w->timer.expires_after(kConnectDeadline);
         w->timer.async_wait([w, attempt](const error_code& ec) {
-            if (ec || w->attempt != attempt || w->cancelled) return;
+            // A deadline that expired just as the attempt finished may still run: ignore it.
+            if (ec || w->attempt != attempt || !w->deadline_armed || w->cancelled) return;
             w->timed_out = true;
             w->resolver.cancel();
             error_code ignored;
@@ -261,6 +264,7 @@ struct ConnectionWatch::Impl : std::enable_shared_from_this<Impl> {
             [self = shared_from_this(), w, attempt](const error_code& ec, const tcp::resolver::results_type& results) {
                 if (w->cancelled || w->attempt != attempt) return;
                 if (ec || results.empty()) {
+                    w->deadline_armed = false;
                     const auto why = w->timed_out ? std::string("timed out") : ec.message();
                     return self->retry(w, "resolve " + w->address.host + ": " + why);
                 }
@@ -280,6 +284,7 @@ struct ConnectionWatch::Impl : std::enable_shared_from_this<Impl> {
 
     void on_connect(const std::shared_ptr<Watch>& w, std::uint64_t attempt, const error_code& ec) {
         if (w->cancelled || w->attempt != attempt) return;
+        w->deadline_armed = false;
         w->timer.cancel();
         if (w->timed_out) {
             // Silent host: ambiguous. The deadline already spent a second; try again now.

@@ -1,4 +1,5 @@
 #include "backend/health/connection_watch.hpp"
+#include "tests/support/process.hpp"
 #include "tests/support/wait.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -8,6 +9,9 @@
 #include <catch2/catch.hpp>
 
 #include <sys/resource.h>
+#include <unistd.h>
+
+#include <csignal>
 
 #include <algorithm>
 #include <array>
@@ -29,15 +33,18 @@ using namespace std::chrono_literals;
 namespace {
 
 struct Loop {
-    asio::io_context io;
-    asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
-    std::thread thread{[this] { io.run(); }};
-
+    explicit Loop(int threads = 1) {
+        for (int i = 0; i < threads; ++i) this->threads.emplace_back([this] { io.run(); });
+    }
     ~Loop() {
         work.reset();
         io.stop();
-        thread.join();
+        for (auto& t : threads) t.join();
     }
+
+    asio::io_context io;
+    asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+    std::vector<std::thread> threads;
 };
 
 // A worker stand-in on a loopback port: accepts connections and holds them,
@@ -250,6 +257,47 @@ TEST_CASE("connection watch: refused at the first connect is lost", "[health][wa
     CHECK(watch.size() == 0);
 }
 
+TEST_CASE("connection watch: connects that time out are retried silently", "[health][watch]") {
+    // A listener with a backlog of one, filled and never accepted: the kernel
+    // drops further SYNs, so a connect hangs as to a host that vanished.
+    asio::io_context io;
+    tcp::acceptor acceptor(io);
+    const tcp::endpoint local(asio::ip::make_address("127.0.0.1"), 0);
+    acceptor.open(local.protocol());
+    acceptor.bind(local);
+    acceptor.listen(0);
+    const auto port = acceptor.local_endpoint().port();
+    tcp::socket filler(io);
+    filler.connect(acceptor.local_endpoint());
+
+    Loop loop;
+    LostLog log;
+    ConnectionWatch watch(loop.io, log.callback());
+    watch.watch("w1", "http://127.0.0.1:" + std::to_string(port));
+    // Past two connect deadlines (1 s each), and nothing reported.
+    std::this_thread::sleep_for(2200ms);
+    CHECK(log.snapshot().empty());
+    CHECK(watch.size() == 1);
+
+    // Accept again: the watch's next attempt gets through ...
+    acceptor.non_blocking(true);
+    std::vector<tcp::socket> accepted;
+    REQUIRE(test::eventually(
+        [&] {
+            boost::system::error_code ec;
+            tcp::socket s = acceptor.accept(ec);
+            if (!ec) accepted.push_back(std::move(s));
+            return accepted.size() >= 2;  // the filler and the watch
+        },
+        5s));
+    CHECK(log.snapshot().empty());
+    // ... and it watches that connection: the process dies, it is lost.
+    acceptor.close();
+    accepted.clear();
+    filler.close();
+    REQUIRE(test::eventually([&] { return log.has("w1"); }, 2s));
+}
+
 TEST_CASE("connection watch: unwatch closes the connection and never calls back", "[health][watch]") {
     Listener worker;
     Loop loop;
@@ -339,6 +387,37 @@ TEST_CASE("connection watch: destroyed while watching, it calls nothing", "[heal
     CHECK_FALSE(log.has("w1"));
 }
 
+TEST_CASE("connection watch: many workers on an io_context run by several threads", "[health][watch]") {
+    constexpr int kWorkers = 12;
+    std::vector<std::unique_ptr<Listener>> workers;
+    for (int i = 0; i < kWorkers; ++i) workers.push_back(std::make_unique<Listener>());
+    Loop loop(3);
+    LostLog log;
+    ConnectionWatch watch(loop.io, log.callback());
+    // watch() from several threads at once.
+    std::vector<std::thread> callers;
+    for (int t = 0; t < 3; ++t)
+        callers.emplace_back([&, t] {
+            for (int i = t; i < kWorkers; i += 3) watch.watch("w" + std::to_string(i), workers[i]->url());
+        });
+    for (auto& c : callers) c.join();
+    CHECK(watch.size() == kWorkers);
+    for (auto& w : workers) REQUIRE(test::eventually([&] { return w->accepts() == 1; }, 5s));
+
+    // Even ones time out idly and are reconnected; odd ones die.
+    for (int i = 0; i < kWorkers; ++i) {
+        if (i % 2 == 0)
+            workers[i]->close_connections();
+        else
+            workers[i]->die();
+    }
+    for (int i = 1; i < kWorkers; i += 2) REQUIRE(test::eventually([&] { return log.has("w" + std::to_string(i)); }, 5s));
+    for (int i = 0; i < kWorkers; i += 2) REQUIRE(test::eventually([&] { return workers[i]->accepts() == 2; }, 5s));
+    for (int i = 0; i < kWorkers; i += 2) CHECK_FALSE(log.has("w" + std::to_string(i)));
+    CHECK(log.snapshot().size() == kWorkers / 2);
+    CHECK(watch.size() == kWorkers / 2);
+}
+
 TEST_CASE("connection watch: the open file limit is raised to the hard limit", "[health][watch]") {
     Loop loop;
     ConnectionWatch watch(loop.io, {});
@@ -368,4 +447,43 @@ TEST_CASE("connection watch: detection latency of a dead process", "[.bench][hea
     std::cout << "connection watch detection latency over " << latencies_ms.size()
               << " tries: min " << latencies_ms.front() << " ms, median " << latencies_ms[latencies_ms.size() / 2]
               << " ms, max " << latencies_ms.back() << " ms\n";
+}
+
+TEST_CASE("connection watch: detection latency of a SIGKILLed child process", "[.bench][health][watch]") {
+    // A real process that accepts and holds connections, killed outright.
+    const std::string python = "/usr/bin/python3";
+    if (access(python.c_str(), X_OK) != 0) {
+        WARN("no " << python << ": skipped");
+        return;
+    }
+    const std::string script =
+        "import socket\n"
+        "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(16)\n"
+        "print('port', s.getsockname()[1], 'ready', flush=True)\n"
+        "held = []\n"
+        "while True:\n"
+        "    c, _ = s.accept(); held.append(c); print('accepted', flush=True)\n";
+    Loop loop;
+    LostLog log;
+    ConnectionWatch watch(loop.io, log.callback());
+    std::vector<double> latencies_ms;
+    for (int i = 0; i < 20; ++i) {
+        test::Process child(python, {"-c", script});
+        const auto line = child.wait_for_line(" ready");  // the whole line is in
+        auto port = line.substr(line.find("port ") + 5);
+        port.erase(std::remove_if(port.begin(), port.end(), [](char c) { return c < '0' || c > '9'; }), port.end());
+        const auto id = "p" + std::to_string(i);
+        watch.watch(id, "http://127.0.0.1:" + port);
+        child.wait_for_line("accepted");
+        const auto killed = std::chrono::steady_clock::now();
+        child.signal(SIGKILL);
+        REQUIRE(test::eventually([&] { return log.has(id); }, 5s));
+        for (const auto& l : log.snapshot())
+            if (l.worker_id == id)
+                latencies_ms.push_back(std::chrono::duration<double, std::milli>(l.at - killed).count());
+    }
+    std::sort(latencies_ms.begin(), latencies_ms.end());
+    std::cout << "SIGKILLed child: detection latency over " << latencies_ms.size() << " tries: min "
+              << latencies_ms.front() << " ms, median " << latencies_ms[latencies_ms.size() / 2] << " ms, max "
+              << latencies_ms.back() << " ms\n";
 }

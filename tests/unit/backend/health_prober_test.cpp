@@ -25,17 +25,20 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// An io_context run by one thread of its own for as long as the test lasts.
+// An io_context run by threads of its own for as long as the test lasts.
 struct Loop {
-    asio::io_context io;
-    asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
-    std::thread thread{[this] { io.run(); }};
-
+    explicit Loop(int threads = 1) {
+        for (int i = 0; i < threads; ++i) this->threads.emplace_back([this] { io.run(); });
+    }
     ~Loop() {
         work.reset();
         io.stop();
-        thread.join();
+        for (auto& t : threads) t.join();
     }
+
+    asio::io_context io;
+    asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+    std::vector<std::thread> threads;
 };
 
 // Everything a sweep reported, in order, readable from the test thread.
@@ -257,7 +260,7 @@ TEST_CASE("health prober: at most max_in_flight probes at once, but that many in
         targets.push_back(ProbeTarget{"w" + std::to_string(i), "http://127.0.0.1:" + std::to_string(port)});
 
     {
-        Loop loop;
+        Loop loop(3);  // several threads: the bound must hold across them
         http::HttpClient client(loop.io);
         HealthProber prober(loop.io, client, "", 10s, kLimit);
         Collected collected;
@@ -278,7 +281,7 @@ TEST_CASE("health prober: at most max_in_flight probes at once, but that many in
                 release.swap(held);
                 in_flight -= release.size();
             }
-            CHECK(collected.snapshot().size() == answered);  // nothing reported before its answer
+            CHECK(collected.snapshot().size() <= answered);  // nothing reported before its answer
             for (auto& reply : release) reply(health("idle"));
             answered += release.size();
         }
@@ -303,7 +306,7 @@ TEST_CASE("health prober: at most max_in_flight probes at once, but that many in
 
 TEST_CASE("health prober: jitter spreads the starts and every target still reports", "[health][prober]") {
     test::FakeServer server([](const http::HttpRequest&) { return health("idle"); });
-    Loop loop;
+    Loop loop(2);
     http::HttpClient client(loop.io);
     HealthProber prober(loop.io, client, "", 2s, 3);
     Collected collected;
