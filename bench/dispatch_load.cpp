@@ -1,0 +1,653 @@
+// Load generator for the backend's dispatch path (scripts/bench_backend drives it).
+//
+//   fleet-bench-dispatch --backend http://127.0.0.1:8000 [--clients 64] [--duration 10]
+//       [--domain echo] [--body '{"duration_ms": 0, "steps": 1}'] [--sequential 500]
+//       [--read-clients 32] [--read-duration 10] [--verify-all-up-to 50000] [--token T]
+//   fleet-bench-dispatch --backend URL --kill-probe PID --worker-id ID
+//
+// Load: N clients, each a loop on its own kept-alive connection, POST
+// /api/v1/<domain>/start for D seconds; then every acknowledged operation id is
+// looked up (or a random 2,000 when there are too many); then 500 sequential
+// dispatches; then GET /api/v1/operations/{id} of a completed id from 32
+// clients. Kill probe: sends SIGKILL to PID and polls GET /api/v1/workers/{id}
+// back to back until it says TEMPORARILY_UNAVAILABLE; prints the time.
+//
+// The client is a few lines of HTTP/1.1 on Asio rather than HttpClient: one
+// connection per loop, no strand or timer per request, so the load generator
+// costs as little CPU as possible on a machine it shares with the backend.
+// Single-threaded; only talks to the URL it is given; every phase is bounded.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include <signal.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// Asio's coroutine frames pair a sized operator delete with their own operator
+// new; GCC 12 warns falsely (GCC bug 109224).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
+namespace {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using boost::system::error_code;
+
+constexpr auto kRequestTimeout = std::chrono::seconds(10);
+
+double ms_since(Clock::time_point start, Clock::time_point end = Clock::now()) {
+    return std::chrono::duration<double, std::milli>(end - start).count();
+}
+
+// ---------------------------------------------------------------- options
+
+struct Options {
+    std::string backend = "http://127.0.0.1:8000";
+    std::string host = "127.0.0.1";
+    unsigned short port = 8000;
+    std::string token;
+    std::string domain = "echo";
+    std::string body = R"({"duration_ms": 0, "steps": 1})";
+    int clients = 64;
+    double duration = 10;
+    int sequential = 500;
+    int read_clients = 32;
+    double read_duration = 10;
+    std::size_t verify_all_up_to = 50'000;
+    std::size_t verify_sample = 2'000;
+    double drain_timeout = 60;
+    std::string label = "dispatch";
+    int kill_pid = 0;
+    std::string worker_id;
+};
+
+[[noreturn]] void usage(const char* why) {
+    std::fprintf(stderr, "fleet-bench-dispatch: %s (see the comment at the top of bench/dispatch_load.cpp)\n", why);
+    std::exit(2);
+}
+
+Options parse_options(int argc, char** argv) {
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view key = argv[i];
+        if (i + 1 >= argc) usage("every option takes a value");
+        const std::string value = argv[++i];
+        if (key == "--backend") o.backend = value;
+        else if (key == "--token") o.token = value;
+        else if (key == "--domain") o.domain = value;
+        else if (key == "--body") o.body = value;
+        else if (key == "--clients") o.clients = std::max(1, std::atoi(value.c_str()));
+        else if (key == "--duration") o.duration = std::atof(value.c_str());
+        else if (key == "--sequential") o.sequential = std::max(0, std::atoi(value.c_str()));
+        else if (key == "--read-clients") o.read_clients = std::max(1, std::atoi(value.c_str()));
+        else if (key == "--read-duration") o.read_duration = std::atof(value.c_str());
+        else if (key == "--verify-all-up-to") o.verify_all_up_to = std::strtoull(value.c_str(), nullptr, 10);
+        else if (key == "--drain-timeout") o.drain_timeout = std::atof(value.c_str());
+        else if (key == "--label") o.label = value;
+        else if (key == "--kill-probe") o.kill_pid = std::atoi(value.c_str());
+        else if (key == "--worker-id") o.worker_id = value;
+        else usage(("unknown option " + std::string(key)).c_str());
+    }
+    // Only http://127.0.0.1:PORT (or localhost): the benchmark never leaves the machine.
+    std::string_view url = o.backend;
+    if (url.substr(0, 7) != "http://") usage("--backend must be http://127.0.0.1:PORT");
+    url.remove_prefix(7);
+    while (!url.empty() && url.back() == '/') url.remove_suffix(1);
+    const auto colon = url.rfind(':');
+    if (colon == std::string_view::npos) usage("--backend needs a port");
+    o.host = std::string(url.substr(0, colon));
+    if (o.host == "localhost") o.host = "127.0.0.1";
+    if (o.host != "127.0.0.1") usage("--backend must be on 127.0.0.1");
+    o.port = static_cast<unsigned short>(std::atoi(std::string(url.substr(colon + 1)).c_str()));
+    if (o.port == 0) usage("--backend has a bad port");
+    return o;
+}
+
+// ---------------------------------------------------------------- client
+
+struct Response {
+    bool ok = false;
+    int status = 0;
+    std::string body;
+    std::string error;
+};
+
+bool iequals_prefix(std::string_view text, std::string_view prefix) {
+    if (text.size() < prefix.size()) return false;
+    for (std::size_t i = 0; i < prefix.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) return false;
+    return true;
+}
+
+// One kept-alive HTTP/1.1 connection; requests on it are strictly sequential.
+class Connection {
+public:
+    Connection(asio::io_context& io, tcp::endpoint endpoint) : socket_(io), endpoint_(endpoint) {}
+
+    Clock::time_point deadline = Clock::time_point::max();
+
+    // Called by the watchdog: a request past its deadline has its socket closed.
+    void expire(Clock::time_point now) {
+        if (now < deadline) return;
+        timed_out_ = true;
+        error_code ignored;
+        socket_.close(ignored);
+    }
+
+    asio::awaitable<Response> exchange(const std::string& request) {
+        Response r;
+        error_code ec;
+        timed_out_ = false;
+        deadline = Clock::now() + kRequestTimeout;
+        if (!connected_) {
+            buffer_.clear();
+            co_await socket_.async_connect(endpoint_, asio::redirect_error(asio::use_awaitable, ec));
+            if (ec) co_return fail(r, "connect", ec);
+            socket_.set_option(tcp::no_delay(true), ec);
+            connected_ = true;
+        }
+        co_await asio::async_write(socket_, asio::buffer(request), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return fail(r, "write", ec);
+
+        std::size_t header_end;
+        while ((header_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+            if (!co_await read_more(ec)) co_return fail(r, "read", ec);
+        }
+        const std::string_view head(buffer_.data(), header_end);
+        if (head.size() < 12 || head.substr(0, 5) != "HTTP/") {
+            r.error = "not an HTTP answer";
+            close();
+            co_return r;
+        }
+        r.status = std::atoi(head.data() + 9);
+        std::size_t length = 0;
+        bool have_length = false, close_after = false;
+        for (std::size_t pos = head.find("\r\n"); pos != std::string_view::npos; pos = head.find("\r\n", pos + 2)) {
+            const auto line = head.substr(pos + 2);
+            if (iequals_prefix(line, "content-length:")) {
+                length = std::strtoull(line.data() + 15, nullptr, 10);
+                have_length = true;
+            } else if (iequals_prefix(line, "connection: close")) {
+                close_after = true;
+            }
+        }
+        if (!have_length) {
+            r.error = "answer without Content-Length";
+            close();
+            co_return r;
+        }
+        const std::size_t total = header_end + 4 + length;
+        while (buffer_.size() < total) {
+            if (!co_await read_more(ec)) co_return fail(r, "read body", ec);
+        }
+        r.body.assign(buffer_, header_end + 4, length);
+        buffer_.erase(0, total);
+        if (close_after) close();
+        r.ok = true;
+        deadline = Clock::time_point::max();
+        co_return r;
+    }
+
+private:
+    asio::awaitable<bool> read_more(error_code& ec) {
+        const std::size_t n =
+            co_await socket_.async_read_some(asio::buffer(chunk_), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return false;
+        buffer_.append(chunk_.data(), n);
+        co_return true;
+    }
+
+    Response& fail(Response& r, const char* what, const error_code& ec) {
+        r.error = std::string(what) + ": " + (timed_out_ ? std::string("timed out") : ec.message());
+        close();
+        deadline = Clock::time_point::max();
+        return r;
+    }
+
+    void close() {
+        error_code ignored;
+        socket_.close(ignored);
+        connected_ = false;
+        buffer_.clear();
+    }
+
+    tcp::socket socket_;
+    tcp::endpoint endpoint_;
+    std::string buffer_;
+    std::array<char, 16 * 1024> chunk_{};
+    bool connected_ = false;
+    bool timed_out_ = false;
+};
+
+// Owns the io_context, the connections and the watchdog that enforces deadlines.
+class Harness {
+public:
+    explicit Harness(const Options& o) : options_(o), endpoint_(asio::ip::make_address(o.host), o.port) {}
+
+    asio::io_context io{1};
+
+    Connection& connection(std::size_t i) {
+        while (connections_.size() <= i) connections_.push_back(std::make_unique<Connection>(io, endpoint_));
+        return *connections_[i];
+    }
+
+    std::string request(std::string_view method, std::string_view target, std::string_view body = {}) const {
+        std::string r;
+        r.reserve(256 + body.size());
+        r.append(method).append(" ").append(target).append(" HTTP/1.1\r\nHost: ");
+        r.append(options_.host).append(":").append(std::to_string(options_.port)).append("\r\n");
+        if (!options_.token.empty()) r.append("Authorization: Bearer ").append(options_.token).append("\r\n");
+        if (!body.empty() || method == "POST") {
+            r.append("Content-Type: application/json\r\nContent-Length: ").append(std::to_string(body.size()));
+            r.append("\r\n");
+        }
+        r.append("\r\n").append(body);
+        return r;
+    }
+
+    // Runs `workers` copies of `loop(index)` to completion, with the watchdog.
+    template <typename Loop>
+    void run(int workers, Loop loop) {
+        int active = workers;
+        for (int i = 0; i < workers; ++i) {
+            asio::co_spawn(io, [&, i]() -> asio::awaitable<void> {
+                co_await loop(i);
+                --active;
+            }, asio::detached);
+        }
+        asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+            asio::steady_timer timer(io);
+            while (active > 0) {
+                timer.expires_after(std::chrono::milliseconds(50));
+                co_await timer.async_wait(asio::use_awaitable);
+                const auto now = Clock::now();
+                for (auto& c : connections_) c->expire(now);
+            }
+        }, asio::detached);
+        io.run();
+        io.restart();
+    }
+
+    // One request on connection 0, run to completion.
+    Response once(const std::string& request) {
+        Response out;
+        run(1, [&](int) -> asio::awaitable<void> { out = co_await connection(0).exchange(request); });
+        return out;
+    }
+
+    void pause(std::chrono::milliseconds how_long) {
+        asio::steady_timer timer(io, how_long);
+        timer.wait();
+    }
+
+private:
+    const Options& options_;
+    tcp::endpoint endpoint_;
+    std::vector<std::unique_ptr<Connection>> connections_;
+};
+
+asio::awaitable<void> sleep_for(std::chrono::milliseconds how_long) {
+    asio::steady_timer timer(co_await asio::this_coro::executor, how_long);
+    co_await timer.async_wait(asio::use_awaitable);
+}
+
+// ---------------------------------------------------------------- statistics
+
+struct Latencies {
+    std::vector<double> ms;
+
+    double quantile(double q) {
+        if (ms.empty()) return 0;
+        std::sort(ms.begin(), ms.end());
+        const auto index = static_cast<std::size_t>(q * static_cast<double>(ms.size() - 1) + 0.5);
+        return ms[std::min(index, ms.size() - 1)];
+    }
+    double max() { return ms.empty() ? 0 : *std::max_element(ms.begin(), ms.end()); }
+};
+
+struct Tally {
+    Latencies latency;
+    std::size_t s200 = 0, s202 = 0, errors = 0;
+    std::map<int, std::size_t> other;  // other HTTP statuses
+    std::map<std::string, std::size_t> error_kinds;
+    std::vector<std::string> ids;
+
+    void record(const Response& r, double ms) {
+        if (!r.ok) {
+            ++errors;
+            ++error_kinds[r.error];
+            return;
+        }
+        latency.ms.push_back(ms);
+        if (r.status == 200) ++s200;
+        else if (r.status == 202) ++s202;
+        else ++other[r.status];
+        if (r.status == 200 || r.status == 202) {
+            error_code ec;
+            auto body = json::parse(r.body, ec);
+            const json::value* id = (!ec && body.is_object()) ? body.as_object().if_contains("operation_id") : nullptr;
+            if (id && id->is_string()) ids.emplace_back(id->get_string());
+            else ++error_kinds["acknowledged without operation_id"];
+        }
+    }
+
+    std::string describe_failures() const {
+        std::string out;
+        for (const auto& [status, count] : other) out += ", HTTP " + std::to_string(status) + ": " + std::to_string(count);
+        for (const auto& [kind, count] : error_kinds) out += ", " + kind + ": " + std::to_string(count);
+        return out;
+    }
+};
+
+// ---------------------------------------------------------------- phases
+
+struct Dispatched {
+    double seconds = 0;
+    double ops_per_second = 0;
+    double p50 = 0, p99 = 0;
+    std::vector<std::string> ids;
+};
+
+Dispatched load_phase(Harness& h, const Options& o) {
+    const std::string request = h.request("POST", "/api/v1/" + o.domain + "/start", o.body);
+    std::vector<Tally> tallies(static_cast<std::size_t>(o.clients));
+    const auto start = Clock::now();
+    const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration));
+    h.run(o.clients, [&](int i) -> asio::awaitable<void> {
+        auto& c = h.connection(static_cast<std::size_t>(i));
+        auto& tally = tallies[static_cast<std::size_t>(i)];
+        while (Clock::now() < end) {
+            const auto t0 = Clock::now();
+            const auto r = co_await c.exchange(request);
+            tally.record(r, ms_since(t0));
+            if (!r.ok) co_await sleep_for(std::chrono::milliseconds(10));  // no hot loop on a refused connect
+        }
+    });
+    const double seconds = ms_since(start) / 1000;
+    Tally all;
+    for (auto& t : tallies) {
+        all.latency.ms.insert(all.latency.ms.end(), t.latency.ms.begin(), t.latency.ms.end());
+        all.s200 += t.s200;
+        all.s202 += t.s202;
+        all.errors += t.errors;
+        for (const auto& [k, v] : t.other) all.other[k] += v;
+        for (const auto& [k, v] : t.error_kinds) all.error_kinds[k] += v;
+        all.ids.insert(all.ids.end(), t.ids.begin(), t.ids.end());
+    }
+    Dispatched d;
+    d.seconds = seconds;
+    d.ops_per_second = static_cast<double>(all.ids.size()) / seconds;
+    d.p50 = all.latency.quantile(0.50);
+    d.p99 = all.latency.quantile(0.99);
+    std::printf("%s load: %.0f acknowledged ops/s over %.1f s, %d clients; start call p50 %.2f ms, p99 %.2f ms, "
+                "max %.2f ms; 200: %zu, 202: %zu, errors: %zu%s\n",
+                o.label.c_str(), d.ops_per_second, seconds, o.clients, d.p50, d.p99, all.latency.max(), all.s200,
+                all.s202, all.errors, all.describe_failures().c_str());
+    d.ids = std::move(all.ids);
+    std::fflush(stdout);
+    return d;
+}
+
+// The backend's own /health: queue depth and operations by status.
+struct BackendCounts {
+    bool ok = false;
+    std::int64_t queue_depth = 0, pending = 0, running = 0;
+};
+
+BackendCounts backend_counts(Harness& h) {
+    BackendCounts out;
+    const auto r = h.once(h.request("GET", "/health"));
+    if (!r.ok || r.status != 200) return out;
+    error_code ec;
+    auto body = json::parse(r.body, ec);
+    if (ec || !body.is_object()) return out;
+    const auto& o = body.as_object();
+    const auto number = [](const json::value* v) { return v && v->is_int64() ? v->get_int64() : 0; };
+    out.queue_depth = number(o.if_contains("queue_depth"));
+    if (const auto* ops = o.if_contains("operations"); ops && ops->is_object()) {
+        out.pending = number(ops->as_object().if_contains("pending"));
+        out.running = number(ops->as_object().if_contains("running"));
+    }
+    out.ok = true;
+    return out;
+}
+
+// Waits until nothing is queued, pending or running; prints how long it took
+// and returns it (negative when it did not finish in time).
+double drain_phase(Harness& h, const Options& o) {
+    const auto start = Clock::now();
+    const auto first = backend_counts(h);
+    auto now = first;
+    while (now.ok && (now.queue_depth > 0 || now.pending > 0 || now.running > 0) &&
+           ms_since(start) < o.drain_timeout * 1000) {
+        h.pause(std::chrono::milliseconds(50));
+        now = backend_counts(h);
+    }
+    std::printf("%s drain: at the end of the load %lld queued, %lld pending, %lld running; ", o.label.c_str(),
+                static_cast<long long>(first.queue_depth), static_cast<long long>(first.pending),
+                static_cast<long long>(first.running));
+    double seconds = -1;
+    if (!now.ok) std::printf("backend /health did not answer\n");
+    else if (now.queue_depth > 0 || now.pending > 0 || now.running > 0)
+        std::printf("still %lld queued, %lld pending, %lld running after %.0f s\n",
+                    static_cast<long long>(now.queue_depth), static_cast<long long>(now.pending),
+                    static_cast<long long>(now.running), o.drain_timeout);
+    else
+        std::printf("all finished %.2f s after the load\n", seconds = ms_since(start) / 1000);
+    std::fflush(stdout);
+    return seconds;
+}
+
+struct Verified {
+    std::size_t checked = 0, found = 0;
+    std::string completed_id;
+};
+
+// Every acknowledged id must be known to the backend.
+Verified verify_phase(Harness& h, const Options& o, const std::vector<std::string>& ids) {
+    std::vector<std::string> sample = ids;
+    const bool all = sample.size() <= o.verify_all_up_to;
+    if (!all) {
+        std::mt19937_64 random(std::random_device{}());
+        std::shuffle(sample.begin(), sample.end(), random);
+        sample.resize(o.verify_sample);
+    }
+    Verified v;
+    std::map<std::string, std::size_t> statuses;
+    std::size_t missing = 0, errors = 0;
+    std::string first_problem;
+    std::size_t next = 0;
+    const auto start = Clock::now();
+    h.run(std::min<int>(32, static_cast<int>(std::max<std::size_t>(1, sample.size()))), [&](int i) -> asio::awaitable<void> {
+        auto& c = h.connection(static_cast<std::size_t>(i));
+        while (next < sample.size()) {
+            const std::string id = sample[next++];
+            const auto r = co_await c.exchange(h.request("GET", "/api/v1/operations/" + id));
+            ++v.checked;
+            if (!r.ok) {
+                ++errors;
+                if (first_problem.empty()) first_problem = id + ": " + r.error;
+                continue;
+            }
+            if (r.status == 404) {
+                ++missing;
+                if (first_problem.empty()) first_problem = id + ": 404";
+                continue;
+            }
+            error_code ec;
+            auto body = json::parse(r.body, ec);
+            const json::value* data = (!ec && body.is_object()) ? body.as_object().if_contains("data") : nullptr;
+            const json::value* got = data && data->is_object() ? data->as_object().if_contains("operation_id") : nullptr;
+            const json::value* status = data && data->is_object() ? data->as_object().if_contains("status") : nullptr;
+            if (r.status != 200 || !got || !got->is_string() || got->get_string() != id) {
+                ++errors;
+                if (first_problem.empty()) first_problem = id + ": HTTP " + std::to_string(r.status) + " " + r.body.substr(0, 200);
+                continue;
+            }
+            ++v.found;
+            const std::string word = status && status->is_string() ? std::string(status->get_string()) : "?";
+            ++statuses[word];
+            if (word == "completed" && v.completed_id.empty()) v.completed_id = id;
+        }
+    });
+    std::string breakdown;
+    for (const auto& [word, count] : statuses) breakdown += (breakdown.empty() ? "" : ", ") + word + " " + std::to_string(count);
+    std::printf("%s check: found %zu of %zu %s (%zu acknowledged) in %.1f s; missing (404) %zu, errors %zu; "
+                "statuses: %s%s%s\n",
+                o.label.c_str(), v.found, v.checked, all ? "checked (all)" : "checked (random sample)", ids.size(),
+                ms_since(start) / 1000, missing, errors, breakdown.empty() ? "-" : breakdown.c_str(),
+                first_problem.empty() ? "" : "; first problem: ", first_problem.c_str());
+    std::fflush(stdout);
+    return v;
+}
+
+void sequential_phase(Harness& h, const Options& o) {
+    if (o.sequential <= 0) return;
+    const std::string request = h.request("POST", "/api/v1/" + o.domain + "/start", o.body);
+    Tally tally;
+    h.run(1, [&](int) -> asio::awaitable<void> {
+        auto& c = h.connection(0);
+        for (int i = 0; i < o.sequential; ++i) {
+            const auto t0 = Clock::now();
+            const auto r = co_await c.exchange(request);
+            tally.record(r, ms_since(t0));
+        }
+    });
+    std::printf("%s sequential: p50 %.3f ms, p99 %.3f ms, max %.3f ms (%d requests, 1 client; 200: %zu, 202: %zu, "
+                "errors: %zu%s)\n",
+                o.label.c_str(), tally.latency.quantile(0.5), tally.latency.quantile(0.99), tally.latency.max(),
+                o.sequential, tally.s200, tally.s202, tally.errors, tally.describe_failures().c_str());
+    std::fflush(stdout);
+}
+
+void read_phase(Harness& h, const Options& o, const std::string& id) {
+    if (o.read_duration <= 0) return;
+    if (id.empty()) {
+        std::printf("get operation: skipped (no completed operation to read)\n");
+        return;
+    }
+    const std::string request = h.request("GET", "/api/v1/operations/" + id);
+    std::vector<Tally> tallies(static_cast<std::size_t>(o.read_clients));
+    const auto start = Clock::now();
+    const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.read_duration));
+    h.run(o.read_clients, [&](int i) -> asio::awaitable<void> {
+        auto& c = h.connection(static_cast<std::size_t>(i));
+        auto& tally = tallies[static_cast<std::size_t>(i)];
+        while (Clock::now() < end) {
+            const auto t0 = Clock::now();
+            const auto r = co_await c.exchange(request);
+            if (!r.ok) ++tally.errors, ++tally.error_kinds[r.error];
+            else if (r.status == 200) ++tally.s200, tally.latency.ms.push_back(ms_since(t0));
+            else ++tally.other[r.status];
+            if (!r.ok) co_await sleep_for(std::chrono::milliseconds(10));
+        }
+    });
+    const double seconds = ms_since(start) / 1000;
+    Tally all;
+    for (auto& t : tallies) {
+        all.latency.ms.insert(all.latency.ms.end(), t.latency.ms.begin(), t.latency.ms.end());
+        all.s200 += t.s200;
+        all.errors += t.errors;
+        for (const auto& [k, v] : t.other) all.other[k] += v;
+        for (const auto& [k, v] : t.error_kinds) all.error_kinds[k] += v;
+    }
+    std::printf("get operation: %.0f req/s, p50 %.3f ms, p99 %.3f ms, max %.2f ms (%d clients, %.1f s, id %s; "
+                "200: %zu, errors: %zu%s)\n",
+                static_cast<double>(all.s200) / seconds, all.latency.quantile(0.5), all.latency.quantile(0.99),
+                all.latency.max(), o.read_clients, seconds, id.c_str(), all.s200, all.errors,
+                all.describe_failures().c_str());
+    std::fflush(stdout);
+}
+
+// ---------------------------------------------------------------- kill probe
+
+int kill_probe(Harness& h, const Options& o) {
+    if (o.worker_id.empty()) usage("--kill-probe needs --worker-id");
+    const std::string request = h.request("GET", "/api/v1/workers/" + o.worker_id);
+    const auto before = h.once(request);
+    if (!before.ok || before.status != 200 || before.body.find("\"AVAILABLE\"") == std::string::npos) {
+        std::fprintf(stderr, "kill-probe: worker %s is not AVAILABLE before the kill: %s\n", o.worker_id.c_str(),
+                     before.ok ? before.body.c_str() : before.error.c_str());
+        return 1;
+    }
+    std::size_t polls = 0;
+    bool seen = false;
+    double elapsed = 0;
+    std::string last;
+    h.run(1, [&](int) -> asio::awaitable<void> {
+        auto& c = h.connection(0);
+        const auto killed = Clock::now();
+        if (::kill(o.kill_pid, SIGKILL) != 0) {
+            last = "kill failed";
+            co_return;
+        }
+        while (ms_since(killed) < 30'000) {
+            const auto r = co_await c.exchange(request);
+            ++polls;
+            if (r.ok && r.body.find("\"TEMPORARILY_UNAVAILABLE\"") != std::string::npos) {
+                elapsed = ms_since(killed);
+                seen = true;
+                co_return;
+            }
+            last = r.ok ? r.body.substr(0, 200) : r.error;
+        }
+    });
+    if (!seen) {
+        std::printf("kill-probe: not TEMPORARILY_UNAVAILABLE within 30 s (%zu polls; last: %s)\n", polls, last.c_str());
+        return 1;
+    }
+    std::printf("kill-probe: %.3f ms (%zu polls)\n", elapsed, polls);
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const Options o = parse_options(argc, argv);
+    Harness h(o);
+    if (o.kill_pid > 0) return kill_probe(h, o);
+
+    auto dispatched = load_phase(h, o);
+    const double drain_seconds = drain_phase(h, o);
+    const auto verified = verify_phase(h, o, dispatched.ids);
+    sequential_phase(h, o);
+    read_phase(h, o, verified.completed_id);
+
+    const std::size_t lost = verified.checked - verified.found;
+    // Accepted: answered 200 or 202 during the load. Completed: all of those
+    // run to the end, over the load plus the time the queue took to drain.
+    char completed[64] = "?";
+    if (drain_seconds >= 0)
+        std::snprintf(completed, sizeof completed, "%.0f",
+                      static_cast<double>(dispatched.ids.size()) / (dispatched.seconds + drain_seconds));
+    std::printf("%s: %.0f ops/s accepted, %s ops/s completed, p50 %.2f ms, p99 %.2f ms, lost %zu of %zu%s\n",
+                o.label.c_str(), dispatched.ops_per_second, completed, dispatched.p50, dispatched.p99, lost,
+                verified.checked, verified.checked == dispatched.ids.size() ? "" : " sampled");
+    return lost == 0 ? 0 : 1;
+}
