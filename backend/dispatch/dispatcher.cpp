@@ -39,14 +39,20 @@ void Dispatcher::start(StartRequest request, Done done) {
     OperationRecord record;
     record.operation_id = "op_" + random_hex(12);
     record.domain = request.domain;
-    for (const auto* worker : registry.list({}))
-        if (worker->domain == request.domain) record.operation_type = worker->worker_type;
+    record.operation_type = registry.type_of(request.domain).value_or("");
     record.priority = request.priority;
     record.requirements = std::move(request.requirements);
     record.parameters = std::move(request.parameters);
     record.max_retries = request.max_retries;
     record.status = OperationStatus::Queued;
-    const std::string id = context_.operations.create(std::move(record)).operation_id;
+    OperationRecord& created = context_.operations.create(std::move(record));
+    const std::string id = created.operation_id;
+    // Older work of the domain that is waiting goes first: join the queue behind it.
+    if (!context_.operations.queued(request.domain).empty()) {
+        context_.operations.enqueue(created);
+        pump(request.domain);
+        return done(HttpResponse::json(202, {{"success", true}, {"operation_id", id}, {"status", "queued"}}));
+    }
 
     dispatch(id, {}, std::chrono::steady_clock::now(), [id, done = std::move(done)](Dispatched result) {
         switch (result.outcome) {
@@ -189,11 +195,14 @@ void Dispatcher::release(OperationRecord& operation, Forget forget) {
 
 void Dispatcher::pump(const std::string& domain) {
     if (shutting_down_) return;
+    // Walk the queue in order only while some worker of the domain is idle.
+    if (context_.registry.idle_candidates(domain, {}, {}).empty()) return;
     for (const auto& id : context_.operations.queued(domain)) {
         const OperationRecord* operation = context_.operations.find_active(id);
         if (!operation) continue;
         if (context_.registry.idle_candidates(domain, operation->requirements, {}).empty()) continue;
         dispatch(id, {}, std::chrono::steady_clock::now(), [](Dispatched) {});
+        if (context_.registry.idle_candidates(domain, {}, {}).empty()) return;
     }
 }
 

@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
+#include <tuple>
 
 namespace fleet::backend {
 
@@ -67,9 +68,12 @@ void HealthMonitor::sweep() {
 void HealthMonitor::apply(const ProbeResult& result) {
     WorkerRecord* worker = context_.registry.find(result.worker_id);
     if (!worker) return;
+    const auto previous = std::make_tuple(worker->status, worker->health_check_failures, worker->unavailable_since);
+    const auto current = std::tie(worker->status, worker->health_check_failures, worker->unavailable_since);
     const auto transition = apply_probe(*worker, result, context_.clock.now(), settings_);
     if (result.outcome != ProbeOutcome::Healthy) context_.metrics.health_check_failed();
-    context_.registry.save(*worker);
+    // A routine success changes only last_health_check: no write for that.
+    if (current != previous) context_.registry.save(*worker);
     const std::string worker_id = worker->worker_id;
     switch (transition) {
         case HealthTransition::BecameUnavailable:

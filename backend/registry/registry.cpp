@@ -84,8 +84,12 @@ std::vector<WorkerRecord*> Registry::all() {
     return out;
 }
 
-bool Registry::serves(const std::string& domain) const {
-    return std::any_of(workers_.begin(), workers_.end(), [&](const auto& entry) { return entry.second.domain == domain; });
+bool Registry::serves(const std::string& domain) const { return type_of(domain).has_value(); }
+
+std::optional<std::string> Registry::type_of(const std::string& domain) const {
+    for (const auto& [id, worker] : workers_)
+        if (worker.domain == domain) return worker.worker_type;
+    return std::nullopt;
 }
 
 bool Registry::could_meet(const std::string& domain, const boost::json::object& requirements) const {

@@ -57,6 +57,8 @@ public:
     std::vector<WorkerRecord*> all();
 
     bool serves(const std::string& domain) const;
+    // The worker type that serves `domain`, if any worker does.
+    std::optional<std::string> type_of(const std::string& domain) const;
     bool could_meet(const std::string& domain, const boost::json::object& requirements) const;
     // Workers that could take one more operation now, least recently used first.
     std::vector<WorkerRecord*> idle_candidates(const std::string& domain, const boost::json::object& requirements,
