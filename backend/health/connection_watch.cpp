@@ -1,5 +1,6 @@
 #include "backend/health/connection_watch.hpp"
 
+#include "common/http/url.hpp"
 #include "common/log.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -8,14 +9,12 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/url/parse.hpp>
 
 #include <sys/resource.h>
 
 #include <array>
 #include <atomic>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -44,42 +43,6 @@ constexpr std::chrono::milliseconds kRetryDelay{1000};
 // still found by the first reconnect.)
 constexpr int kMaxQuickCloses = 5;
 constexpr std::chrono::milliseconds kShortLived{1000};
-
-struct Address {
-    std::string host;  // decoded, no brackets
-    std::uint16_t port = 0;
-    bool ip_literal = false;
-};
-
-std::optional<Address> parse_endpoint(const std::string& url) {
-    auto parsed = boost::urls::parse_uri(url);
-    if (!parsed) return std::nullopt;
-    const auto& u = *parsed;
-    std::uint16_t default_port = 0;
-    if (u.scheme_id() == boost::urls::scheme::http)
-        default_port = 80;
-    else if (u.scheme_id() == boost::urls::scheme::https)
-        default_port = 443;
-    else
-        return std::nullopt;
-    if (!u.has_authority() || u.encoded_host().empty()) return std::nullopt;
-
-    Address address;
-    address.host = u.host_address();
-    address.port = default_port;
-    if (u.has_port() && !u.port().empty()) {
-        // port_number() wraps values past 65535, so read the digits ourselves.
-        const auto digits = u.port();
-        unsigned value = 0;
-        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-        if (ec != std::errc{} || end != digits.data() + digits.size() || value == 0 || value > 65535)
-            return std::nullopt;
-        address.port = static_cast<std::uint16_t>(value);
-    }
-    address.ip_literal =
-        u.host_type() == boost::urls::host_type::ipv4 || u.host_type() == boost::urls::host_type::ipv6;
-    return address;
-}
 
 // Nobody listens there, or the peer refused us outright: the process is gone.
 bool definite_connect_error(const error_code& ec) {
@@ -120,7 +83,7 @@ void raise_fd_limit() {
 // strand; `cancelled` is the only field touched from other threads.
 struct Watch : std::enable_shared_from_this<Watch> {
     Watch(const asio::strand<asio::io_context::executor_type>& strand, std::string id, std::string endpoint,
-          Address address)
+          http::HttpUrl address)
         : id(std::move(id)),
           endpoint(std::move(endpoint)),
           address(std::move(address)),
@@ -130,7 +93,7 @@ struct Watch : std::enable_shared_from_this<Watch> {
 
     const std::string id;
     const std::string endpoint;
-    const Address address;
+    const http::HttpUrl address;
     tcp::socket socket;
     asio::steady_timer timer;
     tcp::resolver resolver;
@@ -173,7 +136,7 @@ struct ConnectionWatch::Impl : std::enable_shared_from_this<Impl> {
     std::unordered_map<std::string, std::shared_ptr<Watch>> watches;
 
     void watch(const std::string& id, const std::string& endpoint) {
-        const auto address = parse_endpoint(endpoint);
+        const auto address = http::parse_http_url(endpoint);
         if (!address) {
             log::warn("connection watch: not watching ", id, ": bad endpoint URL '", endpoint, "'");
             return;

@@ -1,5 +1,7 @@
 #include "common/http/client.hpp"
 
+#include "common/http/url.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -15,10 +17,8 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/url/parse.hpp>
 
 #include <atomic>
-#include <charconv>
 #include <exception>
 #include <future>
 #include <mutex>
@@ -66,38 +66,15 @@ constexpr std::string_view kUserAgent = "fleet/0.1";
 
 using Clock = std::chrono::steady_clock;
 
-struct Target {
-    std::string host;         // for the resolver: no brackets, decoded
-    std::uint16_t port = 80;
-    std::string host_header;  // as written in the URL: host[:port]
-    std::string target;       // path and query
-    std::string pool_key;     // host:port
-    bool ip_literal = false;
+struct Target : HttpUrl {
+    std::string pool_key;  // host and port
 };
 
 std::optional<Target> parse_target(std::string_view url) {
-    auto parsed = boost::urls::parse_uri(url);
+    auto parsed = parse_http_url(url);
     if (!parsed) return std::nullopt;
-    const auto& u = *parsed;
-    if (u.scheme_id() != boost::urls::scheme::http) return std::nullopt;
-    if (!u.has_authority() || u.encoded_host().empty()) return std::nullopt;
-
-    Target t;
-    t.host = u.host_address();
-    if (u.has_port() && !u.port().empty()) {
-        // port_number() wraps values past 65535, so read the digits ourselves.
-        const auto digits = u.port();
-        unsigned value = 0;
-        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
-        if (ec != std::errc{} || end != digits.data() + digits.size() || value == 0 || value > 65535)
-            return std::nullopt;
-        t.port = static_cast<std::uint16_t>(value);
-    }
-    t.host_header = u.encoded_host_and_port();
-    t.target = u.encoded_target();
-    if (t.target.empty() || t.target.front() != '/') t.target.insert(0, "/");
-    t.pool_key = std::string(u.encoded_host()) + ":" + std::to_string(t.port);
-    t.ip_literal = u.host_type() == boost::urls::host_type::ipv4 || u.host_type() == boost::urls::host_type::ipv6;
+    Target t{std::move(*parsed), {}};
+    t.pool_key = t.host + " " + std::to_string(t.port);  // no host contains a space
     return t;
 }
 
@@ -219,7 +196,7 @@ asio::awaitable<ClientResponse> HttpClient::Impl::exchange(ClientRequest request
     if (!verb) co_return failure(ClientError::Other, "unsupported method");
 
     bhttp::request<bhttp::string_body> message{*verb, target.target, 11};
-    message.set(bhttp::field::host, target.host_header);
+    message.set(bhttp::field::host, target.host_and_port);
     message.set(bhttp::field::user_agent, kUserAgent);
     if (!request.bearer_token.empty()) message.set(bhttp::field::authorization, "Bearer " + request.bearer_token);
     if (!request.body.empty()) message.set(bhttp::field::content_type, "application/json");
@@ -275,7 +252,7 @@ asio::awaitable<ClientResponse> HttpClient::Impl::exchange(ClientRequest request
             state->socket = &*socket;
             co_await asio::async_connect(*socket, endpoints, asio::redirect_error(asio::use_awaitable, ec));
             if (state->timed_out) co_return timeout_response();
-            if (ec) co_return failure(classify(ec), "connect " + target.pool_key + ": " + ec.message());
+            if (ec) co_return failure(classify(ec), "connect " + target.host_and_port + ": " + ec.message());
             socket->set_option(tcp::no_delay(true), ec);
         }
         state->socket = &*socket;
