@@ -1,4 +1,5 @@
 #include "backend/health/connection_watch.hpp"
+#include "tests/support/io_loop.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/wait.hpp"
 
@@ -31,21 +32,6 @@ using namespace fleet::backend;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct Loop {
-    explicit Loop(int threads = 1) {
-        for (int i = 0; i < threads; ++i) this->threads.emplace_back([this] { io.run(); });
-    }
-    ~Loop() {
-        work.reset();
-        io.stop();
-        for (auto& t : threads) t.join();
-    }
-
-    asio::io_context io;
-    asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
-    std::vector<std::thread> threads;
-};
 
 // A worker stand-in on a loopback port: accepts connections and holds them,
 // never writing. It can close its connections while still listening (the
@@ -188,7 +174,7 @@ void flush(ConnectionWatch& watch, LostLog& log, const std::string& sentinel) {
 
 TEST_CASE("connection watch: a worker whose process dies is lost within moments", "[health][watch]") {
     Listener worker;
-    Loop loop;
+    test::IoLoop loop;
     LostLog log;
     ConnectionWatch watch(loop.io, log.callback());
     watch.watch("w1", worker.url());
@@ -208,7 +194,7 @@ TEST_CASE("connection watch: a worker whose process dies is lost within moments"
 
 TEST_CASE("connection watch: an idle close while the worker still listens is silent and reconnects", "[health][watch]") {
     Listener worker;
-    Loop loop;
+    test::IoLoop loop;
     LostLog log;
     ConnectionWatch watch(loop.io, log.callback());
     watch.watch("w1", worker.url());
@@ -229,7 +215,7 @@ TEST_CASE("connection watch: an idle close while the worker still listens is sil
 
 TEST_CASE("connection watch: a peer that closes every connection at once does not spin", "[health][watch]") {
     Listener worker;
-    Loop loop;
+    test::IoLoop loop;
     LostLog log;
     ConnectionWatch watch(loop.io, log.callback());
     watch.watch("w1", worker.url());
@@ -248,7 +234,7 @@ TEST_CASE("connection watch: a peer that closes every connection at once does no
 }
 
 TEST_CASE("connection watch: refused at the first connect is lost", "[health][watch]") {
-    Loop loop;
+    test::IoLoop loop;
     LostLog log;
     ConnectionWatch watch(loop.io, log.callback());
     watch.watch("w1", "http://127.0.0.1:" + std::to_string(closed_port()));
@@ -270,7 +256,7 @@ TEST_CASE("connection watch: connects that time out are retried silently", "[hea
     tcp::socket filler(io);
     filler.connect(acceptor.local_endpoint());
 
-    Loop loop;
+    test::IoLoop loop;
     LostLog log;
     ConnectionWatch watch(loop.io, log.callback());
     watch.watch("w1", "http://127.0.0.1:" + std::to_string(port));
@@ -300,7 +286,7 @@ TEST_CASE("connection watch: connects that time out are retried silently", "[hea
 
 TEST_CASE("connection watch: unwatch closes the connection and never calls back", "[health][watch]") {
     Listener worker;
-    Loop loop;
+    test::IoLoop loop;
     LostLog log;
     ConnectionWatch watch(loop.io, log.callback());
     watch.watch("w1", worker.url());
@@ -319,7 +305,7 @@ TEST_CASE("connection watch: unwatch closes the connection and never calls back"
 TEST_CASE("connection watch: watch again, same endpoint is a no-op, another endpoint restarts", "[health][watch]") {
     Listener first;
     Listener second;
-    Loop loop;
+    test::IoLoop loop;
     LostLog log;
     ConnectionWatch watch(loop.io, log.callback());
     watch.watch("w1", first.url());
@@ -346,7 +332,7 @@ TEST_CASE("connection watch: watch again, same endpoint is a no-op, another endp
 }
 
 TEST_CASE("connection watch: after on_lost, watch() starts a new watch", "[health][watch]") {
-    Loop loop;
+    test::IoLoop loop;
     LostLog log;
     ConnectionWatch watch(loop.io, log.callback());
     const auto refused = "http://127.0.0.1:" + std::to_string(closed_port());
@@ -359,7 +345,7 @@ TEST_CASE("connection watch: after on_lost, watch() starts a new watch", "[healt
 }
 
 TEST_CASE("connection watch: a bad URL is logged and not watched", "[health][watch]") {
-    Loop loop;
+    test::IoLoop loop;
     LostLog log;
     ConnectionWatch watch(loop.io, log.callback());
     CHECK_NOTHROW(watch.watch("w1", "not a url"));
@@ -373,7 +359,7 @@ TEST_CASE("connection watch: a bad URL is logged and not watched", "[health][wat
 
 TEST_CASE("connection watch: destroyed while watching, it calls nothing", "[health][watch]") {
     Listener worker;
-    Loop loop;
+    test::IoLoop loop;
     LostLog log;
     {
         ConnectionWatch watch(loop.io, log.callback());
@@ -391,7 +377,7 @@ TEST_CASE("connection watch: many workers on an io_context run by several thread
     constexpr int kWorkers = 12;
     std::vector<std::unique_ptr<Listener>> workers;
     for (int i = 0; i < kWorkers; ++i) workers.push_back(std::make_unique<Listener>());
-    Loop loop(3);
+    test::IoLoop loop(3);
     LostLog log;
     ConnectionWatch watch(loop.io, log.callback());
     // watch() from several threads at once.
@@ -419,7 +405,7 @@ TEST_CASE("connection watch: many workers on an io_context run by several thread
 }
 
 TEST_CASE("connection watch: the open file limit is raised to the hard limit", "[health][watch]") {
-    Loop loop;
+    test::IoLoop loop;
     ConnectionWatch watch(loop.io, {});
     rlimit limit{};
     REQUIRE(getrlimit(RLIMIT_NOFILE, &limit) == 0);
@@ -427,7 +413,7 @@ TEST_CASE("connection watch: the open file limit is raised to the hard limit", "
 }
 
 TEST_CASE("connection watch: detection latency of a dead process", "[.bench][health][watch]") {
-    Loop loop;
+    test::IoLoop loop;
     LostLog log;
     ConnectionWatch watch(loop.io, log.callback());
     std::vector<double> latencies_ms;
@@ -463,7 +449,7 @@ TEST_CASE("connection watch: detection latency of a SIGKILLed child process", "[
         "held = []\n"
         "while True:\n"
         "    c, _ = s.accept(); held.append(c); print('accepted', flush=True)\n";
-    Loop loop;
+    test::IoLoop loop;
     LostLog log;
     ConnectionWatch watch(loop.io, log.callback());
     std::vector<double> latencies_ms;

@@ -1,6 +1,7 @@
 #include "backend/health/health_prober.hpp"
 #include "common/http/server.hpp"
 #include "tests/support/fake_server.hpp"
+#include "tests/support/io_loop.hpp"
 #include "tests/support/wait.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -24,22 +25,6 @@ using namespace fleet::backend;
 using namespace std::chrono_literals;
 
 namespace {
-
-// An io_context run by threads of its own for as long as the test lasts.
-struct Loop {
-    explicit Loop(int threads = 1) {
-        for (int i = 0; i < threads; ++i) this->threads.emplace_back([this] { io.run(); });
-    }
-    ~Loop() {
-        work.reset();
-        io.stop();
-        for (auto& t : threads) t.join();
-    }
-
-    asio::io_context io;
-    asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
-    std::vector<std::thread> threads;
-};
 
 // Everything a sweep reported, in order, readable from the test thread.
 struct Collected {
@@ -118,7 +103,7 @@ http::HttpResponse health(const std::string& worker_status, json::value current_
 }
 
 ProbeResult probe_one(const std::string& url, std::chrono::milliseconds timeout = 2s, const std::string& token = "") {
-    Loop loop;
+    test::IoLoop loop;
     http::HttpClient client(loop.io);
     HealthProber prober(loop.io, client, token, timeout, 4);
     Collected collected;
@@ -260,7 +245,7 @@ TEST_CASE("health prober: at most max_in_flight probes at once, but that many in
         targets.push_back(ProbeTarget{"w" + std::to_string(i), "http://127.0.0.1:" + std::to_string(port)});
 
     {
-        Loop loop(3);  // several threads: the bound must hold across them
+        test::IoLoop loop(3);  // several threads: the bound must hold across them
         http::HttpClient client(loop.io);
         HealthProber prober(loop.io, client, "", 10s, kLimit);
         Collected collected;
@@ -306,7 +291,7 @@ TEST_CASE("health prober: at most max_in_flight probes at once, but that many in
 
 TEST_CASE("health prober: jitter spreads the starts and every target still reports", "[health][prober]") {
     test::FakeServer server([](const http::HttpRequest&) { return health("idle"); });
-    Loop loop(2);
+    test::IoLoop loop(2);
     http::HttpClient client(loop.io);
     HealthProber prober(loop.io, client, "", 2s, 3);
     Collected collected;
@@ -320,7 +305,7 @@ TEST_CASE("health prober: jitter spreads the starts and every target still repor
 }
 
 TEST_CASE("health prober: an empty sweep is done at once", "[health][prober]") {
-    Loop loop;
+    test::IoLoop loop;
     http::HttpClient client(loop.io);
     HealthProber prober(loop.io, client, "", 2s);
     Collected collected;
@@ -361,7 +346,7 @@ TEST_CASE("health prober: destroyed during a sweep, it calls nothing more", "[he
         CHECK(server.requests().empty());
     }
     SECTION("from inside its own callback") {
-        Loop loop;
+        test::IoLoop loop;
         http::HttpClient client(loop.io);
         std::unique_ptr<HealthProber> prober = std::make_unique<HealthProber>(loop.io, client, "", 2s, 1);
         std::atomic<bool> destroyed{false};
