@@ -195,9 +195,10 @@ void Dispatcher::release(OperationRecord& operation, Forget forget) {
 
 void Dispatcher::pump(const std::string& domain) {
     if (shutting_down_) return;
+    const auto queued = context_.operations.queued(domain);
     // Walk the queue in order only while some worker of the domain is idle.
-    if (context_.registry.idle_candidates(domain, {}, {}).empty()) return;
-    for (const auto& id : context_.operations.queued(domain)) {
+    if (queued.empty() || context_.registry.idle_candidates(domain, {}, {}).empty()) return;
+    for (const auto& id : queued) {
         const OperationRecord* operation = context_.operations.find_active(id);
         if (!operation) continue;
         if (context_.registry.idle_candidates(domain, operation->requirements, {}).empty()) continue;
