@@ -160,7 +160,7 @@ HttpResponse WorkerApiBase::list_operations(const HttpRequest& request) const {
     filter.operation_type = http::query_text(request, "operation_type");
     if (auto status = http::query_text(request, "status")) {
         filter.status = parse_operation_status(*status);
-        if (!filter.status) throw http::bad_request("query parameter 'status' must be one of pending, running, completed, failed, cancelled");
+        if (!filter.status || *filter.status == OperationStatus::Queued) throw http::bad_request("query parameter 'status' must be one of pending, running, completed, failed, cancelled");
     }
     filter.limit = http::query_size(request, "limit", 100, 1000);
     filter.offset = http::query_size(request, "offset", 0, std::numeric_limits<std::uint32_t>::max());

@@ -15,6 +15,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/json/array.hpp>
 
+#include <array>
 #include <sstream>
 
 namespace fleet::backend {
@@ -50,19 +51,29 @@ std::string id_param(const HttpRequest& request, std::string_view name, std::str
     return id;
 }
 
-template <typename Map>
-boost::json::object counts_json(const Map& counts) {
+// Every status word, with 0 for those nobody has.
+template <typename Status, std::size_t N>
+boost::json::object counts_json(const std::map<Status, std::size_t>& counts, const std::array<Status, N>& all) {
     boost::json::object out;
-    for (const auto& [status, count] : counts) out[to_string(status)] = count;
+    for (const auto status : all) {
+        const auto it = counts.find(status);
+        out[to_string(status)] = it == counts.end() ? 0 : it->second;
+    }
     return out;
 }
+
+constexpr std::array kWorkerStatuses{WorkerStatus::Available, WorkerStatus::Busy,
+                                     WorkerStatus::TemporarilyUnavailable, WorkerStatus::Draining};
+constexpr std::array kOperationStatuses{
+    OperationStatus::Queued,    OperationStatus::Pending, OperationStatus::Running,
+    OperationStatus::Completed, OperationStatus::Failed,  OperationStatus::Cancelled};
 
 HttpResponse health(CoreContext& context) {
     return HttpResponse::json(200, {{"healthy", true},
                                     {"service", "fleet-backend"},
                                     {"timestamp", to_iso8601(context.clock.now())},
-                                    {"workers", counts_json(context.registry.count_by_status())},
-                                    {"operations", counts_json(context.store.count_operations_by_status())},
+                                    {"workers", counts_json(context.registry.count_by_status(), kWorkerStatuses)},
+                                    {"operations", counts_json(context.store.count_operations_by_status(), kOperationStatuses)},
                                     {"queue_depth", context.operations.queue_depth()}});
 }
 
@@ -70,15 +81,13 @@ HttpResponse prometheus(CoreContext& context) {
     std::ostringstream out;
     out << "# HELP fleet_workers Registered workers by status.\n# TYPE fleet_workers gauge\n";
     const auto workers = context.registry.count_by_status();
-    for (auto status : {WorkerStatus::Available, WorkerStatus::Busy, WorkerStatus::TemporarilyUnavailable,
-                        WorkerStatus::Draining}) {
+    for (auto status : kWorkerStatuses) {
         const auto it = workers.find(status);
         out << "fleet_workers{status=\"" << to_string(status) << "\"} " << (it == workers.end() ? 0 : it->second) << "\n";
     }
     out << "# HELP fleet_operations Operations by status.\n# TYPE fleet_operations gauge\n";
     const auto operations = context.store.count_operations_by_status();
-    for (auto status : {OperationStatus::Queued, OperationStatus::Pending, OperationStatus::Running,
-                        OperationStatus::Completed, OperationStatus::Failed, OperationStatus::Cancelled}) {
+    for (auto status : kOperationStatuses) {
         const auto it = operations.find(status);
         out << "fleet_operations{status=\"" << to_string(status) << "\"} "
             << (it == operations.end() ? 0 : it->second) << "\n";

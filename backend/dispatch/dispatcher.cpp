@@ -148,8 +148,10 @@ void Dispatcher::on_worker_answer(const std::string& operation_id, const std::st
         done({Outcome::Pending, worker_id, {}});
         return;
     }
-    const bool refused_parameters = response.ok() && response.status >= 400 && response.status < 500 &&
-                                    response.status != 408 && response.status != 429;
+    // Only a refusal of the request itself fails the operation; a 401 or 404
+    // says this worker is misconfigured, so the next one is tried.
+    const bool refused_parameters =
+        response.ok() && (response.status == 400 || response.status == 413 || response.status == 422);
     if (refused_parameters) {
         release(*operation, Forget::Nothing);
         operation->status = OperationStatus::Failed;
@@ -172,6 +174,9 @@ void Dispatcher::on_worker_answer(const std::string& operation_id, const std::st
     if (WorkerRecord* worker = context_.registry.find(worker_id)) {
         if (!response.ok() && (response.error == http::ClientError::Refused || response.error == http::ClientError::Closed)) {
             worker_lost(worker_id, std::string(http::to_string(response.error)) + ": " + response.error_message);
+        } else if (response.ok() && response.status != 503) {
+            log::warn("worker ", worker_id, " refused operation ", operation_id, " (", error_of(response),
+                      "); trying the next worker");
         } else if (response.ok() && response.status == 503) {
             const bool draining = response.body.find("\"draining\"") != std::string::npos;
             worker->status = draining ? WorkerStatus::Draining : WorkerStatus::Busy;

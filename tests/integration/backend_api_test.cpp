@@ -489,7 +489,12 @@ TEST_CASE("/health counts and /metrics speaks Prometheus, both without a token",
     auto health = json_of(client.get(backend.url() + "/health"));
     CHECK(health.at("healthy") == true);
     CHECK(health.at("workers").is_object());
+    // Every status word is there, zero or not.
+    for (auto status : {"AVAILABLE", "BUSY", "TEMPORARILY_UNAVAILABLE", "DRAINING"})
+        CHECK(health.at("workers").as_object().contains(status));
+    CHECK(health.at("workers").as_object().at("DRAINING") == 0);
     CHECK(health.at("operations").as_object().at("completed") == 1);
+    CHECK(health.at("operations").as_object().at("failed") == 0);
 
     auto page = client.get(backend.url() + "/metrics");
     REQUIRE(page.status == 200);

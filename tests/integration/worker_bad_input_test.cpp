@@ -98,6 +98,7 @@ TEST_CASE("bad ids and query parameters are refused", "[integration][worker][bad
     CHECK(client.get(worker.url() + "/api/v1/operations/" + std::string(200, 'a')).status == 400);
     CHECK(client.get(worker.url() + "/api/v1/operations/unknown_op").status == 404);
     CHECK(client.get(worker.url() + "/api/v1/operations?status=sleeping").status == 400);
+    CHECK(client.get(worker.url() + "/api/v1/operations?status=queued").status == 400);  // a backend-only word
     CHECK(client.get(worker.url() + "/api/v1/operations?limit=-1").status == 400);
     CHECK(client.get(worker.url() + "/api/v1/operations?limit=abc").status == 400);
     CHECK(client.get(worker.url() + "/api/v1/operations/x/metrics?cursor=zz").status == 400);
