@@ -1,6 +1,7 @@
 #include "tests/integration/backend_fixture.hpp"
 
 #include <csignal>
+#include <map>
 
 using namespace fleet;
 using namespace fleet::test;
@@ -204,4 +205,30 @@ TEST_CASE("--remove-after drops a worker that stays unavailable", "[integration]
     CHECK_FALSE(listed(backend, "echo-removed-1"));
     CHECK(backend.get("/api/v1/workers/echo-removed-1").status == 404);
     CHECK(backend.worker_status("echo-kept-1") == "AVAILABLE");
+}
+
+TEST_CASE("an operation whose workers keep dying fails for good after --max-worker-losses",
+          "[integration][backend-faults]") {
+    BackendUnderTest backend({"--max-worker-losses", "2"});
+    BackendWorker a(backend, "echo", "poison-a");
+    BackendWorker b(backend, "echo", "poison-b");
+    BackendWorker c(backend, "echo", "poison-c");
+    std::map<std::string, BackendWorker*> workers{{"poison-a", &a}, {"poison-b", &b}, {"poison-c", &c}};
+    // Retries to spare: only the loss count stops it.
+    const std::string id =
+        started_id(start(backend, {{"duration_ms", 60000}, {"steps", 600}, {"max_retries", 5}}));
+    for (int loss = 1; loss <= 2; ++loss) {
+        backend.wait_for_status(id, "running");
+        const std::string holder = string_of(backend.operation(id).at("worker_id"));
+        workers.at(holder)->process().signal(SIGKILL);
+        REQUIRE(eventually([&] { return backend.worker_status(holder) == "TEMPORARILY_UNAVAILABLE"; }, kLossDeadline));
+    }
+    backend.wait_for_status(id, "failed", kLossDeadline);
+    auto op = backend.operation(id);
+    const std::string error = string_of(op.at("error_message"));
+    INFO(error);
+    CHECK(error.find("failed for good") != std::string::npos);
+    CHECK(op.at("attempts") == 2);
+    CHECK(count_operations(backend, "running") == 0);
+    CHECK(count_operations(backend, "queued") == 0);
 }
