@@ -1,7 +1,10 @@
+#include "common/http/error.hpp"
 #include "tests/integration/backend_fixture.hpp"
+#include "tests/support/fake_server.hpp"
 
 #include <csignal>
 #include <map>
+#include <memory>
 
 using namespace fleet;
 using namespace fleet::test;
@@ -231,4 +234,35 @@ TEST_CASE("an operation whose workers keep dying fails for good after --max-work
     CHECK(op.at("attempts") == 2);
     CHECK(count_operations(backend, "running") == 0);
     CHECK(count_operations(backend, "queued") == 0);
+}
+
+TEST_CASE("a running operation its worker no longer knows is resolved after the grace",
+          "[integration][backend-faults]") {
+    BackendUnderTest backend({"--unknown-grace", "300ms"});
+    // A worker that takes the start, stays healthy and idle, and then does not
+    // know the operation (as after a restart nobody told the backend about).
+    FakeServer forgetful([](const http::HttpRequest& request) {
+        if (request.path == "/health")
+            return http::HttpResponse::json(200, {{"healthy", true}, {"worker_status", "idle"},
+                                                  {"current_operation", nullptr}});
+        if (request.path == "/echo/start") {
+            const auto body = boost::json::parse(request.body).as_object();
+            return http::HttpResponse::json(200, {{"success", true}, {"operation_id", body.at("task_id")},
+                                                  {"status", "started"}, {"worker_id", "forgetful"}});
+        }
+        return http::error_response(404, "operation not found");
+    });
+    const object registration{{"worker_id", "forgetful"}, {"worker_type", "echo"}, {"domain", "echo"},
+                              {"endpoint_url", forgetful.url()}};
+    REQUIRE(backend.post("/api/v1/workers/register", to_body(registration)).status == 200);
+    const std::string id = started_id(start(backend, {{"duration_ms", 60000}}));
+    CHECK(backend.operation(id).at("status") == "running");
+
+    // Not at the first 404: only once the grace has passed.
+    backend.wait_for_status(id, "failed", std::chrono::seconds(15));
+    const std::string error = string_of(backend.operation(id).at("error_message"));
+    INFO(error);
+    CHECK(error.find("no longer knows") != std::string::npos);
+    CHECK(backend.worker_status("forgetful") == "AVAILABLE");
+    CHECK(count_operations(backend, "running") == 0);
 }
