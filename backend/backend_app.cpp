@@ -1,5 +1,6 @@
 #include "backend/backend_app.hpp"
 
+#include "backend/api/responses.hpp"
 #include "backend/api/routes.hpp"
 #include "backend/core_context.hpp"
 #include "backend/dispatch/dispatcher.hpp"
@@ -32,7 +33,7 @@ public:
           registry_(store_, SystemClock::instance()),
           operations_(store_, SystemClock::instance()),
           client_(io_, 64),
-          context_{core_, client_, store_, registry_, operations_, metrics_, SystemClock::instance(), config_,
+          context_{core_, client_, store_, registry_, operations_, metrics_, finished_, SystemClock::instance(), config_,
                    [this](const std::string& id, const std::string& url) { watch_.watch(id, url); },
                    [this](const std::string& id) { watch_.unwatch(id); }},
           dispatcher_(context_),
@@ -44,6 +45,12 @@ public:
           signals_(io_, SIGINT, SIGTERM) {
         add_routes(router_, context_, dispatcher_, proxy_);
         store_.set_batch_scheduler([this](std::function<void()> commit) { asio::post(core_, std::move(commit)); });
+        // Posted behind the pending group commit: readers see only what is written.
+        operations_.on_finished([this](const OperationRecord& operation) {
+            asio::post(core_, [this, id = operation.operation_id, answer = finished_answer(operation)]() mutable {
+                finished_.put(id, std::move(answer));
+            });
+        });
     }
 
     int run() {
@@ -105,6 +112,7 @@ private:
     Registry registry_;
     OperationBook operations_;
     BackendMetrics metrics_;
+    FinishedCache finished_;
     http::HttpClient client_;
     CoreContext context_;
     Dispatcher dispatcher_;

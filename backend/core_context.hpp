@@ -2,6 +2,7 @@
 
 #include "backend/config.hpp"
 #include "backend/metrics.hpp"
+#include "backend/operations/finished_cache.hpp"
 #include "backend/operations/operation_book.hpp"
 #include "backend/registry/registry.hpp"
 #include "backend/storage/store.hpp"
@@ -27,6 +28,7 @@ struct CoreContext {
     Registry& registry;
     OperationBook& operations;
     BackendMetrics& metrics;
+    FinishedCache& finished;  // read by the I/O threads
     const Clock& clock;
     const BackendConfig& config;
     std::function<void(const std::string& worker_id, const std::string& endpoint_url)> watch;

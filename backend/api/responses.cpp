@@ -3,6 +3,7 @@
 #include "common/json/time.hpp"
 
 #include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
 
 namespace fleet::backend {
 
@@ -50,6 +51,10 @@ boost::json::object to_json(const OperationRecord& operation) {
         {"priority", operation.priority},
         {"attempts", operation.attempts},
     };
+}
+
+std::string finished_answer(const OperationRecord& operation) {
+    return boost::json::serialize(boost::json::object{{"success", true}, {"data", to_json(operation)}});
 }
 
 void apply_worker_view(OperationRecord& operation, const boost::json::object& view) {

@@ -165,6 +165,9 @@ void add_routes(http::Router& router, CoreContext& context, Dispatcher& dispatch
         if (force && *force != "true" && *force != "false")
             throw http::bad_request("query parameter 'force_refresh' must be true or false");
         const bool refresh = force && *force == "true";
+        // A finished operation never changes: answered here, on the I/O thread.
+        if (auto answer = context.finished.get(id))
+            return reply(HttpResponse::text(200, std::move(*answer), "application/json"));
         on_core(context, std::move(reply), [&, id, refresh](Reply done) { proxy.get(id, refresh, std::move(done)); });
     });
     router.add_async(Method::Get, "/api/v1/operations/{id}/metrics", [&](HttpRequest request, Reply reply) {

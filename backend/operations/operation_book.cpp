@@ -44,6 +44,7 @@ void OperationBook::save(OperationRecord& record) {
     record.updated_at = clock_.now();
     store_.save_operation(record);
     if (is_terminal(record.status)) {
+        if (on_finished_) on_finished_(record);
         dequeue(record.operation_id);
         active_.erase(record.operation_id);  // `record` is gone after this
     }

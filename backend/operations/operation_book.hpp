@@ -3,6 +3,7 @@
 #include "backend/operations/operation_record.hpp"
 #include "common/clock.hpp"
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -29,8 +30,10 @@ public:
     OperationRecord* find_active(const std::string& operation_id);
     std::optional<OperationRecord> find(const std::string& operation_id);
 
-    // Stamps updated_at and writes it; a terminal one leaves memory and queue.
+    // Stamps updated_at and writes it; a terminal one leaves memory and queue
+    // (after the finished listener saw it).
     void save(OperationRecord& record);
+    void on_finished(std::function<void(const OperationRecord&)> listener) { on_finished_ = std::move(listener); }
     void enqueue(OperationRecord& record);  // status queued, worker cleared, saved
     void dequeue(const std::string& operation_id);
 
@@ -51,6 +54,7 @@ private:
     const Clock& clock_;
     std::unordered_map<std::string, OperationRecord> active_;
     std::map<std::string, std::set<QueueKey>> queues_;
+    std::function<void(const OperationRecord&)> on_finished_;
 };
 
 }  // namespace fleet::backend
