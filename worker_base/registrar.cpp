@@ -107,6 +107,9 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
     // Completion notices sent and not yet answered; the goodbye waits for them,
     // so a drained worker's last result reaches the backend before it leaves.
     std::size_t notices_in_flight = 0;
+    // From the last registration's answer; sent with every notice so the
+    // backend can ignore what a superseded instance says (fencing).
+    std::string instance_id;
     std::function<void()> goodbye;
     std::uint64_t next_seq = 1;
 
@@ -202,7 +205,7 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
         is_registered.store(true);
 
         std::vector<std::string> stop_ids;
-        std::string instance_id;
+        instance_id.clear();
         error_code ec;
         auto answer = json::parse(response.body, ec);
         if (!ec && answer.is_object()) {
@@ -259,6 +262,7 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
             log::warn("registrar: completion notice without operation_id dropped");
             return;
         }
+        if (!instance_id.empty()) operation["instance_id"] = instance_id;
         auto req = request(http::Method::Post, "/api/v1/operations/" + path_segment(id) + "/events",
                            json::serialize(operation));
         ++notices_in_flight;

@@ -9,6 +9,7 @@
 #include "worker_base/worker_api_base.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/json/value_from.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -125,6 +126,7 @@ private:
             {"max_concurrent", config_.max_concurrent},
             {"version", "0.1.0"},
             {"current_operation_id", active.empty() ? boost::json::value(nullptr) : boost::json::value(active.front())},
+            {"current_operation_ids", boost::json::value_from(active)},
         };
     }
 

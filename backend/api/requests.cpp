@@ -6,11 +6,14 @@
 
 #include <boost/url/parse.hpp>
 
+#include <algorithm>
+
 namespace fleet::backend {
 
 Registration parse_registration(const boost::json::object& body) {
     json::reject_unknown_fields(body, {"worker_id", "worker_type", "domain", "endpoint_url", "capabilities",
-                                       "max_concurrent", "version", "current_operation_id", "completed_operations"});
+                                       "max_concurrent", "version", "current_operation_id", "current_operation_ids",
+                                       "completed_operations"});
     Registration r;
     r.worker_id = json::required_string(body, "worker_id");
     http::require_plain_id(r.worker_id, "'worker_id'");
@@ -32,8 +35,18 @@ Registration parse_registration(const boost::json::object& body) {
     json::require(max_concurrent >= 1 && max_concurrent <= 1024, "max_concurrent", "must be from 1 to 1024");
     r.max_concurrent = static_cast<std::size_t>(max_concurrent);
     r.version = json::optional_string(body, "version").value_or("");
-    r.current_operation_id = json::optional_string(body, "current_operation_id");
-    if (r.current_operation_id) http::require_plain_id(*r.current_operation_id, "'current_operation_id'");
+    auto add_current = [&r](std::string id) {
+        http::require_plain_id(id, "'current_operation_ids'");
+        if (std::find(r.current_operation_ids.begin(), r.current_operation_ids.end(), id) == r.current_operation_ids.end())
+            r.current_operation_ids.push_back(std::move(id));
+    };
+    if (auto current = json::optional_string(body, "current_operation_id")) add_current(std::move(*current));
+    if (const auto* all = json::optional_array(body, "current_operation_ids")) {
+        for (const auto& id : *all) {
+            json::require(id.is_string(), "current_operation_ids", "must be an array of operation ids");
+            add_current(std::string(id.get_string()));
+        }
+    }
     if (const auto* completed = json::optional_array(body, "completed_operations")) {
         for (const auto& item : *completed) {
             json::require(item.is_object(), "completed_operations", "must be an array of objects");

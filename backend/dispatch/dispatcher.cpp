@@ -298,21 +298,21 @@ void Dispatcher::register_worker(const Registration& registration, Done done) {
     }
 
     boost::json::array stop;
-    const auto& current = registration.current_operation_id;
-    if (current) {
-        OperationRecord* operation = operations.find_active(*current);
+    const auto& current = registration.current_operation_ids;
+    for (const auto& id : current) {
+        OperationRecord* operation = operations.find_active(id);
         if (operation && operation->worker_id == worker_id) {
-            worker.operations.push_back(*current);
+            worker.operations.push_back(id);
             operation->worker_instance_id = worker.instance_id;
             operations.save(*operation);
         } else {
-            stop.emplace_back(*current);  // ended, or given to another worker meanwhile
+            stop.emplace_back(id);  // ended, or given to another worker meanwhile
         }
-        worker.status = WorkerStatus::Busy;
     }
+    if (!current.empty()) worker.status = WorkerStatus::Busy;
     // What the backend thought it held and it no longer reports: it restarted without it.
     for (const auto& id : upserted.previous_operations) {
-        if (current && id == *current) continue;
+        if (std::find(current.begin(), current.end(), id) != current.end()) continue;
         if (OperationRecord* operation = operations.find_active(id); operation && operation->worker_id == worker_id)
             lose_operation(*operation, "worker " + worker_id + " restarted without it");
     }
@@ -349,6 +349,11 @@ void Dispatcher::operation_event(const std::string& operation_id, const boost::j
             return done(HttpResponse::json(200, {{"success", true}, {"message", "already final"}}));
         throw http::not_found("operation '" + operation_id + "' not found");
     }
+    // Fencing: a report from an instance other than the one that holds the operation is ignored.
+    const auto* instance = view.if_contains("instance_id");
+    if (instance && instance->is_string() && !operation->worker_instance_id.empty() &&
+        instance->get_string() != operation->worker_instance_id)
+        return done(HttpResponse::json(200, {{"success", true}, {"message", "ignored: from a superseded worker instance"}}));
     // A requeued operation only takes a final report (the work did get done).
     const auto* reported = view.if_contains("status");
     const auto status = reported && reported->is_string() ? parse_operation_status(reported->get_string()) : std::nullopt;

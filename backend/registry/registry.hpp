@@ -26,7 +26,7 @@ struct Registration {
     boost::json::object capabilities;
     std::size_t max_concurrent = 1;
     std::string version;
-    std::optional<std::string> current_operation_id;
+    std::vector<std::string> current_operation_ids;  // current_operation_id and current_operation_ids, merged
     boost::json::array completed_operations;
 };
 

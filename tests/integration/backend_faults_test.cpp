@@ -266,3 +266,43 @@ TEST_CASE("a running operation its worker no longer knows is resolved after the 
     CHECK(backend.worker_status("forgetful") == "AVAILABLE");
     CHECK(count_operations(backend, "running") == 0);
 }
+
+TEST_CASE("re-registration keeps every running operation it reports; a superseded instance is fenced off",
+          "[integration][backend-faults]") {
+    BackendUnderTest backend;
+    // A worker with two slots that takes every start and stays healthy.
+    FakeServer twin([](const http::HttpRequest& request) {
+        if (request.path == "/health")
+            return http::HttpResponse::json(200, {{"healthy", true}, {"worker_status", "busy"}});
+        if (request.path == "/echo/start") {
+            const auto body = boost::json::parse(request.body).as_object();
+            return http::HttpResponse::json(200, {{"success", true}, {"operation_id", body.at("task_id")},
+                                                  {"status", "started"}, {"worker_id", "twin"}});
+        }
+        return http::HttpResponse::json(200, {{"success", true}, {"data", {{"status", "running"}}}});
+    });
+    object registration{{"worker_id", "twin"}, {"worker_type", "echo"}, {"domain", "echo"},
+                        {"endpoint_url", twin.url()}, {"max_concurrent", 2}};
+    const auto first = json_of(backend.post("/api/v1/workers/register", to_body(registration)));
+    const std::string old_instance = string_of(first.at("instance_id"));
+    const std::string a = started_id(start(backend, {{"duration_ms", 60000}}));
+    const std::string b = started_id(start(backend, {{"duration_ms", 60000}}));
+
+    // It registers again (it lost touch), reporting both: neither is lost.
+    registration["current_operation_ids"] = boost::json::array{a.c_str(), b.c_str()};
+    const auto second = json_of(backend.post("/api/v1/workers/register", to_body(registration)));
+    const std::string new_instance = string_of(second.at("instance_id"));
+    CHECK(new_instance != old_instance);
+    CHECK(second.at("stop_operations").as_array().empty());
+    CHECK(backend.operation(a).at("status") == "running");
+    CHECK(backend.operation(b).at("status") == "running");
+
+    // The old instance's word no longer counts; the new one's does.
+    const object stale{{"operation_id", a}, {"status", "failed"}, {"error_message", "stale"}, {"instance_id", old_instance}};
+    CHECK(backend.post("/api/v1/operations/" + a + "/events", to_body(stale)).status == 200);
+    CHECK(backend.operation(a).at("status") == "running");
+    const object fresh{{"operation_id", a}, {"status", "completed"}, {"result", {{"ok", true}}}, {"instance_id", new_instance}};
+    CHECK(backend.post("/api/v1/operations/" + a + "/events", to_body(fresh)).status == 200);
+    CHECK(backend.operation(a).at("status") == "completed");
+    CHECK(backend.operation(b).at("status") == "running");
+}
