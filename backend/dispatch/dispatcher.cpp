@@ -15,6 +15,10 @@ namespace {
 
 using http::HttpResponse;
 
+// How far down a domain's queue one pump looks for work a free worker fits
+// (operations with requirements no idle worker meets are passed over).
+constexpr std::size_t kPumpWindow = 256;
+
 std::string error_of(const http::ClientResponse& response) {
     boost::system::error_code ec;
     auto body = boost::json::parse(response.body, ec);
@@ -48,7 +52,7 @@ void Dispatcher::start(StartRequest request, Done done) {
     OperationRecord& created = context_.operations.create(std::move(record));
     const std::string id = created.operation_id;
     // Older work of the domain that is waiting goes first: join the queue behind it.
-    if (!context_.operations.queued(request.domain).empty()) {
+    if (context_.operations.has_queued(request.domain)) {
         context_.operations.enqueue(created);
         pump(request.domain);
         return done(HttpResponse::json(202, {{"success", true}, {"operation_id", id}, {"status", "queued"}}));
@@ -199,11 +203,10 @@ void Dispatcher::release(OperationRecord& operation, Forget forget) {
 }
 
 void Dispatcher::pump(const std::string& domain) {
-    if (shutting_down_) return;
-    const auto queued = context_.operations.queued(domain);
-    // Walk the queue in order only while some worker of the domain is idle.
-    if (queued.empty() || context_.registry.idle_candidates(domain, {}, {}).empty()) return;
-    for (const auto& id : queued) {
+    if (shutting_down_ || !context_.operations.has_queued(domain)) return;
+    // Walk the head of the queue in order, only while some worker of the domain is idle.
+    if (context_.registry.idle_candidates(domain, {}, {}).empty()) return;
+    for (const auto& id : context_.operations.queued(domain, kPumpWindow)) {
         const OperationRecord* operation = context_.operations.find_active(id);
         if (!operation) continue;
         if (context_.registry.idle_candidates(domain, operation->requirements, {}).empty()) continue;

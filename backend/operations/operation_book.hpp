@@ -4,6 +4,7 @@
 #include "common/clock.hpp"
 
 #include <functional>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -37,7 +38,9 @@ public:
     void enqueue(OperationRecord& record);  // status queued, worker cleared, saved
     void dequeue(const std::string& operation_id);
 
-    std::vector<std::string> queued(const std::string& domain) const;  // in dispatch order
+    // The first `max` queued operations of `domain`, in dispatch order.
+    std::vector<std::string> queued(const std::string& domain, std::size_t max = SIZE_MAX) const;
+    bool has_queued(const std::string& domain) const;
     std::vector<std::string> domains_with_queue() const;
     std::size_t queue_depth() const;
 

@@ -31,7 +31,10 @@ TEST_CASE("the queue is per domain, by priority, then age", "[operations][queue]
 
     CHECK(book.queued("echo") == std::vector<std::string>{"high_old", "high_new", "mid", "low"});
     CHECK(book.queued("backtests") == std::vector<std::string>{"elsewhere"});
+    CHECK(book.queued("echo", 2) == std::vector<std::string>{"high_old", "high_new"});
     CHECK(book.queue_depth() == 5);
+    CHECK(book.has_queued("echo"));
+    CHECK_FALSE(book.has_queued("nothing"));
 
     book.dequeue("high_old");
     CHECK(book.queued("echo").front() == "high_new");
