@@ -91,7 +91,7 @@ TEST_CASE("kill -9 of a worker mid-operation with a retry left: the operation ru
 
 TEST_CASE("kill -9 of the backend mid-operation: after a restart on the same db and port nothing is lost",
           "[integration][backend-faults]") {
-    BackendUnderTest backend({}, free_port());
+    BackendUnderTest backend({}, free_loopback_port());
     BackendWorker echo(backend, "echo", "echo-restart-1");
     BackendWorker backtest(backend, "backtest", "bt-restart-1");
 

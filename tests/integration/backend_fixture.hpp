@@ -1,9 +1,8 @@
 #pragma once
 
 #include "tests/integration/worker_fixture.hpp"
+#include "tests/support/ports.hpp"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,26 +16,6 @@
 
 namespace fleet::test {
 
-// A loopback port that was free a moment ago: bound to port 0, read, closed.
-// For a backend that must come back on the same address after a kill -9
-// (its workers keep the URL they were started with).
-inline std::uint16_t free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) throw std::runtime_error("socket failed");
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    socklen_t length = sizeof address;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-        ::close(fd);
-        throw std::runtime_error("cannot find a free port");
-    }
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
-
 // A path in the temp directory that no other fixture (or test run) uses.
 inline std::filesystem::path fresh_db_path() {
     static std::atomic<int> counter{0};
@@ -49,7 +28,7 @@ inline std::filesystem::path fresh_db_path() {
 // A real fleet-backend on loopback with a SQLite file of its own (removed,
 // with its -wal and -shm, when the fixture goes). Health checks run every
 // 200 ms unless `extra` says otherwise. With `port` 0 the backend picks a
-// free port; give free_port() to keep the address across restart().
+// free port; give free_loopback_port() to keep the address across restart().
 class BackendUnderTest {
 public:
     explicit BackendUnderTest(std::vector<std::string> extra = {}, std::uint16_t port = 0)

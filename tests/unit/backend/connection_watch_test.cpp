@@ -1,5 +1,6 @@
 #include "backend/health/connection_watch.hpp"
 #include "tests/support/io_loop.hpp"
+#include "tests/support/ports.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/wait.hpp"
 
@@ -124,14 +125,6 @@ private:
     std::thread thread_;
 };
 
-std::uint16_t closed_port() {
-    asio::io_context io;
-    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    const auto port = acceptor.local_endpoint().port();
-    acceptor.close();
-    return port;
-}
-
 struct Lost {
     std::string worker_id;
     std::string detail;
@@ -166,7 +159,7 @@ struct LostLog {
 // Everything on the watch's strand before this sentinel's on_lost has run:
 // watches a refused port and waits for its loss.
 void flush(ConnectionWatch& watch, LostLog& log, const std::string& sentinel) {
-    watch.watch(sentinel, "http://127.0.0.1:" + std::to_string(closed_port()));
+    watch.watch(sentinel, "http://127.0.0.1:" + std::to_string(test::free_loopback_port()));
     REQUIRE(test::eventually([&] { return log.has(sentinel); }, 5s));
 }
 
@@ -237,7 +230,7 @@ TEST_CASE("connection watch: refused at the first connect is lost", "[health][wa
     test::IoLoop loop;
     LostLog log;
     ConnectionWatch watch(loop.io, log.callback());
-    watch.watch("w1", "http://127.0.0.1:" + std::to_string(closed_port()));
+    watch.watch("w1", "http://127.0.0.1:" + std::to_string(test::free_loopback_port()));
     REQUIRE(test::eventually([&] { return log.has("w1"); }, 5s));
     CHECK(log.snapshot().size() == 1);
     CHECK(watch.size() == 0);
@@ -335,7 +328,7 @@ TEST_CASE("connection watch: after on_lost, watch() starts a new watch", "[healt
     test::IoLoop loop;
     LostLog log;
     ConnectionWatch watch(loop.io, log.callback());
-    const auto refused = "http://127.0.0.1:" + std::to_string(closed_port());
+    const auto refused = "http://127.0.0.1:" + std::to_string(test::free_loopback_port());
     watch.watch("w1", refused);
     REQUIRE(test::eventually([&] { return log.count("w1") == 1; }, 5s));
     Listener worker;

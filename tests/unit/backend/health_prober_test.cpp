@@ -2,6 +2,7 @@
 #include "common/http/server.hpp"
 #include "tests/support/fake_server.hpp"
 #include "tests/support/io_loop.hpp"
+#include "tests/support/ports.hpp"
 #include "tests/support/wait.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -55,15 +56,6 @@ struct Collected {
         return results;
     }
 };
-
-// A loopback port nobody listens on: bound, then closed.
-std::uint16_t closed_port() {
-    asio::io_context io;
-    tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    const auto port = acceptor.local_endpoint().port();
-    acceptor.close();
-    return port;
-}
 
 // Accepts connections and never reads nor answers: a hung worker.
 class SilentServer {
@@ -205,7 +197,7 @@ TEST_CASE("health prober: bad JSON is an ambiguous failure", "[health][prober]")
 }
 
 TEST_CASE("health prober: a refused port is a definite failure", "[health][prober]") {
-    const auto r = probe_one("http://127.0.0.1:" + std::to_string(closed_port()));
+    const auto r = probe_one("http://127.0.0.1:" + std::to_string(test::free_loopback_port()));
     CHECK(r.outcome == ProbeOutcome::DefiniteFailure);
     CHECK_FALSE(r.detail.empty());
 }
