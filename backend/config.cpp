@@ -49,7 +49,8 @@ std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, co
         ("strict-overlap", po::bool_switch(), "refuse a run of a bot that already has one pending or running")
         ("log-level", po::value<std::string>()->default_value("info"), "debug, info, warn, error")
         ("io-threads", po::value<std::size_t>()->default_value(2), "HTTP I/O threads")
-        ("probe-concurrency", po::value<std::size_t>()->default_value(256), "health checks in flight at once");
+        ("probe-concurrency", po::value<std::size_t>()->default_value(256), "health checks in flight at once")
+        ("check-health", po::bool_switch(), "ask the backend these options describe for its /health on this machine; exit 0 when it answers 200");
 
     po::variables_map vm;
     try {
@@ -74,6 +75,7 @@ std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, co
         config.max_worker_losses = vm["max-worker-losses"].as<int>();
         config.token = vm["token"].as<std::string>();
         config.strict_overlap = vm["strict-overlap"].as<bool>();
+        config.check_health = vm["check-health"].as<bool>();
         config.io_threads = std::clamp<std::size_t>(vm["io-threads"].as<std::size_t>(), 1, 64);
         config.probe_concurrency = std::clamp<std::size_t>(vm["probe-concurrency"].as<std::size_t>(), 1, 10'000);
         const auto level = log::parse_level(vm["log-level"].as<std::string>());

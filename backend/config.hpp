@@ -26,6 +26,7 @@ struct BackendConfig {
     log::Level log_level = log::Level::Info;
     std::size_t io_threads = 2;
     std::size_t probe_concurrency = 256;
+    bool check_health = false;  // --check-health: ask the running backend, then exit
 };
 
 struct BackendConfigExit {

@@ -1,6 +1,7 @@
 // fleet-backend: the registry, health monitor, dispatcher and operation store of a fleet.
 #include "backend/backend_app.hpp"
 #include "backend/config.hpp"
+#include "common/http/health_check.hpp"
 
 #include <iostream>
 
@@ -10,5 +11,7 @@ int main(int argc, char* argv[]) {
         (exit->code == 0 ? std::cout : std::cerr) << exit->text;
         return exit->code;
     }
-    return fleet::backend::run_backend(std::get<fleet::backend::BackendConfig>(parsed));
+    const auto& config = std::get<fleet::backend::BackendConfig>(parsed);
+    if (config.check_health) return fleet::http::check_local_health(config.host, config.port, std::cout);
+    return fleet::backend::run_backend(config);
 }

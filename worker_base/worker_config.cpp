@@ -84,7 +84,8 @@ std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char*
         ("log-level", po::value<std::string>()->default_value("info"), "debug, info, warn, error [FLEET_LOG_LEVEL]")
         ("io-threads", po::value<std::size_t>()->default_value(1), "HTTP I/O threads [FLEET_WORKER_IO_THREADS]")
         ("history", po::value<std::size_t>()->default_value(1000), "finished operations kept [FLEET_WORKER_HISTORY]")
-        ("run", po::value<std::string>(), "run one operation locally with these JSON parameters, print the result, exit");
+        ("run", po::value<std::string>(), "run one operation locally with these JSON parameters, print the result, exit")
+        ("check-health", po::bool_switch(), "ask the worker these options describe for its /health on this machine; exit 0 when it answers 200 (no --type needed)");
 
     po::variables_map vm;
     try {
@@ -103,12 +104,14 @@ std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char*
             return ConfigExit{0, text.str()};
         }
         WorkerConfig config;
+        config.host = vm["host"].as<std::string>();
+        config.port = vm["port"].as<std::uint16_t>();
+        config.check_health = vm["check-health"].as<bool>();
+        if (config.check_health) return config;
         if (!vm.count("type")) throw po::error("--type is required (one of: " + join(known_types) + ")");
         config.type = vm["type"].as<std::string>();
         if (std::find(known_types.begin(), known_types.end(), config.type) == known_types.end())
             throw po::error("unknown worker type '" + config.type + "' (known: " + join(known_types) + ")");
-        config.host = vm["host"].as<std::string>();
-        config.port = vm["port"].as<std::uint16_t>();
         config.backend_url = vm["backend-url"].as<std::string>();
         while (!config.backend_url.empty() && config.backend_url.back() == '/') config.backend_url.pop_back();
         if (vm.count("advertise-url")) config.advertise_url = vm["advertise-url"].as<std::string>();

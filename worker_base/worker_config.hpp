@@ -30,6 +30,7 @@ struct WorkerConfig {
     log::Level log_level = log::Level::Info;
     std::size_t io_threads = 1;
     std::size_t history_limit = 1000;
+    bool check_health = false;       // --check-health: ask the running worker, then exit
     std::optional<std::string> run;  // --run '<json>': one local operation, no server
 };
 

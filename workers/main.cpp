@@ -1,4 +1,5 @@
 // fleet-worker: hosts any worker type (--type), or runs one operation locally (--run).
+#include "common/http/health_check.hpp"
 #include "worker_base/local_runner.hpp"
 #include "worker_base/worker_app.hpp"
 #include "worker_base/worker_config.hpp"
@@ -18,6 +19,7 @@ int main(int argc, char* argv[]) {
         return exit->code;
     }
     const auto& config = std::get<worker::WorkerConfig>(parsed);
+    if (config.check_health) return http::check_local_health(config.host, config.port, std::cout);
     const auto& types = workers::all_worker_types();
     const auto& type = *std::find_if(types.begin(), types.end(), [&](const auto& t) { return t.type == config.type; });
     if (config.run) return worker::run_locally(type, *config.run);

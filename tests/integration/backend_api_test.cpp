@@ -563,3 +563,13 @@ TEST_CASE("bad input on backend endpoints gets a JSON 4xx and the backend stays 
     const std::string id = started_id(start(backend, "echo", {{"duration_ms", kQuick}}));
     backend.wait_for_status(id, "completed");
 }
+
+TEST_CASE("fleet-backend --check-health asks the local backend for /health", "[integration][backend]") {
+    BackendUnderTest backend;
+    Process healthy(FLEET_BACKEND_BIN, {"--check-health"}, {"FLEET_PORT=" + std::to_string(backend.port())});
+    REQUIRE(healthy.wait(std::chrono::seconds(10)) == 0);
+    CHECK(healthy.output().find("\"healthy\":true") != std::string::npos);
+
+    Process refused(FLEET_BACKEND_BIN, {"--check-health", "--port", std::to_string(free_loopback_port())});
+    REQUIRE(refused.wait(std::chrono::seconds(10)) == 1);
+}

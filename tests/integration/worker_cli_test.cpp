@@ -1,4 +1,5 @@
 #include "tests/integration/worker_fixture.hpp"
+#include "tests/support/ports.hpp"
 
 using namespace fleet;
 using namespace fleet::test;
@@ -55,4 +56,16 @@ TEST_CASE("flags fall back to FLEET_* environment variables", "[integration][cli
     CHECK(json_of(client.get(worker.url() + "/health")).at("worker_id") == "from-env");
     CHECK(client.get(worker.url() + "/api/v1/operations").status == 401);
     CHECK(client.get(worker.url() + "/api/v1/operations", "env-token").status == 200);
+}
+
+TEST_CASE("--check-health asks the local worker for /health, with no --type", "[integration][cli]") {
+    WorkerUnderTest worker("echo");
+    Process healthy(FLEET_WORKER_BIN, {"--check-health"}, {"FLEET_WORKER_PORT=" + std::to_string(worker.port())});
+    REQUIRE(healthy.wait(std::chrono::seconds(10)) == 0);
+    CHECK(healthy.output().find("\"healthy\":true") != std::string::npos);
+
+    const auto nobody = free_loopback_port();
+    Process refused(FLEET_WORKER_BIN, {"--check-health", "--port", std::to_string(nobody)});
+    REQUIRE(refused.wait(std::chrono::seconds(10)) == 1);
+    CHECK(refused.output().find("refused") != std::string::npos);
 }
