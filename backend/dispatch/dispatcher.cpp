@@ -337,9 +337,20 @@ void Dispatcher::deregister(const std::string& worker_id, Done done) {
     auto removed = context_.registry.remove(worker_id);
     if (!removed) throw http::not_found("worker '" + worker_id + "' not found");
     context_.unwatch(worker_id);
-    for (const auto& id : removed->operations)
-        if (OperationRecord* operation = context_.operations.find_active(id))
+    // A goodbye comes after the worker's drain and its last completion notices,
+    // so a start it has not answered yet was refused, not run: queue it again
+    // as if it had never been tried. A running one was lost.
+    for (const auto& id : removed->operations) {
+        OperationRecord* operation = context_.operations.find_active(id);
+        if (!operation) continue;
+        if (operation->status == OperationStatus::Pending) {
+            --operation->attempts;
+            log::info("operation ", id, " queued again (worker ", worker_id, " left before starting it)");
+            context_.operations.enqueue(*operation);
+        } else {
             lose_operation(*operation, "worker " + worker_id + " left");
+        }
+    }
     log::info("worker ", worker_id, " deregistered");
     pump(removed->domain);
     done(HttpResponse::json(200, {{"success", true}, {"worker_id", worker_id}, {"message", "worker removed"}}));

@@ -2,7 +2,9 @@
 #include "tests/integration/backend_fixture.hpp"
 #include "tests/support/fake_server.hpp"
 
+#include <algorithm>
 #include <csignal>
+#include <future>
 #include <map>
 #include <memory>
 
@@ -305,4 +307,43 @@ TEST_CASE("re-registration keeps every running operation it reports; a supersede
     CHECK(backend.post("/api/v1/operations/" + a + "/events", to_body(fresh)).status == 200);
     CHECK(backend.operation(a).at("status") == "completed");
     CHECK(backend.operation(b).at("status") == "running");
+}
+
+TEST_CASE("a worker that says goodbye before answering a start: the operation is queued again, not failed",
+          "[integration][backend-faults]") {
+    BackendUnderTest backend;
+    // A draining worker: its answer to the start (503 draining) is held back
+    // until the test has delivered its goodbye, the order `scripts/fleet down` hit.
+    std::promise<void> goodbye_sent;
+    std::shared_future<void> may_answer = goodbye_sent.get_future().share();
+    FakeServer draining([may_answer](const http::HttpRequest& request) {
+        if (request.path == "/health")
+            return http::HttpResponse::json(200, {{"healthy", true}, {"worker_status", "idle"},
+                                                  {"current_operation", nullptr}});
+        if (request.path == "/echo/start") {
+            may_answer.wait();
+            return http::HttpResponse::json(503, {{"success", false}, {"error", "worker is draining"},
+                                                  {"worker_status", "draining"}});
+        }
+        return http::error_response(404, "not found");
+    });
+    const object registration{{"worker_id", "leaving"}, {"worker_type", "echo"}, {"domain", "echo"},
+                              {"endpoint_url", draining.url()}};
+    REQUIRE(backend.post("/api/v1/workers/register", to_body(registration)).status == 200);
+
+    auto started = std::async(std::launch::async, [&] { return start(backend, {{"duration_ms", 50}}, 202); });
+    REQUIRE(draining.wait_for([](const auto& requests) {
+        return std::any_of(requests.begin(), requests.end(), [](const auto& r) { return r.path == "/echo/start"; });
+    }));
+    CHECK(backend.del("/api/v1/workers/leaving").status == 200);
+    goodbye_sent.set_value();
+    const std::string id = started_id(started.get());
+
+    // It never ran: queued, with no attempt counted, and it runs when a worker comes.
+    auto queued = backend.operation(id);
+    CHECK(queued.at("status") == "queued");
+    CHECK(queued.at("attempts") == 0);
+    WorkerUnderTest echo("echo", {"--backend-url", backend.url()});
+    backend.wait_for_status(id, "completed", std::chrono::seconds(15));
+    CHECK(backend.operation(id).at("attempts") == 1);
 }
