@@ -15,6 +15,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <future>
 #include <thread>
@@ -71,11 +72,17 @@ public:
 
         signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
             if (ec) return;
-            log::info("received signal ", signal, ": shutting down");
+            log::info("received signal ", signal, ": shutting down in ", config_.shutdown_grace.count(),
+                      " ms (registrations get 503; a second signal stops at once)");
             asio::post(core_, [this] { dispatcher_.set_shutting_down(); });
             monitor_.stop();
-            server_.stop();
-            io_.stop();
+            shutdown_timer_.expires_after(config_.shutdown_grace);
+            shutdown_timer_.async_wait([this](const boost::system::error_code& timer_ec) {
+                if (!timer_ec) stop_serving();
+            });
+            signals_.async_wait([this](const boost::system::error_code& again, int) {
+                if (!again) stop_serving();
+            });
         });
         std::vector<std::thread> extra;
         for (std::size_t i = 1; i < config_.io_threads; ++i) extra.emplace_back([this] { io_.run(); });
@@ -97,6 +104,13 @@ public:
     }
 
 private:
+    void stop_serving() {
+        shutdown_timer_.cancel();
+        signals_.cancel();
+        server_.stop();
+        io_.stop();
+    }
+
     static http::ServerConfig server_config(const BackendConfig& config) {
         http::ServerConfig server;
         server.host = config.host;
@@ -123,6 +137,7 @@ private:
     http::Router router_;
     http::HttpServer server_;
     asio::signal_set signals_;
+    asio::steady_timer shutdown_timer_{io_};
 };
 
 }  // namespace

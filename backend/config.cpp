@@ -50,6 +50,7 @@ std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, co
         ("log-level", po::value<std::string>()->default_value("info"), "debug, info, warn, error")
         ("io-threads", po::value<std::size_t>()->default_value(2), "HTTP I/O threads")
         ("probe-concurrency", po::value<std::size_t>()->default_value(256), "health checks in flight at once")
+        ("shutdown-grace", po::value<std::string>()->default_value("1s"), "after SIGTERM, how long requests in flight may finish while registrations get 503; a second signal stops at once")
         ("check-health", po::bool_switch(), "ask the backend these options describe for its /health on this machine; exit 0 when it answers 200");
 
     po::variables_map vm;
@@ -71,6 +72,7 @@ std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, co
         config.remove_after = duration_option(vm, "remove-after");
         config.cache_ttl = duration_option(vm, "cache-ttl");
         config.unknown_grace = duration_option(vm, "unknown-grace");
+        config.shutdown_grace = duration_option(vm, "shutdown-grace");
         config.failure_threshold = vm["failure-threshold"].as<int>();
         config.max_worker_losses = vm["max-worker-losses"].as<int>();
         config.token = vm["token"].as<std::string>();

@@ -26,6 +26,7 @@ struct BackendConfig {
     log::Level log_level = log::Level::Info;
     std::size_t io_threads = 2;
     std::size_t probe_concurrency = 256;
+    std::chrono::milliseconds shutdown_grace{1'000};  // after SIGTERM: 503 to registrations, in-flight calls finish
     bool check_health = false;  // --check-health: ask the running backend, then exit
 };
 
