@@ -3,10 +3,10 @@
 #include "backend/api/responses.hpp"
 #include "backend/dispatch/dispatcher.hpp"
 #include "common/http/error.hpp"
+#include "common/json/parse.hpp"
 #include "common/log.hpp"
 
 #include <boost/json/array.hpp>
-#include <boost/json/parse.hpp>
 
 namespace fleet::backend {
 namespace {
@@ -59,7 +59,7 @@ void OperationProxy::refresh(const std::string& operation_id, std::function<void
             if (live && live->worker_id == worker_id && response.ok()) {
                 const auto now = context_.clock.now();
                 boost::system::error_code ec;
-                auto body = boost::json::parse(response.body, ec);
+                auto body = json::parse(response.body, ec);
                 const auto* data = (!ec && body.is_object()) ? body.as_object().if_contains("data") : nullptr;
                 if (response.status == 200 && data && data->is_object()) {
                     apply_worker_view(*live, data->get_object());

@@ -1,8 +1,7 @@
 #include "common/json/fields.hpp"
 
 #include "common/http/error.hpp"
-
-#include <boost/json/parse.hpp>
+#include "common/json/parse.hpp"
 
 #include <cmath>
 #include <utility>
@@ -44,7 +43,7 @@ boost::json::object parse_object(std::string_view body, bool allow_empty) {
         throw bad_request("request body must be a JSON object");
     }
     boost::system::error_code ec;
-    boost::json::value v = boost::json::parse(body, ec);
+    boost::json::value v = json::parse(body, ec);
     if (ec) throw bad_request("malformed JSON: " + ec.message());
     if (!v.is_object()) throw bad_request("request body must be a JSON object");
     return std::move(v.get_object());

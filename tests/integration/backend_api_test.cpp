@@ -573,3 +573,19 @@ TEST_CASE("fleet-backend --check-health asks the local backend for /health", "[i
     Process refused(FLEET_BACKEND_BIN, {"--check-health", "--port", std::to_string(free_loopback_port())});
     REQUIRE(refused.wait(std::chrono::seconds(10)) == 1);
 }
+
+TEST_CASE("numbers pass through the backend and a worker exactly as they were sent", "[integration][backend]") {
+    BackendUnderTest backend;
+    BackendWorker worker(backend, "echo", "echo-exact");
+    // Each is read 1 ulp off by Boost.JSON 1.81's own parser.
+    const std::vector<double> values{-254224.60108763038, -102167.84850444621, -906393.9651580247, 0.1, 1e-300};
+    boost::json::array sent(values.begin(), values.end());
+    const std::string id = started_id(start(backend, "echo", {{"duration_ms", 0}, {"values", sent}}));
+    backend.wait_for_status(id, "completed");
+    const auto echoed = backend.operation(id).at("result").at("echo").at("values").as_array();
+    REQUIRE(echoed.size() == values.size());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        INFO(i);
+        CHECK(echoed[i].as_double() == values[i]);
+    }
+}

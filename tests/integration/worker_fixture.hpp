@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/http/client.hpp"
+#include "common/json/parse.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/wait.hpp"
 
@@ -44,7 +45,9 @@ private:
 inline boost::json::object json_of(const http::ClientResponse& response) {
     INFO("body: " << response.body << " error: " << response.error_message);
     REQUIRE(response.ok());
-    auto parsed = boost::json::parse(response.body);
+    boost::system::error_code ec;
+    auto parsed = json::parse(response.body, ec);  // exact doubles, as Fleet reads them
+    REQUIRE_FALSE(ec);
     REQUIRE(parsed.is_object());
     return parsed.as_object();
 }
