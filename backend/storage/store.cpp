@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <limits>
 #include <stdexcept>
@@ -93,10 +94,19 @@ constexpr const char* kOperationColumns =
 
 // The list filters: each is ignored when its parameter is NULL, so one
 // prepared statement serves every combination.
-constexpr const char* kOperationFilter =
-    " WHERE (?1 IS NULL OR operation_type = ?1)"
-    " AND (?2 IS NULL OR status = ?2)"
-    " AND (?3 IS NULL OR worker_id = ?3)";
+// The list filters (operation_type ?1, status ?2, worker_id ?3), one bit each.
+// Every combination has a statement of its own, naming only the filters it
+// has, so that SQLite can pick the matching index ("?2 IS NULL OR status = ?2"
+// in one shared statement made it scan every row).
+constexpr std::size_t kFilterCombinations = 8;
+constexpr std::array<const char*, 3> kFilterTerms{"operation_type = ?1", "status = ?2", "worker_id = ?3"};
+
+std::string operation_filter(std::size_t combination) {
+    std::string where;
+    for (std::size_t i = 0; i < kFilterTerms.size(); ++i)
+        if (combination & (std::size_t{1} << i)) where += (where.empty() ? " WHERE " : " AND ") + std::string(kFilterTerms[i]);
+    return where;
+}
 
 // INSERT ... ON CONFLICT DO UPDATE rather than INSERT OR REPLACE: an update in
 // place, so rows that later tables reference by foreign key are not deleted.
@@ -338,11 +348,14 @@ struct Store::Statements {
           load_unfinished(db.prepare(std::string("SELECT ") + kOperationColumns +
                                      " FROM operations WHERE status IN (?1, ?2, ?3)"
                                      " ORDER BY created_at, operation_id")),
-          list_operations(db.prepare(std::string("SELECT ") + kOperationColumns + " FROM operations" +
-                                     kOperationFilter +
-                                     " ORDER BY created_at DESC, operation_id DESC LIMIT ?4 OFFSET ?5")),
-          count_operations(db.prepare(std::string("SELECT COUNT(*) FROM operations") + kOperationFilter)),
-          count_by_status(db.prepare("SELECT status, COUNT(*) FROM operations GROUP BY status")) {}
+          count_by_status(db.prepare("SELECT status, COUNT(*) FROM operations GROUP BY status")) {
+        for (std::size_t combination = 0; combination < kFilterCombinations; ++combination) {
+            const std::string filter = operation_filter(combination);
+            list_operations.push_back(db.prepare(std::string("SELECT ") + kOperationColumns + " FROM operations" +
+                                                 filter + " ORDER BY created_at DESC, operation_id DESC LIMIT ?4 OFFSET ?5"));
+            count_operations.push_back(db.prepare("SELECT COUNT(*) FROM operations" + filter));
+        }
+    }
 
     db::Statement save_worker;
     db::Statement delete_worker;
@@ -350,9 +363,9 @@ struct Store::Statements {
     db::Statement save_operation;
     db::Statement find_operation;
     db::Statement load_unfinished;
-    db::Statement list_operations;
-    db::Statement count_operations;
     db::Statement count_by_status;
+    std::vector<db::Statement> list_operations;   // by filter combination
+    std::vector<db::Statement> count_operations;  // by filter combination
 };
 
 Store::Store(const std::string& path) : db_(path) {
@@ -429,22 +442,24 @@ std::vector<OperationRecord> Store::load_unfinished_operations() {
 }
 
 OperationRows Store::list_operations(const OperationQuery& query) {
-    std::optional<std::string_view> status;
-    if (query.status) status = to_string(*query.status);
+    std::size_t combination = 0;
+    if (query.operation_type) combination |= 1;
+    if (query.status) combination |= 2;
+    if (query.worker_id) combination |= 4;
     const auto bind_filter = [&](db::Statement& st) {
-        st.bind(1, query.operation_type);
-        st.bind(2, status);
-        st.bind(3, query.worker_id);
+        if (query.operation_type) st.bind(1, *query.operation_type);
+        if (query.status) st.bind(2, to_string(*query.status));
+        if (query.worker_id) st.bind(3, *query.worker_id);
     };
 
     OperationRows rows;
     {
-        Use count(statements_->count_operations);
+        Use count(statements_->count_operations[combination]);
         bind_filter(*count);
         count->step();
         rows.total = static_cast<std::size_t>(count->int64(0));
     }
-    Use page(statements_->list_operations);
+    Use page(statements_->list_operations[combination]);
     bind_filter(*page);
     page->bind(4, clamp_to_int64(query.limit));
     page->bind(5, clamp_to_int64(query.offset));

@@ -353,6 +353,16 @@ TEST_CASE("store: list_operations filters, pages and orders newest first", "[sto
         query.worker_id = "nobody";
         CHECK(list(query).operations.empty());
         CHECK(list(query).total == 0);
+
+        OperationQuery type_and_worker;
+        type_and_worker.operation_type = "echo";
+        type_and_worker.worker_id = "w2";
+        CHECK(ids(list(type_and_worker).operations) == std::vector<std::string>{"f", "b"});
+        OperationQuery status_and_worker;
+        status_and_worker.status = OperationStatus::Running;
+        status_and_worker.worker_id = "w1";
+        CHECK(ids(list(status_and_worker).operations) == std::vector<std::string>{"e", "c"});
+        CHECK(list(status_and_worker).total == 2);
     }
     SECTION("limit and offset page through; total counts every match") {
         OperationQuery query;
