@@ -25,8 +25,11 @@ std::optional<HttpUrl> parse_http_url(std::string_view url) {
         out.port = static_cast<std::uint16_t>(value);
     }
     out.host_and_port = u.encoded_host_and_port();
-    out.target = u.encoded_target();
-    if (out.target.empty() || out.target.front() != '/') out.target.insert(0, "/");
+    // Appended rather than insert(0, "/"), which GCC 12 flags with a false -Wrestrict.
+    const std::string_view target = u.encoded_target();
+    out.target.reserve(target.size() + 1);
+    if (!target.starts_with('/')) out.target.push_back('/');
+    out.target.append(target);
     out.ip_literal = u.host_type() == boost::urls::host_type::ipv4 || u.host_type() == boost::urls::host_type::ipv6;
     return out;
 }

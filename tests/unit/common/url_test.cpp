@@ -1,0 +1,39 @@
+#include "common/http/url.hpp"
+
+#include <catch2/catch.hpp>
+
+using fleet::http::parse_http_url;
+
+TEST_CASE("parse_http_url splits host, port and target", "[url]") {
+    const auto plain = parse_http_url("http://worker-3:5005/api/v1/operations?status=running");
+    REQUIRE(plain);
+    CHECK(plain->host == "worker-3");
+    CHECK(plain->port == 5005);
+    CHECK(plain->host_and_port == "worker-3:5005");
+    CHECK(plain->target == "/api/v1/operations?status=running");
+    CHECK_FALSE(plain->ip_literal);
+
+    const auto bare = parse_http_url("http://127.0.0.1:8000");
+    REQUIRE(bare);
+    CHECK(bare->target == "/");
+    CHECK(bare->ip_literal);
+
+    const auto query_only = parse_http_url("http://backend?x=1");
+    REQUIRE(query_only);
+    CHECK(query_only->port == 80);
+    CHECK(query_only->target == "/?x=1");
+
+    const auto v6 = parse_http_url("http://[::1]:9000/health");
+    REQUIRE(v6);
+    CHECK(v6->host == "::1");
+    CHECK(v6->host_and_port == "[::1]:9000");
+    CHECK(v6->ip_literal);
+}
+
+TEST_CASE("parse_http_url refuses other schemes, no host and ports outside 1..65535", "[url]") {
+    for (const char* bad : {"https://backend:8000", "ftp://host/x", "http://", "http:///path", "backend:8000",
+                            "http://host:0/", "http://host:65536/", "http://host:99999999999/", "not a url"}) {
+        INFO(bad);
+        CHECK_FALSE(parse_http_url(bad));
+    }
+}
