@@ -122,14 +122,18 @@ std::vector<std::string> split_columns(std::string_view columns) {
     return names;
 }
 
-// The first column is the primary key.
-std::string upsert_sql(const std::string& table, const std::string& columns) {
+// The first column is the primary key. `fixed` columns never change after the
+// insert and are left out of the update: SQLite rewrites every index on a
+// column the SET names, whether its value changed or not.
+std::string upsert_sql(const std::string& table, const std::string& columns,
+                       const std::vector<std::string_view>& fixed = {}) {
     const auto names = split_columns(columns);
     std::string placeholders;
     std::string updates;
     for (std::size_t i = 0; i < names.size(); ++i) {
         placeholders += (i ? ", ?" : "?") + std::to_string(i + 1);
-        if (i > 0) updates += (i > 1 ? ", " : "") + names[i] + " = excluded." + names[i];
+        if (i == 0 || std::find(fixed.begin(), fixed.end(), names[i]) != fixed.end()) continue;
+        updates += (updates.empty() ? "" : ", ") + names[i] + " = excluded." + names[i];
     }
     return "INSERT INTO " + table + " (" + columns + ") VALUES (" + placeholders + ") ON CONFLICT(" + names[0] +
            ") DO UPDATE SET " + updates;
@@ -342,7 +346,9 @@ struct Store::Statements {
         : save_worker(db.prepare(upsert_sql("workers", kWorkerColumns))),
           delete_worker(db.prepare("DELETE FROM workers WHERE worker_id = ?1")),
           load_workers(db.prepare(std::string("SELECT ") + kWorkerColumns + " FROM workers ORDER BY worker_id")),
-          save_operation(db.prepare(upsert_sql("operations", kOperationColumns))),
+          save_operation(db.prepare(upsert_sql("operations", kOperationColumns,
+                                               {"domain", "operation_type", "requirements", "parameters",
+                                                "max_retries", "created_at"}))),
           find_operation(
               db.prepare(std::string("SELECT ") + kOperationColumns + " FROM operations WHERE operation_id = ?1")),
           load_unfinished(db.prepare(std::string("SELECT ") + kOperationColumns +

@@ -42,7 +42,9 @@ public:
     void delete_worker(const std::string& worker_id);
     std::vector<WorkerRecord> load_workers();
 
-    void save_operation(const OperationRecord& operation);  // insert or replace
+    // Insert, or update everything but what a start fixes: domain, operation_type,
+    // requirements, parameters, max_retries and created_at keep their first values.
+    void save_operation(const OperationRecord& operation);
     std::optional<OperationRecord> find_operation(const std::string& operation_id);
     std::vector<OperationRecord> load_unfinished_operations();  // queued, pending, running
     OperationRows list_operations(const OperationQuery& query);
