@@ -21,6 +21,12 @@ std::string BackendMetrics::prometheus() const {
         << "# HELP fleet_health_check_failures_total Failed worker health checks.\n"
         << "# TYPE fleet_health_check_failures_total counter\n"
         << "fleet_health_check_failures_total " << health_check_failures_.load() << "\n"
+        << "# HELP fleet_operation_refreshes_total Operations' views fetched from their workers.\n"
+        << "# TYPE fleet_operation_refreshes_total counter\n"
+        << "fleet_operation_refreshes_total " << refreshes_.load() << "\n"
+        << "# HELP fleet_operation_refreshes_joined_total Questions answered by a fetch already under way.\n"
+        << "# TYPE fleet_operation_refreshes_joined_total counter\n"
+        << "fleet_operation_refreshes_joined_total " << refreshes_joined_.load() << "\n"
         << "# HELP fleet_dispatch_latency_seconds From a start request to the worker's acceptance.\n"
         << "# TYPE fleet_dispatch_latency_seconds histogram\n";
     for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i)

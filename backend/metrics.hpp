@@ -16,6 +16,8 @@ public:
 
     void dispatched(std::chrono::nanoseconds latency);
     void health_check_failed() { health_check_failures_.fetch_add(1, std::memory_order_relaxed); }
+    void refresh_sent() { refreshes_.fetch_add(1, std::memory_order_relaxed); }
+    void refresh_joined() { refreshes_joined_.fetch_add(1, std::memory_order_relaxed); }
 
     // The counter and histogram lines of the Prometheus page.
     std::string prometheus() const;
@@ -23,6 +25,8 @@ public:
 private:
     std::atomic<std::uint64_t> dispatches_{0};
     std::atomic<std::uint64_t> health_check_failures_{0};
+    std::atomic<std::uint64_t> refreshes_{0};
+    std::atomic<std::uint64_t> refreshes_joined_{0};
     std::array<std::atomic<std::uint64_t>, kLatencyBuckets.size()> buckets_{};
     std::atomic<std::uint64_t> latency_sum_ns_{0};
 };

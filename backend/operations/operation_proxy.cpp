@@ -45,40 +45,53 @@ void OperationProxy::get(const std::string& operation_id, bool force_refresh, Do
 }
 
 void OperationProxy::refresh(const std::string& operation_id, std::function<void()> then) {
+    if (auto under_way = refreshing_.find(operation_id); under_way != refreshing_.end()) {
+        context_.metrics.refresh_joined();
+        if (then) under_way->second.push_back(std::move(then));
+        return;
+    }
     const OperationRecord* operation = context_.operations.find_active(operation_id);
     const WorkerRecord* worker = operation ? context_.registry.find(operation->worker_id) : nullptr;
     if (!operation || !worker) {
         if (then) then();
         return;
     }
+    auto& waiting = refreshing_[operation_id];
+    if (then) waiting.push_back(std::move(then));
+    context_.metrics.refresh_sent();
     const std::string worker_id = worker->worker_id;
-    context_.call_worker(
-        http::Method::Get, worker->endpoint_url + "/api/v1/operations/" + operation_id, {},
-        [this, operation_id, worker_id, then = std::move(then)](http::ClientResponse response) {
-            OperationRecord* live = context_.operations.find_active(operation_id);
-            if (live && live->worker_id == worker_id && response.ok()) {
-                const auto now = context_.clock.now();
-                boost::system::error_code ec;
-                auto body = json::parse(response.body, ec);
-                const auto* data = (!ec && body.is_object()) ? body.as_object().if_contains("data") : nullptr;
-                if (response.status == 200 && data && data->is_object()) {
-                    apply_worker_view(*live, data->get_object());
-                    live->refreshed_at = now;
-                    live->unknown_since.reset();
-                    if (is_terminal(live->status)) dispatcher_.finish(*live);
-                    else context_.operations.save(*live);
-                } else if (response.status == 404) {
-                    // The worker restarted without it; give it the grace, then resolve it.
-                    if (!live->unknown_since) {
-                        live->unknown_since = now;
-                        context_.operations.save(*live);
-                    } else if (now - *live->unknown_since >= context_.config.unknown_grace) {
-                        dispatcher_.lose_operation(*live, "worker " + worker_id + " no longer knows the operation");
-                    }
-                }
-            }
-            if (then) then();
-        });
+    context_.call_worker(http::Method::Get, worker->endpoint_url + "/api/v1/operations/" + operation_id, {},
+                         [this, operation_id, worker_id](http::ClientResponse response) {
+                             take_in(operation_id, worker_id, response);
+                             auto done = refreshing_.extract(operation_id);
+                             if (!done.empty())
+                                 for (auto& waiter : done.mapped()) waiter();
+                         });
+}
+
+void OperationProxy::take_in(const std::string& operation_id, const std::string& worker_id,
+                             const http::ClientResponse& response) {
+    OperationRecord* live = context_.operations.find_active(operation_id);
+    if (!live || live->worker_id != worker_id || !response.ok()) return;
+    const auto now = context_.clock.now();
+    boost::system::error_code ec;
+    auto body = json::parse(response.body, ec);
+    const auto* data = (!ec && body.is_object()) ? body.as_object().if_contains("data") : nullptr;
+    if (response.status == 200 && data && data->is_object()) {
+        apply_worker_view(*live, data->get_object());
+        live->refreshed_at = now;
+        live->unknown_since.reset();
+        if (is_terminal(live->status)) dispatcher_.finish(*live);
+        else context_.operations.save(*live);
+    } else if (response.status == 404) {
+        // The worker restarted without it; give it the grace, then resolve it.
+        if (!live->unknown_since) {
+            live->unknown_since = now;
+            context_.operations.save(*live);
+        } else if (now - *live->unknown_since >= context_.config.unknown_grace) {
+            dispatcher_.lose_operation(*live, "worker " + worker_id + " no longer knows the operation");
+        }
+    }
 }
 
 void OperationProxy::list(const OperationQuery& query, Done done) {

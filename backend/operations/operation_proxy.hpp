@@ -4,7 +4,10 @@
 #include "backend/storage/store.hpp"
 #include "common/http/router.hpp"
 
+#include <functional>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 namespace fleet::backend {
 
@@ -26,11 +29,17 @@ public:
 
     // Fetches the worker's view and takes it in; a worker that does not know a
     // running operation for longer than the grace loses it. `then` may be empty.
+    // While a fetch of the operation is under way, a new one joins it: many
+    // clients watching one operation cost its worker one call.
     void refresh(const std::string& operation_id, std::function<void()> then);
 
 private:
+    void take_in(const std::string& operation_id, const std::string& worker_id, const http::ClientResponse& response);
+
     CoreContext& context_;
     Dispatcher& dispatcher_;
+    // Fetches under way, by operation, with whoever waits for their answer.
+    std::unordered_map<std::string, std::vector<std::function<void()>>> refreshing_;
 };
 
 }  // namespace fleet::backend

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <csignal>
 #include <future>
+#include <mutex>
 #include <map>
 #include <memory>
 
@@ -346,4 +347,71 @@ TEST_CASE("a worker that says goodbye before answering a start: the operation is
     WorkerUnderTest echo("echo", {"--backend-url", backend.url()});
     backend.wait_for_status(id, "completed", std::chrono::seconds(15));
     CHECK(backend.operation(id).at("attempts") == 1);
+}
+
+TEST_CASE("clients watching one running operation cost its worker one call while it answers",
+          "[integration][backend-faults]") {
+    BackendUnderTest backend;
+    std::mutex mutex;
+    std::string task;  // the operation the fake worker runs
+    std::atomic<int> views{0};
+    std::promise<void> release;
+    std::shared_future<void> may_answer = release.get_future().share();
+    FakeServer slow([&](const http::HttpRequest& request) {
+        std::lock_guard lock(mutex);
+        if (request.path == "/health")
+            return http::HttpResponse::json(200, {{"healthy", true}, {"worker_status", "busy"},
+                                                  {"current_operation", task.empty() ? boost::json::value() : boost::json::value(task)}});
+        if (request.path == "/echo/start") {
+            task = string_of(boost::json::parse(request.body).at("task_id"));
+            return http::HttpResponse::json(200, {{"success", true}, {"operation_id", task}, {"status", "started"},
+                                                  {"worker_id", "slow"}});
+        }
+        if (request.path == "/api/v1/operations/" + task) {
+            ++views;
+            may_answer.wait();  // a slow worker: every question about it arrives while it thinks
+            return http::HttpResponse::json(
+                200, {{"success", true},
+                      {"data", {{"operation_id", task}, {"status", "running"}, {"progress", {{"percentage", 50.0}}}}}});
+        }
+        return http::error_response(404, "not found");
+    });
+    struct Release {
+        std::promise<void>& promise;
+        ~Release() {
+            try {
+                promise.set_value();
+            } catch (const std::future_error&) {
+            }
+        }
+    } release_at_exit{release};
+
+    const object registration{{"worker_id", "slow"}, {"worker_type", "echo"}, {"endpoint_url", slow.url()}};
+    REQUIRE(backend.post("/api/v1/workers/register", to_body(registration)).status == 200);
+    const std::string id = started_id(start(backend, {{"duration_ms", 60000}}));
+
+    constexpr int kWatchers = 20;
+    std::vector<std::future<http::ClientResponse>> answers;
+    for (int i = 0; i < kWatchers; ++i)
+        answers.push_back(std::async(std::launch::async, [&] {
+            http::BlockingHttpClient client;
+            return client.get(backend.url() + "/api/v1/operations/" + id + "?force_refresh=true");
+        }));
+    const auto joined = [&] {
+        const auto page = backend.get("/metrics").body;
+        const std::string name = "\nfleet_operation_refreshes_joined_total ";
+        const auto at = page.find(name);
+        return at == std::string::npos ? -1 : std::stoi(page.substr(at + name.size()));
+    };
+    REQUIRE(eventually([&] { return views == 1 && joined() == kWatchers - 1; }));
+    release.set_value();
+
+    for (auto& answer : answers) {
+        const auto response = answer.get();
+        REQUIRE(response.status == 200);
+        const auto data = json_of(response).at("data").as_object();
+        CHECK(data.at("status") == "running");
+        CHECK(data.at("progress").at("percentage").to_number<double>() == 50.0);
+    }
+    CHECK(views == 1);
 }
