@@ -1,6 +1,7 @@
 #include "worker_base/worker_app.hpp"
 
 #include "common/http/client.hpp"
+#include "common/http/listen_address.hpp"
 #include "common/http/server.hpp"
 #include "common/log.hpp"
 #include "worker_base/operation_json.hpp"
@@ -37,8 +38,6 @@ std::string host_name() {
     return name;
 }
 
-bool is_wildcard(const std::string& host) { return host == "0.0.0.0" || host == "::" || host.empty(); }
-
 class WorkerProcess {
 public:
     WorkerProcess(const WorkerConfig& config, const WorkerType& type)
@@ -59,7 +58,7 @@ public:
     int run() {
         const std::uint16_t port = server_.listen();
         const std::string hostname = host_name();
-        const std::string reachable_host = is_wildcard(config_.host) ? hostname : config_.host;
+        const std::string reachable_host = http::is_wildcard_address(config_.host) ? hostname : config_.host;
         advertise_url_ = config_.advertise_url.value_or("http://" + reachable_host + ":" + std::to_string(port));
         worker_id_ = config_.worker_id.value_or(type_.type + "-" + hostname + "-" + std::to_string(port));
         api_.set_worker_id(worker_id_);

@@ -1,17 +1,11 @@
 #include "common/http/health_check.hpp"
 
 #include "common/http/client.hpp"
+#include "common/http/listen_address.hpp"
 
 #include <ostream>
 
 namespace fleet::http {
-
-std::string local_address_of(const std::string& listen_host) {
-    if (listen_host.empty() || listen_host == "0.0.0.0") return "127.0.0.1";
-    if (listen_host == "::") return "[::1]";
-    if (listen_host.find(':') != std::string::npos && listen_host.front() != '[') return "[" + listen_host + "]";
-    return listen_host;
-}
 
 int check_local_health(const std::string& listen_host, std::uint16_t port, std::ostream& out) {
     const std::string url = "http://" + local_address_of(listen_host) + ":" + std::to_string(port) + "/health";

@@ -12,8 +12,4 @@ namespace fleet::http {
 // server answered 200, 1 otherwise.
 int check_local_health(const std::string& listen_host, std::uint16_t port, std::ostream& out);
 
-// The address a process on this machine reaches a server listening on
-// `listen_host` at: loopback for a wildcard address, else the address itself.
-std::string local_address_of(const std::string& listen_host);
-
 }  // namespace fleet::http

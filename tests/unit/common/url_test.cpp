@@ -1,3 +1,4 @@
+#include "common/http/listen_address.hpp"
 #include "common/http/url.hpp"
 
 #include <catch2/catch.hpp>
@@ -36,4 +37,17 @@ TEST_CASE("parse_http_url refuses other schemes, no host and ports outside 1..65
         INFO(bad);
         CHECK_FALSE(parse_http_url(bad));
     }
+}
+
+TEST_CASE("a listen address maps to the address this machine reaches it at", "[url]") {
+    using fleet::http::is_wildcard_address;
+    using fleet::http::local_address_of;
+    for (const char* wildcard : {"", "0.0.0.0", "::"}) CHECK(is_wildcard_address(wildcard));
+    CHECK_FALSE(is_wildcard_address("127.0.0.1"));
+    CHECK(local_address_of("0.0.0.0") == "127.0.0.1");
+    CHECK(local_address_of("") == "127.0.0.1");
+    CHECK(local_address_of("::") == "[::1]");
+    CHECK(local_address_of("10.0.0.5") == "10.0.0.5");
+    CHECK(local_address_of("fd00::5") == "[fd00::5]");
+    CHECK(local_address_of("[fd00::5]") == "[fd00::5]");
 }
