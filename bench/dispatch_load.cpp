@@ -16,6 +16,8 @@
 // connection per loop, no strand or timer per request, so the load generator
 // costs as little CPU as possible on a machine it shares with the backend.
 // Single-threaded; only talks to the URL it is given; every phase is bounded.
+#include "bench/bench_options.hpp"
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/detached.hpp>
@@ -60,6 +62,7 @@ using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
 
 constexpr auto kRequestTimeout = std::chrono::seconds(10);
+constexpr const char* kLoopback = "127.0.0.1";  // where --backend must be
 
 double ms_since(Clock::time_point start, Clock::time_point end = Clock::now()) {
     return std::chrono::duration<double, std::milli>(end - start).count();
@@ -69,8 +72,7 @@ double ms_since(Clock::time_point start, Clock::time_point end = Clock::now()) {
 
 struct Options {
     std::string backend = "http://127.0.0.1:8000";
-    std::string host = "127.0.0.1";
-    unsigned short port = 8000;
+    unsigned short port = 8000;  // of --backend, always on 127.0.0.1
     std::string token;
     std::string domain = "echo";
     std::string body = R"({"duration_ms": 0, "steps": 1})";
@@ -87,17 +89,13 @@ struct Options {
     std::string worker_id;
 };
 
-[[noreturn]] void usage(const char* why) {
-    std::fprintf(stderr, "fleet-bench-dispatch: %s (see the comment at the top of bench/dispatch_load.cpp)\n", why);
-    std::exit(2);
-}
+constexpr fleet::bench::Program kProgram{"fleet-bench-dispatch", "bench/dispatch_load.cpp"};
+
+[[noreturn]] void usage(const char* why) { fleet::bench::usage(kProgram, why); }
 
 Options parse_options(int argc, char** argv) {
     Options o;
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view key = argv[i];
-        if (i + 1 >= argc) usage("every option takes a value");
-        const std::string value = argv[++i];
+    fleet::bench::read_options(kProgram, argc, argv, [&](std::string_view key, const std::string& value) {
         if (key == "--backend") o.backend = value;
         else if (key == "--token") o.token = value;
         else if (key == "--domain") o.domain = value;
@@ -112,20 +110,10 @@ Options parse_options(int argc, char** argv) {
         else if (key == "--label") o.label = value;
         else if (key == "--kill-probe") o.kill_pid = std::atoi(value.c_str());
         else if (key == "--worker-id") o.worker_id = value;
-        else usage(("unknown option " + std::string(key)).c_str());
-    }
-    // Only http://127.0.0.1:PORT (or localhost): the benchmark never leaves the machine.
-    std::string_view url = o.backend;
-    if (url.substr(0, 7) != "http://") usage("--backend must be http://127.0.0.1:PORT");
-    url.remove_prefix(7);
-    while (!url.empty() && url.back() == '/') url.remove_suffix(1);
-    const auto colon = url.rfind(':');
-    if (colon == std::string_view::npos) usage("--backend needs a port");
-    o.host = std::string(url.substr(0, colon));
-    if (o.host == "localhost") o.host = "127.0.0.1";
-    if (o.host != "127.0.0.1") usage("--backend must be on 127.0.0.1");
-    o.port = static_cast<unsigned short>(std::atoi(std::string(url.substr(colon + 1)).c_str()));
-    if (o.port == 0) usage("--backend has a bad port");
+        else return false;
+        return true;
+    });
+    o.port = fleet::bench::loopback_backend(kProgram, o.backend).port;
     return o;
 }
 
@@ -248,7 +236,7 @@ private:
 // Owns the io_context, the connections and the watchdog that enforces deadlines.
 class Harness {
 public:
-    explicit Harness(const Options& o) : options_(o), endpoint_(asio::ip::make_address(o.host), o.port) {}
+    explicit Harness(const Options& o) : options_(o), endpoint_(asio::ip::make_address_v4(kLoopback), o.port) {}
 
     asio::io_context io{1};
 
@@ -261,7 +249,7 @@ public:
         std::string r;
         r.reserve(256 + body.size());
         r.append(method).append(" ").append(target).append(" HTTP/1.1\r\nHost: ");
-        r.append(options_.host).append(":").append(std::to_string(options_.port)).append("\r\n");
+        r.append(kLoopback).append(":").append(std::to_string(options_.port)).append("\r\n");
         if (!options_.token.empty()) r.append("Authorization: Bearer ").append(options_.token).append("\r\n");
         if (!body.empty() || method == "POST") {
             r.append("Content-Type: application/json\r\nContent-Length: ").append(std::to_string(body.size()));

@@ -11,6 +11,7 @@
 // took. Then it answers health checks until SIGTERM/SIGINT (or --max-seconds),
 // printing every few seconds how many arrived per second and how many distinct
 // workers they reached.
+#include "bench/bench_options.hpp"
 #include "common/clock.hpp"
 #include "common/http/client.hpp"
 #include "common/http/server.hpp"
@@ -54,17 +55,11 @@ struct Options {
     double max_seconds = 600;
 };
 
-[[noreturn]] void usage(const char* why) {
-    std::fprintf(stderr, "fleet-bench-fake-fleet: %s (see the comment at the top of bench/fake_fleet.cpp)\n", why);
-    std::exit(2);
-}
+constexpr fleet::bench::Program kProgram{"fleet-bench-fake-fleet", "bench/fake_fleet.cpp"};
 
 Options parse_options(int argc, char** argv) {
     Options o;
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view key = argv[i];
-        if (i + 1 >= argc) usage("every option takes a value");
-        const std::string value = argv[++i];
+    fleet::bench::read_options(kProgram, argc, argv, [&](std::string_view key, const std::string& value) {
         if (key == "--backend") o.backend = value;
         else if (key == "--token") o.token = value;
         else if (key == "--workers") o.workers = std::max(1, std::atoi(value.c_str()));
@@ -72,11 +67,10 @@ Options parse_options(int argc, char** argv) {
         else if (key == "--threads") o.threads = std::clamp(std::atoi(value.c_str()), 1, 2);
         else if (key == "--report-every") o.report_every = std::max(0.5, std::atof(value.c_str()));
         else if (key == "--max-seconds") o.max_seconds = std::max(1.0, std::atof(value.c_str()));
-        else usage(("unknown option " + std::string(key)).c_str());
-    }
-    while (!o.backend.empty() && o.backend.back() == '/') o.backend.pop_back();
-    if (o.backend.rfind("http://127.0.0.1:", 0) != 0 && o.backend.rfind("http://localhost:", 0) != 0)
-        usage("--backend must be http://127.0.0.1:PORT");
+        else return false;
+        return true;
+    });
+    o.backend = fleet::bench::loopback_backend(kProgram, o.backend).url;
     return o;
 }
 
