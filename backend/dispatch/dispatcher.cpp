@@ -170,9 +170,7 @@ void Dispatcher::on_worker_answer(const std::string& operation_id, const std::st
     }
 
     // Not taken (503, a 5xx, or nobody there): undo the claim and try the next worker.
-    release(*operation, Forget::Worker);
-    --operation->attempts;
-    operation->status = OperationStatus::Queued;
+    undo_claim(*operation);
     operations.save(*operation);
     tried.insert(worker_id);
     if (WorkerRecord* worker = context_.registry.find(worker_id)) {
@@ -200,6 +198,12 @@ void Dispatcher::release(OperationRecord& operation, Forget forget) {
         operation.worker_id.clear();
         operation.worker_instance_id.clear();
     }
+}
+
+void Dispatcher::undo_claim(OperationRecord& operation) {
+    release(operation, Forget::Worker);
+    --operation.attempts;
+    operation.status = OperationStatus::Queued;
 }
 
 void Dispatcher::pump(const std::string& domain) {
@@ -344,8 +348,8 @@ void Dispatcher::deregister(const std::string& worker_id, Done done) {
         OperationRecord* operation = context_.operations.find_active(id);
         if (!operation) continue;
         if (operation->status == OperationStatus::Pending) {
-            --operation->attempts;
             log::info("operation ", id, " queued again (worker ", worker_id, " left before starting it)");
+            undo_claim(*operation);
             context_.operations.enqueue(*operation);
         } else {
             lose_operation(*operation, "worker " + worker_id + " left");

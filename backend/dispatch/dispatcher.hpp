@@ -55,6 +55,8 @@ private:
     enum class Forget { Worker, Nothing };
     // Frees the operation's slot on its worker; Forget::Worker also clears who had it.
     void release(OperationRecord& operation, Forget forget);
+    // A start the worker did not take: as if it had never been tried (queued, attempt not counted).
+    void undo_claim(OperationRecord& operation);
 
     CoreContext& context_;
     bool shutting_down_ = false;
