@@ -12,16 +12,6 @@ namespace {
 // operation ends (see the  case on instant operations below).
 constexpr int kQuick = 300;
 
-// POSTs a start through the backend and checks the answer's HTTP status; returns the body.
-object start(BackendUnderTest& backend, const std::string& domain, const object& request, int expected = 200) {
-    auto response = backend.post("/api/v1/" + domain + "/start", to_body(request));
-    INFO("start " << domain << " -> " << response.status << " " << response.body);
-    auto body = json_of(response);
-    INFO("backend output:\n" << backend.process().output());
-    REQUIRE(response.status == expected);
-    return body;
-}
-
 std::string started_id(const object& answer) { return string_of(answer.at("operation_id")); }
 
 // The worker says it is idle and the backend lists it AVAILABLE: the next start can go there.
@@ -144,7 +134,7 @@ TEST_CASE("an echo started through the backend runs on a worker and ends complet
     BackendUnderTest backend;
     BackendWorker worker(backend, "echo", "echo-run-1");
 
-    auto answer = start(backend, "echo", {{"duration_ms", 3000}, {"steps", 60}, {"note", "hi"}});
+    auto answer = backend.start("echo", {{"duration_ms", 3000}, {"steps", 60}, {"note", "hi"}});
     CHECK(answer.at("success") == true);
     CHECK(answer.at("status") == "started");
     CHECK(answer.at("worker_id") == "echo-run-1");
@@ -212,7 +202,7 @@ TEST_CASE("a backtest through the backend completes with trades", "[integration]
     BackendWorker worker(backend, "backtest", "bt-run-1");
     object request{{"symbol", "AAPL"}, {"timeframe", "1h"}, {"data_file", sample("AAPL_1h.csv")},
                    {"fast", 10}, {"slow", 30}, {"initial_capital", 10000}};
-    auto answer = start(backend, "backtests", request);
+    auto answer = backend.start("backtests", request);
     CHECK(answer.at("worker_id") == "bt-run-1");
     const std::string id = started_id(answer);
     backend.wait_for_status(id, "completed", std::chrono::seconds(60));
@@ -235,7 +225,7 @@ TEST_CASE("two workers: the least recently used gets the work; a third long oper
     for (int i = 0; i < 3; ++i) {
         wait_idle(backend, a);
         wait_idle(backend, b);
-        auto answer = start(backend, "echo", {{"duration_ms", kQuick}});
+        auto answer = backend.start("echo", {{"duration_ms", kQuick}});
         const std::string id = started_id(answer);
         ran_on.push_back(string_of(answer.at("worker_id")));
         backend.wait_for_status(id, "completed");
@@ -245,13 +235,13 @@ TEST_CASE("two workers: the least recently used gets the work; a third long oper
 
     wait_idle(backend, a);
     wait_idle(backend, b);
-    auto long_one = start(backend, "echo", {{"duration_ms", 60000}, {"steps", 600}});
-    auto shorter = start(backend, "echo", {{"duration_ms", 2000}, {"steps", 20}});
+    auto long_one = backend.start("echo", {{"duration_ms", 60000}, {"steps", 600}});
+    auto shorter = backend.start("echo", {{"duration_ms", 2000}, {"steps", 20}});
     CHECK(long_one.at("worker_id") != shorter.at("worker_id"));
     const std::string long_id = started_id(long_one);
     const std::string short_id = started_id(shorter);
 
-    auto queued = start(backend, "echo", {{"duration_ms", 0}, {"note", "third"}}, 202);
+    auto queued = backend.start("echo", {{"duration_ms", 0}, {"note", "third"}}, 202);
     CHECK(queued.at("success") == true);
     CHECK(queued.at("status") == "queued");
     CHECK_FALSE(queued.contains("worker_id"));
@@ -271,12 +261,12 @@ TEST_CASE("two workers: the least recently used gets the work; a third long oper
 TEST_CASE("queued operations run by priority, then age", "[integration][backend]") {
     BackendUnderTest backend;
     BackendWorker worker(backend, "echo", "echo-queue-1");
-    const std::string blocker = started_id(start(backend, "echo", {{"duration_ms", 60000}, {"steps", 600}}));
+    const std::string blocker = started_id(backend.start("echo", {{"duration_ms", 60000}, {"steps", 600}}));
     backend.wait_for_status(blocker, "running");
 
     std::vector<std::string> ids;
     for (int priority : {1, 5, 5}) {
-        auto answer = start(backend, "echo", {{"duration_ms", 200}, {"steps", 2}, {"priority", priority}}, 202);
+        auto answer = backend.start("echo", {{"duration_ms", 200}, {"steps", 2}, {"priority", priority}}, 202);
         CHECK(answer.at("status") == "queued");
         ids.push_back(started_id(answer));
         auto op = backend.operation(ids.back());
@@ -304,7 +294,7 @@ TEST_CASE("cancel through the backend: running ends cancelled, queued is cancell
     BackendUnderTest backend;
     BackendWorker worker(backend, "echo", "echo-cancel-1");
 
-    const std::string running = started_id(start(backend, "echo", {{"duration_ms", 60000}, {"steps", 600}}));
+    const std::string running = started_id(backend.start("echo", {{"duration_ms", 60000}, {"steps", 600}}));
     backend.wait_for_status(running, "running");
     auto cancelled = backend.del("/api/v1/operations/" + running + "/cancel");
     CHECK(cancelled.status == 200);
@@ -312,8 +302,8 @@ TEST_CASE("cancel through the backend: running ends cancelled, queued is cancell
     backend.wait_for_status(running, "cancelled", std::chrono::seconds(5));
 
     wait_idle(backend, worker);
-    const std::string blocker = started_id(start(backend, "echo", {{"duration_ms", 60000}, {"steps", 600}}));
-    const std::string queued = started_id(start(backend, "echo", {{"duration_ms", 0}}, 202));
+    const std::string blocker = started_id(backend.start("echo", {{"duration_ms", 60000}, {"steps", 600}}));
+    const std::string queued = started_id(backend.start("echo", {{"duration_ms", 0}}, 202));
     auto in_place = backend.del("/api/v1/operations/" + queued + "/cancel");
     CHECK(in_place.status == 200);
     CHECK(json_of(in_place).at("success") == true);
@@ -343,7 +333,7 @@ TEST_CASE("unknown domain is 404, impossible requirements 422, met requirements 
     check_json_error(backend.post("/api/v1/echo/start", R"({"requirements": {"gpu": true}})"), 422);
     CHECK(list_operations(backend, "").at("total") == 0);
 
-    auto answer = start(backend, "echo", {{"duration_ms", kQuick}, {"requirements", {{"cores", 1}, {"gpu", false}}}});
+    auto answer = backend.start("echo", {{"duration_ms", kQuick}, {"requirements", {{"cores", 1}, {"gpu", false}}}});
     CHECK(answer.at("status") == "started");
     CHECK(answer.at("worker_id") == "echo-req-1");
     const std::string id = started_id(answer);
@@ -362,7 +352,7 @@ TEST_CASE("a worker busy with work started on it directly answers 503 and the ba
     CHECK(backend.worker_status("echo-a-busy") == "AVAILABLE");
 
     // Neither has had work from the backend; the tie goes to the first id, which refuses.
-    auto answer = start(backend, "echo", {{"duration_ms", kQuick}});
+    auto answer = backend.start("echo", {{"duration_ms", kQuick}});
     CHECK(answer.at("status") == "started");
     CHECK(answer.at("worker_id") == "echo-b-free");
     CHECK(backend.worker_status("echo-a-busy") == "BUSY");
@@ -385,7 +375,7 @@ TEST_CASE("the backend's operation list filters by status, worker and type, and 
          {object{{"note", "0"}, {"duration_ms", kQuick}}, object{{"note", "1"}, {"duration_ms", kQuick}},
           object{{"note", "2"}, {"duration_ms", kQuick}}, object{{"fail_with", "boom"}, {"duration_ms", kQuick}}}) {
         wait_idle(backend, worker);
-        ids.push_back(started_id(start(backend, "echo", request)));
+        ids.push_back(started_id(backend.start("echo", request)));
         const std::string& id = ids.back();
         REQUIRE(eventually([&] {
             const auto status = backend.operation_status(id);
@@ -422,7 +412,7 @@ TEST_CASE("the backend's operation list filters by status, worker and type, and 
 TEST_CASE("metrics are proxied from the worker and page with a cursor", "[integration][backend]") {
     BackendUnderTest backend;
     BackendWorker worker(backend, "echo", "echo-metrics-1");
-    const std::string id = started_id(start(backend, "echo", {{"duration_ms", kQuick}, {"steps", 25}}));
+    const std::string id = started_id(backend.start("echo", {{"duration_ms", kQuick}, {"steps", 25}}));
     backend.wait_for_status(id, "completed");
 
     auto first = json_of(backend.get("/api/v1/operations/" + id + "/metrics?limit=10")).at("data").as_object();
@@ -461,7 +451,7 @@ TEST_CASE("with a token every backend call but /health and /metrics needs it, an
 
     // The worker itself wants the token too: the backend forwards it on every call.
     CHECK(client.get(worker.url() + "/api/v1/operations").status == 401);
-    auto answer = start(backend, "echo", {{"duration_ms", kQuick}, {"steps", 5}});
+    auto answer = backend.start("echo", {{"duration_ms", kQuick}, {"steps", 5}});
     CHECK(answer.at("status") == "started");
     const std::string id = started_id(answer);
     backend.wait_for_status(id, "completed");
@@ -471,7 +461,7 @@ TEST_CASE("with a token every backend call but /health and /metrics needs it, an
 
     // A long one, cancelled through the backend.
     wait_idle(backend, worker);
-    const std::string long_id = started_id(start(backend, "echo", {{"duration_ms", 60000}}));
+    const std::string long_id = started_id(backend.start("echo", {{"duration_ms", 60000}}));
     backend.wait_for_status(long_id, "running");
     CHECK(backend.del("/api/v1/operations/" + long_id + "/cancel").status == 200);
     backend.wait_for_status(long_id, "cancelled");
@@ -482,7 +472,7 @@ TEST_CASE("with a token every backend call but /health and /metrics needs it, an
 TEST_CASE("/health counts and /metrics speaks Prometheus, both without a token", "[integration][backend]") {
     BackendUnderTest backend({"--token", "t"});
     BackendWorker worker(backend, "echo", "echo-prom-1");
-    const std::string id = started_id(start(backend, "echo", {{"duration_ms", kQuick}}));
+    const std::string id = started_id(backend.start("echo", {{"duration_ms", kQuick}}));
     backend.wait_for_status(id, "completed");
 
     http::BlockingHttpClient client;
@@ -580,7 +570,7 @@ TEST_CASE("numbers pass through the backend and a worker exactly as they were se
     // Each is read 1 ulp off by Boost.JSON 1.81's own parser.
     const std::vector<double> values{-254224.60108763038, -102167.84850444621, -906393.9651580247, 0.1, 1e-300};
     boost::json::array sent(values.begin(), values.end());
-    const std::string id = started_id(start(backend, "echo", {{"duration_ms", 0}, {"values", sent}}));
+    const std::string id = started_id(backend.start("echo", {{"duration_ms", 0}, {"values", sent}}));
     backend.wait_for_status(id, "completed");
     const auto echoed = backend.operation(id).at("result").at("echo").at("values").as_array();
     REQUIRE(echoed.size() == values.size());

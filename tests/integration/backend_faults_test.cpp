@@ -15,20 +15,7 @@ using boost::json::object;
 
 namespace {
 
-object start(BackendUnderTest& backend, const object& request, int expected = 200) {
-    auto response = backend.post("/api/v1/echo/start", to_body(request));
-    INFO("start -> " << response.status << " " << response.body);
-    auto body = json_of(response);
-    REQUIRE(response.status == expected);
-    return body;
-}
-
 std::string started_id(const object& answer) { return string_of(answer.at("operation_id")); }
-
-std::size_t count_operations(BackendUnderTest& backend, const std::string& status) {
-    auto body = json_of(backend.get("/api/v1/operations?status=" + status));
-    return body.at("data").as_object().at("total").to_number<std::size_t>();
-}
 
 bool listed(BackendUnderTest& backend, const std::string& worker_id) {
     for (const auto& worker : backend.workers())
@@ -46,7 +33,7 @@ TEST_CASE("kill -9 of a worker mid-operation: unavailable at once, its operation
     // Health checks far apart: only the kept-open connection can notice the death in time.
     BackendUnderTest backend({"--health-interval", "60s"});
     BackendWorker worker(backend, "echo", "echo-killed-1", {"--health-interval", "60s"});
-    const std::string id = started_id(start(backend, {{"duration_ms", 60000}, {"steps", 600}}));
+    const std::string id = started_id(backend.start("echo", {{"duration_ms", 60000}, {"steps", 600}}));
     backend.wait_for_status(id, "running");
 
     worker.process().signal(SIGKILL);
@@ -60,12 +47,12 @@ TEST_CASE("kill -9 of a worker mid-operation: unavailable at once, its operation
     CHECK(error.find("echo-killed-1") != std::string::npos);
     CHECK(error.find("lost") != std::string::npos);
     CHECK(op.at("completed_at").is_string());
-    CHECK(count_operations(backend, "running") == 0);
-    CHECK(count_operations(backend, "pending") == 0);
+    CHECK(backend.count_operations("running") == 0);
+    CHECK(backend.count_operations("pending") == 0);
     CHECK(backend.worker("echo-killed-1")->at("current_operation_id").is_null());
 
     // No new work for it: the domain has a worker on file, but none to run it.
-    auto queued = start(backend, {{"duration_ms", 0}}, 202);
+    auto queued = backend.start("echo", {{"duration_ms", 0}}, 202);
     CHECK(queued.at("status") == "queued");
 }
 
@@ -74,7 +61,7 @@ TEST_CASE("kill -9 of a worker mid-operation with a retry left: the operation ru
     BackendUnderTest backend;
     BackendWorker first(backend, "echo", "echo-retry-1");
     BackendWorker second(backend, "echo", "echo-retry-2");
-    auto answer = start(backend, {{"duration_ms", 4000}, {"steps", 40}, {"max_retries", 1}});
+    auto answer = backend.start("echo", {{"duration_ms", 4000}, {"steps", 40}, {"max_retries", 1}});
     const std::string id = started_id(answer);
     const std::string victim = string_of(answer.at("worker_id"));
     BackendWorker& doomed = victim == first.id() ? first : second;
@@ -88,8 +75,8 @@ TEST_CASE("kill -9 of a worker mid-operation with a retry left: the operation ru
     CHECK(op.at("worker_id") == boost::json::value(survivor));
     CHECK(op.at("attempts") == 2);
     CHECK(op.at("error_message").is_null());
-    CHECK(count_operations(backend, "running") == 0);
-    CHECK(count_operations(backend, "queued") == 0);
+    CHECK(backend.count_operations("running") == 0);
+    CHECK(backend.count_operations("queued") == 0);
 }
 
 TEST_CASE("kill -9 of the backend mid-operation: after a restart on the same db and port nothing is lost",
@@ -98,9 +85,9 @@ TEST_CASE("kill -9 of the backend mid-operation: after a restart on the same db 
     BackendWorker echo(backend, "echo", "echo-restart-1");
     BackendWorker backtest(backend, "backtest", "bt-restart-1");
 
-    const std::string running = started_id(start(backend, {{"duration_ms", 4000}, {"steps", 40}}));
+    const std::string running = started_id(backend.start("echo", {{"duration_ms", 4000}, {"steps", 40}}));
     backend.wait_for_status(running, "running");
-    const std::string queued = started_id(start(backend, {{"duration_ms", 0}, {"note", "after"}}, 202));
+    const std::string queued = started_id(backend.start("echo", {{"duration_ms", 0}, {"note", "after"}}, 202));
     const auto before = backend.process().pid();
 
     backend.restart();
@@ -122,8 +109,8 @@ TEST_CASE("kill -9 of the backend mid-operation: after a restart on the same db 
     auto after = backend.operation(queued);
     CHECK(after.at("worker_id") == "echo-restart-1");
     CHECK(after.at("result").as_object().at("echo").as_object().at("note") == "after");
-    CHECK(count_operations(backend, "running") == 0);
-    CHECK(count_operations(backend, "queued") == 0);
+    CHECK(backend.count_operations("running") == 0);
+    CHECK(backend.count_operations("queued") == 0);
     REQUIRE(eventually([&] {
         return backend.worker_status("echo-restart-1") == "AVAILABLE" &&
                backend.worker_status("bt-restart-1") == "AVAILABLE";
@@ -134,7 +121,7 @@ TEST_CASE("SIGTERM of a worker: it drains, exits 0 and leaves the registry", "[i
     BackendUnderTest backend;
     BackendWorker worker(backend, "echo", "echo-drain-1");
     BackendWorker stays(backend, "echo", "echo-stays-1");
-    const auto answer = start(backend, {{"duration_ms", 2000}, {"steps", 20}});
+    const auto answer = backend.start("echo", {{"duration_ms", 2000}, {"steps", 20}});
     const std::string id = started_id(answer);
     BackendWorker& leaving = answer.at("worker_id") == "echo-drain-1" ? worker : stays;
     backend.wait_for_status(id, "running");
@@ -149,7 +136,7 @@ TEST_CASE("SIGTERM of a worker: it drains, exits 0 and leaves the registry", "[i
     CHECK(backend.workers().size() == 1);
     // Nothing is left running on a worker that is gone (how it ended: see the next case).
     REQUIRE(eventually([&] { return backend.operation_status(id) != "running"; }));
-    CHECK(count_operations(backend, "running") == 0);
+    CHECK(backend.count_operations("running") == 0);
 }
 
 // Bug: the draining worker sends its completion notice and, right after, its
@@ -164,7 +151,7 @@ TEST_CASE("SIGTERM of a worker: the operation it finished while draining ends co
     for (int i = 0; i < 3; ++i)
         workers.push_back(std::make_unique<BackendWorker>(backend, "echo", "echo-drained-" + std::to_string(i)));
     std::vector<std::string> ids;
-    for (int i = 0; i < 3; ++i) ids.push_back(started_id(start(backend, {{"duration_ms", 2000}, {"steps", 20}})));
+    for (int i = 0; i < 3; ++i) ids.push_back(started_id(backend.start("echo", {{"duration_ms", 2000}, {"steps", 20}})));
     for (const auto& id : ids) backend.wait_for_status(id, "running");
 
     for (auto& worker : workers) worker->process().signal(SIGTERM);
@@ -190,13 +177,13 @@ TEST_CASE("a worker that stops answering (SIGSTOP) is unavailable after threshol
     CHECK(entry.at("health_check_failures").to_number<int>() >= 2);
     // Silence is not death: it stays on file.
     CHECK(listed(backend, "echo-frozen-1"));
-    start(backend, {{"duration_ms", 0}}, 202);
+    backend.start("echo", {{"duration_ms", 0}}, 202);
 
     worker.process().signal(SIGCONT);
     REQUIRE(eventually([&] { return backend.worker_status("echo-frozen-1") == "AVAILABLE"; }, std::chrono::seconds(5)));
     CHECK(backend.worker("echo-frozen-1")->at("health_check_failures") == 0);
     // The queued start goes out once it is back.
-    REQUIRE(eventually([&] { return count_operations(backend, "completed") == 1; }));
+    REQUIRE(eventually([&] { return backend.count_operations("completed") == 1; }));
 }
 
 TEST_CASE("--remove-after drops a worker that stays unavailable", "[integration][backend-faults]") {
@@ -222,7 +209,7 @@ TEST_CASE("an operation whose workers keep dying fails for good after --max-work
     std::map<std::string, BackendWorker*> workers{{"poison-a", &a}, {"poison-b", &b}, {"poison-c", &c}};
     // Retries to spare: only the loss count stops it.
     const std::string id =
-        started_id(start(backend, {{"duration_ms", 60000}, {"steps", 600}, {"max_retries", 5}}));
+        started_id(backend.start("echo", {{"duration_ms", 60000}, {"steps", 600}, {"max_retries", 5}}));
     for (int loss = 1; loss <= 2; ++loss) {
         backend.wait_for_status(id, "running");
         const std::string holder = string_of(backend.operation(id).at("worker_id"));
@@ -235,8 +222,8 @@ TEST_CASE("an operation whose workers keep dying fails for good after --max-work
     INFO(error);
     CHECK(error.find("failed for good") != std::string::npos);
     CHECK(op.at("attempts") == 2);
-    CHECK(count_operations(backend, "running") == 0);
-    CHECK(count_operations(backend, "queued") == 0);
+    CHECK(backend.count_operations("running") == 0);
+    CHECK(backend.count_operations("queued") == 0);
 }
 
 TEST_CASE("a running operation its worker no longer knows is resolved after the grace",
@@ -245,20 +232,14 @@ TEST_CASE("a running operation its worker no longer knows is resolved after the 
     // A worker that takes the start, stays healthy and idle, and then does not
     // know the operation (as after a restart nobody told the backend about).
     FakeServer forgetful([](const http::HttpRequest& request) {
-        if (request.path == "/health")
-            return http::HttpResponse::json(200, {{"healthy", true}, {"worker_status", "idle"},
-                                                  {"current_operation", nullptr}});
-        if (request.path == "/echo/start") {
-            const auto body = boost::json::parse(request.body).as_object();
-            return http::HttpResponse::json(200, {{"success", true}, {"operation_id", body.at("task_id")},
-                                                  {"status", "started"}, {"worker_id", "forgetful"}});
-        }
+        if (request.path == "/health") return idle_health();
+        if (request.path == "/echo/start") return start_taken(request, "forgetful");
         return http::error_response(404, "operation not found");
     });
     const object registration{{"worker_id", "forgetful"}, {"worker_type", "echo"}, {"domain", "echo"},
                               {"endpoint_url", forgetful.url()}};
     REQUIRE(backend.post("/api/v1/workers/register", to_body(registration)).status == 200);
-    const std::string id = started_id(start(backend, {{"duration_ms", 60000}}));
+    const std::string id = started_id(backend.start("echo", {{"duration_ms", 60000}}));
     CHECK(backend.operation(id).at("status") == "running");
 
     // Not at the first 404: only once the grace has passed.
@@ -267,7 +248,7 @@ TEST_CASE("a running operation its worker no longer knows is resolved after the 
     INFO(error);
     CHECK(error.find("no longer knows") != std::string::npos);
     CHECK(backend.worker_status("forgetful") == "AVAILABLE");
-    CHECK(count_operations(backend, "running") == 0);
+    CHECK(backend.count_operations("running") == 0);
 }
 
 TEST_CASE("re-registration keeps every running operation it reports; a superseded instance is fenced off",
@@ -277,19 +258,15 @@ TEST_CASE("re-registration keeps every running operation it reports; a supersede
     FakeServer twin([](const http::HttpRequest& request) {
         if (request.path == "/health")
             return http::HttpResponse::json(200, {{"healthy", true}, {"worker_status", "busy"}});
-        if (request.path == "/echo/start") {
-            const auto body = boost::json::parse(request.body).as_object();
-            return http::HttpResponse::json(200, {{"success", true}, {"operation_id", body.at("task_id")},
-                                                  {"status", "started"}, {"worker_id", "twin"}});
-        }
+        if (request.path == "/echo/start") return start_taken(request, "twin");
         return http::HttpResponse::json(200, {{"success", true}, {"data", {{"status", "running"}}}});
     });
     object registration{{"worker_id", "twin"}, {"worker_type", "echo"}, {"domain", "echo"},
                         {"endpoint_url", twin.url()}, {"max_concurrent", 2}};
     const auto first = json_of(backend.post("/api/v1/workers/register", to_body(registration)));
     const std::string old_instance = string_of(first.at("instance_id"));
-    const std::string a = started_id(start(backend, {{"duration_ms", 60000}}));
-    const std::string b = started_id(start(backend, {{"duration_ms", 60000}}));
+    const std::string a = started_id(backend.start("echo", {{"duration_ms", 60000}}));
+    const std::string b = started_id(backend.start("echo", {{"duration_ms", 60000}}));
 
     // It registers again (it lost touch), reporting both: neither is lost.
     registration["current_operation_ids"] = boost::json::array{a.c_str(), b.c_str()};
@@ -318,9 +295,7 @@ TEST_CASE("a worker that says goodbye before answering a start: the operation is
     std::promise<void> goodbye_sent;
     std::shared_future<void> may_answer = goodbye_sent.get_future().share();
     FakeServer draining([may_answer](const http::HttpRequest& request) {
-        if (request.path == "/health")
-            return http::HttpResponse::json(200, {{"healthy", true}, {"worker_status", "idle"},
-                                                  {"current_operation", nullptr}});
+        if (request.path == "/health") return idle_health();
         if (request.path == "/echo/start") {
             may_answer.wait();
             return http::HttpResponse::json(503, {{"success", false}, {"error", "worker is draining"},
@@ -332,7 +307,7 @@ TEST_CASE("a worker that says goodbye before answering a start: the operation is
                               {"endpoint_url", draining.url()}};
     REQUIRE(backend.post("/api/v1/workers/register", to_body(registration)).status == 200);
 
-    auto started = std::async(std::launch::async, [&] { return start(backend, {{"duration_ms", 50}}, 202); });
+    auto started = std::async(std::launch::async, [&] { return backend.start("echo", {{"duration_ms", 50}}, 202); });
     REQUIRE(draining.wait_for([](const auto& requests) {
         return std::any_of(requests.begin(), requests.end(), [](const auto& r) { return r.path == "/echo/start"; });
     }));
@@ -388,7 +363,7 @@ TEST_CASE("clients watching one running operation cost its worker one call while
 
     const object registration{{"worker_id", "slow"}, {"worker_type", "echo"}, {"endpoint_url", slow.url()}};
     REQUIRE(backend.post("/api/v1/workers/register", to_body(registration)).status == 200);
-    const std::string id = started_id(start(backend, {{"duration_ms", 60000}}));
+    const std::string id = started_id(backend.start("echo", {{"duration_ms", 60000}}));
 
     constexpr int kWatchers = 20;
     std::vector<std::future<http::ClientResponse>> answers;

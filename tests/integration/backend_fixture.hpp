@@ -1,5 +1,6 @@
 #pragma once
 
+#include "common/http/message.hpp"
 #include "tests/integration/worker_fixture.hpp"
 #include "tests/support/ports.hpp"
 
@@ -105,6 +106,22 @@ public:
         return body.at("data").as_object();
     }
 
+    // POSTs a start through the backend and checks the answer's HTTP status; returns the body.
+    boost::json::object start(const std::string& domain, const boost::json::object& request, int expected = 200) {
+        auto response = post("/api/v1/" + domain + "/start", to_body(request));
+        INFO("start " << domain << " -> " << response.status << " " << response.body);
+        auto body = json_of(response);
+        INFO("backend output:\n" << process().output());
+        REQUIRE(response.status == expected);
+        return body;
+    }
+
+    // How many operations the backend has with `status`.
+    std::size_t count_operations(const std::string& status) {
+        auto body = json_of(get("/api/v1/operations?status=" + status));
+        return body.at("data").as_object().at("total").to_number<std::size_t>();
+    }
+
     std::string operation_status(const std::string& operation_id) {
         return std::string(operation(operation_id).at("status").as_string());
     }
@@ -187,6 +204,18 @@ private:
 
 inline std::string string_of(const boost::json::value& value) {
     return value.is_string() ? std::string(value.get_string()) : std::string{};
+}
+
+// What a fake worker says to a health check: idle, running nothing.
+inline http::HttpResponse idle_health() {
+    return http::HttpResponse::json(200, {{"healthy", true}, {"worker_status", "idle"}, {"current_operation", nullptr}});
+}
+
+// A fake worker's answer to POST /<domain>/start: taken, under the backend's task_id.
+inline http::HttpResponse start_taken(const http::HttpRequest& request, const std::string& worker_id) {
+    const auto body = boost::json::parse(request.body).as_object();
+    return http::HttpResponse::json(200, {{"success", true}, {"operation_id", body.at("task_id")},
+                                          {"status", "started"}, {"worker_id", worker_id}});
 }
 
 }  // namespace fleet::test
