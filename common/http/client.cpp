@@ -1,5 +1,6 @@
 #include "common/http/client.hpp"
 
+#include "common/byte_size.hpp"
 #include "common/http/url.hpp"
 
 #include <boost/asio/co_spawn.hpp>
@@ -50,6 +51,8 @@ std::string_view to_string(ClientError error) {
         case ClientError::Timeout: return "timeout";
         case ClientError::Resolve: return "resolve";
         case ClientError::InvalidUrl: return "invalid_url";
+        case ClientError::TooLarge: return "too_large";
+        case ClientError::Truncated: return "truncated";
         case ClientError::Other: return "other";
     }
     return "other";
@@ -57,7 +60,6 @@ std::string_view to_string(ClientError error) {
 
 namespace {
 
-constexpr std::size_t kBodyLimit = 8 * 1024 * 1024;
 constexpr std::size_t kHeaderLimit = 64 * 1024;
 // Below the server's 120 s idle timeout, so we rarely write into a connection
 // the peer is about to close.
@@ -266,7 +268,7 @@ asio::awaitable<ClientResponse> HttpClient::Impl::exchange(ClientRequest request
 
         beast::flat_buffer buffer;
         bhttp::response_parser<bhttp::string_body> parser;
-        parser.body_limit(kBodyLimit);
+        parser.body_limit(request.body_limit);
         parser.header_limit(kHeaderLimit);
         if (*verb == bhttp::verb::head) parser.skip(true);
         co_await bhttp::async_read(*socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
@@ -275,6 +277,14 @@ asio::awaitable<ClientResponse> HttpClient::Impl::exchange(ClientRequest request
             // A kept-alive connection the peer closed just before our request: nothing was
             // answered, so asking again on a fresh one cannot duplicate an answer we saw.
             if (reused && is_closed(ec) && !parser.got_some() && buffer.size() == 0) continue;
+            if (ec == bhttp::error::body_limit) {
+                const auto length = parser.content_length();
+                co_return failure(ClientError::TooLarge,
+                                  length ? describe_excess("answer", *length, request.body_limit)
+                                         : "answer exceeds the " + describe_bytes(request.body_limit) + " limit");
+            }
+            if (is_closed(ec) && parser.is_header_done())
+                co_return failure(ClientError::Truncated, "answer cut off: " + ec.message());
             co_return failure(classify(ec), "read: " + ec.message());
         }
 

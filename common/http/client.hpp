@@ -16,10 +16,14 @@ class io_context;
 namespace fleet::http {
 
 // Why an exchange failed. `Refused` and `Closed` are definite (nobody is
-// listening / the peer went away); `Timeout` is ambiguous.
-enum class ClientError { None, Refused, Closed, Timeout, Resolve, InvalidUrl, Other };
+// listening / the peer went away); `Timeout` is ambiguous. `TooLarge` (the
+// answer's body is past the request's limit) and `Truncated` (the connection
+// closed in the middle of the answer) mean the peer did answer, unreadably.
+enum class ClientError { None, Refused, Closed, Timeout, Resolve, InvalidUrl, TooLarge, Truncated, Other };
 
 std::string_view to_string(ClientError error);
+
+inline constexpr std::size_t kDefaultClientBodyLimit = 8 * 1024 * 1024;
 
 struct ClientRequest {
     Method method = Method::Get;
@@ -27,6 +31,7 @@ struct ClientRequest {
     std::string body;          // sent as application/json when not empty
     std::string bearer_token;  // sent as `Authorization: Bearer ...` when not empty
     std::chrono::milliseconds timeout{5000};  // the whole exchange: connect, write, read
+    std::size_t body_limit = kDefaultClientBodyLimit;  // a longer answer is TooLarge
 };
 
 struct ClientResponse {

@@ -20,8 +20,10 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <algorithm>
 #include <mutex>
 #include <optional>
+#include <tuple>
 #include <unordered_map>
 
 // Asio's coroutine frames pair a sized operator delete with their own operator
@@ -187,7 +189,15 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
 
     asio::awaitable<void> accept_loop();
     asio::awaitable<void> session(std::shared_ptr<Connection> connection, std::uint64_t id);
-    asio::awaitable<void> refuse(beast::tcp_stream& stream, int status, std::string_view message);
+    // `drain_up_to`: how much of what the client still sends is read away after the answer.
+    asio::awaitable<void> refuse(beast::tcp_stream& stream, int status, std::string_view message,
+                                 std::size_t drain_up_to = 0);
+
+    std::size_t limit_for(beast::string_view target) const {
+        if (!config.body_limit_for) return config.body_limit;
+        const std::string_view path(target.data(), target.size());
+        return config.body_limit_for(path.substr(0, path.find('?')));
+    }
 
     asio::io_context& io;
     ServerConfig config;
@@ -223,7 +233,8 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
     }
 }
 
-asio::awaitable<void> HttpServer::Impl::refuse(beast::tcp_stream& stream, int status, std::string_view message) {
+asio::awaitable<void> HttpServer::Impl::refuse(beast::tcp_stream& stream, int status, std::string_view message,
+                                               std::size_t drain_up_to) {
     const std::string out = serialize(error_response(status, message), 11, false);
     stream.expires_after(config.write_timeout);
     co_await asio::async_write(stream, asio::buffer(out), kUseTuple);
@@ -234,7 +245,7 @@ asio::awaitable<void> HttpServer::Impl::refuse(beast::tcp_stream& stream, int st
     stream.expires_after(std::chrono::seconds(1));
     char sink[16 * 1024];
     std::size_t drained = 0;
-    while (drained < 4 * config.body_limit) {
+    while (drained < 4 * std::max(drain_up_to, config.body_limit)) {
         auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), kUseTuple);
         if (ec) break;
         drained += n;
@@ -256,7 +267,8 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Connection> conn
 
         bhttp::request_parser<bhttp::string_body> parser;
         parser.header_limit(static_cast<std::uint32_t>(config.header_limit));
-        parser.body_limit(config.body_limit);
+        // The body's limit depends on the path: set once the header is in.
+        parser.body_limit(boost::none);
         stream.expires_never();
         connection->read_timed_out = false;
         connection->read_deadline.expires_after(config.read_timeout);
@@ -266,11 +278,22 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Connection> conn
             beast::error_code ignored;
             connection->stream.socket().cancel(ignored);
         });
-        auto [ec, bytes] = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
+        auto [ec, bytes] = co_await bhttp::async_read_header(stream, buffer, parser, kUseTuple);
+        std::size_t body_limit = config.body_limit;
+        if (!ec) {
+            body_limit = limit_for(parser.get().target());
+            // A declared length is checked here; a chunked body as it arrives.
+            if (const auto length = parser.content_length(); length && *length > body_limit) {
+                ec = bhttp::error::body_limit;
+            } else if (!parser.is_done()) {
+                parser.body_limit(body_limit);
+                std::tie(ec, bytes) = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
+            }
+        }
         connection->read_deadline.cancel();
         if (ec == bhttp::error::end_of_stream) break;
         if (ec == bhttp::error::body_limit) {
-            co_await refuse(stream, 413, "request body exceeds " + std::to_string(config.body_limit) + " bytes");
+            co_await refuse(stream, 413, "request body exceeds " + std::to_string(body_limit) + " bytes", body_limit);
             break;
         }
         if (ec == bhttp::error::header_limit) {

@@ -4,8 +4,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace boost::asio {
 class io_context;
@@ -17,6 +19,9 @@ struct ServerConfig {
     std::string host = "0.0.0.0";
     std::uint16_t port = 0;                      // 0: any free port; listen() says which
     std::size_t body_limit = 1024 * 1024;        // 413 past this
+    // A request path's own limit, where it is not body_limit (e.g. a route
+    // that carries a worker's result); unset: body_limit for every path.
+    std::function<std::size_t(std::string_view path)> body_limit_for;
     std::size_t header_limit = 16 * 1024;        // 431 past this
     std::chrono::milliseconds read_timeout{10'000};   // from a request's first byte to its last
     std::chrono::milliseconds idle_timeout{120'000};  // a kept-alive connection with no request

@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -48,6 +49,7 @@ public:
         Hold,                // accepts and never reads nor answers
         CloseAtOnce,         // accepts and closes at once
         HugeBody,            // answers with a body past the client's limit
+        CutOff,              // announces a body, sends half of it and closes
     };
 
     explicit RawServer(Mode mode) : mode_(mode), acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
@@ -88,6 +90,11 @@ private:
             bhttp::request<bhttp::string_body> request;
             auto [read_ec, read] = co_await bhttp::async_read(socket, buffer, request, asio::as_tuple(asio::use_awaitable));
             if (read_ec) co_return;
+            if (mode_ == Mode::CutOff) {
+                const std::string half = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + std::string(500, 'x');
+                co_await asio::async_write(socket, asio::buffer(half), asio::as_tuple(asio::use_awaitable));
+                co_return;
+            }
             bhttp::response<bhttp::string_body> response{bhttp::status::ok, 11};
             response.body() = mode_ == Mode::HugeBody ? std::string(9 * 1024 * 1024, 'x') : R"({"ok":true})";
             response.keep_alive(true);
@@ -254,8 +261,24 @@ TEST_CASE("HttpClient refuses bodies past its limit", "[http_client]") {
     http::BlockingHttpClient client;
 
     auto response = client.get(server.url("/big"));
-    CHECK(response.error == http::ClientError::Other);
-    CHECK_FALSE(response.error_message.empty());
+    CHECK(response.error == http::ClientError::TooLarge);
+    CHECK(response.error_message == "answer of 9 MiB exceeds the 8 MiB limit");
+
+    // The limit is the request's: a larger one takes the same answer.
+    http::ClientRequest request{http::Method::Get, server.url("/big")};
+    request.body_limit = 16 * 1024 * 1024;
+    response = client.send(request);
+    CHECK(response.ok());
+    CHECK(response.body.size() == 9 * 1024 * 1024);
+}
+
+TEST_CASE("HttpClient tells an answer cut off from a peer that never answered", "[http_client]") {
+    RawServer server(RawServer::Mode::CutOff);
+    http::BlockingHttpClient client;
+
+    auto response = client.get(server.url("/half"));
+    INFO(response.error_message);
+    CHECK(response.error == http::ClientError::Truncated);
 }
 
 TEST_CASE("HttpClient rejects URLs it cannot use", "[http_client]") {
@@ -317,5 +340,7 @@ TEST_CASE("ClientError has a name for every value", "[http_client]") {
     CHECK(http::to_string(http::ClientError::Timeout) == "timeout");
     CHECK(http::to_string(http::ClientError::Resolve) == "resolve");
     CHECK(http::to_string(http::ClientError::InvalidUrl) == "invalid_url");
+    CHECK(http::to_string(http::ClientError::TooLarge) == "too_large");
+    CHECK(http::to_string(http::ClientError::Truncated) == "truncated");
     CHECK(http::to_string(http::ClientError::Other) == "other");
 }
