@@ -116,6 +116,13 @@ private:
         server.host = config.host;
         server.port = config.port;
         server.io_threads = config.io_threads;
+        // What carries a worker's result may be as large as the result (plus its envelope).
+        server.body_limit_for = [limit = worker_message_limit(config),
+                                 default_limit = server.body_limit](std::string_view path) {
+            const bool carries_result = path == "/api/v1/workers/register" ||
+                                        (path.starts_with("/api/v1/operations/") && path.ends_with("/events"));
+            return carries_result ? limit : default_limit;
+        };
         return server;
     }
 

@@ -1,5 +1,6 @@
 #include "backend/config.hpp"
 
+#include "common/byte_size.hpp"
 #include "common/duration.hpp"
 
 #include <boost/program_options.hpp>
@@ -50,6 +51,7 @@ std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, co
         ("log-level", po::value<std::string>()->default_value("info"), "debug, info, warn, error")
         ("io-threads", po::value<std::size_t>()->default_value(2), "HTTP I/O threads")
         ("probe-concurrency", po::value<std::size_t>()->default_value(256), "health checks in flight at once")
+        ("max-result-bytes", po::value<std::string>()->default_value("16MiB"), "largest operation result taken from a worker (notices, answers and registrations may be 2 MiB larger); keep it at or above every worker's --max-result-bytes")
         ("shutdown-grace", po::value<std::string>()->default_value("1s"), "after SIGTERM, how long requests in flight may finish while registrations get 503; a second signal stops at once")
         ("check-health", po::bool_switch(), "ask the backend these options describe for its /health on this machine; exit 0 when it answers 200");
 
@@ -77,6 +79,13 @@ std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, co
         config.max_worker_losses = vm["max-worker-losses"].as<int>();
         config.token = vm["token"].as<std::string>();
         config.strict_overlap = vm["strict-overlap"].as<bool>();
+        try {
+            config.max_result_bytes = parse_byte_size(vm["max-result-bytes"].as<std::string>());
+        } catch (const std::invalid_argument& error) {
+            throw po::error(std::string("--max-result-bytes: ") + error.what());
+        }
+        if (config.max_result_bytes < 1024 || config.max_result_bytes > 1024 * 1024 * 1024)
+            throw po::error("--max-result-bytes must be from 1KiB to 1GiB");
         config.check_health = vm["check-health"].as<bool>();
         config.io_threads = std::clamp<std::size_t>(vm["io-threads"].as<std::size_t>(), 1, 64);
         config.probe_concurrency = std::clamp<std::size_t>(vm["probe-concurrency"].as<std::size_t>(), 1, 10'000);

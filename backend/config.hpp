@@ -26,9 +26,21 @@ struct BackendConfig {
     log::Level log_level = log::Level::Info;
     std::size_t io_threads = 2;
     std::size_t probe_concurrency = 256;
+    std::size_t max_result_bytes = 16 * 1024 * 1024;  // the largest result the backend takes from a worker
     std::chrono::milliseconds shutdown_grace{1'000};  // after SIGTERM: 503 to registrations, in-flight calls finish
     bool check_health = false;  // --check-health: ask the running backend, then exit
 };
+
+// What a worker's message about an operation may add to its result: the
+// operation's parameters (at most 1 MiB, the start's own limit), progress
+// and times.
+inline constexpr std::size_t kOperationEnvelopeBytes = 2 * 1024 * 1024;
+
+// The largest body the backend reads from a worker about an operation: an
+// answer to a question, a completion notice, a registration.
+inline std::size_t worker_message_limit(const BackendConfig& config) {
+    return config.max_result_bytes + kOperationEnvelopeBytes;
+}
 
 struct BackendConfigExit {
     int code;

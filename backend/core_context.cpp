@@ -14,6 +14,7 @@ void CoreContext::call_worker(http::Method method, std::string url, std::string 
     request.body = std::move(body);
     request.bearer_token = config.token;
     request.timeout = timeout;
+    request.body_limit = worker_message_limit(config);
     client.send(std::move(request), [&core = core, then = std::move(then)](http::ClientResponse response) mutable {
         boost::asio::post(core, [then = std::move(then), response = std::move(response)]() mutable {
             then(std::move(response));

@@ -47,18 +47,29 @@ Registration parse_registration(const boost::json::object& body) {
             add_current(std::string(id.get_string()));
         }
     }
-    if (const auto* completed = json::optional_array(body, "completed_operations")) {
-        for (const auto& item : *completed) {
-            json::require(item.is_object(), "completed_operations", "must be an array of objects");
-            const auto id = json::required_string(item.as_object(), "operation_id");
-            http::require_plain_id(id, "'completed_operations[].operation_id'");
-            const auto status = parse_operation_status(json::required_string(item.as_object(), "status"));
-            json::require(status && is_terminal(*status), "completed_operations",
-                          "entries need a final status: completed, failed or cancelled");
-        }
-        r.completed_operations = *completed;
-    }
+    r.completed_operations = parse_completed_operations(body);
     return r;
+}
+
+boost::json::array parse_completed_operations(const boost::json::object& body) {
+    const auto* completed = json::optional_array(body, "completed_operations");
+    if (!completed) return {};
+    for (const auto& item : *completed) {
+        json::require(item.is_object(), "completed_operations", "must be an array of objects");
+        const auto id = json::required_string(item.as_object(), "operation_id");
+        http::require_plain_id(id, "'completed_operations[].operation_id'");
+        const auto status = parse_operation_status(json::required_string(item.as_object(), "status"));
+        json::require(status && is_terminal(*status), "completed_operations",
+                      "entries need a final status: completed, failed or cancelled");
+    }
+    return *completed;
+}
+
+boost::json::array parse_goodbye(const std::string& body) {
+    if (body.empty()) return {};
+    const auto object = json::parse_object(body);
+    json::reject_unknown_fields(object, {"completed_operations"});
+    return parse_completed_operations(object);
 }
 
 StartRequest parse_start(std::string domain, boost::json::object body) {

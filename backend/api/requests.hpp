@@ -2,6 +2,7 @@
 
 #include "backend/registry/registry.hpp"
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include <cstdint>
@@ -19,6 +20,11 @@ struct StartRequest {
 };
 
 Registration parse_registration(const boost::json::object& body);
+// `completed_operations` of a registration or a goodbye: [{"operation_id", "status" (final),
+// "result"?, "error_message"?, "completed_at"?}]; empty when absent.
+boost::json::array parse_completed_operations(const boost::json::object& body);
+// A goodbye's body (DELETE /api/v1/workers/{id}): empty, or {"completed_operations": [...]}.
+boost::json::array parse_goodbye(const std::string& body);
 StartRequest parse_start(std::string domain, boost::json::object body);
 
 }  // namespace fleet::backend

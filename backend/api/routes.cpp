@@ -119,7 +119,10 @@ void add_routes(http::Router& router, CoreContext& context, Dispatcher& dispatch
     });
     router.add_async(Method::Delete, "/api/v1/workers/{id}", [&](HttpRequest request, Reply reply) {
         auto id = id_param(request, "id", "worker id");
-        on_core(context, std::move(reply), [&, id](Reply done) { dispatcher.deregister(id, std::move(done)); });
+        auto completed = parse_goodbye(request.body);
+        on_core(context, std::move(reply), [&, id, completed = std::move(completed)](Reply done) {
+            dispatcher.deregister(id, completed, std::move(done));
+        });
     });
     router.add_async(Method::Get, "/api/v1/workers", [&](HttpRequest request, Reply reply) {
         WorkerFilter filter;

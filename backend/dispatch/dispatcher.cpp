@@ -146,9 +146,11 @@ void Dispatcher::on_worker_answer(const std::string& operation_id, const std::st
         done({Outcome::Started, worker_id, {}});
         return;
     }
-    if (!response.ok() && response.error == http::ClientError::Timeout) {
+    if (!response.ok() && (response.error == http::ClientError::Timeout || response.error == http::ClientError::TooLarge ||
+                           response.error == http::ClientError::Truncated)) {
         // It may have started there: keep the claim; health checks and refreshes settle it.
-        log::warn("operation ", operation_id, ": worker ", worker_id, " did not answer the start in time");
+        log::warn("operation ", operation_id, ": worker ", worker_id, " gave no readable answer to the start (",
+                  http::to_string(response.error), ": ", response.error_message, "); it may run there");
         done({Outcome::Pending, worker_id, {}});
         return;
     }
@@ -294,12 +296,17 @@ void Dispatcher::register_worker(const Registration& registration, Done done) {
                 lose_operation(*operation, "worker " + upserted.replaced->worker_id + " was replaced at its endpoint");
     }
 
-    // Operations it finished while the backend did not hear.
+    // Operations it finished while the backend did not hear. A completed one
+    // named without its result stays held by the worker until its notice
+    // brings the result (or a refresh fetches it).
     for (const auto& item : registration.completed_operations) {
         const auto& view = item.as_object();
-        const std::string id(view.at("operation_id").as_string());
-        OperationRecord* operation = operations.find_active(id);
-        if (!operation || (operation->worker_id != worker_id && operation->status != OperationStatus::Queued)) continue;
+        OperationRecord* operation = reported_by(view, worker_id);
+        if (!operation) continue;
+        if (result_follows(view)) {
+            hold_for_result(*operation, worker);
+            continue;
+        }
         apply_worker_view(*operation, view);
         if (is_terminal(operation->status)) finish(*operation);
     }
@@ -319,7 +326,7 @@ void Dispatcher::register_worker(const Registration& registration, Done done) {
     if (!current.empty()) worker.status = WorkerStatus::Busy;
     // What the backend thought it held and it no longer reports: it restarted without it.
     for (const auto& id : upserted.previous_operations) {
-        if (std::find(current.begin(), current.end(), id) != current.end()) continue;
+        if (std::find(worker.operations.begin(), worker.operations.end(), id) != worker.operations.end()) continue;
         if (OperationRecord* operation = operations.find_active(id); operation && operation->worker_id == worker_id)
             lose_operation(*operation, "worker " + worker_id + " restarted without it");
     }
@@ -337,10 +344,22 @@ void Dispatcher::register_worker(const Registration& registration, Done done) {
     done(HttpResponse::json(200, answer));
 }
 
-void Dispatcher::deregister(const std::string& worker_id, Done done) {
+void Dispatcher::deregister(const std::string& worker_id, const boost::json::array& completed, Done done) {
     auto removed = context_.registry.remove(worker_id);
     if (!removed) throw http::not_found("worker '" + worker_id + "' not found");
     context_.unwatch(worker_id);
+    // What it says ended and the backend missed: a completed one stays
+    // completed, with its result if it came, else saying it could not be had.
+    for (const auto& item : completed) {
+        const auto& view = item.as_object();
+        OperationRecord* operation = reported_by(view, worker_id);
+        if (!operation) continue;
+        apply_worker_view(*operation, view);
+        if (result_follows(view))
+            operation->error_message = "completed on worker " + worker_id +
+                                       ", which left before the backend could retrieve the result";
+        finish(*operation);
+    }
     // A goodbye comes after the worker's drain and its last completion notices,
     // so a start it has not answered yet was refused, not run: queue it again
     // as if it had never been tried. A running one was lost.
@@ -358,6 +377,33 @@ void Dispatcher::deregister(const std::string& worker_id, Done done) {
     log::info("worker ", worker_id, " deregistered");
     pump(removed->domain);
     done(HttpResponse::json(200, {{"success", true}, {"worker_id", worker_id}, {"message", "worker removed"}}));
+}
+
+OperationRecord* Dispatcher::reported_by(const boost::json::object& view, const std::string& worker_id) {
+    const std::string id(view.at("operation_id").as_string());
+    OperationRecord* operation = context_.operations.find_active(id);
+    // A requeued operation may still have been done by the worker that had it.
+    if (!operation || (operation->worker_id != worker_id && operation->status != OperationStatus::Queued)) return nullptr;
+    return operation;
+}
+
+bool Dispatcher::result_follows(const boost::json::object& view) {
+    const auto* status = view.if_contains("status");
+    return status && status->is_string() && status->get_string() == "completed" && !view.contains("result");
+}
+
+void Dispatcher::hold_for_result(OperationRecord& operation, WorkerRecord& worker) {
+    if (operation.status == OperationStatus::Queued) {
+        // Done after all: it must not run again elsewhere.
+        context_.operations.dequeue(operation.operation_id);
+        operation.status = OperationStatus::Running;
+        operation.worker_id = worker.worker_id;
+    }
+    operation.worker_instance_id = worker.instance_id;
+    if (std::find(worker.operations.begin(), worker.operations.end(), operation.operation_id) == worker.operations.end())
+        worker.operations.push_back(operation.operation_id);
+    context_.operations.save(operation);
+    log::info("operation ", operation.operation_id, " ended on worker ", worker.worker_id, "; its result follows");
 }
 
 void Dispatcher::operation_event(const std::string& operation_id, const boost::json::object& view, Done done) {

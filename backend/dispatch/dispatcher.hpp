@@ -4,6 +4,7 @@
 #include "backend/core_context.hpp"
 #include "common/http/router.hpp"
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include <chrono>
@@ -23,7 +24,8 @@ public:
 
     void start(StartRequest request, Done done);
     void register_worker(const Registration& registration, Done done);
-    void deregister(const std::string& worker_id, Done done);
+    // The worker's goodbye; `completed` names what it finished and the backend missed.
+    void deregister(const std::string& worker_id, const boost::json::array& completed, Done done);
     void operation_event(const std::string& operation_id, const boost::json::object& view, Done done);
 
     // Sends queued operations of `domain` to idle workers that fit them.
@@ -57,6 +59,12 @@ private:
     void release(OperationRecord& operation, Forget forget);
     // A start the worker did not take: as if it had never been tried (queued, attempt not counted).
     void undo_claim(OperationRecord& operation);
+    // The active operation a worker's report of its end is about, if that worker may report it.
+    OperationRecord* reported_by(const boost::json::object& view, const std::string& worker_id);
+    // A report that the operation completed, without the result (it follows by notice).
+    static bool result_follows(const boost::json::object& view);
+    // Ended on `worker`, result still to come: the worker holds it until then.
+    void hold_for_result(OperationRecord& operation, WorkerRecord& worker);
 
     CoreContext& context_;
     bool shutting_down_ = false;

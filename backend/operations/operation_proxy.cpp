@@ -6,12 +6,21 @@
 #include "common/json/parse.hpp"
 #include "common/log.hpp"
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/json/array.hpp>
+
+#include <memory>
 
 namespace fleet::backend {
 namespace {
 
 using http::HttpResponse;
+
+// An answer about an operation that cannot be read is asked for again this
+// often, then the operation fails: the same answer will not read better.
+constexpr int kMaxUnreadableAnswers = 3;
+constexpr std::chrono::milliseconds kUnreadableRetry{1'000};
 
 HttpResponse answer(const OperationRecord& operation) {
     return HttpResponse::json(200, {{"success", true}, {"data", to_json(operation)}});
@@ -72,7 +81,13 @@ void OperationProxy::refresh(const std::string& operation_id, std::function<void
 void OperationProxy::take_in(const std::string& operation_id, const std::string& worker_id,
                              const http::ClientResponse& response) {
     OperationRecord* live = context_.operations.find_active(operation_id);
-    if (!live || live->worker_id != worker_id || !response.ok()) return;
+    if (!live || live->worker_id != worker_id) return;
+    if (!response.ok()) {
+        // The worker answered, but not so that it can be read: too long, or cut off.
+        if (response.error == http::ClientError::TooLarge || response.error == http::ClientError::Truncated)
+            unreadable(*live, response.error_message);
+        return;
+    }
     const auto now = context_.clock.now();
     boost::system::error_code ec;
     auto body = json::parse(response.body, ec);
@@ -81,8 +96,11 @@ void OperationProxy::take_in(const std::string& operation_id, const std::string&
         apply_worker_view(*live, data->get_object());
         live->refreshed_at = now;
         live->unknown_since.reset();
+        live->unreadable_answers = 0;
         if (is_terminal(live->status)) dispatcher_.finish(*live);
         else context_.operations.save(*live);
+    } else if (response.status == 200) {
+        unreadable(*live, ec ? "the answer is not JSON (" + ec.message() + ")" : "the answer has no operation in 'data'");
     } else if (response.status == 404) {
         // The worker restarted without it; give it the grace, then resolve it.
         if (!live->unknown_since) {
@@ -92,6 +110,27 @@ void OperationProxy::take_in(const std::string& operation_id, const std::string&
             dispatcher_.lose_operation(*live, "worker " + worker_id + " no longer knows the operation");
         }
     }
+}
+
+void OperationProxy::unreadable(OperationRecord& operation, const std::string& why) {
+    const std::string id = operation.operation_id;
+    const std::string worker_id = operation.worker_id;
+    if (++operation.unreadable_answers < kMaxUnreadableAnswers) {
+        log::warn("operation ", id, ": could not read worker ", worker_id, "'s answer (", why, "); asking again in ",
+                  kUnreadableRetry.count(), " ms");
+        auto timer = std::make_shared<boost::asio::steady_timer>(context_.core, kUnreadableRetry);
+        timer->async_wait([this, timer, id](const boost::system::error_code& ec) {
+            if (!ec) refresh(id, {});
+        });
+        return;
+    }
+    // Asking again would get the same answer: resolve it, and free the worker's slot.
+    log::warn("operation ", id, ": worker ", worker_id, "'s answer could not be read ", kMaxUnreadableAnswers,
+              " times (", why, "); failing the operation");
+    operation.status = OperationStatus::Failed;
+    operation.error_message = "the backend could not read worker " + worker_id + "'s answer " +
+                              std::to_string(kMaxUnreadableAnswers) + " times: " + why;
+    dispatcher_.finish(operation);
 }
 
 void OperationProxy::list(const OperationQuery& query, Done done) {

@@ -35,6 +35,8 @@ public:
 
 private:
     void take_in(const std::string& operation_id, const std::string& worker_id, const http::ClientResponse& response);
+    // An answer about `operation` that could not be read: asked again a few times, then the operation fails.
+    void unreadable(OperationRecord& operation, const std::string& why);
 
     CoreContext& context_;
     Dispatcher& dispatcher_;

@@ -35,6 +35,7 @@ struct OperationRecord {
     std::optional<SystemTime> completed_at;
     std::optional<SystemTime> refreshed_at;   // last time the worker's view was fetched
     std::optional<SystemTime> unknown_since;  // the worker said it does not know it
+    int unreadable_answers = 0;  // worker answers about it the backend could not read (not stored)
 };
 
 }  // namespace fleet::backend

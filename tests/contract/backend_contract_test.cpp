@@ -279,7 +279,12 @@ TEST_CASE("backend answers match proto_docs/openapi/backend.yaml", "[contract]")
 
     // The refusals every endpoint shares: token, HTTP layer, read timeout; and a shutdown.
     probe_authentication(document, session_for);
-    probe_http_layer(document, session_for);
+    // What carries a worker's result takes the default --max-result-bytes (16 MiB) plus 2 MiB.
+    probe_http_layer(document, session_for, [](const std::string& path) {
+        const bool carries_result = path == "/api/v1/workers/register" ||
+                                    (path.starts_with("/api/v1/operations/") && path.ends_with("/events"));
+        return std::size_t{carries_result ? 18u : 1u} * 1024 * 1024;
+    });
     register_during_shutdown(checker);
     finish_read_timeout_probes(read_timeouts, session_for);
 

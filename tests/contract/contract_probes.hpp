@@ -54,9 +54,12 @@ inline std::vector<ProbeTarget> probe_targets(const OpenApiDocument& document) {
 }
 
 // The HTTP layer's refusals, sent to every documented operation: a malformed
-// request (400), a body over the limit (413) and headers over the limit (431).
+// request (400), a body over the path's limit (413; 1 MiB unless `body_limit_for`
+// says otherwise) and headers over the limit (431).
 inline void probe_http_layer(const OpenApiDocument& document,
-                             const std::function<ContractSession&(const std::string& path)>& session_for) {
+                             const std::function<ContractSession&(const std::string& path)>& session_for,
+                             const std::function<std::size_t(const std::string& path)>& body_limit_for =
+                                 [](const std::string&) { return std::size_t{1024 * 1024}; }) {
     for (const auto& target : probe_targets(document)) {
         auto& session = session_for(target.path);
         const std::string start = target.method + " " + target.path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
@@ -66,7 +69,8 @@ inline void probe_http_layer(const OpenApiDocument& document,
             CHECK(answer.status() == expected);
         };
         send(400, start + "Content-Length: not-a-number\r\n\r\n");
-        send(413, start + "Content-Type: application/json\r\nContent-Length: 1048577\r\n\r\n");
+        send(413, start + "Content-Type: application/json\r\nContent-Length: " +
+                      std::to_string(body_limit_for(target.path) + 1) + "\r\n\r\n");
         send(431, start + "X-Padding: " + std::string(17 * 1024, 'a') + "\r\n\r\n");
     }
 }

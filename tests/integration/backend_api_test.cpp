@@ -543,14 +543,19 @@ TEST_CASE("bad input on backend endpoints gets a JSON 4xx and the backend stays 
     check_json_error(wrong_method, 405);
     check_json_error(backend.del("/api/v1/operations"), 405);
 
-    auto huge = backend.post(register_path, "{\"worker_id\": \"" + std::string(2 * 1024 * 1024, 'a') + "\"}");
+    // Bodies past their route's limit: 1 MiB, or 18 MiB where a worker's result rides.
+    auto huge = backend.post("/api/v1/echo/start", "{\"pad\": \"" + std::string(2 * 1024 * 1024, 'a') + "\"}");
     INFO("huge: " << huge.status << " " << huge.error_message);
     check_json_error(huge, 413);
+    auto huger = backend.post(register_path, "{\"worker_id\": \"" + std::string(19 * 1024 * 1024, 'a') + "\"}");
+    INFO("huger: " << huger.status << " " << huger.error_message);
+    check_json_error(huger, 413);
+    check_json_error(backend.post(register_path, "{\"worker_id\": \"" + std::string(2 * 1024 * 1024, 'a') + "\"}"), 400);
 
     CHECK(backend.healthy());
     CHECK(backend.worker_status("echo-bad-1") == "AVAILABLE");
     CHECK(backend.workers().size() == 1);
-    const std::string id = started_id(start(backend, "echo", {{"duration_ms", kQuick}}));
+    const std::string id = started_id(backend.start("echo", {{"duration_ms", kQuick}}));
     backend.wait_for_status(id, "completed");
 }
 
