@@ -1,5 +1,6 @@
 #include "worker_base/registrar.hpp"
 
+#include "common/byte_size.hpp"
 #include "common/log.hpp"
 #include "worker_base/backoff.hpp"
 
@@ -63,6 +64,29 @@ std::string path_segment(std::string_view id) {
 }
 
 std::int64_t steady_now() { return SteadyClock::now().time_since_epoch().count(); }
+
+// What a registration or a goodbye says of an ended operation: everything but
+// its result, so neither grows with what the worker has pending. The result
+// goes by its own notice.
+json::object summary_of(const json::object& notice) {
+    json::object out;
+    for (const char* key : {"operation_id", "status", "error_message", "completed_at"})
+        if (const auto* value = notice.if_contains(key)) out[key] = *value;
+    return out;
+}
+
+bool carries_result(const json::object& notice) {
+    const auto* result = notice.if_contains("result");
+    return result && !result->is_null();
+}
+
+// A notice the backend will never take as it is: too large (413), or refused
+// for its content. Anything else (no answer, 5xx, a token not yet right) may
+// pass later.
+bool refused_for_good(const http::ClientResponse& response) {
+    if (!response.ok() || response.status < 400 || response.status >= 500) return false;
+    return response.status != 401 && response.status != 403 && response.status != 408 && response.status != 429;
+}
 
 }  // namespace
 
@@ -165,7 +189,7 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
         json::array completed;
         std::uint64_t sent_up_to = 0;
         for (const auto& pending : undelivered) {
-            completed.push_back(pending.operation);
+            completed.push_back(summary_of(pending.operation));
             sent_up_to = pending.seq;
         }
         payload["completed_operations"] = std::move(completed);
@@ -200,7 +224,12 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
         }
 
         backoff.reset();
-        while (!undelivered.empty() && undelivered.front().seq <= sent_up_to) undelivered.pop_front();
+        // The registration told their ends; results still go, each by its notice.
+        std::vector<json::object> results;
+        while (!undelivered.empty() && undelivered.front().seq <= sent_up_to) {
+            if (carries_result(undelivered.front().operation)) results.push_back(std::move(undelivered.front().operation));
+            undelivered.pop_front();
+        }
         last_health.store(steady_now());
         is_registered.store(true);
 
@@ -219,6 +248,7 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
         }
         log::info("registrar: registered with ", config.backend_url, " as ", config.worker_id,
                   instance_id.empty() ? "" : " (instance ", instance_id, instance_id.empty() ? "" : ")");
+        for (auto& operation : results) notify(std::move(operation));
         if (!stop_ids.empty() && on_stop) {
             log::warn("registrar: backend asks to stop ", stop_ids.size(), " operation(s)");
             on_stop(stop_ids);
@@ -263,15 +293,19 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
             return;
         }
         if (!instance_id.empty()) operation["instance_id"] = instance_id;
+        else operation.erase("instance_id");
         auto req = request(http::Method::Post, "/api/v1/operations/" + path_segment(id) + "/events",
                            json::serialize(operation));
+        const std::size_t size = req.body.size();
         ++notices_in_flight;
-        send(std::move(req), [weak = weak_from_this(), id, operation = std::move(operation)](
+        send(std::move(req), [weak = weak_from_this(), id, size, operation = std::move(operation)](
                                  http::ClientResponse response) mutable {
             auto self = weak.lock();
             if (!self) return;
             if (is_success(response)) {
                 log::debug("registrar: backend told that ", id, " ended");
+            } else if (refused_for_good(response)) {
+                self->refused(std::move(operation), size, response);
             } else {
                 log::warn("registrar: could not tell the backend that ", id, " ended (", describe(response),
                           "); it goes with the next registration");
@@ -281,6 +315,24 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
         });
     }
 
+    // Sending it again would be refused again. A result the backend cannot
+    // take fails the operation there, with why; any other refusal is final.
+    void refused(json::object operation, std::size_t size, const http::ClientResponse& response) {
+        const std::string id(operation.at("operation_id").as_string());
+        if (response.status != 413 || !carries_result(operation)) {
+            log::warn("registrar: the backend refused the notice that ", id, " ended (", describe(response),
+                      "); dropped");
+            return;
+        }
+        const std::string why = "result could not be delivered: the completion notice of " + describe_bytes(size) +
+                                " exceeds the backend's limit (" + describe(response) + ")";
+        log::warn("registrar: operation ", id, ": ", why);
+        json::object failed = summary_of(operation);
+        failed["status"] = "failed";
+        failed["error_message"] = why;
+        notify(std::move(failed));
+    }
+
     void deregister(std::function<void()> done) {
         stop();
         if (config.backend_url.empty()) {
@@ -288,17 +340,29 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
             return;
         }
         is_registered.store(false);
-        if (notices_in_flight > 0) {
-            goodbye = [weak = weak_from_this(), done = std::move(done)]() mutable {
-                if (auto self = weak.lock()) self->send_goodbye(std::move(done));
-            };
-            return;
-        }
-        send_goodbye(std::move(done));
+        // The goodbye waits for the notices under way, then gives what the
+        // backend missed one more try; what still fails is named in it.
+        then_when_no_notice_is_out([weak = weak_from_this(), done = std::move(done)]() mutable {
+            auto self = weak.lock();
+            if (!self) return;
+            for (auto& pending : std::exchange(self->undelivered, {})) self->notify(std::move(pending.operation));
+            self->then_when_no_notice_is_out([weak = self->weak_from_this(), done = std::move(done)]() mutable {
+                if (auto again = weak.lock()) again->send_goodbye(std::move(done));
+            });
+        });
+    }
+
+    void then_when_no_notice_is_out(std::function<void()> next) {
+        if (notices_in_flight > 0) goodbye = std::move(next);
+        else next();
     }
 
     void send_goodbye(std::function<void()> done) {
-        send(request(http::Method::Delete, "/api/v1/workers/" + path_segment(config.worker_id)),
+        json::array completed;
+        for (const auto& pending : undelivered) completed.push_back(summary_of(pending.operation));
+        const std::string body =
+            completed.empty() ? std::string() : json::serialize(json::object{{"completed_operations", std::move(completed)}});
+        send(request(http::Method::Delete, "/api/v1/workers/" + path_segment(config.worker_id), body),
                     [id = config.worker_id, done = std::move(done)](http::ClientResponse response) {
                         if (is_success(response))
                             log::info("registrar: deregistered ", id);

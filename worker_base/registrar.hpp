@@ -34,7 +34,8 @@ class Registrar {
 public:
     // Builds the registration body (worker_id, worker_type, domain,
     // endpoint_url, capabilities, max_concurrent, version, current_operation_id);
-    // the registrar adds `completed_operations` it could not deliver.
+    // the registrar adds `completed_operations`: what ended and the backend
+    // missed, each without its result (that follows by its own notice).
     using BodyProvider = std::function<boost::json::object()>;
     // Ids the backend listed in `stop_operations`: the worker cancels them.
     using StopOperations = std::function<void(const std::vector<std::string>&)>;
@@ -53,9 +54,13 @@ public:
     // A health check reached the worker (any thread).
     void note_health_check();
     // `operation` is the final state: {"operation_id", "status", "result"?, "error_message"?, "completed_at"}.
-    // POSTs it to /api/v1/operations/{id}/events; if that fails it rides along with the next registration.
+    // POSTs it to /api/v1/operations/{id}/events; if that fails it rides along with the next registration
+    // (as a summary) and is posted again after it. A result the backend refuses as too large (413)
+    // is replaced by a notice that the operation failed, saying why.
     void notify_completion(boost::json::object operation);
-    // DELETE /api/v1/workers/{id}; `done` runs once it answered or failed (any thread may call).
+    // Posts what is still undelivered once more, then DELETE /api/v1/workers/{id} with
+    // {"completed_operations": [summaries]} of what still failed; `done` runs once it
+    // answered or failed (any thread may call).
     void deregister(std::function<void()> done);
 
     bool registered() const;

@@ -37,8 +37,13 @@ std::string_view worker_status_word(bool draining, bool busy) {
 }  // namespace
 
 WorkerApiBase::WorkerApiBase(const WorkerType& type, OperationsService& operations, Spawn spawn, std::string token,
-                             const Clock& clock)
-    : type_(type), operations_(operations), spawn_(std::move(spawn)), token_(std::move(token)), clock_(clock) {
+                             std::size_t max_result_bytes, const Clock& clock)
+    : type_(type),
+      operations_(operations),
+      spawn_(std::move(spawn)),
+      token_(std::move(token)),
+      max_result_bytes_(max_result_bytes),
+      clock_(clock) {
     set_worker_id({});
 }
 
@@ -139,6 +144,11 @@ void WorkerApiBase::execute(const std::string& id, const PreparedWork& work, Pro
     operations_.mark_running(id);
     try {
         boost::json::value result = work.run(progress, token);
+        if (auto too_large = result_too_large(result, max_result_bytes_)) {
+            log::warn("operation ", id, " failed: ", *too_large);
+            operations_.fail(id, std::move(*too_large));
+            return;
+        }
         operations_.complete(id, std::move(result));
         log::info("operation ", id, " completed");
     } catch (const OperationCancelled&) {

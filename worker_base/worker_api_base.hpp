@@ -3,6 +3,7 @@
 #include "common/clock.hpp"
 #include "common/http/router.hpp"
 #include "worker_base/operations_service.hpp"
+#include "worker_base/result_limit.hpp"
 #include "worker_base/worker_type.hpp"
 
 #include <atomic>
@@ -26,8 +27,9 @@ public:
     // Runs a task off the I/O threads (the worker's engine pool).
     using Spawn = std::function<void(std::function<void()>)>;
 
+    // A result longer than `max_result_bytes` (as JSON) fails its operation.
     WorkerApiBase(const WorkerType& type, OperationsService& operations, Spawn spawn, std::string token,
-                  const Clock& clock = SystemClock::instance());
+                  std::size_t max_result_bytes = kDefaultMaxResultBytes, const Clock& clock = SystemClock::instance());
 
     void set_worker_id(std::string worker_id);
     const std::string& worker_id() const { return worker_id_; }
@@ -54,6 +56,7 @@ private:
     OperationsService& operations_;
     Spawn spawn_;
     std::string token_;
+    const std::size_t max_result_bytes_;
     const Clock& clock_;
     std::string worker_id_;
     std::string health_prefix_;  // `{"healthy":true,...,"status":"operational"` without the closing brace

@@ -46,7 +46,7 @@ public:
           engines_(config.max_concurrent),
           operations_(type.type, config.max_concurrent, config.history_limit),
           api_(type, operations_, [this](std::function<void()> task) { asio::post(engines_, std::move(task)); },
-               config.token),
+               config.token, config.max_result_bytes),
           server_(io_, server_config(config), router_.handler()),
           client_(io_),
           lifecycle_(asio::make_strand(io_)),

@@ -1,5 +1,6 @@
 #include "worker_base/worker_config.hpp"
 
+#include "common/byte_size.hpp"
 #include "common/duration.hpp"
 
 #include <boost/json/parse.hpp>
@@ -35,6 +36,7 @@ const std::map<std::string, std::string>& environment_names() {
         {"FLEET_LOG_LEVEL", "log-level"},
         {"FLEET_WORKER_IO_THREADS", "io-threads"},
         {"FLEET_WORKER_HISTORY", "history"},
+        {"FLEET_WORKER_MAX_RESULT_BYTES", "max-result-bytes"},
     };
     return names;
 }
@@ -84,6 +86,7 @@ std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char*
         ("log-level", po::value<std::string>()->default_value("info"), "debug, info, warn, error [FLEET_LOG_LEVEL]")
         ("io-threads", po::value<std::size_t>()->default_value(1), "HTTP I/O threads [FLEET_WORKER_IO_THREADS]")
         ("history", po::value<std::size_t>()->default_value(1000), "finished operations kept [FLEET_WORKER_HISTORY]")
+        ("max-result-bytes", po::value<std::string>()->default_value("4MiB"), "largest result an operation may return (as JSON); a larger one fails the operation [FLEET_WORKER_MAX_RESULT_BYTES]")
         ("run", po::value<std::string>(), "run one operation locally with these JSON parameters, print the result, exit")
         ("check-health", po::bool_switch(), "ask the worker these options describe for its /health on this machine; exit 0 when it answers 200 (no --type needed)");
 
@@ -138,6 +141,13 @@ std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char*
         config.log_level = *level;
         config.io_threads = std::clamp<std::size_t>(vm["io-threads"].as<std::size_t>(), 1, 64);
         config.history_limit = vm["history"].as<std::size_t>();
+        try {
+            config.max_result_bytes = parse_byte_size(vm["max-result-bytes"].as<std::string>());
+        } catch (const std::invalid_argument& error) {
+            throw po::error(std::string("--max-result-bytes: ") + error.what());
+        }
+        if (config.max_result_bytes < kMinResultBytes || config.max_result_bytes > kMaxResultBytes)
+            throw po::error("--max-result-bytes must be from 1KiB to 1GiB");
         if (vm.count("run")) config.run = vm["run"].as<std::string>();
         return config;
     } catch (const po::error& error) {

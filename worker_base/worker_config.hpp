@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/log.hpp"
+#include "worker_base/result_limit.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -30,6 +31,7 @@ struct WorkerConfig {
     log::Level log_level = log::Level::Info;
     std::size_t io_threads = 1;
     std::size_t history_limit = 1000;
+    std::size_t max_result_bytes = kDefaultMaxResultBytes;  // a larger result fails its operation
     bool check_health = false;       // --check-health: ask the running worker, then exit
     std::optional<std::string> run;  // --run '<json>': one local operation, no server
 };

@@ -2,6 +2,8 @@
 
 #include "common/json/fields.hpp"
 
+#include <boost/json/serialize.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
@@ -12,6 +14,7 @@ namespace {
 
 constexpr std::int64_t kMaxDurationMs = 86'400'000;
 constexpr std::int64_t kMaxSteps = 100'000;
+constexpr std::int64_t kMaxResultBytes = 1'073'741'824;
 // Sleeping in short slices keeps a cancel from waiting out a long step.
 constexpr auto kSliceLength = std::chrono::milliseconds(20);
 
@@ -34,6 +37,9 @@ EchoParams parse_echo(const boost::json::object& request) {
     params.steps = json::optional_int(request, "steps").value_or(10);
     json::require(params.steps >= 1 && params.steps <= kMaxSteps, "steps", "must be between 1 and 100000");
     params.fail_with = json::optional_string(request, "fail_with");
+    params.result_bytes = json::optional_int(request, "result_bytes");
+    json::require(!params.result_bytes || (*params.result_bytes >= 0 && *params.result_bytes <= kMaxResultBytes),
+                  "result_bytes", "must be between 0 and 1073741824");
     params.parameters = request;
     return params;
 }
@@ -61,6 +67,13 @@ boost::json::value run_echo(const EchoParams& params, worker::ProgressBridge& pr
     result["echo"] = params.parameters;
     result["steps"] = params.steps;
     result["duration_ms"] = params.duration_ms;
+    if (params.result_bytes) {
+        // 'x' needs no escaping: each one adds exactly one byte to the JSON.
+        result["padding"] = "";
+        const auto size = static_cast<std::int64_t>(boost::json::serialize(result).size());
+        if (*params.result_bytes > size)
+            result["padding"] = std::string(static_cast<std::size_t>(*params.result_bytes - size), 'x');
+    }
     return result;
 }
 

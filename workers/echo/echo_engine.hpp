@@ -21,14 +21,17 @@ struct EchoParams {
     std::int64_t steps = 10;       // 1..100'000
     // When set, the run throws std::runtime_error with this message after its steps.
     std::optional<std::string> fail_with;
+    // When set, the result is padded (a `padding` string) to this many bytes of JSON: a result of
+    // a chosen size, for trying the fleet's limits. 0..1 GiB.
+    std::optional<std::int64_t> result_bytes;
     // The whole request; every field is accepted and echoed back.
     boost::json::object parameters;
 };
 
-// Throws ApiError 400 naming `duration_ms`, `steps` or `fail_with`.
+// Throws ApiError 400 naming `duration_ms`, `steps`, `fail_with` or `result_bytes`.
 EchoParams parse_echo(const boost::json::object& request);
 
-// Result: {"echo": <parameters>, "steps": n, "duration_ms": d}.
+// Result: {"echo": <parameters>, "steps": n, "duration_ms": d, "padding"?: "xx…"}.
 // Progress fields: current_step_index, total_steps; metric `step` once per step.
 boost::json::value run_echo(const EchoParams& params, worker::ProgressBridge& progress,
                             const worker::CancellationToken& token);

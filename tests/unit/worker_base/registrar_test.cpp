@@ -7,6 +7,7 @@
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <future>
@@ -276,6 +277,103 @@ TEST_CASE("Registrar carries undelivered completion notices into the next regist
     REQUIRE(server.wait_for(registered_times(3), 3s));
     auto third = json::parse(registrations(server).at(2).body).as_object();
     CHECK(third.at("completed_operations").as_array().empty());
+}
+
+TEST_CASE("Registrar keeps a registration small: a result follows by its own notice", "[registrar]") {
+    // The first notice finds the backend restarting; later ones get through.
+    std::atomic<int> notices{0};
+    test::FakeServer server([&](const http::HttpRequest& request) {
+        if (request.path == kRegisterPath) return ok_registration();
+        if (++notices == 1) return http::HttpResponse::json(503, json::object{{"success", false}, {"error", "restarting"}});
+        return http::HttpResponse::json(200, json::object{{"success", true}});
+    });
+    IoThread runner;
+    worker::Registrar registrar(runner.io, runner.client, config_for(server), registration_body, {});
+    const std::string big(200'000, 'x');
+    const auto events = "/api/v1/operations/op-big/events";
+
+    registrar.start();
+    REQUIRE(server.wait_for(registered_times(1)));
+    registrar.notify_completion(json::object{{"operation_id", "op-big"}, {"status", "completed"},
+                                             {"result", json::object{{"blob", big}}},
+                                             {"completed_at", "2026-11-22T16:47:31.123Z"}});
+    REQUIRE(server.wait_for([&](const Requests& requests) { return count_path(requests, events) == 1; }));
+
+    // A registration names it without the result...
+    const auto names_it = [](const test::RecordedRequest& request) {
+        return request.path == kRegisterPath && request.body.find("op-big") != std::string::npos;
+    };
+    REQUIRE(server.wait_for([&](const Requests& requests) { return std::any_of(requests.begin(), requests.end(), names_it); },
+                            3s));
+    const auto requests = server.requests();
+    const auto second = *std::find_if(requests.begin(), requests.end(), names_it);
+    CHECK(second.body.size() < 2'000);
+    const auto carried = json::parse(second.body).at("completed_operations").as_array();
+    REQUIRE(carried.size() == 1);
+    CHECK(carried[0].at("operation_id") == "op-big");
+    CHECK(carried[0].at("status") == "completed");
+    CHECK_FALSE(carried[0].as_object().contains("result"));
+
+    // ...and the whole notice is posted again, fenced with the new instance id.
+    REQUIRE(server.wait_for([&](const Requests& requests) { return count_path(requests, events) == 2; }));
+    test::RecordedRequest again;
+    for (const auto& request : server.requests())
+        if (request.path == events) again = request;
+    const auto body = json::parse(again.body).as_object();
+    CHECK(body.at("result").at("blob") == boost::json::value(big));
+    CHECK(body.at("instance_id") == "i-1");
+}
+
+TEST_CASE("Registrar turns a result the backend refuses as too large into a failure notice", "[registrar]") {
+    // The fake backend's server takes bodies up to 1 MiB, as a backend of old did.
+    test::FakeServer server([&](const http::HttpRequest& request) {
+        if (request.path == kRegisterPath) return ok_registration();
+        return http::HttpResponse::json(200, json::object{{"success", true}});
+    });
+    IoThread runner;
+    worker::Registrar registrar(runner.io, runner.client, config_for(server), registration_body, {});
+
+    registrar.notify_completion(json::object{{"operation_id", "op-9"}, {"status", "completed"},
+                                             {"result", json::object{{"blob", std::string(1'500'000, 'x')}}},
+                                             {"completed_at", "2026-11-22T16:47:31.123Z"}});
+    const auto events = "/api/v1/operations/op-9/events";
+    REQUIRE(server.wait_for([&](const Requests& requests) { return count_path(requests, events) == 1; }));
+    const auto notice = server.requests().at(0);
+    CHECK(notice.body.size() < 2'000);
+    const auto body = json::parse(notice.body).as_object();
+    CHECK(body.at("status") == "failed");
+    CHECK(body.at("error_message") ==
+          "result could not be delivered: the completion notice of 1.5 MB exceeds the backend's limit "
+          "(HTTP 413: request body exceeds 1048576 bytes)");
+    CHECK_FALSE(body.contains("result"));
+}
+
+TEST_CASE("Registrar's goodbye tries undelivered notices again and names what still failed", "[registrar]") {
+    test::FakeServer server([](const http::HttpRequest& request) {
+        if (request.path == kRegisterPath || request.method == http::Method::Delete) return ok_registration();
+        return http::HttpResponse::json(500, json::object{{"success", false}, {"error", "db locked"}});
+    });
+    IoThread runner;
+    worker::Registrar registrar(runner.io, runner.client, config_for(server), registration_body, {});
+    const auto events = "/api/v1/operations/op-3/events";
+
+    registrar.notify_completion(json::object{{"operation_id", "op-3"}, {"status", "completed"},
+                                             {"result", json::object{{"rows", 3}}},
+                                             {"completed_at", "2026-11-22T16:47:31.123Z"}});
+    REQUIRE(server.wait_for([&](const Requests& requests) { return count_path(requests, events) == 1; }));
+    std::promise<void> done;
+    registrar.deregister([&] { done.set_value(); });
+    REQUIRE(done.get_future().wait_for(5s) == std::future_status::ready);
+
+    const auto requests = server.requests();
+    CHECK(count_path(requests, events) == 2);
+    const auto& goodbye = requests.back();
+    REQUIRE(goodbye.method == http::Method::Delete);
+    const auto carried = json::parse(goodbye.body).at("completed_operations").as_array();
+    REQUIRE(carried.size() == 1);
+    CHECK(carried[0].at("operation_id") == "op-3");
+    CHECK(carried[0].at("status") == "completed");
+    CHECK_FALSE(carried[0].as_object().contains("result"));
 }
 
 TEST_CASE("Registrar says goodbye with a DELETE of its worker id", "[registrar]") {

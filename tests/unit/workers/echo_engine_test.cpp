@@ -6,6 +6,7 @@
 #include "worker_base/progress_bridge.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
 
 #include <chrono>
@@ -38,6 +39,22 @@ TEST_CASE("echo: invalid parameters are a 400 naming the field", "[echo]") {
     check_bad_request(parse_echo, request(R"({"duration_ms": 86400001})"), "duration_ms");
     check_bad_request(parse_echo, request(R"({"duration_ms": 1.5})"), "duration_ms");
     check_bad_request(parse_echo, request(R"({"fail_with": 3})"), "fail_with");
+    check_bad_request(parse_echo, request(R"({"result_bytes": -1})"), "result_bytes");
+    check_bad_request(parse_echo, request(R"({"result_bytes": 1073741825})"), "result_bytes");
+    check_bad_request(parse_echo, request(R"({"result_bytes": "big"})"), "result_bytes");
+}
+
+TEST_CASE("echo: result_bytes makes a result of exactly that many bytes of JSON", "[echo]") {
+    for (const int size : {200, 1'000, 65'536, 1'048'577}) {
+        const auto params = parse_echo(request(R"({"steps": 1, "result_bytes": )" + std::to_string(size) + "}"));
+        ProgressBridge progress;
+        const auto result = run_echo(params, progress, CancellationToken{});
+        CHECK(boost::json::serialize(result).size() == static_cast<std::size_t>(size));
+    }
+    // Smaller than the result can be: the smallest it can be, with empty padding.
+    const auto params = parse_echo(request(R"({"steps": 1, "result_bytes": 5})"));
+    ProgressBridge progress;
+    CHECK(run_echo(params, progress, CancellationToken{}).at("padding") == "");
 }
 
 TEST_CASE("echo: runs every step, reports progress and metrics, echoes the request", "[echo]") {
