@@ -68,6 +68,9 @@ public:
         REQUIRE(process_->wait(std::chrono::seconds(10)).has_value());
     }
 
+    // After kill9(): the same program on the same db file (and port, when one was given).
+    void start_again() { launch(); }
+
     // Calls with the backend's token (if it has one).
     http::ClientResponse get(const std::string& path) { return client_.get(url_ + path, token_); }
     http::ClientResponse post(const std::string& path, const std::string& body) {
