@@ -15,6 +15,7 @@
 #include <fstream>
 #include <future>
 #include <random>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -49,6 +50,14 @@ public:
 private:
     std::filesystem::path path_;
 };
+
+// The whole content of a file an engine wrote; empty when there is none.
+inline std::string read_file(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
 
 // `parse(body)` must throw an ApiError 400 whose message names `field`.
 template <typename Parse>

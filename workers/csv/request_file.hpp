@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <string_view>
 
-// A CSV file named by a field of a worker request, checked while the request is
-// parsed so a bad file is a 400 rather than a failed run.
+// Files named by fields of a worker request, checked while the request is
+// parsed so a bad name is a 400 rather than a failed run.
 namespace fleet::csv {
 
 struct RequestedFile {
@@ -22,5 +22,14 @@ struct RequestedFile {
 // empty file's reason calls it by the field's name with '_' read as a space
 // ("data file '<path>' is empty: no header row").
 RequestedFile require_csv_file(const boost::json::object& request, std::string_view field);
+
+// Reads request[field]: an optional path of a file the run writes. Absent, it is
+// `input` with ".csv" replaced by `default_suffix` (appended when `input` does not
+// end in ".csv"), so the output lands next to its input. An ApiError 400 naming
+// the field when it is not a string, is empty, or names the same file as `input`
+// ("must differ from <input_field>").
+std::filesystem::path optional_output_file(const boost::json::object& request, std::string_view field,
+                                           const std::filesystem::path& input, std::string_view input_field,
+                                           std::string_view default_suffix);
 
 }  // namespace fleet::csv

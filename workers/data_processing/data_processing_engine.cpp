@@ -1,19 +1,17 @@
 #include "workers/data_processing/data_processing_engine.hpp"
 
 #include "common/json/fields.hpp"
+#include "workers/csv/atomic_writer.hpp"
 #include "workers/csv/csv.hpp"
 #include "workers/csv/request_file.hpp"
 
 #include <boost/json/array.hpp>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstddef>
-#include <fstream>
 #include <limits>
 #include <stdexcept>
-#include <system_error>
 #include <utility>
 
 namespace fleet::workers::data_processing {
@@ -177,44 +175,6 @@ std::string join(const std::vector<Stage>& stages) {
     return out;
 }
 
-// Removes the partial output unless the run got as far as renaming it.
-class PartialFile {
-public:
-    explicit PartialFile(fs::path path) : path_(std::move(path)) {}
-    PartialFile(const PartialFile&) = delete;
-    PartialFile& operator=(const PartialFile&) = delete;
-    ~PartialFile() {
-        std::error_code ec;
-        if (!committed_) fs::remove(path_, ec);
-    }
-    const fs::path& path() const { return path_; }
-    void commit_to(const fs::path& target) {
-        std::error_code ec;
-        fs::rename(path_, target, ec);
-        if (ec) throw std::runtime_error("cannot write output file '" + target.string() + "': " + ec.message());
-        committed_ = true;
-    }
-
-private:
-    fs::path path_;
-    bool committed_ = false;
-};
-
-fs::path default_output(const fs::path& input) {
-    std::string name = input.string();
-    constexpr std::string_view kExtension = ".csv";
-    if (name.ends_with(kExtension)) name.erase(name.size() - kExtension.size());
-    return name + ".processed.csv";
-}
-
-bool same_file(const fs::path& a, const fs::path& b) {
-    std::error_code ec_a;
-    std::error_code ec_b;
-    const auto ca = fs::weakly_canonical(a, ec_a);
-    const auto cb = fs::weakly_canonical(b, ec_b);
-    return (ec_a || ec_b) ? a == b : ca == cb;
-}
-
 }  // namespace
 
 std::string_view to_string(Operation op) {
@@ -240,13 +200,8 @@ DataProcessingParams parse_data_processing(const boost::json::object& request) {
     auto [input_file, header] = csv::require_csv_file(request, "input_file");
     params.input_file = std::move(input_file);
 
-    if (auto output = json::optional_string(request, "output_file")) {
-        json::require(!output->empty(), "output_file", "must not be empty");
-        params.output_file = *output;
-    } else {
-        params.output_file = default_output(params.input_file);
-    }
-    json::require(!same_file(params.input_file, params.output_file), "output_file", "must differ from input_file");
+    params.output_file =
+        csv::optional_output_file(request, "output_file", params.input_file, "input_file", ".processed.csv");
 
     if (const auto* operations = json::optional_array(request, "operations")) {
         json::require(!operations->empty(), "operations", "must not be empty; " + std::string(kOperationsHint));
@@ -319,13 +274,7 @@ boost::json::value run_data_processing(const DataProcessingParams& params, worke
         for (auto& stage : stages) stage.invalid_rows = 0;
 
         rows.begin_pass("applying " + join(stages));
-        PartialFile partial(fs::path(params.output_file) += ".partial");
-        std::ofstream out(partial.path(), std::ios::binary | std::ios::trunc);
-        if (!out) {
-            throw std::runtime_error("cannot write output file '" + params.output_file.string() +
-                                     "': " + std::generic_category().message(errno));
-        }
-        csv::Writer writer(out);
+        csv::AtomicWriter writer(params.output_file, "output file");
         const bool cleans = std::find(params.operations.begin(), params.operations.end(), Operation::clean) !=
                             params.operations.end();
         writer.write_row(cleans ? header : raw_header);
@@ -340,10 +289,7 @@ boost::json::value run_data_processing(const DataProcessingParams& params, worke
             }
             if (processed % kMetricEvery == 0) progress.record_metric("rows_processed", static_cast<double>(processed));
         });
-        out.flush();
-        if (!out) throw std::runtime_error("error while writing output file '" + params.output_file.string() + "'");
-        out.close();
-        partial.commit_to(params.output_file);
+        writer.commit();
         if (processed % kMetricEvery != 0) progress.record_metric("rows_processed", static_cast<double>(processed));
 
         std::size_t invalid_rows = 0;

@@ -10,7 +10,6 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 using namespace fleet::workers::data_processing;
@@ -19,13 +18,6 @@ using namespace fleet::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string read(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
 
 boost::json::object request(const fs::path& input, std::string_view extra = "") {
     boost::json::object body = boost::json::parse("{" + std::string(extra) + "}").as_object();
@@ -91,7 +83,8 @@ TEST_CASE("data_processing: clean trims fields and drops blank and malformed row
     ProgressBridge progress;
     const auto result = run(request(input), progress);
 
-    CHECK(read(dir.path() / "messy.processed.csv") == "id,name,value\n1,alpha,10\n2,beta,20\n4,\"delta, d\",40\n");
+    CHECK(read_file(dir.path() / "messy.processed.csv") ==
+          "id,name,value\n1,alpha,10\n2,beta,20\n4,\"delta, d\",40\n");
     CHECK(result.at("rows_processed") == 7);
     CHECK(result.at("rows_written") == 3);
     CHECK(result.at("rows_dropped") == 4);
@@ -117,14 +110,14 @@ TEST_CASE("data_processing: transform min-max normalises numeric columns", "[dat
     SECTION("every numeric column by default") {
         const auto body = request(input, R"("operations": ["transform"], "output_file": ")" + output.string() + "\"");
         const auto result = run(body, progress);
-        CHECK(read(output) == "x,y,label\n0,0,a\n0.5,1,b\n1,,c\n");
+        CHECK(read_file(output) == "x,y,label\n0,0,a\n0.5,1,b\n1,,c\n");
         CHECK(result.at("rows_written") == 3);
     }
     SECTION("only the columns named in transform.normalize") {
         const auto body = request(input, R"("operations": ["transform"], "transform": {"normalize": ["x"]},
                                             "output_file": ")" + output.string() + "\"");
         run(body, progress);
-        CHECK(read(output) == "x,y,label\n0,5,a\n0.5,10,b\n1,,c\n");
+        CHECK(read_file(output) == "x,y,label\n0,5,a\n0.5,10,b\n1,,c\n");
     }
     SECTION("a named column that is not numeric fails the run") {
         const auto body = request(input, R"("operations": ["transform"], "transform": {"normalize": ["label"]})");
@@ -143,7 +136,7 @@ TEST_CASE("data_processing: operations apply in order", "[data_processing]") {
     const auto body =
         request(input, R"("operations": ["clean", "transform"], "output_file": ")" + output.string() + "\"");
     run(body, progress);
-    CHECK(read(output) == "k,v\na,0\nb,0.5\nc,1\n");
+    CHECK(read_file(output) == "k,v\na,0\nb,0.5\nc,1\n");
     CHECK(progress.snapshot().fields.at("total_passes") == 2);
 }
 
@@ -155,7 +148,7 @@ TEST_CASE("data_processing: validate counts rows failing type checks and keeps t
     CHECK(result.at("invalid_rows") == 2);
     CHECK(result.at("rows_written") == 5);
     CHECK(result.at("rows_dropped") == 0);
-    CHECK(read(dir.path() / "in.processed.csv") == "a,b\n1,2\n3,x\n4\n5,6\n7,\n");
+    CHECK(read_file(dir.path() / "in.processed.csv") == "a,b\n1,2\n3,x\n4\n5,6\n7,\n");
 }
 
 TEST_CASE("data_processing: the shipped sensor sample is cleaned, normalised and validated", "[data_processing]") {
