@@ -2,6 +2,7 @@
 
 #include "common/http/error.hpp"
 #include "common/json/fields.hpp"
+#include "workers/backtest/trades.hpp"
 #include "workers/csv/csv.hpp"
 #include "workers/csv/request_file.hpp"
 
@@ -24,6 +25,9 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::int64_t kMaxWindow = 100'000;
+// The result reaches the backend in a request body limited to 1 MiB; at about 250
+// bytes a trade, 2000 inline trades leave room for everything else.
+constexpr std::int64_t kMaxTradesInline = 2'000;
 constexpr double kTradingDays = 252;
 constexpr double kSessionMinutes = 390;  // 6.5 hours
 constexpr double kWeeksPerYear = 52;
@@ -122,16 +126,6 @@ private:
     double max_drawdown_ = 0;
 };
 
-struct Trade {
-    std::string entry_time;
-    std::string exit_time;
-    double entry_price = 0;
-    double exit_price = 0;
-    double quantity = 0;
-    double pnl = 0;
-    double return_pct = 0;
-};
-
 // Long-only SMA crossover, fed one bar at a time; memory holds `slow` closes.
 class CrossoverStrategy {
 public:
@@ -214,18 +208,6 @@ private:
     std::vector<Trade> trades_;
 };
 
-boost::json::object to_json(const Trade& trade) {
-    boost::json::object out;
-    out["entry_time"] = trade.entry_time;
-    out["exit_time"] = trade.exit_time;
-    out["entry_price"] = trade.entry_price;
-    out["exit_price"] = trade.exit_price;
-    out["quantity"] = trade.quantity;
-    out["pnl"] = trade.pnl;
-    out["return_pct"] = trade.return_pct;
-    return out;
-}
-
 std::size_t count_bars(const fs::path& path, const worker::CancellationToken& token) {
     csv::FileReader reader(path);
     csv::Row row;
@@ -259,7 +241,8 @@ std::optional<double> bars_per_year(std::string_view timeframe) {
 
 BacktestParams parse_backtest(const boost::json::object& request) {
     json::reject_unknown_fields(request, {"symbol", "timeframe", "data_file", "fast", "slow", "initial_capital",
-                                          "priority", "requirements", "max_retries"});
+                                          "max_trades_inline", "trades_file", "priority", "requirements",
+                                          "max_retries"});
     BacktestParams params;
 
     params.symbol = json::required_string(request, "symbol");
@@ -289,6 +272,12 @@ BacktestParams parse_backtest(const boost::json::object& request) {
     params.initial_capital = json::optional_number(request, "initial_capital").value_or(10'000);
     json::require(std::isfinite(params.initial_capital) && params.initial_capital > 0, "initial_capital",
                   "must be a number greater than 0");
+
+    params.max_trades_inline = json::optional_int(request, "max_trades_inline").value_or(1'000);
+    json::require(params.max_trades_inline >= 0 && params.max_trades_inline <= kMaxTradesInline, "max_trades_inline",
+                  "must be between 0 and " + std::to_string(kMaxTradesInline));
+    params.trades_file =
+        csv::optional_output_file(request, "trades_file", params.data_file, "data_file", ".trades.csv");
     return params;
 }
 
@@ -332,20 +321,24 @@ boost::json::value run_backtest(const BacktestParams& params, worker::ProgressBr
         if (bars % kCheckEvery != 0) progress.record_metric("equity", equity);
 
         const auto& trades = strategy.trades();
-        boost::json::array trade_list;
-        std::size_t wins = 0;
-        for (const auto& trade : trades) {
-            trade_list.push_back(to_json(trade));
-            if (trade.pnl > 0) ++wins;
-        }
+        const auto wins = std::count_if(trades.begin(), trades.end(), [](const Trade& trade) { return trade.pnl > 0; });
         const double final_equity = strategy.cash();
 
-        progress.update(100, "completed");
         boost::json::object result;
         result["symbol"] = params.symbol;
         result["timeframe"] = params.timeframe;
         result["bars"] = bars;
-        result["trades"] = std::move(trade_list);
+        // 0 asks for the file every time, so a caller can rely on trades_file even when nothing traded.
+        if (params.max_trades_inline == 0 || trades.size() > static_cast<std::size_t>(params.max_trades_inline)) {
+            progress.update(100, "writing " + std::to_string(trades.size()) + " trades to " +
+                                     params.trades_file.string());
+            write_trades_file(trades, params.trades_file, token);
+            result["trades_file"] = params.trades_file.string();
+        } else {
+            boost::json::array trade_list;
+            for (const auto& trade : trades) trade_list.push_back(to_json(trade));
+            result["trades"] = std::move(trade_list);
+        }
         result["trade_count"] = trades.size();
         result["initial_capital"] = params.initial_capital;
         result["final_equity"] = final_equity;
@@ -354,6 +347,7 @@ boost::json::value run_backtest(const BacktestParams& params, worker::ProgressBr
         result["sharpe_ratio"] = stats.sharpe(params.bars_per_year);
         result["win_rate_pct"] =
             trades.empty() ? 0.0 : 100.0 * static_cast<double>(wins) / static_cast<double>(trades.size());
+        progress.update(100, "completed");
         return result;
     } catch (const csv::ParseError& e) {
         throw std::runtime_error("data file '" + params.data_file.string() + "' " + e.what());

@@ -25,6 +25,15 @@
 //   fast             integer >= 1, default 10 (bars in the fast SMA).
 //   slow             integer > fast, default 30.
 //   initial_capital  number > 0, default 10000.
+//   max_trades_inline  integer 0..2000, default 1000: the most trades the result
+//                    lists inline; with more, they go to trades_file instead.
+//                    0 sends them to the file every time, even when there are none.
+//   trades_file      optional; where the trades go when there are more than
+//                    max_trades_inline. Default: data_file with ".csv" replaced
+//                    by ".trades.csv" (appended when it does not end in ".csv").
+//                    Must not be data_file. Written atomically (a ".partial"
+//                    file renamed at the end), so a failed or cancelled run
+//                    leaves nothing; untouched when the trades stay inline.
 //   Any other field is refused, except the backend's dispatch keys
 //   (priority, requirements, max_retries), which are ignored.
 //
@@ -49,19 +58,25 @@ struct BacktestParams {
     std::int64_t fast = 10;
     std::int64_t slow = 30;
     double initial_capital = 10'000;
+    std::int64_t max_trades_inline = 1'000;
+    std::filesystem::path trades_file;
 };
 
 // Bars in a year for a timeframe such as "1h", by the convention above; nullopt when invalid.
 std::optional<double> bars_per_year(std::string_view timeframe);
 
-// Throws ApiError 400 naming symbol, timeframe, data_file, fast, slow or initial_capital.
+// Throws ApiError 400 naming symbol, timeframe, data_file, fast, slow, initial_capital,
+// max_trades_inline or trades_file.
 BacktestParams parse_backtest(const boost::json::object& request);
 
 // Result: {"symbol", "timeframe", "bars", "trades": [{"entry_time", "exit_time",
 // "entry_price", "exit_price", "quantity", "pnl", "return_pct"}], "trade_count",
 // "initial_capital", "final_equity", "total_return_pct", "max_drawdown_pct",
 // "sharpe_ratio", "win_rate_pct"}. Percentages are in percent (12.5 means 12.5 %);
-// max_drawdown_pct is positive.
+// max_drawdown_pct is positive. When trade_count > max_trades_inline, or
+// max_trades_inline is 0, "trades" is replaced by "trades_file" (its path): a CSV
+// with a header row naming those seven fields and one row per trade. Throws
+// std::runtime_error when that file cannot be written.
 // Progress fields: current_bar, total_bars; metric `equity` every 100 bars and at the end.
 boost::json::value run_backtest(const BacktestParams& params, worker::ProgressBridge& progress,
                                 const worker::CancellationToken& token);

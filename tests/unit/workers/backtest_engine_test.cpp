@@ -3,14 +3,19 @@
 #include "tests/support/engine_test_support.hpp"
 #include "worker_base/cancellation.hpp"
 #include "worker_base/progress_bridge.hpp"
+#include "workers/backtest/trades.hpp"
+#include "workers/csv/csv.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -43,6 +48,35 @@ boost::json::object run(const boost::json::object& body, ProgressBridge& progres
 
 double number(const boost::json::value& v) { return v.to_number<double>(); }
 
+// A seeded random walk of `count` bars (each close within 1 % of the last), like
+// scripts/generate_sample_data's; std::mt19937's output is fixed by the standard,
+// so every build sees the same bars.
+fs::path random_walk(const TempDir& dir, const std::string& name, std::size_t count) {
+    const auto file = dir.path() / name;
+    std::ofstream out(file, std::ios::binary);
+    out << "timestamp,open,high,low,close,volume\n";
+    std::mt19937 random(20240601);
+    double close = 100;
+    for (std::size_t i = 0; i < count; ++i) {
+        const double open = close;
+        close *= 1 + (static_cast<double>(random() % 2001) - 1000) * 1e-5;
+        out << "t" << i << ',' << open << ',' << std::max(open, close) << ',' << std::min(open, close) << ','
+            << close << ",100\n";
+    }
+    return file;
+}
+
+// The trades file's records, header first.
+std::vector<fleet::csv::Row> read_csv(const fs::path& file) {
+    fleet::csv::FileReader reader(file);
+    std::vector<fleet::csv::Row> rows;
+    for (fleet::csv::Row row; reader.next(row);) rows.push_back(row);
+    return rows;
+}
+
+const fleet::csv::Row kTradesHeader{"entry_time", "exit_time", "entry_price", "exit_price",
+                                    "quantity",   "pnl",       "return_pct"};
+
 // With fast 2 / slow 4 the fast SMA crosses above at t5 (close 12) and below at t10 (close 15).
 const std::vector<double> kOneTrade{10, 10, 10, 10, 10, 12, 14, 16, 18, 17, 15, 12, 10};
 constexpr std::string_view kFastSlow = R"(, "fast": 2, "slow": 4, "initial_capital": 1000)";
@@ -71,6 +105,11 @@ TEST_CASE("backtest: parameters have defaults", "[backtest]") {
     CHECK(params.fast == 10);
     CHECK(params.slow == 30);
     CHECK(params.initial_capital == Approx(10'000));
+    CHECK(params.max_trades_inline == 1'000);
+    CHECK(params.trades_file == dir.path() / "bars.trades.csv");
+
+    const auto other = dir.write("bars.txt", bars({1, 2, 3}));
+    CHECK(parse_backtest(request(other)).trades_file.string() == other.string() + ".trades.csv");
 }
 
 TEST_CASE("backtest: invalid parameters are a 400 naming the field", "[backtest]") {
@@ -97,6 +136,20 @@ TEST_CASE("backtest: invalid parameters are a 400 naming the field", "[backtest]
     check_bad_request(parse_backtest, request(file, R"(, "initial_capital": 0)"), "initial_capital");
     check_bad_request(parse_backtest, request(file, R"(, "initial_capital": "lots")"), "initial_capital");
     check_bad_request(parse_backtest, request(file, R"(, "strategy": "rsi")"), "strategy");
+    check_bad_request(parse_backtest, request(file, R"(, "max_trades_inline": -1)"), "max_trades_inline");
+    check_bad_request(parse_backtest, request(file, R"(, "max_trades_inline": 2001)"), "max_trades_inline");
+    check_bad_request(parse_backtest, request(file, R"(, "max_trades_inline": 1.5)"), "max_trades_inline");
+    check_bad_request(parse_backtest, request(file, R"(, "max_trades_inline": "all")"), "max_trades_inline");
+    check_bad_request(parse_backtest, request(file, R"(, "trades_file": 7)"), "trades_file");
+    check_bad_request(parse_backtest, request(file, R"(, "trades_file": "")"), "trades_file");
+    check_bad_request(parse_backtest, request(file, R"(, "trades_file": ")" + file.string() + "\""), "trades_file");
+}
+
+TEST_CASE("backtest: max_trades_inline takes 0 to 2000", "[backtest]") {
+    TempDir dir;
+    const auto file = dir.write("bars.csv", bars({1, 2, 3}));
+    CHECK(parse_backtest(request(file, R"(, "max_trades_inline": 0)")).max_trades_inline == 0);
+    CHECK(parse_backtest(request(file, R"(, "max_trades_inline": 2000)")).max_trades_inline == 2000);
 }
 
 TEST_CASE("backtest: one up-cross and one down-cross make exactly one trade", "[backtest]") {
@@ -196,6 +249,119 @@ TEST_CASE("backtest: malformed rows fail naming the line; blank lines are skippe
         CHECK(result.at("bars") == 2);
         CHECK(progress.snapshot().fields.at("total_bars") == 2);
     }
+}
+
+TEST_CASE("backtest: a short trade list stays inline and writes no file", "[backtest]") {
+    TempDir dir;
+    ProgressBridge progress;
+    const auto result = run(request(dir.write("bars.csv", bars(kOneTrade)), kFastSlow), progress);
+    CHECK(result.at("trades").as_array().size() == 1);
+    CHECK_FALSE(result.contains("trades_file"));
+    CHECK_FALSE(fs::exists(dir.path() / "bars.trades.csv"));
+}
+
+TEST_CASE("backtest: more trades than max_trades_inline go to a CSV file, row for row", "[backtest]") {
+    TempDir dir;
+    const auto data = random_walk(dir, "walk.csv", 3000);
+    ProgressBridge inline_progress;
+    const auto listed = run(request(data, R"(, "fast": 2, "slow": 4, "max_trades_inline": 2000)"), inline_progress);
+    const auto& trades = listed.at("trades").as_array();
+    REQUIRE(trades.size() > 50);
+
+    ProgressBridge progress;
+    const auto result = run(request(data, R"(, "fast": 2, "slow": 4, "max_trades_inline": 50)"), progress);
+    CHECK_FALSE(result.contains("trades"));
+    const fs::path trades_file(result.at("trades_file").as_string().c_str());
+    CHECK(trades_file == dir.path() / "walk.trades.csv");
+    CHECK_FALSE(fs::exists(dir.path() / "walk.trades.csv.partial"));
+    CHECK(result.at("trade_count") == trades.size());
+    for (const char* summary : {"bars", "final_equity", "total_return_pct", "max_drawdown_pct", "sharpe_ratio",
+                                "win_rate_pct"})
+        CHECK(result.at(summary) == listed.at(summary));
+    CHECK(progress.snapshot().percentage == Approx(100));
+
+    const auto rows = read_csv(trades_file);
+    REQUIRE(rows.size() == trades.size() + 1);
+    CHECK(rows[0] == kTradesHeader);
+    for (std::size_t t = 0; t < trades.size(); ++t) {
+        const auto& trade = trades[t].as_object();
+        REQUIRE(rows[t + 1].size() == kTradesHeader.size());
+        CHECK(trade.size() == kTradesHeader.size());
+        for (std::size_t i = 0; i < kTradesHeader.size(); ++i) {
+            const auto& value = trade.at(kTradesHeader[i]);
+            const auto& field = rows[t + 1][i];
+            // The file's numbers read back as the very doubles the inline objects hold.
+            if (value.is_string()) CHECK(field == value.as_string().c_str());
+            else CHECK(fleet::csv::parse_number(field) == number(value));
+        }
+    }
+}
+
+TEST_CASE("backtest: max_trades_inline 0 always writes the file", "[backtest]") {
+    TempDir dir;
+    ProgressBridge progress;
+    SECTION("one trade") {
+        const auto body = request(dir.write("bars.csv", bars(kOneTrade)),
+                                  std::string(kFastSlow) + R"(, "max_trades_inline": 0)");
+        const auto result = run(body, progress);
+        CHECK_FALSE(result.contains("trades"));
+        CHECK(result.at("trade_count") == 1);
+        const auto rows = read_csv(result.at("trades_file").as_string().c_str());
+        REQUIRE(rows.size() == 2);
+        CHECK(rows[0] == kTradesHeader);
+        CHECK(rows[1] == fleet::csv::Row{"t5", "t10", "12", "15", fleet::csv::format_number(1000.0 / 12),
+                                         fleet::csv::format_number(1000.0 / 12 * 15 - 1000), "25"});
+    }
+    SECTION("no trade: a file with only the header") {
+        const auto body = request(dir.write("bars.csv", bars({10, 11, 12})),
+                                  std::string(kFastSlow) + R"(, "max_trades_inline": 0)");
+        const auto result = run(body, progress);
+        CHECK_FALSE(result.contains("trades"));
+        CHECK(result.at("trade_count") == 0);
+        CHECK(read_csv(result.at("trades_file").as_string().c_str()) == std::vector<fleet::csv::Row>{kTradesHeader});
+    }
+}
+
+TEST_CASE("backtest: the trades go where trades_file says", "[backtest]") {
+    TempDir dir;
+    ProgressBridge progress;
+    auto body = request(dir.write("bars.csv", bars(kOneTrade)), std::string(kFastSlow) + R"(, "max_trades_inline": 0)");
+    const auto chosen = dir.path() / "chosen" / "aapl-fills.csv";
+    fs::create_directories(chosen.parent_path());
+    body["trades_file"] = chosen.string();
+    const auto result = run(body, progress);
+    CHECK(result.at("trades_file").as_string() == chosen.string());
+    CHECK(read_csv(chosen).size() == 2);
+    CHECK_FALSE(fs::exists(dir.path() / "bars.trades.csv"));
+}
+
+TEST_CASE("backtest: a trades file that cannot be written fails the run naming it", "[backtest]") {
+    TempDir dir;
+    ProgressBridge progress;
+    auto body = request(dir.write("bars.csv", bars(kOneTrade)), std::string(kFastSlow) + R"(, "max_trades_inline": 0)");
+    body["trades_file"] = (dir.path() / "no" / "such" / "dir" / "trades.csv").string();
+    CHECK_THROWS_WITH(run(body, progress), Catch::Contains("cannot write trades file"));
+}
+
+TEST_CASE("backtest: a cancelled trades file leaves nothing under its name", "[backtest]") {
+    TempDir dir;
+    const auto path = dir.write("trades.csv", "an earlier run's trades\n");
+    const std::vector<Trade> trades(5000, Trade{"t0", "t1", 10, 11, 1, 1, 10});
+    const CancellationToken token;
+    token.cancel();
+    CHECK_THROWS_AS(write_trades_file(trades, path, token), OperationCancelled);
+    CHECK(read_csv(path) == std::vector<fleet::csv::Row>{{"an earlier run's trades"}});
+    CHECK_FALSE(fs::exists(dir.path() / "trades.csv.partial"));
+}
+
+TEST_CASE("backtest: 300,000 bars of fast 2 / slow 3 make a result well under 1 MiB", "[backtest]") {
+    TempDir dir;
+    ProgressBridge progress;
+    const auto result = run(request(random_walk(dir, "long.csv", 300'000), R"(, "fast": 2, "slow": 3)"), progress);
+    const auto trade_count = result.at("trade_count").to_number<std::size_t>();
+    REQUIRE(trade_count > 1'000);
+    CHECK(boost::json::serialize(result).size() < 64 * 1024);
+    CHECK(read_csv(result.at("trades_file").as_string().c_str()).size() == trade_count + 1);
 }
 
 TEST_CASE("backtest: the shipped AAPL sample trades", "[backtest]") {
