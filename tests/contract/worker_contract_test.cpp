@@ -131,6 +131,13 @@ TEST_CASE("worker answers match proto_docs/openapi/worker.yaml", "[contract]") {
     backtest_api.wait_for_status(backtest_path, "completed");
     backtest_api.expect(200, "GET", backtest_path + "/metrics");
     backtest_api.expect(200, "GET", "/health");
+    // The same run with its trades in a file, so the result's other shape is checked too.
+    auto to_file = backtest_request;
+    to_file["max_trades_inline"] = 0;
+    to_file["trades_file"] = scratch.file("aapl.trades.csv");
+    const auto to_file_run = backtest_api.expect(200, "POST", "/backtests/start", body_of(to_file));
+    backtest_api.wait_for_status("/api/v1/operations/" + to_file_run.text("operation_id"), "completed");
+    backtest_api.expect(400, "POST", "/backtests/start", with_field(backtest_request, "max_trades_inline", -1));
     backtest_api.expect(400, "POST", "/backtests/start", with_field(backtest_request, "timeframe", "7x"));
     backtest_api.expect(400, "POST", "/backtests/start", with_field(backtest_request, "leverage", 3));
     backtest_api.expect(400, "POST", "/backtests/start", with_field(backtest_request, "data_file", boost::json::string(scratch.file("missing.csv"))));
