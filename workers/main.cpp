@@ -1,5 +1,6 @@
 // fleet-worker: hosts any worker type (--type), or runs one operation locally (--run).
 #include "common/http/health_check.hpp"
+#include "common/log.hpp"
 #include "worker_base/local_runner.hpp"
 #include "worker_base/worker_app.hpp"
 #include "worker_base/worker_config.hpp"
@@ -10,12 +11,14 @@
 
 int main(int argc, char* argv[]) {
     using namespace fleet;
+    log::use_journal_if_connected();
     std::vector<std::string> names;
     for (const auto& type : workers::all_worker_types()) names.push_back(type.type);
 
     auto parsed = worker::parse_worker_config(argc, argv, names);
     if (auto* exit = std::get_if<worker::ConfigExit>(&parsed)) {
-        (exit->code == 0 ? std::cout : std::cerr) << exit->text;
+        if (exit->code == 0) std::cout << exit->text;
+        else log::write_text(log::Level::Error, exit->text);
         return exit->code;
     }
     const auto& config = std::get<worker::WorkerConfig>(parsed);
