@@ -28,6 +28,8 @@ namespace {
 
 // Completion notices kept for the next registration when the backend missed them.
 constexpr std::size_t kMaxUndelivered = 100;
+// Failed registrations in a row logged at INFO (a backend restarting) before they are warnings.
+constexpr int kQuietRegistrationFailures = 3;
 
 bool is_success(const http::ClientResponse& response) {
     return response.ok() && response.status >= 200 && response.status < 300;
@@ -136,6 +138,7 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
     std::string instance_id;
     std::function<void()> goodbye;
     std::uint64_t next_seq = 1;
+    int failed_registrations = 0;  // in a row
 
     // Read or written from any thread.
     std::atomic<bool> is_registered{false};
@@ -208,13 +211,16 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
             is_registered.store(false);
             if (stopped) return;
             const auto delay = backoff.next();
+            ++failed_registrations;
             if (response.ok() && response.status >= 400 && response.status < 500 && response.status != 408 &&
                 response.status != 429)
                 log::warn("registrar: backend refused registration (", describe(response), "); retrying in ",
                           delay.count(), " ms");
             else
-                log::info("registrar: registration failed (", describe(response), "); retrying in ", delay.count(),
-                          " ms");
+                // A backend restarting is routine; one that stays out of reach is worth a warning.
+                log::emit(failed_registrations >= kQuietRegistrationFailures ? log::Level::Warn : log::Level::Info,
+                          "registrar: registration failed (", describe(response), "); attempt ",
+                          failed_registrations, ", retrying in ", delay.count(), " ms");
             retry_timer.expires_after(delay);
             retry_timer.async_wait([weak = weak_from_this()](const error_code& ec) {
                 if (ec) return;
@@ -224,6 +230,7 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
         }
 
         backoff.reset();
+        failed_registrations = 0;
         // The registration told their ends; results still go, each by its notice.
         std::vector<json::object> results;
         while (!undelivered.empty() && undelivered.front().seq <= sent_up_to) {

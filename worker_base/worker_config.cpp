@@ -2,6 +2,7 @@
 
 #include "common/byte_size.hpp"
 #include "common/duration.hpp"
+#include "common/http/url.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/program_options.hpp>
@@ -117,6 +118,9 @@ std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char*
             throw po::error("unknown worker type '" + config.type + "' (known: " + join(known_types) + ")");
         config.backend_url = vm["backend-url"].as<std::string>();
         while (!config.backend_url.empty() && config.backend_url.back() == '/') config.backend_url.pop_back();
+        if (!config.backend_url.empty() && !http::parse_http_url(config.backend_url))
+            throw po::error("--backend-url must be an http:// URL with a host, e.g. http://backend:8000 (got '" +
+                            config.backend_url + "')");
         if (vm.count("advertise-url")) config.advertise_url = vm["advertise-url"].as<std::string>();
         if (vm.count("worker-id")) config.worker_id = vm["worker-id"].as<std::string>();
         if (vm.count("capabilities")) {

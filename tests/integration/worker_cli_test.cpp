@@ -48,6 +48,19 @@ TEST_CASE("an unknown type or a bad flag is refused before anything starts", "[i
     REQUIRE(code.has_value());
     CHECK(*code == 2);
     CHECK(bad_duration.output().find("--drain-timeout") != std::string::npos);
+
+    // A backend address without a scheme would be retried for ever: refused at once.
+    Process bad_backend(FLEET_WORKER_BIN, {"--type", "echo", "--backend-url", "backend:8000"});
+    code = bad_backend.wait(std::chrono::seconds(10));
+    REQUIRE(code.has_value());
+    CHECK(*code == 2);
+    CHECK(bad_backend.output().find("--backend-url must be an http:// URL") != std::string::npos);
+
+    Process bad_limit(FLEET_WORKER_BIN, {"--type", "echo", "--max-result-bytes", "4MB"});
+    code = bad_limit.wait(std::chrono::seconds(10));
+    REQUIRE(code.has_value());
+    CHECK(*code == 2);
+    CHECK(bad_limit.output().find("--max-result-bytes") != std::string::npos);
 }
 
 TEST_CASE("flags fall back to FLEET_* environment variables", "[integration][cli]") {
