@@ -2,6 +2,7 @@
 
 #include "backend/api/responses.hpp"
 #include "backend/api/routes.hpp"
+#include "backend/core/core_timers.hpp"
 #include "backend/core_context.hpp"
 #include "backend/dispatch/dispatcher.hpp"
 #include "backend/health/connection_watch.hpp"
@@ -37,11 +38,12 @@ public:
           context_{core_, client_, store_, registry_, operations_, metrics_, finished_, SystemClock::instance(), config_,
                    [this](const std::string& id, const std::string& url) { watch_.watch(id, url); },
                    [this](const std::string& id) { watch_.unwatch(id); }},
+          timers_(core_, SystemClock::instance()),
           dispatcher_(context_),
-          proxy_(context_, dispatcher_),
+          proxy_(context_, timers_, dispatcher_),
           prober_(io_, client_, config.token, config.health_timeout, config.probe_concurrency),
           watch_(io_, [this](const std::string& id, const std::string& detail) { monitor_.connection_lost(id, detail); }),
-          monitor_(context_, dispatcher_, proxy_, prober_, watch_),
+          monitor_(context_, timers_, dispatcher_, proxy_, prober_, watch_),
           server_(io_, server_config(config), router_.handler()),
           signals_(io_, SIGINT, SIGTERM) {
         add_routes(router_, context_, dispatcher_, proxy_);
@@ -92,6 +94,7 @@ public:
         // Let the core finish what it holds (it writes to SQLite), then stop it.
         std::promise<void> drained;
         asio::post(core_, [&] {
+            timers_.stop();
             store_.commit_batch();
             drained.set_value();
         });
@@ -136,6 +139,7 @@ private:
     FinishedCache finished_;
     http::HttpClient client_;
     CoreContext context_;
+    CoreTimers timers_;
     Dispatcher dispatcher_;
     OperationProxy proxy_;
     HealthProber prober_;

@@ -8,29 +8,21 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
 #include <tuple>
 
 namespace fleet::backend {
 
-struct HealthMonitor::Timer {
-    explicit Timer(boost::asio::io_context& io) : timer(io) {}
-    boost::asio::steady_timer timer;
-};
-
-HealthMonitor::HealthMonitor(CoreContext& context, Dispatcher& dispatcher, OperationProxy& proxy,
+HealthMonitor::HealthMonitor(CoreContext& context, CoreTimers& timers, Dispatcher& dispatcher, OperationProxy& proxy,
                              HealthProber& prober, ConnectionWatch& watch)
     : context_(context),
+      timers_(timers),
       dispatcher_(dispatcher),
       proxy_(proxy),
       prober_(prober),
       watch_(watch),
-      settings_{context.config.failure_threshold, context.config.remove_after},
-      timer_(std::make_unique<Timer>(context.core)) {}
-
-HealthMonitor::~HealthMonitor() = default;
+      settings_{context.config.failure_threshold, context.config.remove_after} {}
 
 void HealthMonitor::start() {
     boost::asio::post(context_.core, [this] { sweep(); });
@@ -39,16 +31,13 @@ void HealthMonitor::start() {
 void HealthMonitor::stop() {
     boost::asio::post(context_.core, [this] {
         stopped_ = true;
-        timer_->timer.cancel();
+        timers_.cancel(next_sweep_);
     });
 }
 
 void HealthMonitor::sweep() {
     if (stopped_) return;
-    timer_->timer.expires_after(context_.config.health_interval);
-    timer_->timer.async_wait([this](const boost::system::error_code& ec) {
-        if (!ec) sweep();
-    });
+    next_sweep_ = timers_.after(context_.config.health_interval, [this] { sweep(); });
     if (sweeping_) return;  // the last sweep is still out: never stack them
     std::vector<ProbeTarget> targets;
     for (const auto* worker : context_.registry.list({})) targets.push_back({worker->worker_id, worker->endpoint_url});

@@ -1,9 +1,9 @@
 #pragma once
 
+#include "backend/core/core_timers.hpp"
 #include "backend/core_context.hpp"
 #include "backend/health/health_policy.hpp"
 
-#include <memory>
 #include <string>
 
 namespace fleet::backend {
@@ -19,9 +19,8 @@ struct ProbeResult;
 // worker whose connection dies is handled the moment the watch reports it.
 class HealthMonitor {
 public:
-    HealthMonitor(CoreContext& context, Dispatcher& dispatcher, OperationProxy& proxy, HealthProber& prober,
-                  ConnectionWatch& watch);
-    ~HealthMonitor();
+    HealthMonitor(CoreContext& context, CoreTimers& timers, Dispatcher& dispatcher, OperationProxy& proxy,
+                  HealthProber& prober, ConnectionWatch& watch);
 
     // Starts with a sweep at once (after a restart every worker is checked straight away).
     void start();
@@ -34,14 +33,14 @@ private:
     void apply(const ProbeResult& result);
     void after_sweep();
 
-    struct Timer;
     CoreContext& context_;
+    CoreTimers& timers_;
     Dispatcher& dispatcher_;
     OperationProxy& proxy_;
     HealthProber& prober_;
     ConnectionWatch& watch_;
     HealthSettings settings_;
-    std::unique_ptr<Timer> timer_;
+    TimerId next_sweep_ = 0;
     bool sweeping_ = false;
     bool stopped_ = false;
 };

@@ -1,16 +1,13 @@
 #include "backend/operations/operation_proxy.hpp"
 
 #include "backend/api/responses.hpp"
+#include "backend/core/core_timers.hpp"
 #include "backend/dispatch/dispatcher.hpp"
 #include "common/http/error.hpp"
 #include "common/json/parse.hpp"
 #include "common/log.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/json/array.hpp>
-
-#include <memory>
 
 namespace fleet::backend {
 namespace {
@@ -37,8 +34,8 @@ HttpResponse relay(const http::ClientResponse& response) {
 
 }  // namespace
 
-OperationProxy::OperationProxy(CoreContext& context, Dispatcher& dispatcher)
-    : context_(context), dispatcher_(dispatcher) {}
+OperationProxy::OperationProxy(CoreContext& context, CoreTimers& timers, Dispatcher& dispatcher)
+    : context_(context), timers_(timers), dispatcher_(dispatcher) {}
 
 void OperationProxy::get(const std::string& operation_id, bool force_refresh, Done done) {
     const auto operation = context_.operations.find(operation_id);
@@ -118,10 +115,7 @@ void OperationProxy::unreadable(OperationRecord& operation, const std::string& w
     if (++operation.unreadable_answers < kMaxUnreadableAnswers) {
         log::warn("operation ", id, ": could not read worker ", worker_id, "'s answer (", why, "); asking again in ",
                   kUnreadableRetry.count(), " ms");
-        auto timer = std::make_shared<boost::asio::steady_timer>(context_.core, kUnreadableRetry);
-        timer->async_wait([this, timer, id](const boost::system::error_code& ec) {
-            if (!ec) refresh(id, {});
-        });
+        timers_.after(kUnreadableRetry, [this, id] { refresh(id, {}); });
         return;
     }
     // Asking again would get the same answer: resolve it, and free the worker's slot.

@@ -11,6 +11,7 @@
 
 namespace fleet::backend {
 
+class CoreTimers;
 class Dispatcher;
 
 // Questions about operations: answered from the store while fresh (cache TTL)
@@ -20,7 +21,7 @@ class OperationProxy {
 public:
     using Done = http::Reply;
 
-    OperationProxy(CoreContext& context, Dispatcher& dispatcher);
+    OperationProxy(CoreContext& context, CoreTimers& timers, Dispatcher& dispatcher);
 
     void get(const std::string& operation_id, bool force_refresh, Done done);
     void list(const OperationQuery& query, Done done);
@@ -39,6 +40,7 @@ private:
     void unreadable(OperationRecord& operation, const std::string& why);
 
     CoreContext& context_;
+    CoreTimers& timers_;
     Dispatcher& dispatcher_;
     // Fetches under way, by operation, with whoever waits for their answer.
     std::unordered_map<std::string, std::vector<std::function<void()>>> refreshing_;
