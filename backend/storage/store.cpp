@@ -402,6 +402,13 @@ void Store::commit_batch() {
     if (!in_batch_) return;
     in_batch_ = false;
     db_.exec("COMMIT");
+    // What they do may write again: that opens the next batch, not this one.
+    for (auto& then : std::exchange(after_commit_, {})) then();
+}
+
+void Store::after_commit(std::function<void()> then) {
+    if (in_batch_) after_commit_.push_back(std::move(then));
+    else then();
 }
 
 void Store::save_worker(const WorkerRecord& worker) {

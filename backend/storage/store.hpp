@@ -72,12 +72,17 @@ public:
     // its replies behind it on the same thread).
     void set_batch_scheduler(std::function<void(std::function<void()>)> schedule);
     void commit_batch();
+    // Runs `then` once everything written so far is committed: right after the
+    // pending group commit, or at once when nothing is pending. The commit
+    // rule made a call: every acknowledgement and every event goes through it.
+    void after_commit(std::function<void()> then);
 
 private:
     void before_write();
 
     std::function<void(std::function<void()>)> schedule_;
     bool in_batch_ = false;
+    std::vector<std::function<void()>> after_commit_;
     struct Statements;
     db::Database db_;
     std::unique_ptr<Statements> statements_;
