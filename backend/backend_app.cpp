@@ -3,6 +3,7 @@
 #include "backend/api/responses.hpp"
 #include "backend/api/routes.hpp"
 #include "backend/core/core_timers.hpp"
+#include "backend/core/event_bus.hpp"
 #include "backend/core_context.hpp"
 #include "backend/dispatch/dispatcher.hpp"
 #include "backend/health/connection_watch.hpp"
@@ -39,6 +40,7 @@ public:
                    [this](const std::string& id, const std::string& url) { watch_.watch(id, url); },
                    [this](const std::string& id) { watch_.unwatch(id); }},
           timers_(core_, SystemClock::instance()),
+          events_([this](std::function<void()> then) { store_.after_commit(std::move(then)); }),
           dispatcher_(context_),
           proxy_(context_, timers_, dispatcher_),
           prober_(io_, client_, config.token, config.health_timeout, config.probe_concurrency),
@@ -48,11 +50,10 @@ public:
           signals_(io_, SIGINT, SIGTERM) {
         add_routes(router_, context_, dispatcher_, proxy_);
         store_.set_batch_scheduler([this](std::function<void()> commit) { asio::post(core_, std::move(commit)); });
-        // Posted behind the pending group commit: readers see only what is written.
-        operations_.on_finished([this](const OperationRecord& operation) {
-            asio::post(core_, [this, id = operation.operation_id, answer = finished_answer(operation)]() mutable {
-                finished_.put(id, std::move(answer));
-            });
+        operations_.on_finished([this](const OperationRecord& operation) { events_.publish(OperationEnded{operation}); });
+        // Heard after the commit: readers of the cache see only what is written.
+        events_.subscribe<OperationEnded>([this](const OperationEnded& ended) {
+            finished_.put(ended.operation.operation_id, finished_answer(ended.operation));
         });
     }
 
@@ -140,6 +141,7 @@ private:
     http::HttpClient client_;
     CoreContext context_;
     CoreTimers timers_;
+    EventBus events_;
     Dispatcher dispatcher_;
     OperationProxy proxy_;
     HealthProber prober_;

@@ -27,11 +27,11 @@ using http::Reply;
 
 // Runs `work` on the core thread; an ApiError it throws becomes the answer,
 // anything else a 500. The one place core-side failures are turned into HTTP.
-// The answer is posted behind the store's pending group commit, so nothing is
-// acknowledged before it is written.
+// The answer goes once the store has committed what the work wrote, so
+// nothing is acknowledged before it is written.
 void on_core(CoreContext& context, Reply answer, std::function<void(Reply)> work) {
-    Reply reply = [&core = context.core, answer = std::move(answer)](HttpResponse response) {
-        boost::asio::post(core, [answer, response = std::move(response)]() mutable { answer(std::move(response)); });
+    Reply reply = [&store = context.store, answer = std::move(answer)](HttpResponse response) {
+        store.after_commit([answer, response = std::move(response)]() mutable { answer(std::move(response)); });
     };
     boost::asio::post(context.core, [reply = std::move(reply), work = std::move(work)] {
         try {
