@@ -57,17 +57,4 @@ std::string finished_answer(const OperationRecord& operation) {
     return boost::json::serialize(boost::json::object{{"success", true}, {"data", to_json(operation)}});
 }
 
-void apply_worker_view(OperationRecord& operation, const boost::json::object& view) {
-    if (const auto* status = view.if_contains("status"); status && status->is_string()) {
-        if (auto parsed = parse_operation_status(status->get_string()); parsed && *parsed != OperationStatus::Queued)
-            operation.status = *parsed;
-    }
-    if (const auto* progress = view.if_contains("progress"); progress && progress->is_object())
-        operation.progress = progress->get_object();
-    if (const auto* result = view.if_contains("result")) operation.result = *result;
-    if (const auto* error = view.if_contains("error_message")) {
-        operation.error_message = error->is_string() ? std::string(error->get_string()) : std::string{};
-    }
-}
-
 }  // namespace fleet::backend

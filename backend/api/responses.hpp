@@ -17,8 +17,4 @@ boost::json::object to_json(const OperationRecord& operation);
 // The whole GET answer of an operation, serialized: `{"success": true, "data": ...}`.
 std::string finished_answer(const OperationRecord& operation);
 
-// Takes what a worker reports of an operation (its GET answer's `data`, or a
-// completion notice) into the record: status, progress, result, error, times.
-void apply_worker_view(OperationRecord& operation, const boost::json::object& view);
-
 }  // namespace fleet::backend

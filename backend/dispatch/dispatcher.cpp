@@ -1,6 +1,6 @@
 #include "backend/dispatch/dispatcher.hpp"
 
-#include "backend/api/responses.hpp"
+#include "backend/operations/operation_lifecycle.hpp"
 #include "common/http/error.hpp"
 #include "common/ids.hpp"
 #include "common/log.hpp"
@@ -48,7 +48,6 @@ void Dispatcher::start(StartRequest request, Done done) {
     record.requirements = std::move(request.requirements);
     record.parameters = std::move(request.parameters);
     record.max_retries = request.max_retries;
-    record.status = OperationStatus::Queued;
     OperationRecord& created = context_.operations.create(std::move(record));
     const std::string id = created.operation_id;
     // Older work of the domain that is waiting goes first: join the queue behind it.
@@ -97,15 +96,14 @@ void Dispatcher::dispatch(const std::string& operation_id, std::set<std::string>
     // The claim. Only the operation is written: which operations a worker
     // holds is rebuilt from the operations after a restart (restore_assignments).
     WorkerRecord& worker = *candidates.front();
+    if (lifecycle::logged(*operation, "claim", lifecycle::claim(*operation, worker)).refused()) {
+        done({Outcome::Gone, {}, {}});
+        return;
+    }
     operations.dequeue(operation_id);
     worker.operations.push_back(operation_id);
     worker.last_dispatched_at = context_.clock.now();
     if (worker.operations.size() >= worker.max_concurrent) worker.status = WorkerStatus::Busy;
-    operation->status = OperationStatus::Pending;
-    operation->worker_id = worker.worker_id;
-    operation->worker_instance_id = worker.instance_id;
-    operation->unknown_since.reset();
-    ++operation->attempts;
     operations.save(*operation);
 
     boost::json::object body = operation->parameters;
@@ -137,11 +135,8 @@ void Dispatcher::on_worker_answer(const std::string& operation_id, const std::st
         return;
     }
     if (accepted) {
-        if (operation->status == OperationStatus::Pending) {
-            operation->status = OperationStatus::Running;
-            operation->started_at = context_.clock.now();
-            operations.save(*operation);
-        }
+        const auto move = lifecycle::logged(*operation, "started", lifecycle::started(*operation, context_.clock.now()));
+        if (move.outcome == lifecycle::Outcome::Applied) operations.save(*operation);
         context_.metrics.dispatched(std::chrono::steady_clock::now() - began);
         done({Outcome::Started, worker_id, {}});
         return;
@@ -159,10 +154,8 @@ void Dispatcher::on_worker_answer(const std::string& operation_id, const std::st
     const bool refused_parameters =
         response.ok() && (response.status == 400 || response.status == 413 || response.status == 422);
     if (refused_parameters) {
-        release(*operation, Forget::Nothing);
-        operation->status = OperationStatus::Failed;
-        operation->error_message = error_of(response);
-        operation->completed_at = context_.clock.now();
+        release(*operation);
+        lifecycle::logged(*operation, "fail", lifecycle::fail(*operation, error_of(response), context_.clock.now()));
         operations.save(*operation);
         HttpResponse rejection;
         rejection.status = response.status;
@@ -190,22 +183,17 @@ void Dispatcher::on_worker_answer(const std::string& operation_id, const std::st
     dispatch(operation_id, std::move(tried), began, std::move(done));
 }
 
-void Dispatcher::release(OperationRecord& operation, Forget forget) {
+void Dispatcher::release(const OperationRecord& operation) {
     if (WorkerRecord* worker = context_.registry.find(operation.worker_id)) {
         std::erase(worker->operations, operation.operation_id);
         if (worker->status == WorkerStatus::Busy && worker->operations.size() < worker->max_concurrent)
             worker->status = WorkerStatus::Available;
     }
-    if (forget == Forget::Worker) {
-        operation.worker_id.clear();
-        operation.worker_instance_id.clear();
-    }
 }
 
 void Dispatcher::undo_claim(OperationRecord& operation) {
-    release(operation, Forget::Worker);
-    --operation.attempts;
-    operation.status = OperationStatus::Queued;
+    release(operation);
+    lifecycle::logged(operation, "undo_claim", lifecycle::undo_claim(operation));
 }
 
 void Dispatcher::pump(const std::string& domain) {
@@ -253,30 +241,24 @@ void Dispatcher::worker_lost(const std::string& worker_id, const std::string& wh
 }
 
 void Dispatcher::lose_operation(OperationRecord& operation, const std::string& why) {
-    release(operation, Forget::Nothing);  // requeueing clears the worker; a failure keeps it
+    release(operation);  // requeueing clears the worker; a failure keeps it
     ++operation.worker_losses;
-    if (operation.worker_losses >= context_.config.max_worker_losses) {
-        operation.status = OperationStatus::Failed;
-        operation.error_message = "failed for good: " + std::to_string(operation.worker_losses) +
-                                  " workers were lost running it (last: " + why + ")";
-        operation.completed_at = context_.clock.now();
-        context_.operations.save(operation);
-    } else if (operation.attempts <= operation.max_retries) {
+    if (operation.attempts <= operation.max_retries && operation.worker_losses < context_.config.max_worker_losses) {
         log::info("operation ", operation.operation_id, " queued again (", why, ")");
         context_.operations.enqueue(operation);
-    } else {
-        operation.status = OperationStatus::Failed;
-        operation.error_message = why;
-        operation.completed_at = context_.clock.now();
-        context_.operations.save(operation);
+        return;
     }
+    std::string error = operation.worker_losses >= context_.config.max_worker_losses
+                            ? "failed for good: " + std::to_string(operation.worker_losses) +
+                                  " workers were lost running it (last: " + why + ")"
+                            : why;
+    lifecycle::logged(operation, "fail", lifecycle::fail(operation, std::move(error), context_.clock.now()));
+    context_.operations.save(operation);
 }
 
 void Dispatcher::finish(OperationRecord& operation) {
     const std::string domain = operation.domain;
-    release(operation, Forget::Nothing);  // a finished operation keeps who ran it
-    if (!operation.completed_at) operation.completed_at = context_.clock.now();
-    if (!operation.started_at) operation.started_at = operation.completed_at;  // it ended before the start was answered
+    release(operation);  // a finished operation keeps who ran it
     context_.operations.save(operation);  // terminal: leaves memory
     pump(domain);
 }
@@ -307,7 +289,7 @@ void Dispatcher::register_worker(const Registration& registration, Done done) {
             hold_for_result(*operation, worker);
             continue;
         }
-        apply_worker_view(*operation, view);
+        lifecycle::logged(*operation, "worker report", lifecycle::apply_worker_view(*operation, view, context_.clock.now()));
         if (is_terminal(operation->status)) finish(*operation);
     }
 
@@ -354,7 +336,9 @@ void Dispatcher::deregister(const std::string& worker_id, const boost::json::arr
         const auto& view = item.as_object();
         OperationRecord* operation = reported_by(view, worker_id);
         if (!operation) continue;
-        apply_worker_view(*operation, view);
+        const auto move = lifecycle::logged(*operation, "worker report",
+                                            lifecycle::apply_worker_view(*operation, view, context_.clock.now()));
+        if (move.refused() || !is_terminal(operation->status)) continue;
         if (result_follows(view))
             operation->error_message = "completed on worker " + worker_id +
                                        ", which left before the backend could retrieve the result";
@@ -393,13 +377,10 @@ bool Dispatcher::result_follows(const boost::json::object& view) {
 }
 
 void Dispatcher::hold_for_result(OperationRecord& operation, WorkerRecord& worker) {
-    if (operation.status == OperationStatus::Queued) {
-        // Done after all: it must not run again elsewhere.
-        context_.operations.dequeue(operation.operation_id);
-        operation.status = OperationStatus::Running;
-        operation.worker_id = worker.worker_id;
-    }
-    operation.worker_instance_id = worker.instance_id;
+    const auto move = lifecycle::logged(operation, "await result", lifecycle::await_result(operation, worker));
+    if (move.refused()) return;
+    // Done after all, if it was requeued: it must not run again elsewhere.
+    if (move.from == OperationStatus::Queued) context_.operations.dequeue(operation.operation_id);
     if (std::find(worker.operations.begin(), worker.operations.end(), operation.operation_id) == worker.operations.end())
         worker.operations.push_back(operation.operation_id);
     context_.operations.save(operation);
@@ -419,12 +400,14 @@ void Dispatcher::operation_event(const std::string& operation_id, const boost::j
         instance->get_string() != operation->worker_instance_id)
         return done(HttpResponse::json(200, {{"success", true}, {"message", "ignored: from a superseded worker instance"}}));
     // A requeued operation only takes a final report (the work did get done).
-    const auto* reported = view.if_contains("status");
-    const auto status = reported && reported->is_string() ? parse_operation_status(reported->get_string()) : std::nullopt;
-    if (operation->status == OperationStatus::Queued && !(status && is_terminal(*status)))
-        return done(HttpResponse::json(200, {{"success", true}, {"message", "ignored: operation is queued"}}));
-    apply_worker_view(*operation, view);
-    operation->refreshed_at = context_.clock.now();
+    const auto now = context_.clock.now();
+    const auto move = lifecycle::logged(*operation, "worker report", lifecycle::apply_worker_view(*operation, view, now));
+    if (move.refused()) {
+        const bool queued = move.from == OperationStatus::Queued;
+        return done(HttpResponse::json(200, {{"success", true},
+                                             {"message", queued ? "ignored: operation is queued" : "ignored: illegal move"}}));
+    }
+    operation->refreshed_at = now;
     if (is_terminal(operation->status)) finish(*operation);
     else context_.operations.save(*operation);
     done(HttpResponse::json(200, {{"success", true}}));

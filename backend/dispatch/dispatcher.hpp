@@ -54,9 +54,8 @@ private:
                   std::function<void(Dispatched)> done);
     void on_worker_answer(const std::string& operation_id, const std::string& worker_id, std::set<std::string> tried,
                           Began began, std::function<void(Dispatched)> done, const http::ClientResponse& response);
-    enum class Forget { Worker, Nothing };
-    // Frees the operation's slot on its worker; Forget::Worker also clears who had it.
-    void release(OperationRecord& operation, Forget forget);
+    // Frees the operation's slot on its worker (the operation still names it).
+    void release(const OperationRecord& operation);
     // A start the worker did not take: as if it had never been tried (queued, attempt not counted).
     void undo_claim(OperationRecord& operation);
     // The active operation a worker's report of its end is about, if that worker may report it.

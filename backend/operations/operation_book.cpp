@@ -1,5 +1,6 @@
 #include "backend/operations/operation_book.hpp"
 
+#include "backend/operations/operation_lifecycle.hpp"
 #include "backend/storage/store.hpp"
 
 namespace fleet::backend {
@@ -51,9 +52,7 @@ void OperationBook::save(OperationRecord& record) {
 }
 
 void OperationBook::enqueue(OperationRecord& record) {
-    record.status = OperationStatus::Queued;
-    record.worker_id.clear();
-    record.worker_instance_id.clear();
+    if (lifecycle::logged(record, "requeue", lifecycle::requeue(record)).refused()) return;
     queues_[record.domain].insert(key_of(record));
     save(record);
 }

@@ -35,7 +35,7 @@ public:
     // (after the finished listener saw it).
     void save(OperationRecord& record);
     void on_finished(std::function<void(const OperationRecord&)> listener) { on_finished_ = std::move(listener); }
-    void enqueue(OperationRecord& record);  // status queued, worker cleared, saved
+    void enqueue(OperationRecord& record);  // requeued (lifecycle), into the queue, saved; a finished one is refused
     void dequeue(const std::string& operation_id);
 
     // The first `max` queued operations of `domain`, in dispatch order.

@@ -3,6 +3,7 @@
 #include "backend/api/responses.hpp"
 #include "backend/core/core_timers.hpp"
 #include "backend/dispatch/dispatcher.hpp"
+#include "backend/operations/operation_lifecycle.hpp"
 #include "common/http/error.hpp"
 #include "common/json/parse.hpp"
 #include "common/log.hpp"
@@ -90,7 +91,9 @@ void OperationProxy::take_in(const std::string& operation_id, const std::string&
     auto body = json::parse(response.body, ec);
     const auto* data = (!ec && body.is_object()) ? body.as_object().if_contains("data") : nullptr;
     if (response.status == 200 && data && data->is_object()) {
-        apply_worker_view(*live, data->get_object());
+        if (lifecycle::logged(*live, "worker report", lifecycle::apply_worker_view(*live, data->get_object(), now))
+                .refused())
+            return;
         live->refreshed_at = now;
         live->unknown_since.reset();
         live->unreadable_answers = 0;
@@ -121,10 +124,11 @@ void OperationProxy::unreadable(OperationRecord& operation, const std::string& w
     // Asking again would get the same answer: resolve it, and free the worker's slot.
     log::warn("operation ", id, ": worker ", worker_id, "'s answer could not be read ", kMaxUnreadableAnswers,
               " times (", why, "); failing the operation");
-    operation.status = OperationStatus::Failed;
-    operation.error_message = "the backend could not read worker " + worker_id + "'s answer " +
-                              std::to_string(kMaxUnreadableAnswers) + " times: " + why;
-    dispatcher_.finish(operation);
+    const auto move = lifecycle::finish(operation, OperationStatus::Failed,
+                                        "the backend could not read worker " + worker_id + "'s answer " +
+                                            std::to_string(kMaxUnreadableAnswers) + " times: " + why,
+                                        context_.clock.now());
+    if (!lifecycle::logged(operation, "finish", move).refused()) dispatcher_.finish(operation);
 }
 
 void OperationProxy::list(const OperationQuery& query, Done done) {
@@ -168,8 +172,8 @@ void OperationProxy::cancel(const std::string& operation_id, Done done) {
         throw http::not_found("operation '" + operation_id + "' not found");
     }
     if (operation->status == OperationStatus::Queued) {
-        operation->status = OperationStatus::Cancelled;
-        operation->error_message = "cancelled while queued";
+        lifecycle::logged(*operation, "cancel", lifecycle::finish(*operation, OperationStatus::Cancelled, "cancelled while queued",
+                                                              context_.clock.now()));
         dispatcher_.finish(*operation);
         return done(HttpResponse::json(200, {{"success", true}, {"operation_id", operation_id},
                                              {"message", "cancelled while queued"}}));
@@ -183,8 +187,7 @@ void OperationProxy::cancel(const std::string& operation_id, Done done) {
             OperationRecord* live = context_.operations.find_active(operation_id);
             if (live && response.ok() && response.status == 404 && live->worker_id == worker_id) {
                 // The worker does not have it: nothing runs, so it is cancelled here.
-                live->status = OperationStatus::Cancelled;
-                live->error_message = "cancelled";
+                lifecycle::logged(*live, "cancel", lifecycle::finish(*live, OperationStatus::Cancelled, "cancelled", context_.clock.now()));
                 dispatcher_.finish(*live);
                 return done(HttpResponse::json(200, {{"success", true}, {"operation_id", operation_id},
                                                      {"message", "cancelled"}}));
