@@ -1,5 +1,6 @@
 #include "backend/api/responses.hpp"
 
+#include "common/http/error.hpp"
 #include "common/json/time.hpp"
 
 #include <boost/json/array.hpp>
@@ -55,6 +56,35 @@ boost::json::object to_json(const OperationRecord& operation) {
 
 std::string finished_answer(const OperationRecord& operation) {
     return boost::json::serialize(boost::json::object{{"success", true}, {"data", to_json(operation)}});
+}
+
+http::HttpResponse start_answer(const StartResult& result, const std::string& domain,
+                                const boost::json::object& requirements) {
+    using Kind = StartResult::Kind;
+    const boost::json::string_view id = result.operation_id;
+    switch (result.kind) {
+        case Kind::Started:
+            return http::HttpResponse::json(200, {{"success", true}, {"operation_id", id}, {"status", "started"},
+                                                  {"worker_id", result.worker_id}});
+        case Kind::Pending:
+            return http::HttpResponse::json(202, {{"success", true}, {"operation_id", id}, {"status", "pending"},
+                                                  {"worker_id", result.worker_id}});
+        case Kind::Queued:
+            return http::HttpResponse::json(202, {{"success", true}, {"operation_id", id}, {"status", "queued"}});
+        case Kind::NoWorkerServes:
+            return http::error_response(http::not_found("no registered worker serves domain '" + domain + "'"));
+        case Kind::Unmeetable:
+            return http::error_response(
+                http::ApiError(422, "no registered worker of domain '" + domain + "' meets the requirements",
+                               {{"requirements", requirements}}));
+        case Kind::Rejected: {
+            http::HttpResponse relayed;  // the worker's answer, as it came
+            relayed.status = result.worker_status;
+            relayed.body = result.worker_body;
+            return relayed;
+        }
+    }
+    return http::error_response(500, "internal error");
 }
 
 }  // namespace fleet::backend

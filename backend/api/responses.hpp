@@ -1,7 +1,10 @@
 #pragma once
 
+#include "backend/dispatch/start_result.hpp"
 #include "backend/operations/operation_record.hpp"
 #include "backend/registry/worker_record.hpp"
+
+#include "common/http/message.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -16,5 +19,10 @@ boost::json::object to_json(const OperationRecord& operation);
 
 // The whole GET answer of an operation, serialized: `{"success": true, "data": ...}`.
 std::string finished_answer(const OperationRecord& operation);
+
+// POST /api/v1/{domain}/start's answer: 200 started, 202 pending or queued, 404 when no
+// worker serves the domain, 422 when none could meet `requirements`, or the worker's own refusal.
+http::HttpResponse start_answer(const StartResult& result, const std::string& domain,
+                                const boost::json::object& requirements);
 
 }  // namespace fleet::backend

@@ -194,9 +194,13 @@ void add_routes(http::Router& router, CoreContext& context, Dispatcher& dispatch
 
     router.add_async(Method::Post, "/api/v1/{domain}/start", [&](HttpRequest request, Reply reply) {
         auto domain = id_param(request, "domain", "domain");
-        auto start = parse_start(std::move(domain), json::parse_object(request.body, true));
-        on_core(context, std::move(reply), [&, start = std::move(start)](Reply done) mutable {
-            dispatcher.start(std::move(start), std::move(done));
+        auto start = parse_start(domain, json::parse_object(request.body, true));
+        on_core(context, std::move(reply), [&, domain, start = std::move(start)](Reply done) mutable {
+            auto requirements = start.requirements;
+            dispatcher.start(std::move(start), [domain, requirements = std::move(requirements),
+                                                done = std::move(done)](StartResult result) {
+                done(start_answer(result, domain, requirements));
+            });
         });
     });
 }

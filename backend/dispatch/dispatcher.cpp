@@ -32,13 +32,10 @@ std::string error_of(const http::ClientResponse& response) {
 
 Dispatcher::Dispatcher(CoreContext& context) : context_(context) {}
 
-void Dispatcher::start(StartRequest request, Done done) {
+void Dispatcher::start(StartRequest request, std::function<void(StartResult)> done) {
     auto& registry = context_.registry;
-    if (!registry.serves(request.domain))
-        throw http::not_found("no registered worker serves domain '" + request.domain + "'");
-    if (!registry.could_meet(request.domain, request.requirements))
-        throw http::ApiError(422, "no registered worker of domain '" + request.domain + "' meets the requirements",
-                             {{"requirements", request.requirements}});
+    if (!registry.serves(request.domain)) return done({StartResult::Kind::NoWorkerServes});
+    if (!registry.could_meet(request.domain, request.requirements)) return done({StartResult::Kind::Unmeetable});
 
     OperationRecord record;
     record.operation_id = "op_" + random_hex(12);
@@ -54,26 +51,18 @@ void Dispatcher::start(StartRequest request, Done done) {
     if (context_.operations.has_queued(request.domain)) {
         context_.operations.enqueue(created);
         pump(request.domain);
-        return done(HttpResponse::json(202, {{"success", true}, {"operation_id", id}, {"status", "queued"}}));
+        return done({StartResult::Kind::Queued, id});
     }
 
     dispatch(id, {}, std::chrono::steady_clock::now(), [id, done = std::move(done)](Dispatched result) {
         switch (result.outcome) {
-            case Outcome::Started:
-                done(HttpResponse::json(200, {{"success", true}, {"operation_id", id}, {"status", "started"},
-                                              {"worker_id", result.worker_id}}));
-                return;
-            case Outcome::Pending:
-                done(HttpResponse::json(202, {{"success", true}, {"operation_id", id}, {"status", "pending"},
-                                              {"worker_id", result.worker_id}}));
-                return;
+            case Outcome::Started: return done({StartResult::Kind::Started, id, result.worker_id});
+            case Outcome::Pending: return done({StartResult::Kind::Pending, id, result.worker_id});
             case Outcome::Rejected:
-                done(std::move(result.rejection));
-                return;
+                return done({StartResult::Kind::Rejected, id, result.worker_id, result.refusal_status,
+                             std::move(result.refusal_body)});
             case Outcome::Queued:
-            case Outcome::Gone:
-                done(HttpResponse::json(202, {{"success", true}, {"operation_id", id}, {"status", "queued"}}));
-                return;
+            case Outcome::Gone: return done({StartResult::Kind::Queued, id});
         }
     });
 }
@@ -83,13 +72,13 @@ void Dispatcher::dispatch(const std::string& operation_id, std::set<std::string>
     auto& operations = context_.operations;
     OperationRecord* operation = operations.find_active(operation_id);
     if (!operation || (operation->status != OperationStatus::Queued)) {
-        done({Outcome::Gone, {}, {}});
+        done({Outcome::Gone, {}});
         return;
     }
     const auto candidates = context_.registry.idle_candidates(operation->domain, operation->requirements, tried);
     if (candidates.empty()) {
         operations.enqueue(*operation);
-        done({Outcome::Queued, {}, {}});
+        done({Outcome::Queued, {}});
         return;
     }
 
@@ -97,7 +86,7 @@ void Dispatcher::dispatch(const std::string& operation_id, std::set<std::string>
     // holds is rebuilt from the operations after a restart (restore_assignments).
     WorkerRecord& worker = *candidates.front();
     if (lifecycle::logged(*operation, "claim", lifecycle::claim(*operation, worker)).refused()) {
-        done({Outcome::Gone, {}, {}});
+        done({Outcome::Gone, {}});
         return;
     }
     operations.dequeue(operation_id);
@@ -129,16 +118,16 @@ void Dispatcher::on_worker_answer(const std::string& operation_id, const std::st
         const auto finished = operation ? std::nullopt : operations.find(operation_id);
         if (accepted && finished && finished->worker_id == worker_id) {
             context_.metrics.dispatched(std::chrono::steady_clock::now() - began);
-            return done({Outcome::Started, worker_id, {}});
+            return done({Outcome::Started, worker_id});
         }
-        done({Outcome::Gone, worker_id, {}});  // cancelled or resolved while the request was out
+        done({Outcome::Gone, worker_id});  // cancelled or resolved while the request was out
         return;
     }
     if (accepted) {
         const auto move = lifecycle::logged(*operation, "started", lifecycle::started(*operation, context_.clock.now()));
         if (move.outcome == lifecycle::Outcome::Applied) operations.save(*operation);
         context_.metrics.dispatched(std::chrono::steady_clock::now() - began);
-        done({Outcome::Started, worker_id, {}});
+        done({Outcome::Started, worker_id});
         return;
     }
     if (!response.ok() && (response.error == http::ClientError::Timeout || response.error == http::ClientError::TooLarge ||
@@ -146,7 +135,7 @@ void Dispatcher::on_worker_answer(const std::string& operation_id, const std::st
         // It may have started there: keep the claim; health checks and refreshes settle it.
         log::warn("operation ", operation_id, ": worker ", worker_id, " gave no readable answer to the start (",
                   http::to_string(response.error), ": ", response.error_message, "); it may run there");
-        done({Outcome::Pending, worker_id, {}});
+        done({Outcome::Pending, worker_id});
         return;
     }
     // Only a refusal of the request itself fails the operation; a 401 or 404
@@ -157,10 +146,7 @@ void Dispatcher::on_worker_answer(const std::string& operation_id, const std::st
         release(*operation);
         lifecycle::logged(*operation, "fail", lifecycle::fail(*operation, error_of(response), context_.clock.now()));
         operations.save(*operation);
-        HttpResponse rejection;
-        rejection.status = response.status;
-        rejection.body = response.body;
-        done({Outcome::Rejected, worker_id, std::move(rejection)});
+        done({Outcome::Rejected, worker_id, response.status, response.body});
         return;
     }
 

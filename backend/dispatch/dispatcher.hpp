@@ -2,6 +2,7 @@
 
 #include "backend/api/requests.hpp"
 #include "backend/core_context.hpp"
+#include "backend/dispatch/start_result.hpp"
 #include "common/http/router.hpp"
 
 #include <boost/json/array.hpp>
@@ -15,14 +16,15 @@ namespace fleet::backend {
 
 // Registration, dispatch, the queue, completion notices and lost workers.
 // Everything runs on the core thread, so checking a worker's capacity and
-// claiming it is one step. `done` receives the HTTP answer.
+// claiming it is one step. A start's `done` receives a plain StartResult;
+// the worker callbacks' `done` still receives the HTTP answer.
 class Dispatcher {
 public:
     using Done = http::Reply;
 
     explicit Dispatcher(CoreContext& context);
 
-    void start(StartRequest request, Done done);
+    void start(StartRequest request, std::function<void(StartResult)> done);
     void register_worker(const Registration& registration, Done done);
     // The worker's goodbye; `completed` names what it finished and the backend missed.
     void deregister(const std::string& worker_id, const boost::json::array& completed, Done done);
@@ -46,7 +48,8 @@ private:
     struct Dispatched {
         Outcome outcome;
         std::string worker_id;
-        http::HttpResponse rejection;
+        int refusal_status = 0;  // Rejected: the worker's answer
+        std::string refusal_body;
     };
     using Began = std::chrono::steady_clock::time_point;
 
