@@ -10,6 +10,7 @@
 #include "backend/health/health_monitor.hpp"
 #include "backend/health/health_prober.hpp"
 #include "backend/operations/operation_proxy.hpp"
+#include "backend/registry/registration_service.hpp"
 #include "common/http/server.hpp"
 #include "common/log.hpp"
 
@@ -42,13 +43,14 @@ public:
           timers_(core_, SystemClock::instance()),
           events_([this](std::function<void()> then) { store_.after_commit(std::move(then)); }),
           dispatcher_(context_),
+          registrations_(context_, dispatcher_),
           proxy_(context_, timers_, dispatcher_),
           prober_(io_, client_, config.token, config.health_timeout, config.probe_concurrency),
           watch_(io_, [this](const std::string& id, const std::string& detail) { monitor_.connection_lost(id, detail); }),
           monitor_(context_, timers_, dispatcher_, proxy_, prober_, watch_),
           server_(io_, server_config(config), router_.handler()),
           signals_(io_, SIGINT, SIGTERM) {
-        add_routes(router_, context_, dispatcher_, proxy_);
+        add_routes(router_, context_, dispatcher_, registrations_, proxy_);
         store_.set_batch_scheduler([this](std::function<void()> commit) { asio::post(core_, std::move(commit)); });
         operations_.on_finished([this](const OperationRecord& operation) { events_.publish(OperationEnded{operation}); });
         // Heard after the commit: readers of the cache see only what is written.
@@ -77,7 +79,10 @@ public:
             if (ec) return;
             log::info("received signal ", signal, ": shutting down in ", config_.shutdown_grace.count(),
                       " ms (registrations get 503; a second signal stops at once)");
-            asio::post(core_, [this] { dispatcher_.set_shutting_down(); });
+            asio::post(core_, [this] {
+                dispatcher_.set_shutting_down();
+                registrations_.set_shutting_down();
+            });
             monitor_.stop();
             shutdown_timer_.expires_after(config_.shutdown_grace);
             shutdown_timer_.async_wait([this](const boost::system::error_code& timer_ec) {
@@ -143,6 +148,7 @@ private:
     CoreTimers timers_;
     EventBus events_;
     Dispatcher dispatcher_;
+    RegistrationService registrations_;
     OperationProxy proxy_;
     HealthProber prober_;
     ConnectionWatch watch_;

@@ -87,4 +87,29 @@ http::HttpResponse start_answer(const StartResult& result, const std::string& do
     return http::error_response(500, "internal error");
 }
 
+boost::json::object to_json(const Registered& registered) {
+    boost::json::array stop;
+    for (const auto& id : registered.stop_operations) stop.emplace_back(id);
+    return {{"success", true},
+            {"worker_id", registered.worker_id},
+            {"instance_id", registered.instance_id},
+            {"status", to_string(registered.status)},
+            {"stop_operations", std::move(stop)}};
+}
+
+http::HttpResponse report_answer(ReportOutcome outcome, const std::string& operation_id) {
+    const auto ignored = [](std::string_view message) {
+        return http::HttpResponse::json(200, {{"success", true}, {"message", message}});
+    };
+    switch (outcome) {
+        case ReportOutcome::Applied: return http::HttpResponse::json(200, {{"success", true}});
+        case ReportOutcome::NotFound: return http::error_response(http::not_found("operation '" + operation_id + "' not found"));
+        case ReportOutcome::AlreadyFinal: return ignored("already final");
+        case ReportOutcome::IgnoredQueued: return ignored("ignored: operation is queued");
+        case ReportOutcome::IgnoredSuperseded: return ignored("ignored: from a superseded worker instance");
+        case ReportOutcome::IgnoredIllegal: return ignored("ignored: illegal move");
+    }
+    return http::error_response(500, "internal error");
+}
+
 }  // namespace fleet::backend

@@ -2,6 +2,7 @@
 
 #include "backend/dispatch/start_result.hpp"
 #include "backend/operations/operation_record.hpp"
+#include "backend/registry/registration_service.hpp"
 #include "backend/registry/worker_record.hpp"
 
 #include "common/http/message.hpp"
@@ -19,6 +20,11 @@ boost::json::object to_json(const OperationRecord& operation);
 
 // The whole GET answer of an operation, serialized: `{"success": true, "data": ...}`.
 std::string finished_answer(const OperationRecord& operation);
+
+// POST /api/v1/workers/register's answer.
+boost::json::object to_json(const Registered& registered);
+// POST /api/v1/operations/{id}/events' answer: 200 with a message when it was not applied, 404 unknown.
+http::HttpResponse report_answer(ReportOutcome outcome, const std::string& operation_id);
 
 // POST /api/v1/{domain}/start's answer: 200 started, 202 pending or queued, 404 when no
 // worker serves the domain, 422 when none could meet `requirements`, or the worker's own refusal.

@@ -5,6 +5,7 @@
 #include "backend/core_context.hpp"
 #include "backend/dispatch/dispatcher.hpp"
 #include "backend/operations/operation_proxy.hpp"
+#include "backend/registry/registration_service.hpp"
 #include "common/http/auth.hpp"
 #include "common/http/error.hpp"
 #include "common/http/query.hpp"
@@ -100,7 +101,8 @@ HttpResponse prometheus(CoreContext& context) {
 
 }  // namespace
 
-void add_routes(http::Router& router, CoreContext& context, Dispatcher& dispatcher, OperationProxy& proxy) {
+void add_routes(http::Router& router, CoreContext& context, Dispatcher& dispatcher,
+                RegistrationService& registrations, OperationProxy& proxy) {
     using http::Method;
     router.guard(http::bearer_guard(context.config.token));
 
@@ -114,14 +116,17 @@ void add_routes(http::Router& router, CoreContext& context, Dispatcher& dispatch
     router.add_async(Method::Post, "/api/v1/workers/register", [&](HttpRequest request, Reply reply) {
         auto registration = parse_registration(json::parse_object(request.body));
         on_core(context, std::move(reply), [&, registration = std::move(registration)](Reply done) {
-            dispatcher.register_worker(registration, std::move(done));
+            const auto registered = registrations.register_worker(registration);
+            if (!registered) throw http::ApiError(503, "backend is shutting down").with_header("Retry-After", "5");
+            done(HttpResponse::json(200, to_json(*registered)));
         });
     });
     router.add_async(Method::Delete, "/api/v1/workers/{id}", [&](HttpRequest request, Reply reply) {
         auto id = id_param(request, "id", "worker id");
         auto completed = parse_goodbye(request.body);
         on_core(context, std::move(reply), [&, id, completed = std::move(completed)](Reply done) {
-            dispatcher.deregister(id, completed, std::move(done));
+            if (!registrations.deregister(id, completed)) throw http::not_found("worker '" + id + "' not found");
+            done(HttpResponse::json(200, {{"success", true}, {"worker_id", id}, {"message", "worker removed"}}));
         });
     });
     router.add_async(Method::Get, "/api/v1/workers", [&](HttpRequest request, Reply reply) {
@@ -188,7 +193,7 @@ void add_routes(http::Router& router, CoreContext& context, Dispatcher& dispatch
         auto id = id_param(request, "id", "operation id");
         auto view = json::parse_object(request.body);
         on_core(context, std::move(reply), [&, id, view = std::move(view)](Reply done) {
-            dispatcher.operation_event(id, view, std::move(done));
+            done(report_answer(registrations.report(id, view), id));
         });
     });
 

@@ -7,9 +7,11 @@ namespace fleet::backend {
 struct CoreContext;
 class Dispatcher;
 class OperationProxy;
+class RegistrationService;
 
 // The backend's one route table. Handlers parse on the I/O thread, then run
 // the service on the core thread and answer from there.
-void add_routes(http::Router& router, CoreContext& context, Dispatcher& dispatcher, OperationProxy& proxy);
+void add_routes(http::Router& router, CoreContext& context, Dispatcher& dispatcher,
+                RegistrationService& registrations, OperationProxy& proxy);
 
 }  // namespace fleet::backend

@@ -182,6 +182,11 @@ void Dispatcher::undo_claim(OperationRecord& operation) {
     lifecycle::logged(operation, "undo_claim", lifecycle::undo_claim(operation));
 }
 
+void Dispatcher::requeue_unstarted(OperationRecord& operation) {
+    undo_claim(operation);
+    context_.operations.enqueue(operation);
+}
+
 void Dispatcher::pump(const std::string& domain) {
     if (shutting_down_ || !context_.operations.has_queued(domain)) return;
     // Walk the head of the queue in order, only while some worker of the domain is idle.
@@ -247,156 +252,6 @@ void Dispatcher::finish(OperationRecord& operation) {
     release(operation);  // a finished operation keeps who ran it
     context_.operations.save(operation);  // terminal: leaves memory
     pump(domain);
-}
-
-void Dispatcher::register_worker(const Registration& registration, Done done) {
-    if (shutting_down_)
-        throw http::ApiError(503, "backend is shutting down").with_header("Retry-After", "5");
-    auto& operations = context_.operations;
-    auto upserted = context_.registry.upsert(registration);
-    WorkerRecord& worker = *upserted.worker;
-    const std::string worker_id = worker.worker_id;
-
-    if (upserted.replaced) {
-        context_.unwatch(upserted.replaced->worker_id);
-        for (const auto& id : upserted.replaced->operations)
-            if (OperationRecord* operation = operations.find_active(id))
-                lose_operation(*operation, "worker " + upserted.replaced->worker_id + " was replaced at its endpoint");
-    }
-
-    // Operations it finished while the backend did not hear. A completed one
-    // named without its result stays held by the worker until its notice
-    // brings the result (or a refresh fetches it).
-    for (const auto& item : registration.completed_operations) {
-        const auto& view = item.as_object();
-        OperationRecord* operation = reported_by(view, worker_id);
-        if (!operation) continue;
-        if (result_follows(view)) {
-            hold_for_result(*operation, worker);
-            continue;
-        }
-        lifecycle::logged(*operation, "worker report", lifecycle::apply_worker_view(*operation, view, context_.clock.now()));
-        if (is_terminal(operation->status)) finish(*operation);
-    }
-
-    boost::json::array stop;
-    const auto& current = registration.current_operation_ids;
-    for (const auto& id : current) {
-        OperationRecord* operation = operations.find_active(id);
-        if (operation && operation->worker_id == worker_id) {
-            worker.operations.push_back(id);
-            operation->worker_instance_id = worker.instance_id;
-            operations.save(*operation);
-        } else {
-            stop.emplace_back(id);  // ended, or given to another worker meanwhile
-        }
-    }
-    if (!current.empty()) worker.status = WorkerStatus::Busy;
-    // What the backend thought it held and it no longer reports: it restarted without it.
-    for (const auto& id : upserted.previous_operations) {
-        if (std::find(worker.operations.begin(), worker.operations.end(), id) != worker.operations.end()) continue;
-        if (OperationRecord* operation = operations.find_active(id); operation && operation->worker_id == worker_id)
-            lose_operation(*operation, "worker " + worker_id + " restarted without it");
-    }
-    context_.registry.save(worker);
-    context_.watch(worker_id, worker.endpoint_url);
-    log::info("worker ", worker_id, " registered (", worker.worker_type, " at ", worker.endpoint_url, ")");
-
-    boost::json::object answer{{"success", true},
-                               {"worker_id", worker_id},
-                               {"instance_id", worker.instance_id},
-                               {"status", to_string(worker.status)},
-                               {"stop_operations", std::move(stop)}};
-    const std::string domain = worker.domain;
-    pump(domain);
-    done(HttpResponse::json(200, answer));
-}
-
-void Dispatcher::deregister(const std::string& worker_id, const boost::json::array& completed, Done done) {
-    auto removed = context_.registry.remove(worker_id);
-    if (!removed) throw http::not_found("worker '" + worker_id + "' not found");
-    context_.unwatch(worker_id);
-    // What it says ended and the backend missed: a completed one stays
-    // completed, with its result if it came, else saying it could not be had.
-    for (const auto& item : completed) {
-        const auto& view = item.as_object();
-        OperationRecord* operation = reported_by(view, worker_id);
-        if (!operation) continue;
-        const auto move = lifecycle::logged(*operation, "worker report",
-                                            lifecycle::apply_worker_view(*operation, view, context_.clock.now()));
-        if (move.refused() || !is_terminal(operation->status)) continue;
-        if (result_follows(view))
-            operation->error_message = "completed on worker " + worker_id +
-                                       ", which left before the backend could retrieve the result";
-        finish(*operation);
-    }
-    // A goodbye comes after the worker's drain and its last completion notices,
-    // so a start it has not answered yet was refused, not run: queue it again
-    // as if it had never been tried. A running one was lost.
-    for (const auto& id : removed->operations) {
-        OperationRecord* operation = context_.operations.find_active(id);
-        if (!operation) continue;
-        if (operation->status == OperationStatus::Pending) {
-            log::info("operation ", id, " queued again (worker ", worker_id, " left before starting it)");
-            undo_claim(*operation);
-            context_.operations.enqueue(*operation);
-        } else {
-            lose_operation(*operation, "worker " + worker_id + " left");
-        }
-    }
-    log::info("worker ", worker_id, " deregistered");
-    pump(removed->domain);
-    done(HttpResponse::json(200, {{"success", true}, {"worker_id", worker_id}, {"message", "worker removed"}}));
-}
-
-OperationRecord* Dispatcher::reported_by(const boost::json::object& view, const std::string& worker_id) {
-    const std::string id(view.at("operation_id").as_string());
-    OperationRecord* operation = context_.operations.find_active(id);
-    // A requeued operation may still have been done by the worker that had it.
-    if (!operation || (operation->worker_id != worker_id && operation->status != OperationStatus::Queued)) return nullptr;
-    return operation;
-}
-
-bool Dispatcher::result_follows(const boost::json::object& view) {
-    const auto* status = view.if_contains("status");
-    return status && status->is_string() && status->get_string() == "completed" && !view.contains("result");
-}
-
-void Dispatcher::hold_for_result(OperationRecord& operation, WorkerRecord& worker) {
-    const auto move = lifecycle::logged(operation, "await result", lifecycle::await_result(operation, worker));
-    if (move.refused()) return;
-    // Done after all, if it was requeued: it must not run again elsewhere.
-    if (move.from == OperationStatus::Queued) context_.operations.dequeue(operation.operation_id);
-    if (std::find(worker.operations.begin(), worker.operations.end(), operation.operation_id) == worker.operations.end())
-        worker.operations.push_back(operation.operation_id);
-    context_.operations.save(operation);
-    log::info("operation ", operation.operation_id, " ended on worker ", worker.worker_id, "; its result follows");
-}
-
-void Dispatcher::operation_event(const std::string& operation_id, const boost::json::object& view, Done done) {
-    OperationRecord* operation = context_.operations.find_active(operation_id);
-    if (!operation) {
-        if (context_.operations.find(operation_id))
-            return done(HttpResponse::json(200, {{"success", true}, {"message", "already final"}}));
-        throw http::not_found("operation '" + operation_id + "' not found");
-    }
-    // Fencing: a report from an instance other than the one that holds the operation is ignored.
-    const auto* instance = view.if_contains("instance_id");
-    if (instance && instance->is_string() && !operation->worker_instance_id.empty() &&
-        instance->get_string() != operation->worker_instance_id)
-        return done(HttpResponse::json(200, {{"success", true}, {"message", "ignored: from a superseded worker instance"}}));
-    // A requeued operation only takes a final report (the work did get done).
-    const auto now = context_.clock.now();
-    const auto move = lifecycle::logged(*operation, "worker report", lifecycle::apply_worker_view(*operation, view, now));
-    if (move.refused()) {
-        const bool queued = move.from == OperationStatus::Queued;
-        return done(HttpResponse::json(200, {{"success", true},
-                                             {"message", queued ? "ignored: operation is queued" : "ignored: illegal move"}}));
-    }
-    operation->refreshed_at = now;
-    if (is_terminal(operation->status)) finish(*operation);
-    else context_.operations.save(*operation);
-    done(HttpResponse::json(200, {{"success", true}}));
 }
 
 }  // namespace fleet::backend

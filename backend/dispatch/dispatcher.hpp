@@ -3,9 +3,7 @@
 #include "backend/api/requests.hpp"
 #include "backend/core_context.hpp"
 #include "backend/dispatch/start_result.hpp"
-#include "common/http/router.hpp"
 
-#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include <chrono>
@@ -14,21 +12,14 @@
 
 namespace fleet::backend {
 
-// Registration, dispatch, the queue, completion notices and lost workers.
-// Everything runs on the core thread, so checking a worker's capacity and
-// claiming it is one step. A start's `done` receives a plain StartResult;
-// the worker callbacks' `done` still receives the HTTP answer.
+// Dispatch, the queue and lost workers. Everything runs on the core thread,
+// so checking a worker's capacity and claiming it is one step. A start's
+// `done` receives a plain StartResult.
 class Dispatcher {
 public:
-    using Done = http::Reply;
-
     explicit Dispatcher(CoreContext& context);
 
     void start(StartRequest request, std::function<void(StartResult)> done);
-    void register_worker(const Registration& registration, Done done);
-    // The worker's goodbye; `completed` names what it finished and the backend missed.
-    void deregister(const std::string& worker_id, const boost::json::array& completed, Done done);
-    void operation_event(const std::string& operation_id, const boost::json::object& view, Done done);
 
     // Sends queued operations of `domain` to idle workers that fit them.
     void pump(const std::string& domain);
@@ -41,6 +32,8 @@ public:
     void lose_operation(OperationRecord& operation, const std::string& why);
     // The worker says the operation ended: release the worker, save, dispatch more.
     void finish(OperationRecord& operation);
+    // Its worker left before answering the start: it was refused, not run; queued again as never tried.
+    void requeue_unstarted(OperationRecord& operation);
     void set_shutting_down() { shutting_down_ = true; }
 
 private:
@@ -61,12 +54,6 @@ private:
     void release(const OperationRecord& operation);
     // A start the worker did not take: as if it had never been tried (queued, attempt not counted).
     void undo_claim(OperationRecord& operation);
-    // The active operation a worker's report of its end is about, if that worker may report it.
-    OperationRecord* reported_by(const boost::json::object& view, const std::string& worker_id);
-    // A report that the operation completed, without the result (it follows by notice).
-    static bool result_follows(const boost::json::object& view);
-    // Ended on `worker`, result still to come: the worker holds it until then.
-    void hold_for_result(OperationRecord& operation, WorkerRecord& worker);
 
     CoreContext& context_;
     bool shutting_down_ = false;
