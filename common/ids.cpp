@@ -1,11 +1,26 @@
 #include "common/ids.hpp"
 
+#include <array>
 #include <random>
 
 namespace fleet {
+namespace {
+
+// One random_device word would give each thread one of only 2^32 streams, so
+// ids from different threads or processes would repeat long before 96 bits
+// suggest: the generator's state is seeded with 256 bits instead.
+std::mt19937_64 seeded_generator() {
+    std::random_device device;
+    std::array<std::random_device::result_type, 8> words{};
+    for (auto& word : words) word = device();
+    std::seed_seq seed(words.begin(), words.end());
+    return std::mt19937_64(seed);
+}
+
+}  // namespace
 
 std::string random_hex(std::size_t n) {
-    thread_local std::mt19937_64 rng{std::random_device{}()};
+    thread_local std::mt19937_64 rng = seeded_generator();
     static constexpr char kHex[] = "0123456789abcdef";
     std::string out(n, '0');
     std::uint64_t bits = 0;

@@ -9,6 +9,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace fleet::backend {
 namespace {
@@ -18,6 +19,13 @@ using http::HttpResponse;
 // How far down a domain's queue one pump looks for work a free worker fits
 // (operations with requirements no idle worker meets are passed over).
 constexpr std::size_t kPumpWindow = 256;
+
+// 96 random bits: a collision is not expected in the life of any fleet, and
+// the insert refuses one anyway; a few draws cover a generator gone wrong.
+constexpr std::size_t kOperationIdHex = 24;
+constexpr int kIdDraws = 3;
+
+std::string new_operation_id() { return "op_" + random_hex(kOperationIdHex); }
 
 std::string error_of(const http::ClientResponse& response) {
     boost::system::error_code ec;
@@ -38,14 +46,20 @@ void Dispatcher::start(StartRequest request, std::function<void(StartResult)> do
     if (!registry.could_meet(request.domain, request.requirements)) return done({StartResult::Kind::Unmeetable});
 
     OperationRecord record;
-    record.operation_id = "op_" + random_hex(12);
     record.domain = request.domain;
     record.operation_type = registry.type_of(request.domain).value_or("");
     record.priority = request.priority;
     record.requirements = std::move(request.requirements);
     record.parameters = std::move(request.parameters);
     record.max_retries = request.max_retries;
-    OperationRecord& created = context_.operations.create(std::move(record));
+    OperationRecord* drawn = nullptr;
+    for (int draw = 0; !drawn && draw < kIdDraws; ++draw) {
+        record.operation_id = new_operation_id();
+        drawn = context_.operations.create(std::move(record));  // moved from only when taken
+    }
+    // Three collisions of 96 random bits are not chance: a fault, answered 500 by the route.
+    if (!drawn) throw std::runtime_error("could not draw an unused operation id");
+    OperationRecord& created = *drawn;
     const std::string id = created.operation_id;
     // Older work of the domain that is waiting goes first: join the queue behind it.
     if (context_.operations.has_queued(request.domain)) {

@@ -3,6 +3,8 @@
 #include "backend/operations/operation_lifecycle.hpp"
 #include "backend/storage/store.hpp"
 
+#include <stdexcept>
+
 namespace fleet::backend {
 
 OperationBook::OperationBook(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
@@ -23,12 +25,14 @@ void OperationBook::load() {
     }
 }
 
-OperationRecord& OperationBook::create(OperationRecord record) {
+OperationRecord* OperationBook::create(OperationRecord&& record) {
+    if (active_.contains(record.operation_id) || store_.operation_exists(record.operation_id)) return nullptr;
     const SystemTime now = clock_.now();
     record.created_at = now;
     record.updated_at = now;
+    unsaved_.insert(record.operation_id);
     std::string id = record.operation_id;
-    return active_.emplace(std::move(id), std::move(record)).first->second;
+    return &active_.emplace(std::move(id), std::move(record)).first->second;
 }
 
 OperationRecord* OperationBook::find_active(const std::string& operation_id) {
@@ -43,7 +47,12 @@ std::optional<OperationRecord> OperationBook::find(const std::string& operation_
 
 void OperationBook::save(OperationRecord& record) {
     record.updated_at = clock_.now();
-    store_.save_operation(record);
+    if (unsaved_.erase(record.operation_id) == 0) {
+        store_.update_operation(record);
+    } else if (store_.insert_operation(record) == Store::Insert::DuplicateId) {
+        // create() checked the id on this same thread: only a bug gets here.
+        throw std::logic_error("operation id '" + record.operation_id + "' was taken between create and save");
+    }
     if (is_terminal(record.status)) {
         if (on_finished_) on_finished_(record);
         dequeue(record.operation_id);

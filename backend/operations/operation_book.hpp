@@ -11,6 +11,7 @@
 #include <string>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace fleet::backend {
@@ -26,12 +27,15 @@ public:
 
     void load();
 
-    // In memory only: the caller saves it (a claim) or enqueues it.
-    OperationRecord& create(OperationRecord record);
+    // In memory only: the caller saves it (a claim) or enqueues it, and that
+    // first save inserts it. Nothing (and `record` left as it was) when its id
+    // is already taken, active or stored: the caller draws another.
+    OperationRecord* create(OperationRecord&& record);
     OperationRecord* find_active(const std::string& operation_id);
     std::optional<OperationRecord> find(const std::string& operation_id);
 
-    // Stamps updated_at and writes it; a terminal one leaves memory and queue
+    // Stamps updated_at and writes it (inserted the first time, updated after);
+    // a terminal one leaves memory and queue
     // (after the finished listener saw it).
     void save(OperationRecord& record);
     void on_finished(std::function<void(const OperationRecord&)> listener) { on_finished_ = std::move(listener); }
@@ -56,6 +60,7 @@ private:
     Store& store_;
     const Clock& clock_;
     std::unordered_map<std::string, OperationRecord> active_;
+    std::unordered_set<std::string> unsaved_;  // created, not inserted yet
     std::map<std::string, std::set<QueueKey>> queues_;
     std::function<void(const OperationRecord&)> on_finished_;
 };

@@ -108,8 +108,6 @@ std::string operation_filter(std::size_t combination) {
     return where;
 }
 
-// INSERT ... ON CONFLICT DO UPDATE rather than INSERT OR REPLACE: an update in
-// place, so rows that later tables reference by foreign key are not deleted.
 std::vector<std::string> split_columns(std::string_view columns) {
     std::vector<std::string> names;
     for (std::size_t start = 0; start < columns.size();) {
@@ -122,21 +120,34 @@ std::vector<std::string> split_columns(std::string_view columns) {
     return names;
 }
 
-// The first column is the primary key. `fixed` columns never change after the
-// insert and are left out of the update: SQLite rewrites every index on a
-// column the SET names, whether its value changed or not.
-std::string upsert_sql(const std::string& table, const std::string& columns,
-                       const std::vector<std::string_view>& fixed = {}) {
+// The first column is the primary key; the caller says what a conflict on it does.
+std::string insert_sql(const std::string& table, const std::string& columns) {
     const auto names = split_columns(columns);
     std::string placeholders;
+    for (std::size_t i = 0; i < names.size(); ++i) placeholders += (i ? ", ?" : "?") + std::to_string(i + 1);
+    return "INSERT INTO " + table + " (" + columns + ") VALUES (" + placeholders + ") ON CONFLICT(" + names[0] + ")";
+}
+
+std::string upsert_sql(const std::string& table, const std::string& columns) {
+    const auto names = split_columns(columns);
     std::string updates;
-    for (std::size_t i = 0; i < names.size(); ++i) {
-        placeholders += (i ? ", ?" : "?") + std::to_string(i + 1);
-        if (i == 0 || std::find(fixed.begin(), fixed.end(), names[i]) != fixed.end()) continue;
+    for (std::size_t i = 1; i < names.size(); ++i)
         updates += (updates.empty() ? "" : ", ") + names[i] + " = excluded." + names[i];
+    return insert_sql(table, columns) + " DO UPDATE SET " + updates;
+}
+
+// Parameters numbered as in the insert (?1 is the key), so one bind function
+// serves both. `fixed` columns never change after the insert and are left out:
+// SQLite rewrites every index on a column the SET names, changed or not.
+std::string update_sql(const std::string& table, const std::string& columns,
+                       const std::vector<std::string_view>& fixed) {
+    const auto names = split_columns(columns);
+    std::string updates;
+    for (std::size_t i = 1; i < names.size(); ++i) {
+        if (std::find(fixed.begin(), fixed.end(), names[i]) != fixed.end()) continue;
+        updates += (updates.empty() ? "" : ", ") + names[i] + " = ?" + std::to_string(i + 1);
     }
-    return "INSERT INTO " + table + " (" + columns + ") VALUES (" + placeholders + ") ON CONFLICT(" + names[0] +
-           ") DO UPDATE SET " + updates;
+    return "UPDATE " + table + " SET " + updates + " WHERE " + names[0] + " = ?1";
 }
 
 std::int64_t to_ms(SystemTime t) {
@@ -343,12 +354,18 @@ void open_schema(db::Database& db) {
 
 struct Store::Statements {
     explicit Statements(db::Database& db)
+        // INSERT ... ON CONFLICT DO UPDATE rather than INSERT OR REPLACE: an update in
+        // place, so rows that later tables reference by foreign key are not deleted.
         : save_worker(db.prepare(upsert_sql("workers", kWorkerColumns))),
           delete_worker(db.prepare("DELETE FROM workers WHERE worker_id = ?1")),
           load_workers(db.prepare(std::string("SELECT ") + kWorkerColumns + " FROM workers ORDER BY worker_id")),
-          save_operation(db.prepare(upsert_sql("operations", kOperationColumns,
-                                               {"domain", "operation_type", "requirements", "parameters",
-                                                "max_retries", "created_at"}))),
+          // An operation is inserted once and never overwritten: an id drawn twice
+          // must not merge two operations into one row.
+          insert_operation(db.prepare(insert_sql("operations", kOperationColumns) + " DO NOTHING")),
+          update_operation(db.prepare(update_sql("operations", kOperationColumns,
+                                                 {"domain", "operation_type", "requirements", "parameters",
+                                                  "max_retries", "created_at"}))),
+          operation_exists(db.prepare("SELECT 1 FROM operations WHERE operation_id = ?1")),
           find_operation(
               db.prepare(std::string("SELECT ") + kOperationColumns + " FROM operations WHERE operation_id = ?1")),
           load_unfinished(db.prepare(std::string("SELECT ") + kOperationColumns +
@@ -366,7 +383,9 @@ struct Store::Statements {
     db::Statement save_worker;
     db::Statement delete_worker;
     db::Statement load_workers;
-    db::Statement save_operation;
+    db::Statement insert_operation;
+    db::Statement update_operation;
+    db::Statement operation_exists;
     db::Statement find_operation;
     db::Statement load_unfinished;
     db::Statement count_by_status;
@@ -432,11 +451,27 @@ std::vector<WorkerRecord> Store::load_workers() {
     return workers;
 }
 
-void Store::save_operation(const OperationRecord& operation) {
+Store::Insert Store::insert_operation(const OperationRecord& operation) {
     before_write();
-    Use st(statements_->save_operation);
+    Use st(statements_->insert_operation);
     bind_operation(*st, operation);
     st->step();
+    return db_.changes() == 1 ? Insert::Inserted : Insert::DuplicateId;
+}
+
+void Store::update_operation(const OperationRecord& operation) {
+    before_write();
+    Use st(statements_->update_operation);
+    bind_operation(*st, operation);
+    st->step();
+    if (db_.changes() != 1)
+        throw std::runtime_error("store: update of operation '" + operation.operation_id + "', which has no row");
+}
+
+bool Store::operation_exists(const std::string& operation_id) {
+    Use st(statements_->operation_exists);
+    st->bind(1, operation_id);
+    return st->step();
 }
 
 std::optional<OperationRecord> Store::find_operation(const std::string& operation_id) {

@@ -42,9 +42,15 @@ public:
     void delete_worker(const std::string& worker_id);
     std::vector<WorkerRecord> load_workers();
 
-    // Insert, or update everything but what a start fixes: domain, operation_type,
-    // requirements, parameters, max_retries and created_at keep their first values.
-    void save_operation(const OperationRecord& operation);
+    enum class Insert { Inserted, DuplicateId };
+    // A new operation. Never overwrites: with an id already taken the stored
+    // row stays as it was and the answer is DuplicateId.
+    [[nodiscard]] Insert insert_operation(const OperationRecord& operation);
+    // A change of a stored operation: everything but what a start fixes (domain,
+    // operation_type, requirements, parameters, max_retries and created_at keep
+    // their first values). Throws when no row has its id.
+    void update_operation(const OperationRecord& operation);
+    bool operation_exists(const std::string& operation_id);
     std::optional<OperationRecord> find_operation(const std::string& operation_id);
     std::vector<OperationRecord> load_unfinished_operations();  // queued, pending, running
     OperationRows list_operations(const OperationQuery& query);

@@ -24,10 +24,10 @@ TEST_CASE("the queue is per domain, by priority, then age", "[operations][queue]
     test::ManualClock clock;
     OperationBook book(store, clock);
     for (auto [id, priority] : std::vector<std::pair<std::string, int>>{{"low", 1}, {"high_old", 5}, {"mid", 3}, {"high_new", 5}}) {
-        book.enqueue(book.create(operation(id, priority)));
+        book.enqueue(*book.create(operation(id, priority)));
         clock.advance(std::chrono::milliseconds(10));
     }
-    book.enqueue(book.create(operation("elsewhere", 9, "backtests")));
+    book.enqueue(*book.create(operation("elsewhere", 9, "backtests")));
 
     CHECK(book.queued("echo") == std::vector<std::string>{"high_old", "high_new", "mid", "low"});
     CHECK(book.queued("backtests") == std::vector<std::string>{"elsewhere"});
@@ -45,10 +45,10 @@ TEST_CASE("the queue and unfinished operations come back from the store", "[oper
     test::ManualClock clock;
     {
         OperationBook book(store, clock);
-        book.enqueue(book.create(operation("a", 0)));
+        book.enqueue(*book.create(operation("a", 0)));
         clock.advance(std::chrono::milliseconds(5));
-        book.enqueue(book.create(operation("b", 2)));
-        auto& running = book.create(operation("c", 0));
+        book.enqueue(*book.create(operation("b", 2)));
+        auto& running = *book.create(operation("c", 0));
         running.status = OperationStatus::Running;
         running.worker_id = "w1";
         book.save(running);
@@ -64,7 +64,7 @@ TEST_CASE("a finished operation leaves memory and queue but stays in the store",
     Store store(":memory:");
     test::ManualClock clock;
     OperationBook book(store, clock);
-    auto& record = book.create(operation("x", 0));
+    auto& record = *book.create(operation("x", 0));
     book.enqueue(record);
     auto* queued = book.find_active("x");
     REQUIRE(queued);
@@ -75,4 +75,27 @@ TEST_CASE("a finished operation leaves memory and queue but stays in the store",
     const auto stored = book.find("x");
     REQUIRE(stored);
     CHECK(stored->status == OperationStatus::Cancelled);
+}
+
+TEST_CASE("an id already taken, active or finished, is refused and nothing is overwritten", "[operations][ids]") {
+    Store store(":memory:");
+    test::ManualClock clock;
+    OperationBook book(store, clock);
+    auto& active = *book.create(operation("same", 5));
+    book.enqueue(active);
+
+    auto again = operation("same", 1, "elsewhere");
+    CHECK(book.create(std::move(again)) == nullptr);
+    CHECK(again.domain == "elsewhere");  // left to the caller, who draws another id
+    CHECK(book.find_active("same")->priority == 5);
+
+    active.status = OperationStatus::Completed;
+    book.save(active);  // finished: only the store has it now
+    REQUIRE(book.find_active("same") == nullptr);
+    CHECK(book.create(operation("same", 1, "elsewhere")) == nullptr);
+    const auto stored = store.find_operation("same");
+    REQUIRE(stored);
+    CHECK(stored->status == OperationStatus::Completed);
+    CHECK(stored->domain == "echo");
+    CHECK(stored->priority == 5);
 }

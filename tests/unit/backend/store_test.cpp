@@ -31,6 +31,11 @@ const SystemTime kT0{milliseconds(1'800'000'000'123)};
 
 SystemTime at(std::int64_t ms) { return kT0 + milliseconds(ms); }
 
+void insert(Store& store, const OperationRecord& operation) {
+    INFO("operation " << operation.operation_id);
+    REQUIRE(store.insert_operation(operation) == Store::Insert::Inserted);
+}
+
 // JSON that a lossy store would change: doubles Boost.JSON 1.81 misreads,
 // the integer extremes, nesting, escapes and non-ASCII text.
 boost::json::object tricky_json() {
@@ -223,14 +228,14 @@ TEST_CASE("store: an operation reads back exactly as saved", "[store]") {
 
     SECTION("every field set, JSON object result") {
         const auto op = full_operation();
-        store.save_operation(op);
+        insert(store, op);
         const auto found = store.find_operation(op.operation_id);
         REQUIRE(found);
         check_equal(*found, op);
     }
     SECTION("null result, empty objects, empty optionals") {
         OperationRecord op = operation("op-queued", "echo", OperationStatus::Queued, "", 5);
-        store.save_operation(op);
+        insert(store, op);
         const auto found = store.find_operation("op-queued");
         REQUIRE(found);
         check_equal(*found, op);
@@ -240,11 +245,12 @@ TEST_CASE("store: an operation reads back exactly as saved", "[store]") {
         CHECK(found->worker_id.empty());
     }
     SECTION("a result that is a scalar or an array") {
+        int n = 0;
         for (const auto& result : {boost::json::value("plain text"), boost::json::value(-0.1),
                                    boost::json::parse("[1, 2.5, \"x\", null, {}]")}) {
-            auto op = full_operation();
+            auto op = full_operation("op-" + std::to_string(++n));
             op.result = result;
-            store.save_operation(op);
+            insert(store, op);
             const auto found = store.find_operation(op.operation_id);
             REQUIRE(found);
             CHECK(found->result == result);
@@ -255,19 +261,19 @@ TEST_CASE("store: an operation reads back exactly as saved", "[store]") {
         op.created_at = SystemTime{milliseconds(-1)};
         op.updated_at = SystemTime{milliseconds(0)};
         op.completed_at = SystemTime{milliseconds(7'258'118'399'999)};  // 2199-12-31T23:59:59.999Z
-        store.save_operation(op);
+        insert(store, op);
         const auto found = store.find_operation(op.operation_id);
         REQUIRE(found);
         CHECK(found->created_at == op.created_at);
         CHECK(found->updated_at == op.updated_at);
         CHECK(found->completed_at == op.completed_at);
     }
-    SECTION("saving again replaces every field but those fixed at creation") {
+    SECTION("an update replaces every field but those fixed at creation") {
         const auto first = full_operation();
-        store.save_operation(first);
+        insert(store, first);
         auto op = operation("op-full", "echo", OperationStatus::Failed, "w9", 77);
         op.error_message = "lost";
-        store.save_operation(op);
+        store.update_operation(op);
         const auto found = store.find_operation("op-full");
         REQUIRE(found);
         // What a request set once: the update leaves it (and its indexes) alone.
@@ -295,7 +301,7 @@ TEST_CASE("store: random doubles survive the JSON text exactly", "[store]") {
         values.emplace_back(d);
     }
     op.result = values;
-    store.save_operation(op);
+    insert(store, op);
     const auto found = store.find_operation(op.operation_id);
     REQUIRE(found);
     CHECK(found->result == op.result);
@@ -303,12 +309,12 @@ TEST_CASE("store: random doubles survive the JSON text exactly", "[store]") {
 
 TEST_CASE("store: unfinished operations are the queued, pending and running ones", "[store]") {
     Store store(":memory:");
-    store.save_operation(operation("q", "echo", OperationStatus::Queued, "", 4));
-    store.save_operation(operation("p", "echo", OperationStatus::Pending, "w1", 3));
-    store.save_operation(operation("r", "echo", OperationStatus::Running, "w1", 2));
-    store.save_operation(operation("c", "echo", OperationStatus::Completed, "w1", 1));
-    store.save_operation(operation("f", "echo", OperationStatus::Failed, "w1", 0));
-    store.save_operation(operation("x", "echo", OperationStatus::Cancelled, "", 5));
+    insert(store, operation("q", "echo", OperationStatus::Queued, "", 4));
+    insert(store, operation("p", "echo", OperationStatus::Pending, "w1", 3));
+    insert(store, operation("r", "echo", OperationStatus::Running, "w1", 2));
+    insert(store, operation("c", "echo", OperationStatus::Completed, "w1", 1));
+    insert(store, operation("f", "echo", OperationStatus::Failed, "w1", 0));
+    insert(store, operation("x", "echo", OperationStatus::Cancelled, "", 5));
 
     auto unfinished = ids(store.load_unfinished_operations());
     std::sort(unfinished.begin(), unfinished.end());
@@ -317,13 +323,13 @@ TEST_CASE("store: unfinished operations are the queued, pending and running ones
 
 TEST_CASE("store: list_operations filters, pages and orders newest first", "[store]") {
     Store store(":memory:");
-    store.save_operation(operation("a", "echo", OperationStatus::Completed, "w1", 1));
-    store.save_operation(operation("b", "echo", OperationStatus::Running, "w2", 2));
-    store.save_operation(operation("c", "backtest", OperationStatus::Running, "w1", 3));
-    store.save_operation(operation("d", "backtest", OperationStatus::Queued, "", 4));
-    store.save_operation(operation("e", "echo", OperationStatus::Running, "w1", 5));
+    insert(store, operation("a", "echo", OperationStatus::Completed, "w1", 1));
+    insert(store, operation("b", "echo", OperationStatus::Running, "w2", 2));
+    insert(store, operation("c", "backtest", OperationStatus::Running, "w1", 3));
+    insert(store, operation("d", "backtest", OperationStatus::Queued, "", 4));
+    insert(store, operation("e", "echo", OperationStatus::Running, "w1", 5));
     // Same creation time as "e": the larger id comes first.
-    store.save_operation(operation("f", "echo", OperationStatus::Failed, "w2", 5));
+    insert(store, operation("f", "echo", OperationStatus::Failed, "w2", 5));
 
     const auto list = [&](OperationQuery query) { return store.list_operations(query); };
 
@@ -406,7 +412,7 @@ TEST_CASE("store: list_operations filters, pages and orders newest first", "[sto
         CHECK(list(all).operations.size() == 6);
     }
     SECTION("listed records carry every field") {
-        store.save_operation(full_operation("z"));
+        insert(store, full_operation("z"));
         OperationQuery query;
         query.worker_id = "dp-host-5006";
         const auto rows = list(query);
@@ -421,10 +427,10 @@ TEST_CASE("store: counts operations by status, zero included", "[store]") {
     CHECK(counts.size() == 6);
     CHECK(counts[OperationStatus::Running] == 0);
 
-    store.save_operation(operation("a", "echo", OperationStatus::Running, "w1", 1));
-    store.save_operation(operation("b", "echo", OperationStatus::Running, "w2", 2));
-    store.save_operation(operation("c", "echo", OperationStatus::Queued, "", 3));
-    store.save_operation(operation("d", "echo", OperationStatus::Completed, "w1", 4));
+    insert(store, operation("a", "echo", OperationStatus::Running, "w1", 1));
+    insert(store, operation("b", "echo", OperationStatus::Running, "w2", 2));
+    insert(store, operation("c", "echo", OperationStatus::Queued, "", 3));
+    insert(store, operation("d", "echo", OperationStatus::Completed, "w1", 4));
     counts = store.count_operations_by_status();
     CHECK(counts.at(OperationStatus::Running) == 2);
     CHECK(counts.at(OperationStatus::Queued) == 1);
@@ -437,13 +443,13 @@ TEST_CASE("store: counts operations by status, zero included", "[store]") {
 TEST_CASE("store: transaction() commits, or rolls back when the work throws", "[store]") {
     Store store(":memory:");
     store.transaction([&] {
-        store.save_operation(operation("kept", "echo", OperationStatus::Queued, "", 1));
+        insert(store, operation("kept", "echo", OperationStatus::Queued, "", 1));
         store.save_worker(full_worker("kept"));
     });
 
     const auto failing = [&] {
         store.transaction([&] {
-            store.save_operation(operation("lost", "echo", OperationStatus::Queued, "", 2));
+            insert(store, operation("lost", "echo", OperationStatus::Queued, "", 2));
             store.save_worker(full_worker("lost"));
             store.delete_worker("kept");
             throw std::runtime_error("dispatch failed");
@@ -458,7 +464,7 @@ TEST_CASE("store: transaction() commits, or rolls back when the work throws", "[
     CHECK(workers[0].worker_id == "kept");
 
     // The store takes new transactions after a rollback.
-    store.transaction([&] { store.save_operation(operation("after", "echo", OperationStatus::Queued, "", 3)); });
+    store.transaction([&] { insert(store, operation("after", "echo", OperationStatus::Queued, "", 3)); });
     CHECK(store.find_operation("after"));
 }
 
@@ -470,8 +476,8 @@ TEST_CASE("store: a database file keeps everything across a restart, in WAL mode
     {
         Store store(file.path.string());
         store.save_worker(worker);
-        store.save_operation(finished);
-        store.save_operation(queued);
+        insert(store, finished);
+        insert(store, queued);
     }
     {
         fleet::db::Database raw(file.path.string());
@@ -504,4 +510,24 @@ TEST_CASE("store: a database from a newer schema version is refused", "[store]")
         raw.exec("UPDATE schema_version SET version = 2");
     }
     CHECK_THROWS_WITH(Store(file.path.string()), Catch::Matchers::Contains("schema version 2"));
+}
+
+TEST_CASE("store: inserting an id that is taken fails and leaves the stored operation alone", "[store][ids]") {
+    Store store(":memory:");
+    const auto first = full_operation("op_same");
+    insert(store, first);
+    CHECK(store.operation_exists("op_same"));
+    CHECK_FALSE(store.operation_exists("op_other"));
+
+    auto second = operation("op_same", "echo", OperationStatus::Queued, "", 42);
+    second.parameters = {{"other", true}};
+    CHECK(store.insert_operation(second) == Store::Insert::DuplicateId);
+    const auto found = store.find_operation("op_same");
+    REQUIRE(found);
+    check_equal(*found, first);
+    CHECK(store.list_operations({}).total == 1);
+
+    // An update needs the row: it never creates one.
+    CHECK_THROWS(store.update_operation(operation("op_never", "echo", OperationStatus::Running, "w1", 1)));
+    CHECK_FALSE(store.operation_exists("op_never"));
 }

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <set>
+#include <thread>
+#include <vector>
 
 TEST_CASE("random_hex gives lowercase hex of the asked length, different each time", "[ids]") {
     std::set<std::string> seen;
@@ -13,6 +15,21 @@ TEST_CASE("random_hex gives lowercase hex of the asked length, different each ti
         seen.insert(id);
     }
     CHECK(seen.size() == 1000);
+}
+
+TEST_CASE("random_hex of 24 characters (an operation id's 96 bits) differs across threads", "[ids]") {
+    // Each thread seeds its own generator: threads started together must not share a stream.
+    constexpr int kThreads = 8;
+    std::vector<std::string> first(kThreads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) threads.emplace_back([&first, t] { first[t] = fleet::random_hex(24); });
+    for (auto& thread : threads) thread.join();
+    const std::set<std::string> distinct(first.begin(), first.end());
+    CHECK(distinct.size() == kThreads);
+    for (const auto& id : first) {
+        CHECK(id.size() == 24);
+        CHECK(fleet::is_plain_id("op_" + id));
+    }
 }
 
 TEST_CASE("plain ids are [A-Za-z0-9_.:-]{1,128}", "[ids]") {
