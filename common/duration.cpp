@@ -21,7 +21,8 @@ std::chrono::milliseconds parse_duration(std::string_view text) {
     else if (unit == "ms") scale = 1;
     else if (unit == "m") scale = 60'000;
     else if (unit == "h") scale = 3'600'000;
-    else throw std::invalid_argument("not a duration: '" + s + "' (units: ms, s, m, h)");
+    else if (unit == "d") scale = 86'400'000;
+    else throw std::invalid_argument("not a duration: '" + s + "' (units: ms, s, m, h, d)");
     if (!std::isfinite(value) || value < 0) throw std::invalid_argument("not a duration: '" + s + "'");
     return std::chrono::milliseconds(static_cast<long long>(std::llround(value * scale)));
 }

@@ -5,7 +5,7 @@
 
 namespace fleet {
 
-// Plain seconds ("0.5", "30") or with a unit ("500ms", "10s", "5m", "1h").
+// Plain seconds ("0.5", "30") or with a unit ("500ms", "10s", "5m", "1h", "30d").
 // Throws std::invalid_argument naming the text on anything else.
 std::chrono::milliseconds parse_duration(std::string_view text);
 

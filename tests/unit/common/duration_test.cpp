@@ -14,6 +14,9 @@ TEST_CASE("durations accept plain seconds and units", "[duration]") {
     CHECK(parse_duration("10s") == seconds(10));
     CHECK(parse_duration("5m") == minutes(5));
     CHECK(parse_duration("1h") == hours(1));
+    CHECK(parse_duration("30d") == hours(30 * 24));
+    CHECK(parse_duration("0.5d") == hours(12));
+    CHECK(parse_duration("0") == milliseconds(0));
 }
 
 TEST_CASE("durations refuse what they cannot read", "[duration]") {
@@ -22,4 +25,5 @@ TEST_CASE("durations refuse what they cannot read", "[duration]") {
     CHECK_THROWS_AS(parse_duration("10 parsecs"), std::invalid_argument);
     CHECK_THROWS_AS(parse_duration("-1s"), std::invalid_argument);
     CHECK_THROWS_AS(parse_duration("nan"), std::invalid_argument);
+    CHECK_THROWS_AS(parse_duration("1w"), std::invalid_argument);
 }
