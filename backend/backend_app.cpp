@@ -10,6 +10,8 @@
 #include "backend/health/health_monitor.hpp"
 #include "backend/health/health_prober.hpp"
 #include "backend/operations/operation_proxy.hpp"
+#include "backend/operations/retention.hpp"
+#include "backend/operations/retention_sweeper.hpp"
 #include "backend/registry/registration_service.hpp"
 #include "common/http/server.hpp"
 #include "common/log.hpp"
@@ -48,6 +50,7 @@ public:
           prober_(io_, client_, config.token, config.health_timeout, config.probe_concurrency),
           watch_(io_, [this](const std::string& id, const std::string& detail) { monitor_.connection_lost(id, detail); }),
           monitor_(context_, timers_, dispatcher_, proxy_, prober_, watch_),
+          sweeper_(core_, store_, finished_, SystemClock::instance(), config.retention, kRetentionBatch),
           server_(io_, server_config(config), router_.handler()),
           signals_(io_, SIGINT, SIGTERM) {
         add_routes(router_, context_, dispatcher_, registrations_, proxy_);
@@ -74,6 +77,7 @@ public:
             dispatcher_.pump_all();
         });
         monitor_.start();
+        sweeper_.start();
 
         signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
             if (ec) return;
@@ -84,6 +88,7 @@ public:
                 registrations_.set_shutting_down();
             });
             monitor_.stop();
+            sweeper_.stop();
             shutdown_timer_.expires_after(config_.shutdown_grace);
             shutdown_timer_.async_wait([this](const boost::system::error_code& timer_ec) {
                 if (!timer_ec) stop_serving();
@@ -153,6 +158,7 @@ private:
     HealthProber prober_;
     ConnectionWatch watch_;
     HealthMonitor monitor_;
+    RetentionSweeper sweeper_;
     http::Router router_;
     http::HttpServer server_;
     asio::signal_set signals_;

@@ -53,6 +53,7 @@ std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, co
         ("probe-concurrency", po::value<std::size_t>()->default_value(256), "health checks in flight at once")
         ("max-result-bytes", po::value<std::string>()->default_value("16MiB"), "largest operation result taken from a worker (notices, answers and registrations may be 2 MiB larger); keep it at or above every worker's --max-result-bytes")
         ("shutdown-grace", po::value<std::string>()->default_value("1s"), "after SIGTERM, how long requests in flight may finish while registrations get 503; a second signal stops at once")
+        ("retention", po::value<std::string>()->default_value("30d"), "finished operations (completed, failed, cancelled) are deleted this long after they ended, in small batches; 0 keeps everything")
         ("check-health", po::bool_switch(), "ask the backend these options describe for its /health on this machine; exit 0 when it answers 200");
 
     po::variables_map vm;
@@ -75,6 +76,7 @@ std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, co
         config.cache_ttl = duration_option(vm, "cache-ttl");
         config.unknown_grace = duration_option(vm, "unknown-grace");
         config.shutdown_grace = duration_option(vm, "shutdown-grace");
+        config.retention = duration_option(vm, "retention");
         config.failure_threshold = vm["failure-threshold"].as<int>();
         config.max_worker_losses = vm["max-worker-losses"].as<int>();
         config.token = vm["token"].as<std::string>();

@@ -27,7 +27,8 @@ struct BackendConfig {
     std::size_t io_threads = 2;
     std::size_t probe_concurrency = 256;
     std::size_t max_result_bytes = 16 * 1024 * 1024;  // the largest result the backend takes from a worker
-    std::chrono::milliseconds shutdown_grace{1'000};  // after SIGTERM: 503 to registrations, in-flight calls finish
+    std::chrono::milliseconds shutdown_grace{1'000};
+    std::chrono::milliseconds retention{std::chrono::hours(30 * 24)};  // finished operations kept; 0 keeps all  // after SIGTERM: 503 to registrations, in-flight calls finish
     bool check_health = false;  // --check-health: ask the running backend, then exit
 };
 

@@ -1,5 +1,6 @@
 #include "backend/operations/finished_cache.hpp"
 
+#include <algorithm>
 #include <mutex>
 
 namespace fleet::backend {
@@ -12,6 +13,15 @@ void FinishedCache::put(const std::string& operation_id, std::string answer) {
         answers_.erase(order_.front());
         order_.pop_front();
     }
+}
+
+void FinishedCache::erase(const std::vector<std::string>& operation_ids) {
+    std::unique_lock lock(mutex_);
+    std::size_t erased = 0;
+    for (const auto& id : operation_ids) erased += answers_.erase(id);
+    if (erased == 0) return;
+    // One pass over the order per batch, not one per id.
+    std::erase_if(order_, [this](const std::string& id) { return !answers_.contains(id); });
 }
 
 std::optional<std::string> FinishedCache::get(const std::string& operation_id) const {

@@ -6,6 +6,7 @@
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace fleet::backend {
 
@@ -19,6 +20,8 @@ public:
 
     void put(const std::string& operation_id, std::string answer);
     std::optional<std::string> get(const std::string& operation_id) const;
+    // Operations deleted from the store: they answer 404 from now on.
+    void erase(const std::vector<std::string>& operation_ids);
 
 private:
     const std::size_t capacity_;

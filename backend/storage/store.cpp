@@ -81,6 +81,10 @@ CREATE INDEX IF NOT EXISTS operations_by_status     ON operations (status, creat
 CREATE INDEX IF NOT EXISTS operations_by_type       ON operations (operation_type, created_at);
 CREATE INDEX IF NOT EXISTS operations_by_worker     ON operations (worker_id, created_at);
 CREATE INDEX IF NOT EXISTS operations_by_created_at ON operations (created_at, operation_id);
+-- Retention finds finished operations by age. Only finished ones have a
+-- completed_at, so the index stays small and a write that leaves it NULL
+-- costs it nothing. IF NOT EXISTS: a file of the first release gains it on open.
+CREATE INDEX IF NOT EXISTS operations_by_completed_at ON operations (completed_at) WHERE completed_at IS NOT NULL;
 )sql";
 
 constexpr const char* kWorkerColumns =
@@ -371,7 +375,14 @@ struct Store::Statements {
           load_unfinished(db.prepare(std::string("SELECT ") + kOperationColumns +
                                      " FROM operations WHERE status IN (?1, ?2, ?3)"
                                      " ORDER BY created_at, operation_id")),
-          count_by_status(db.prepare("SELECT status, COUNT(*) FROM operations GROUP BY status")) {
+          count_by_status(db.prepare("SELECT status, COUNT(*) FROM operations GROUP BY status")),
+          // `+status`: without it SQLite picks operations_by_status and sorts every
+          // finished row (0.6 s a batch with 200,000 of them) instead of walking
+          // operations_by_completed_at from the oldest.
+          delete_finished(db.prepare("DELETE FROM operations WHERE operation_id IN ("
+                                     "SELECT operation_id FROM operations"
+                                     " WHERE completed_at < ?1 AND +status IN (?2, ?3, ?4)"
+                                     " ORDER BY completed_at LIMIT ?5) RETURNING operation_id")) {
         for (std::size_t combination = 0; combination < kFilterCombinations; ++combination) {
             const std::string filter = operation_filter(combination);
             list_operations.push_back(db.prepare(std::string("SELECT ") + kOperationColumns + " FROM operations" +
@@ -389,6 +400,7 @@ struct Store::Statements {
     db::Statement find_operation;
     db::Statement load_unfinished;
     db::Statement count_by_status;
+    db::Statement delete_finished;
     std::vector<db::Statement> list_operations;   // by filter combination
     std::vector<db::Statement> count_operations;  // by filter combination
 };
@@ -472,6 +484,19 @@ bool Store::operation_exists(const std::string& operation_id) {
     Use st(statements_->operation_exists);
     st->bind(1, operation_id);
     return st->step();
+}
+
+std::vector<std::string> Store::delete_finished_before(SystemTime cutoff, std::size_t limit) {
+    before_write();
+    Use st(statements_->delete_finished);
+    st->bind(1, to_ms(cutoff));
+    st->bind(2, to_string(OperationStatus::Completed));
+    st->bind(3, to_string(OperationStatus::Failed));
+    st->bind(4, to_string(OperationStatus::Cancelled));
+    st->bind(5, clamp_to_int64(limit));
+    std::vector<std::string> deleted;
+    while (st->step()) deleted.push_back(st->text(0));
+    return deleted;
 }
 
 std::optional<OperationRecord> Store::find_operation(const std::string& operation_id) {

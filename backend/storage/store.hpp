@@ -55,6 +55,9 @@ public:
     std::vector<OperationRecord> load_unfinished_operations();  // queued, pending, running
     OperationRows list_operations(const OperationQuery& query);
     std::map<OperationStatus, std::size_t> count_operations_by_status();
+    // Deletes at most `limit` finished operations (completed, failed, cancelled)
+    // that ended before `cutoff`, oldest first; returns their ids.
+    std::vector<std::string> delete_finished_before(SystemTime cutoff, std::size_t limit);
 
     // Runs `work` all or nothing (a savepoint, so it also nests inside a batch).
     template <typename Work>

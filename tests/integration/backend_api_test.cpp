@@ -199,6 +199,35 @@ TEST_CASE("an operation that ends at once is still answered 200 started, with st
     CHECK(page.body.find("fleet_dispatches_total 20\n") != std::string::npos);
 }
 
+TEST_CASE("a finished operation is deleted after --retention; running and queued ones stay",
+          "[integration][backend]") {
+    BackendUnderTest backend({"--retention", "1s"});
+    BackendWorker worker(backend, "echo", "echo-retention-1");
+
+    const std::string done_id = started_id(backend.start("echo", {{"duration_ms", kQuick}, {"note", "old"}}));
+    backend.wait_for_status(done_id, "completed");
+    wait_idle(backend, worker);
+    const std::string running_id = started_id(backend.start("echo", {{"duration_ms", 60000}, {"steps", 600}}));
+    backend.wait_for_status(running_id, "running");
+    const std::string queued_id = started_id(backend.start("echo", {{"duration_ms", 0}}, 202));
+
+    // The sweep runs every second here (a tenth of the retention, at least 1 s).
+    INFO("backend output:\n" << backend.process().output());
+    REQUIRE(eventually([&] { return backend.get("/api/v1/operations/" + done_id).status == 404; }));
+    CHECK(backend.count_operations("completed") == 0);
+    CHECK(backend.operation_status(running_id) == "running");
+    CHECK(backend.operation_status(queued_id) == "queued");
+
+    // Once they end, they go too.
+    CHECK(backend.del("/api/v1/operations/" + running_id + "/cancel").status == 200);
+    REQUIRE(eventually([&] {
+        return backend.get("/api/v1/operations/" + running_id).status == 404 &&
+               backend.get("/api/v1/operations/" + queued_id).status == 404;
+    }));
+    CHECK(backend.get("/api/v1/operations").status == 200);
+    CHECK(backend.count_operations("cancelled") == 0);
+}
+
 TEST_CASE("a backtest through the backend completes with trades", "[integration][backend]") {
     BackendUnderTest backend;
     BackendWorker worker(backend, "backtest", "bt-run-1");

@@ -531,3 +531,85 @@ TEST_CASE("store: inserting an id that is taken fails and leaves the stored oper
     CHECK_THROWS(store.update_operation(operation("op_never", "echo", OperationStatus::Running, "w1", 1)));
     CHECK_FALSE(store.operation_exists("op_never"));
 }
+
+namespace {
+
+OperationRecord ended(std::string id, OperationStatus status, std::int64_t completed_ms) {
+    auto op = operation(std::move(id), "echo", status, "w1", completed_ms - 10);
+    op.completed_at = at(completed_ms);
+    return op;
+}
+
+}  // namespace
+
+TEST_CASE("store: finished operations older than the cutoff are deleted in bounded batches", "[store][retention]") {
+    Store store(":memory:");
+    for (int i = 0; i < 5; ++i) insert(store, ended("old_done_" + std::to_string(i), OperationStatus::Completed, i));
+    insert(store, ended("old_failed", OperationStatus::Failed, 5));
+    insert(store, ended("old_cancelled", OperationStatus::Cancelled, 6));
+    insert(store, ended("young_done", OperationStatus::Completed, 1'000));
+    insert(store, ended("at_cutoff", OperationStatus::Completed, 500));  // not older than the cutoff
+    insert(store, operation("old_queued", "echo", OperationStatus::Queued, "", 0));
+    insert(store, operation("old_running", "echo", OperationStatus::Running, "w1", 0));
+    // Unfinished, yet with a completed_at (a record the lifecycle should never write): kept.
+    auto odd = operation("old_pending", "echo", OperationStatus::Pending, "w1", 0);
+    odd.completed_at = at(1);
+    insert(store, odd);
+
+    const SystemTime cutoff = at(500);
+    auto first = store.delete_finished_before(cutoff, 3);
+    CHECK(first == std::vector<std::string>{"old_done_0", "old_done_1", "old_done_2"});  // oldest first
+    auto second = store.delete_finished_before(cutoff, 3);
+    CHECK(second == std::vector<std::string>{"old_done_3", "old_done_4", "old_failed"});
+    auto third = store.delete_finished_before(cutoff, 3);
+    CHECK(third == std::vector<std::string>{"old_cancelled"});
+    CHECK(store.delete_finished_before(cutoff, 3).empty());
+
+    for (const auto& id : {"old_done_0", "old_failed", "old_cancelled"}) CHECK_FALSE(store.find_operation(id));
+    for (const auto& id : {"young_done", "at_cutoff", "old_queued", "old_running", "old_pending"})
+        CHECK(store.find_operation(id));
+    CHECK(store.load_unfinished_operations().size() == 3);
+}
+
+TEST_CASE("store: the retention delete walks the completed_at index", "[store][retention]") {
+    TempDb file;
+    { Store on_file(file.path.string()); }
+    fleet::db::Database raw(file.path.string());
+    // The store's statement, as written there; with many finished rows anything
+    // else (the status index plus a sort) takes a hundred times longer.
+    auto plan = raw.prepare("EXPLAIN QUERY PLAN DELETE FROM operations WHERE operation_id IN ("
+                            "SELECT operation_id FROM operations"
+                            " WHERE completed_at < ?1 AND +status IN (?2, ?3, ?4)"
+                            " ORDER BY completed_at LIMIT ?5) RETURNING operation_id");
+    std::string steps;
+    while (plan.step()) steps += plan.text(3) + "\n";
+    INFO(steps);
+    CHECK(steps.find("USING INDEX operations_by_completed_at") != std::string::npos);
+    CHECK(steps.find("TEMP B-TREE") == std::string::npos);
+}
+
+TEST_CASE("store: a file of the first release opens, keeps its rows and gains the retention index",
+          "[store][retention]") {
+    TempDb file;
+    const auto finished = full_operation("done");
+    {
+        Store store(file.path.string());
+        insert(store, finished);
+    }
+    {
+        // What the first release wrote: the same tables, version 1, no completed_at index.
+        fleet::db::Database raw(file.path.string());
+        raw.exec("DROP INDEX operations_by_completed_at");
+    }
+    Store reopened(file.path.string());
+    const auto found = reopened.find_operation("done");
+    REQUIRE(found);
+    check_equal(*found, finished);
+    fleet::db::Database raw(file.path.string());
+    auto index = raw.prepare("SELECT COUNT(*) FROM sqlite_schema WHERE name = 'operations_by_completed_at'");
+    REQUIRE(index.step());
+    CHECK(index.int64(0) == 1);
+    auto version = raw.prepare("SELECT MAX(version) FROM schema_version");
+    REQUIRE(version.step());
+    CHECK(version.int64(0) == 1);
+}

@@ -1,0 +1,47 @@
+#pragma once
+
+#include "common/clock.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+
+namespace fleet::backend {
+
+class FinishedCache;
+class Store;
+
+// Deletes finished operations past their retention, off the hot path: every
+// sweep_interval on the core thread, one batch per turn, the next batch
+// posted behind whatever else waits (starts, reads, the group commit).
+class RetentionSweeper {
+public:
+    RetentionSweeper(boost::asio::io_context& core, Store& store, FinishedCache& finished, const Clock& clock,
+                     std::chrono::milliseconds retention, std::size_t batch);
+
+    // From any thread; nothing when the retention is zero.
+    void start();
+    void stop();
+
+    // One sweep now, on the core thread, with the cutoff of this moment;
+    // `done` gets how many operations it deleted.
+    void sweep(std::function<void(std::size_t deleted)> done);
+
+private:
+    void arm();
+    void delete_batch(SystemTime cutoff, std::size_t so_far, std::function<void(std::size_t)> done);
+
+    boost::asio::io_context& core_;
+    Store& store_;
+    FinishedCache& finished_;
+    const Clock& clock_;
+    const std::chrono::milliseconds retention_;
+    const std::size_t batch_;
+    boost::asio::steady_timer timer_;
+    bool stopped_ = false;
+};
+
+}  // namespace fleet::backend
