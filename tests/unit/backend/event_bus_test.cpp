@@ -81,7 +81,7 @@ TEST_CASE("event bus: nothing is heard before the store has committed what led t
     });
 
     auto op = record("op1");
-    store.save_operation(op);  // opens a batch: the commit is scheduled, not run
+    REQUIRE(store.insert_operation(op) == Store::Insert::Inserted);  // opens a batch: the commit is scheduled, not run
     bus.publish(ended("op1"));
     CHECK(heard.empty());
     CHECK_FALSE(reader.find_operation("op1").has_value());
