@@ -50,7 +50,7 @@ public:
           prober_(io_, client_, config.token, config.health_timeout, config.probe_concurrency),
           watch_(io_, [this](const std::string& id, const std::string& detail) { monitor_.connection_lost(id, detail); }),
           monitor_(context_, timers_, dispatcher_, proxy_, prober_, watch_),
-          sweeper_(core_, store_, finished_, SystemClock::instance(), config.retention, kRetentionBatch),
+          sweeper_(core_, timers_, store_, finished_, SystemClock::instance(), config.retention, kRetentionBatch),
           server_(io_, server_config(config), router_.handler()),
           signals_(io_, SIGINT, SIGTERM) {
         add_routes(router_, context_, dispatcher_, registrations_, proxy_);

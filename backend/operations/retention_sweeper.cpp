@@ -12,15 +12,15 @@
 namespace fleet::backend {
 namespace asio = boost::asio;
 
-RetentionSweeper::RetentionSweeper(asio::io_context& core, Store& store, FinishedCache& finished, const Clock& clock,
-                                   std::chrono::milliseconds retention, std::size_t batch)
+RetentionSweeper::RetentionSweeper(asio::io_context& core, CoreTimers& timers, Store& store, FinishedCache& finished,
+                                   const Clock& clock, std::chrono::milliseconds retention, std::size_t batch)
     : core_(core),
+      timers_(timers),
       store_(store),
       finished_(finished),
       clock_(clock),
       retention_(retention),
-      batch_(batch),
-      timer_(core) {}
+      batch_(batch) {}
 
 void RetentionSweeper::start() {
     if (!retention_cutoff(clock_.now(), retention_)) return;
@@ -30,15 +30,14 @@ void RetentionSweeper::start() {
 void RetentionSweeper::stop() {
     asio::post(core_, [this] {
         stopped_ = true;
-        timer_.cancel();
+        timers_.cancel(next_sweep_);
     });
 }
 
 void RetentionSweeper::arm() {
     if (stopped_) return;
-    timer_.expires_after(sweep_interval(retention_));
-    timer_.async_wait([this](const boost::system::error_code& ec) {
-        if (ec || stopped_) return;
+    next_sweep_ = timers_.after(sweep_interval(retention_), [this] {
+        if (stopped_) return;
         sweep([this](std::size_t deleted) {
             if (deleted > 0) log::info("retention: deleted ", deleted, " finished operations");
             arm();
@@ -56,9 +55,8 @@ void RetentionSweeper::delete_batch(SystemTime cutoff, std::size_t so_far, std::
     auto deleted = store_.delete_finished_before(cutoff, batch_);
     const std::size_t total = so_far + deleted.size();
     const bool more = more_to_sweep(deleted.size(), batch_);
-    // Posted behind the group commit the delete opened, like every answer.
-    if (!deleted.empty())
-        asio::post(core_, [this, ids = std::move(deleted)] { finished_.erase(ids); });
+    // Once the delete is committed, like every answer.
+    if (!deleted.empty()) store_.after_commit([this, ids = std::move(deleted)] { finished_.erase(ids); });
     if (!more) return done(total);
     asio::post(core_, [this, cutoff, total, done = std::move(done)]() mutable {
         if (stopped_) return done(total);

@@ -1,9 +1,9 @@
 #pragma once
 
+#include "backend/core/core_timers.hpp"
 #include "common/clock.hpp"
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -19,8 +19,8 @@ class Store;
 // posted behind whatever else waits (starts, reads, the group commit).
 class RetentionSweeper {
 public:
-    RetentionSweeper(boost::asio::io_context& core, Store& store, FinishedCache& finished, const Clock& clock,
-                     std::chrono::milliseconds retention, std::size_t batch);
+    RetentionSweeper(boost::asio::io_context& core, CoreTimers& timers, Store& store, FinishedCache& finished,
+                     const Clock& clock, std::chrono::milliseconds retention, std::size_t batch);
 
     // From any thread; nothing when the retention is zero.
     void start();
@@ -35,12 +35,13 @@ private:
     void delete_batch(SystemTime cutoff, std::size_t so_far, std::function<void(std::size_t)> done);
 
     boost::asio::io_context& core_;
+    CoreTimers& timers_;
     Store& store_;
     FinishedCache& finished_;
     const Clock& clock_;
     const std::chrono::milliseconds retention_;
     const std::size_t batch_;
-    boost::asio::steady_timer timer_;
+    TimerId next_sweep_ = 0;
     bool stopped_ = false;
 };
 

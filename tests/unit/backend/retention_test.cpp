@@ -59,6 +59,7 @@ struct Core {
     test::ManualClock clock;
     Store store{":memory:"};
     FinishedCache finished;
+    backend::CoreTimers timers{io, clock};
     std::size_t turns = 0;  // handlers run: batches interleave with the rest of the work
 
     Core() {
@@ -93,7 +94,7 @@ TEST_CASE("retention: a sweep deletes old finished operations batch by batch and
     REQUIRE(core.store.insert_operation(running) == Store::Insert::Inserted);
     core.store.commit_batch();
 
-    RetentionSweeper sweeper(core.io, core.store, core.finished, core.clock, 1h, 3);
+    RetentionSweeper sweeper(core.io, core.timers, core.store, core.finished, core.clock, 1h, 3);
     CHECK(core.sweep(sweeper) == 7u);
     CHECK(core.turns >= 3 * 2);  // three batches, each its own turn with its own commit
     for (int i = 0; i < 7; ++i) {
@@ -117,7 +118,7 @@ TEST_CASE("retention: a sweep deletes old finished operations batch by batch and
 TEST_CASE("retention: zero keeps everything", "[retention]") {
     Core core;
     REQUIRE(core.store.insert_operation(finished_at("ancient", SystemTime{})) == Store::Insert::Inserted);
-    RetentionSweeper sweeper(core.io, core.store, core.finished, core.clock, 0ms, 500);
+    RetentionSweeper sweeper(core.io, core.timers, core.store, core.finished, core.clock, 0ms, 500);
     CHECK(core.sweep(sweeper) == 0u);
     CHECK(core.store.find_operation("ancient"));
 }
