@@ -39,7 +39,8 @@ public:
           registry_(store_, SystemClock::instance()),
           operations_(store_, SystemClock::instance()),
           client_(io_, 64),
-          context_{core_, client_, store_, registry_, operations_, metrics_, finished_, SystemClock::instance(), config_,
+          workers_(core_, client_, config.token, worker_message_limit(config)),
+          context_{core_, workers_, store_, registry_, operations_, metrics_, finished_, SystemClock::instance(), config_,
                    [this](const std::string& id, const std::string& url) { watch_.watch(id, url); },
                    [this](const std::string& id) { watch_.unwatch(id); }},
           timers_(core_, SystemClock::instance()),
@@ -149,6 +150,7 @@ private:
     BackendMetrics metrics_;
     FinishedCache finished_;
     http::HttpClient client_;
+    HttpWorkerClient workers_;
     CoreContext context_;
     CoreTimers timers_;
     EventBus events_;

@@ -1,13 +1,13 @@
 #pragma once
 
 #include "backend/config.hpp"
+#include "backend/dispatch/worker_client.hpp"
 #include "backend/metrics.hpp"
 #include "backend/operations/finished_cache.hpp"
 #include "backend/operations/operation_book.hpp"
 #include "backend/registry/registry.hpp"
 #include "backend/storage/store.hpp"
 #include "common/clock.hpp"
-#include "common/http/client.hpp"
 
 #include <functional>
 #include <string>
@@ -19,11 +19,11 @@ class io_context;
 namespace fleet::backend {
 
 // What the backend's services share. All state here belongs to the core
-// thread (the `core` io_context, never an I/O thread); HTTP calls go out on
-// the I/O threads and their answers come back through `call_worker`.
+// thread (the `core` io_context, never an I/O thread); calls to workers go
+// out through `workers` and their answers come back on the core thread.
 struct CoreContext {
     boost::asio::io_context& core;
-    http::HttpClient& client;
+    WorkerClient& workers;
     Store& store;
     Registry& registry;
     OperationBook& operations;
@@ -33,11 +33,6 @@ struct CoreContext {
     const BackendConfig& config;
     std::function<void(const std::string& worker_id, const std::string& endpoint_url)> watch;
     std::function<void(const std::string& worker_id)> unwatch;
-
-    // Sends a request to a worker (with the token) and runs `then` on the core thread.
-    void call_worker(http::Method method, std::string url, std::string body,
-                     std::function<void(http::ClientResponse)> then,
-                     std::chrono::milliseconds timeout = std::chrono::seconds(5)) const;
 };
 
 }  // namespace fleet::backend

@@ -112,8 +112,7 @@ void Dispatcher::dispatch(const std::string& operation_id, std::set<std::string>
     boost::json::object body = operation->parameters;
     body["task_id"] = operation_id;
     const std::string worker_id = worker.worker_id;
-    context_.call_worker(http::Method::Post, worker.endpoint_url + "/" + operation->domain + "/start",
-                         boost::json::serialize(body),
+    context_.workers.start(worker.endpoint_url, operation->domain, boost::json::serialize(body),
                          [this, operation_id, worker_id, tried = std::move(tried), began,
                           done = std::move(done)](http::ClientResponse response) mutable {
                              on_worker_answer(operation_id, worker_id, std::move(tried), began, std::move(done),

@@ -67,8 +67,7 @@ void OperationProxy::refresh(const std::string& operation_id, std::function<void
     if (then) waiting.push_back(std::move(then));
     context_.metrics.refresh_sent();
     const std::string worker_id = worker->worker_id;
-    context_.call_worker(http::Method::Get, worker->endpoint_url + "/api/v1/operations/" + operation_id, {},
-                         [this, operation_id, worker_id](http::ClientResponse response) {
+    context_.workers.get(worker->endpoint_url, operation_id, [this, operation_id, worker_id](http::ClientResponse response) {
                              take_in(operation_id, worker_id, response);
                              auto done = refreshing_.extract(operation_id);
                              if (!done.empty())
@@ -157,10 +156,8 @@ void OperationProxy::metrics(const std::string& operation_id, const std::string&
                                                {"cursor", "0"},
                                                {"has_more", false}}}}));
     }
-    context_.call_worker(http::Method::Get,
-                         worker->endpoint_url + "/api/v1/operations/" + operation_id + "/metrics" +
-                             (query.empty() ? "" : "?" + query),
-                         {}, [done = std::move(done)](http::ClientResponse response) { done(relay(response)); });
+    context_.workers.metrics(worker->endpoint_url, operation_id, query,
+                             [done = std::move(done)](http::ClientResponse response) { done(relay(response)); });
 }
 
 void OperationProxy::cancel(const std::string& operation_id, Done done) {
@@ -181,8 +178,8 @@ void OperationProxy::cancel(const std::string& operation_id, Done done) {
     const WorkerRecord* worker = context_.registry.find(operation->worker_id);
     if (!worker) throw http::ApiError(409, "operation '" + operation_id + "' has no worker to cancel it on");
     const std::string worker_id = worker->worker_id;
-    context_.call_worker(
-        http::Method::Delete, worker->endpoint_url + "/api/v1/operations/" + operation_id + "/cancel", {},
+    context_.workers.cancel(
+        worker->endpoint_url, operation_id,
         [this, operation_id, worker_id, done = std::move(done)](http::ClientResponse response) {
             OperationRecord* live = context_.operations.find_active(operation_id);
             if (live && response.ok() && response.status == 404 && live->worker_id == worker_id) {

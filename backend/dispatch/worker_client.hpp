@@ -1,0 +1,58 @@
+#pragma once
+
+#include "common/http/client.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <string>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace fleet::backend {
+
+// Every call the backend makes to a worker about operations. Answers come
+// back on the core thread. Tests script it (tests/support/scripted_worker_client)
+// to deliver answers in any order, so races that real processes show now and
+// then are deterministic unit tests of the dispatcher.
+class WorkerClient {
+public:
+    using Answer = std::function<void(http::ClientResponse)>;
+    virtual ~WorkerClient() = default;
+
+    // POST <endpoint>/<domain>/start with `body` (the parameters and task_id).
+    virtual void start(const std::string& endpoint_url, const std::string& domain, std::string body, Answer then) = 0;
+    // GET <endpoint>/api/v1/operations/<id>
+    virtual void get(const std::string& endpoint_url, const std::string& operation_id, Answer then) = 0;
+    // GET <endpoint>/api/v1/operations/<id>/metrics?<query>
+    virtual void metrics(const std::string& endpoint_url, const std::string& operation_id, const std::string& query,
+                         Answer then) = 0;
+    // DELETE <endpoint>/api/v1/operations/<id>/cancel
+    virtual void cancel(const std::string& endpoint_url, const std::string& operation_id, Answer then) = 0;
+};
+
+// The real one: HTTP with the backend's token, a 5 s deadline and the body
+// limit of a worker's message; answers posted to the core thread.
+class HttpWorkerClient final : public WorkerClient {
+public:
+    HttpWorkerClient(boost::asio::io_context& core, http::HttpClient& client, std::string token,
+                     std::size_t body_limit);
+
+    void start(const std::string& endpoint_url, const std::string& domain, std::string body, Answer then) override;
+    void get(const std::string& endpoint_url, const std::string& operation_id, Answer then) override;
+    void metrics(const std::string& endpoint_url, const std::string& operation_id, const std::string& query,
+                 Answer then) override;
+    void cancel(const std::string& endpoint_url, const std::string& operation_id, Answer then) override;
+
+private:
+    void call(http::Method method, std::string url, std::string body, Answer then);
+
+    boost::asio::io_context& core_;
+    http::HttpClient& client_;
+    const std::string token_;
+    const std::size_t body_limit_;
+};
+
+}  // namespace fleet::backend
