@@ -36,31 +36,26 @@ TEST_CASE("--run reports a failing engine with exit code 1", "[integration][cli]
     CHECK(run.output().find("no disk") != std::string::npos);
 }
 
+namespace {
+
+// The worker exits 2 at once, naming the mistake, and starts nothing.
+void check_refused(const std::vector<std::string>& args, const std::string& named) {
+    Process worker(FLEET_WORKER_BIN, args);
+    const auto code = worker.wait(std::chrono::seconds(10));
+    INFO(worker.output());
+    REQUIRE(code.has_value());
+    CHECK(*code == 2);
+    CHECK(worker.output().find(named) != std::string::npos);
+}
+
+}  // namespace
+
 TEST_CASE("an unknown type or a bad flag is refused before anything starts", "[integration][cli]") {
-    Process unknown(FLEET_WORKER_BIN, {"--type", "teleport"});
-    auto code = unknown.wait(std::chrono::seconds(10));
-    REQUIRE(code.has_value());
-    CHECK(*code == 2);
-    CHECK(unknown.output().find("unknown worker type 'teleport'") != std::string::npos);
-
-    Process bad_duration(FLEET_WORKER_BIN, {"--type", "echo", "--drain-timeout", "soon"});
-    code = bad_duration.wait(std::chrono::seconds(10));
-    REQUIRE(code.has_value());
-    CHECK(*code == 2);
-    CHECK(bad_duration.output().find("--drain-timeout") != std::string::npos);
-
+    check_refused({"--type", "teleport"}, "unknown worker type 'teleport'");
+    check_refused({"--type", "echo", "--drain-timeout", "soon"}, "--drain-timeout");
     // A backend address without a scheme would be retried for ever: refused at once.
-    Process bad_backend(FLEET_WORKER_BIN, {"--type", "echo", "--backend-url", "backend:8000"});
-    code = bad_backend.wait(std::chrono::seconds(10));
-    REQUIRE(code.has_value());
-    CHECK(*code == 2);
-    CHECK(bad_backend.output().find("--backend-url must be an http:// URL") != std::string::npos);
-
-    Process bad_limit(FLEET_WORKER_BIN, {"--type", "echo", "--max-result-bytes", "4MB"});
-    code = bad_limit.wait(std::chrono::seconds(10));
-    REQUIRE(code.has_value());
-    CHECK(*code == 2);
-    CHECK(bad_limit.output().find("--max-result-bytes") != std::string::npos);
+    check_refused({"--type", "echo", "--backend-url", "backend:8000"}, "--backend-url must be an http:// URL");
+    check_refused({"--type", "echo", "--max-result-bytes", "4MB"}, "--max-result-bytes");
 }
 
 TEST_CASE("flags fall back to FLEET_* environment variables", "[integration][cli]") {
