@@ -1,6 +1,7 @@
 #include "backend/dispatch/dispatcher.hpp"
 
 #include "backend/operations/operation_lifecycle.hpp"
+#include "backend/registry/worker_lifecycle.hpp"
 #include "common/http/error.hpp"
 #include "common/ids.hpp"
 #include "common/log.hpp"
@@ -104,9 +105,7 @@ void Dispatcher::dispatch(const std::string& operation_id, std::set<std::string>
         return;
     }
     operations.dequeue(operation_id);
-    worker.operations.push_back(operation_id);
-    worker.last_dispatched_at = context_.clock.now();
-    if (worker.operations.size() >= worker.max_concurrent) worker.status = WorkerStatus::Busy;
+    worker_lifecycle::claimed(worker, operation_id, context_.clock.now());
     operations.save(*operation);
 
     boost::json::object body = operation->parameters;
@@ -175,7 +174,7 @@ void Dispatcher::on_worker_answer(const std::string& operation_id, const std::st
                       "); trying the next worker");
         } else if (response.ok() && response.status == 503) {
             const bool draining = response.body.find("\"draining\"") != std::string::npos;
-            worker->status = draining ? WorkerStatus::Draining : WorkerStatus::Busy;
+            worker_lifecycle::reported(*worker, draining ? WorkerStatus::Draining : WorkerStatus::Busy);
             context_.registry.save(*worker);
         }
     }
@@ -183,11 +182,8 @@ void Dispatcher::on_worker_answer(const std::string& operation_id, const std::st
 }
 
 void Dispatcher::release(const OperationRecord& operation) {
-    if (WorkerRecord* worker = context_.registry.find(operation.worker_id)) {
-        std::erase(worker->operations, operation.operation_id);
-        if (worker->status == WorkerStatus::Busy && worker->operations.size() < worker->max_concurrent)
-            worker->status = WorkerStatus::Available;
-    }
+    if (WorkerRecord* worker = context_.registry.find(operation.worker_id))
+        worker_lifecycle::released(*worker, operation.operation_id);
 }
 
 void Dispatcher::undo_claim(OperationRecord& operation) {
@@ -229,10 +225,7 @@ void Dispatcher::pump_all() {
 void Dispatcher::worker_lost(const std::string& worker_id, const std::string& why) {
     WorkerRecord* worker = context_.registry.find(worker_id);
     if (!worker) return;
-    if (worker->status != WorkerStatus::TemporarilyUnavailable) {
-        worker->status = WorkerStatus::TemporarilyUnavailable;
-        worker->unavailable_since = context_.clock.now();
-    }
+    worker_lifecycle::lost(*worker, context_.clock.now());
     const auto held = std::move(worker->operations);
     worker->operations.clear();
     const std::string domain = worker->domain;

@@ -1,5 +1,7 @@
 #include "backend/health/health_policy.hpp"
 
+#include "backend/registry/worker_lifecycle.hpp"
+
 #include <algorithm>
 #include <optional>
 #include <string_view>
@@ -18,8 +20,7 @@ std::optional<WorkerStatus> from_reported(std::string_view reported) {
 bool is_unavailable(const WorkerRecord& worker) { return worker.status == WorkerStatus::TemporarilyUnavailable; }
 
 HealthTransition mark_unavailable(WorkerRecord& worker, SystemTime now) {
-    worker.status = WorkerStatus::TemporarilyUnavailable;
-    worker.unavailable_since = now;
+    worker_lifecycle::lost(worker, now);
     return HealthTransition::BecameUnavailable;
 }
 
@@ -55,8 +56,7 @@ HealthTransition apply_probe(WorkerRecord& worker, const ProbeResult& result, Sy
             const bool was_unavailable = is_unavailable(worker);
             worker.health_check_failures = 0;
             worker.last_health_check = now;
-            worker.status = *status;
-            worker.unavailable_since.reset();
+            worker_lifecycle::answered(worker, *status);
             return was_unavailable ? HealthTransition::Recovered : HealthTransition::None;
         }
         case ProbeOutcome::DefiniteFailure: return definite_failure(worker, now);

@@ -2,6 +2,7 @@
 
 #include "backend/dispatch/dispatcher.hpp"
 #include "backend/operations/operation_lifecycle.hpp"
+#include "backend/registry/worker_lifecycle.hpp"
 #include "common/log.hpp"
 
 #include <algorithm>
@@ -52,7 +53,7 @@ std::optional<Registered> RegistrationService::register_worker(const Registratio
             registered.stop_operations.push_back(id);  // ended, or given to another worker meanwhile
         }
     }
-    if (!current.empty()) worker.status = WorkerStatus::Busy;
+    if (!current.empty()) worker_lifecycle::reported(worker, WorkerStatus::Busy);
     // What the backend thought it held and it no longer reports: it restarted without it.
     for (const auto& id : upserted.previous_operations) {
         if (std::find(worker.operations.begin(), worker.operations.end(), id) != worker.operations.end()) continue;

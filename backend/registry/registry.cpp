@@ -1,5 +1,7 @@
 #include "backend/registry/registry.hpp"
 
+#include "backend/registry/worker_lifecycle.hpp"
+
 #include "backend/dispatch/requirements.hpp"
 #include "backend/storage/store.hpp"
 #include "common/ids.hpp"
@@ -43,10 +45,9 @@ Registry::Upserted Registry::upsert(const Registration& registration) {
     worker.max_concurrent = registration.max_concurrent;
     worker.version = registration.version;
     worker.instance_id = "i-" + random_hex(12);
-    worker.status = WorkerStatus::Available;
+    worker_lifecycle::registered(worker);
     worker.health_check_failures = 0;
     worker.last_health_check = now;
-    worker.unavailable_since.reset();
     store_.save_worker(worker);
     out.worker = &worker;
     return out;

@@ -22,7 +22,9 @@ struct WorkerRecord {
     std::size_t max_concurrent = 1;
     std::string version;
     std::string instance_id;  // fresh per registration; reports from older instances are ignored
-    WorkerStatus status = WorkerStatus::Available;
+    WorkerStatus status = WorkerStatus::Available;  // decided by worker_lifecycle only
+    // What the worker last said of itself (Available for idle, Busy, Draining); not stored.
+    WorkerStatus reported = WorkerStatus::Available;
     std::vector<std::string> operations;  // non-terminal operations the backend gave it
     std::optional<SystemTime> last_health_check;
     int health_check_failures = 0;
