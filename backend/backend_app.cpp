@@ -36,15 +36,15 @@ public:
         : config_(config),
           io_(static_cast<int>(config.io_threads)),
           store_(config.db),
+          events_([this](std::function<void()> then) { store_.after_commit(std::move(then)); }),
           registry_(store_, SystemClock::instance()),
-          operations_(store_, SystemClock::instance()),
+          operations_(store_, SystemClock::instance(), events_),
           client_(io_, 64),
           workers_(core_, client_, config.token, worker_message_limit(config)),
           context_{core_, workers_, store_, registry_, operations_, metrics_, finished_, SystemClock::instance(), config_,
                    [this](const std::string& id, const std::string& url) { watch_.watch(id, url); },
                    [this](const std::string& id) { watch_.unwatch(id); }},
           timers_(core_, SystemClock::instance()),
-          events_([this](std::function<void()> then) { store_.after_commit(std::move(then)); }),
           dispatcher_(context_),
           registrations_(context_, dispatcher_),
           proxy_(context_, timers_, dispatcher_),
@@ -56,7 +56,6 @@ public:
           signals_(io_, SIGINT, SIGTERM) {
         add_routes(router_, context_, dispatcher_, registrations_, proxy_);
         store_.set_batch_scheduler([this](std::function<void()> commit) { asio::post(core_, std::move(commit)); });
-        operations_.on_finished([this](const OperationRecord& operation) { events_.publish(OperationEnded{operation}); });
         // Heard after the commit: readers of the cache see only what is written.
         events_.subscribe<OperationEnded>([this](const OperationEnded& ended) {
             finished_.put(ended.operation.operation_id, finished_answer(ended.operation));
@@ -145,6 +144,7 @@ private:
     asio::io_context io_;
     asio::io_context core_{1};
     Store store_;
+    EventBus events_;
     Registry registry_;
     OperationBook operations_;
     BackendMetrics metrics_;
@@ -153,7 +153,6 @@ private:
     HttpWorkerClient workers_;
     CoreContext context_;
     CoreTimers timers_;
-    EventBus events_;
     Dispatcher dispatcher_;
     RegistrationService registrations_;
     OperationProxy proxy_;

@@ -1,5 +1,6 @@
 #include "backend/operations/operation_book.hpp"
 
+#include "backend/core/event_bus.hpp"
 #include "backend/operations/operation_lifecycle.hpp"
 #include "backend/storage/store.hpp"
 
@@ -7,7 +8,8 @@
 
 namespace fleet::backend {
 
-OperationBook::OperationBook(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+OperationBook::OperationBook(Store& store, const Clock& clock, EventBus& events)
+    : store_(store), clock_(clock), events_(events) {}
 
 OperationBook::QueueKey OperationBook::key_of(const OperationRecord& record) {
     const auto created =
@@ -54,7 +56,7 @@ void OperationBook::save(OperationRecord& record) {
         throw std::logic_error("operation id '" + record.operation_id + "' was taken between create and save");
     }
     if (is_terminal(record.status)) {
-        if (on_finished_) on_finished_(record);
+        events_.publish(OperationEnded{record});
         dequeue(record.operation_id);
         active_.erase(record.operation_id);  // `record` is gone after this
     }

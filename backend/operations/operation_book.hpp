@@ -3,7 +3,6 @@
 #include "backend/operations/operation_record.hpp"
 #include "common/clock.hpp"
 
-#include <functional>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -16,6 +15,7 @@
 
 namespace fleet::backend {
 
+class EventBus;
 class Store;
 
 // Every unfinished operation, in memory for the core thread, and the queue of
@@ -23,7 +23,8 @@ class Store;
 // only. Every change is written through to the store.
 class OperationBook {
 public:
-    OperationBook(Store& store, const Clock& clock);
+    // An operation that ends is published on `events` as OperationEnded.
+    OperationBook(Store& store, const Clock& clock, EventBus& events);
 
     void load();
 
@@ -35,10 +36,8 @@ public:
     std::optional<OperationRecord> find(const std::string& operation_id);
 
     // Stamps updated_at and writes it (inserted the first time, updated after);
-    // a terminal one leaves memory and queue
-    // (after the finished listener saw it).
+    // a terminal one is published as OperationEnded and leaves memory and queue.
     void save(OperationRecord& record);
-    void on_finished(std::function<void(const OperationRecord&)> listener) { on_finished_ = std::move(listener); }
     void enqueue(OperationRecord& record);  // requeued (lifecycle), into the queue, saved; a finished one is refused
     void dequeue(const std::string& operation_id);
 
@@ -62,7 +61,7 @@ private:
     std::unordered_map<std::string, OperationRecord> active_;
     std::unordered_set<std::string> unsaved_;  // created, not inserted yet
     std::map<std::string, std::set<QueueKey>> queues_;
-    std::function<void(const OperationRecord&)> on_finished_;
+    EventBus& events_;
 };
 
 }  // namespace fleet::backend

@@ -1,5 +1,6 @@
 // The dispatcher and the registration service on a scripted worker client:
 // the orderings that real processes show only now and then, answered by hand.
+#include "backend/core/event_bus.hpp"
 #include "backend/core_context.hpp"
 #include "backend/dispatch/dispatcher.hpp"
 #include "backend/registry/registration_service.hpp"
@@ -23,8 +24,9 @@ struct Core {
     boost::asio::io_context io;  // never run: nothing here posts to it
     test::ManualClock clock;
     Store store{":memory:"};
+    EventBus events{[this](std::function<void()> then) { store.after_commit(std::move(then)); }};
     Registry registry{store, clock};
-    OperationBook operations{store, clock};
+    OperationBook operations{store, clock, events};
     BackendMetrics metrics;
     FinishedCache finished;
     BackendConfig config;

@@ -1,3 +1,4 @@
+#include "backend/core/event_bus.hpp"
 #include "backend/operations/operation_book.hpp"
 #include "backend/storage/store.hpp"
 #include "tests/support/manual_clock.hpp"
@@ -21,8 +22,9 @@ OperationRecord operation(std::string id, std::int64_t priority, std::string dom
 
 TEST_CASE("the queue is per domain, by priority, then age", "[operations][queue]") {
     Store store(":memory:");
+    EventBus events([](std::function<void()> then) { then(); });
     test::ManualClock clock;
-    OperationBook book(store, clock);
+    OperationBook book(store, clock, events);
     for (auto [id, priority] : std::vector<std::pair<std::string, int>>{{"low", 1}, {"high_old", 5}, {"mid", 3}, {"high_new", 5}}) {
         book.enqueue(*book.create(operation(id, priority)));
         clock.advance(std::chrono::milliseconds(10));
@@ -42,9 +44,10 @@ TEST_CASE("the queue is per domain, by priority, then age", "[operations][queue]
 
 TEST_CASE("the queue and unfinished operations come back from the store", "[operations][queue]") {
     Store store(":memory:");
+    EventBus events([](std::function<void()> then) { then(); });
     test::ManualClock clock;
     {
-        OperationBook book(store, clock);
+        OperationBook book(store, clock, events);
         book.enqueue(*book.create(operation("a", 0)));
         clock.advance(std::chrono::milliseconds(5));
         book.enqueue(*book.create(operation("b", 2)));
@@ -53,7 +56,7 @@ TEST_CASE("the queue and unfinished operations come back from the store", "[oper
         running.worker_id = "w1";
         book.save(running);
     }
-    OperationBook reloaded(store, clock);
+    OperationBook reloaded(store, clock, events);
     reloaded.load();
     CHECK(reloaded.queued("echo") == std::vector<std::string>{"b", "a"});
     REQUIRE(reloaded.find_active("c"));
@@ -62,8 +65,9 @@ TEST_CASE("the queue and unfinished operations come back from the store", "[oper
 
 TEST_CASE("a finished operation leaves memory and queue but stays in the store", "[operations]") {
     Store store(":memory:");
+    EventBus events([](std::function<void()> then) { then(); });
     test::ManualClock clock;
-    OperationBook book(store, clock);
+    OperationBook book(store, clock, events);
     auto& record = *book.create(operation("x", 0));
     book.enqueue(record);
     auto* queued = book.find_active("x");
@@ -79,8 +83,9 @@ TEST_CASE("a finished operation leaves memory and queue but stays in the store",
 
 TEST_CASE("an id already taken, active or finished, is refused and nothing is overwritten", "[operations][ids]") {
     Store store(":memory:");
+    EventBus events([](std::function<void()> then) { then(); });
     test::ManualClock clock;
-    OperationBook book(store, clock);
+    OperationBook book(store, clock, events);
     auto& active = *book.create(operation("same", 5));
     book.enqueue(active);
 
