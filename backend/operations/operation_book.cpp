@@ -5,6 +5,7 @@
 #include "backend/storage/store.hpp"
 
 #include <stdexcept>
+#include <utility>
 
 namespace fleet::backend {
 
@@ -28,7 +29,9 @@ void OperationBook::load() {
 }
 
 OperationRecord* OperationBook::create(OperationRecord&& record) {
-    if (active_.contains(record.operation_id) || store_.operation_exists(record.operation_id)) return nullptr;
+    if (active_.contains(record.operation_id) || ended_.contains(record.operation_id) ||
+        store_.operation_exists(record.operation_id))
+        return nullptr;
     const SystemTime now = clock_.now();
     record.created_at = now;
     record.updated_at = now;
@@ -44,22 +47,40 @@ OperationRecord* OperationBook::find_active(const std::string& operation_id) {
 
 std::optional<OperationRecord> OperationBook::find(const std::string& operation_id) {
     if (const auto* active = find_active(operation_id)) return *active;
+    if (auto ended = ended_.find(operation_id); ended != ended_.end()) return ended->second;
     return store_.find_operation(operation_id);
 }
 
 void OperationBook::save(OperationRecord& record) {
     record.updated_at = clock_.now();
-    if (unsaved_.erase(record.operation_id) == 0) {
-        store_.update_operation(record);
-    } else if (store_.insert_operation(record) == Store::Insert::DuplicateId) {
-        // create() checked the id on this same thread: only a bug gets here.
-        throw std::logic_error("operation id '" + record.operation_id + "' was taken between create and save");
-    }
+    const std::string id = record.operation_id;
+    // The first change of a batch books the write (and opens the batch, so
+    // what is published below waits for the commit).
+    if (changed_.insert(id).second && changed_.size() == 1) store_.before_commit([this] { write_changed(); });
     if (is_terminal(record.status)) {
         events_.publish(OperationEnded{record});
-        dequeue(record.operation_id);
-        active_.erase(record.operation_id);  // `record` is gone after this
+        dequeue(id);
+        auto node = active_.extract(id);  // `record` is gone after this
+        // Kept until written; without a group commit it already is.
+        if (changed_.contains(id)) ended_.insert(std::move(node));
     }
+}
+
+void OperationBook::write_changed() {
+    for (const auto& id : std::exchange(changed_, {})) {
+        auto it = active_.find(id);
+        const OperationRecord* record = nullptr;
+        if (it != active_.end()) record = &it->second;
+        else if (auto ended = ended_.find(id); ended != ended_.end()) record = &ended->second;
+        if (!record) continue;
+        if (unsaved_.erase(id) == 0) {
+            store_.update_operation(*record);
+        } else if (store_.insert_operation(*record) == Store::Insert::DuplicateId) {
+            // create() checked the id on this same thread: only a bug gets here.
+            throw std::logic_error("operation id '" + id + "' was taken between create and save");
+        }
+    }
+    ended_.clear();
 }
 
 void OperationBook::enqueue(OperationRecord& record) {

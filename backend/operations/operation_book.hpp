@@ -20,7 +20,9 @@ class Store;
 
 // Every unfinished operation, in memory for the core thread, and the queue of
 // each domain (priority, then age). Finished operations live in the store
-// only. Every change is written through to the store.
+// only. Changes are written behind, at the store's group commit: an
+// operation changed several times in one batch is written once, and still
+// before anything that batch acknowledges.
 class OperationBook {
 public:
     // An operation that ends is published on `events` as OperationEnded.
@@ -35,14 +37,28 @@ public:
     OperationRecord* find_active(const std::string& operation_id);
     std::optional<OperationRecord> find(const std::string& operation_id);
 
-    // Stamps updated_at and writes it (inserted the first time, updated after);
-    // a terminal one is published as OperationEnded and leaves memory and queue.
+    // Stamps updated_at and has it written at the group commit (inserted the
+    // first time, updated after); a terminal one is published as
+    // OperationEnded and leaves memory and queue.
     void save(OperationRecord& record);
     void enqueue(OperationRecord& record);  // requeued (lifecycle), into the queue, saved; a finished one is refused
     void dequeue(const std::string& operation_id);
 
     // The first `max` queued operations of `domain`, in dispatch order.
     std::vector<std::string> queued(const std::string& domain, std::size_t max = SIZE_MAX) const;
+    // The id of the first of the first `window` queued operations of `domain`
+    // that `fits`, in dispatch order.
+    template <typename Fits>
+    std::optional<std::string> first_queued(const std::string& domain, std::size_t window, Fits&& fits) const {
+        const auto queue = queues_.find(domain);
+        if (queue == queues_.end()) return std::nullopt;
+        for (const auto& key : queue->second) {
+            if (window-- == 0) break;
+            const auto it = active_.find(std::get<2>(key));
+            if (it != active_.end() && fits(it->second)) return it->first;
+        }
+        return std::nullopt;
+    }
     bool has_queued(const std::string& domain) const;
     std::vector<std::string> domains_with_queue() const;
     std::size_t queue_depth() const;
@@ -59,7 +75,11 @@ private:
     Store& store_;
     const Clock& clock_;
     std::unordered_map<std::string, OperationRecord> active_;
+    void write_changed();
+
     std::unordered_set<std::string> unsaved_;  // created, not inserted yet
+    std::unordered_set<std::string> changed_;  // saved since the last group commit
+    std::unordered_map<std::string, OperationRecord> ended_;  // terminal, out of active_, not written yet
     std::map<std::string, std::set<QueueKey>> queues_;
     EventBus& events_;
 };

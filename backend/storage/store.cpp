@@ -431,6 +431,7 @@ void Store::before_write() {
 
 void Store::commit_batch() {
     if (!in_batch_) return;
+    for (auto& write : std::exchange(before_commit_, {})) write();
     in_batch_ = false;
     db_.exec("COMMIT");
     // What they do may write again: that opens the next batch, not this one.
@@ -440,6 +441,12 @@ void Store::commit_batch() {
 void Store::after_commit(std::function<void()> then) {
     if (in_batch_) after_commit_.push_back(std::move(then));
     else then();
+}
+
+void Store::before_commit(std::function<void()> write) {
+    before_write();
+    if (in_batch_) before_commit_.push_back(std::move(write));
+    else write();
 }
 
 void Store::save_worker(const WorkerRecord& worker) {

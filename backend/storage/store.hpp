@@ -85,12 +85,17 @@ public:
     // pending group commit, or at once when nothing is pending. The commit
     // rule made a call: every acknowledgement and every event goes through it.
     void after_commit(std::function<void()> then);
+    // A write put off to the group commit: `write` runs just before COMMIT, in
+    // the same transaction, so several changes of one record in a batch cost
+    // one write. Without a scheduler it runs at once.
+    void before_commit(std::function<void()> write);
 
 private:
     void before_write();
 
     std::function<void(std::function<void()>)> schedule_;
     bool in_batch_ = false;
+    std::vector<std::function<void()>> before_commit_;
     std::vector<std::function<void()>> after_commit_;
     struct Statements;
     db::Database db_;

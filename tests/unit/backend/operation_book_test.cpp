@@ -104,3 +104,57 @@ TEST_CASE("an id already taken, active or finished, is refused and nothing is ov
     CHECK(stored->domain == "echo");
     CHECK(stored->priority == 5);
 }
+
+TEST_CASE("changes are written at the group commit, once per operation, before what is published", "[operations]") {
+    Store store(":memory:");
+    std::vector<std::function<void()>> scheduled;
+    store.set_batch_scheduler([&](std::function<void()> commit) { scheduled.push_back(std::move(commit)); });
+    EventBus events([&](std::function<void()> then) { store.after_commit(std::move(then)); });
+    std::vector<std::string> heard;
+    events.subscribe<OperationEnded>([&](const OperationEnded& ended) {
+        // Heard after the commit: the store has the final record by then.
+        const auto stored = store.find_operation(ended.operation.operation_id);
+        heard.emplace_back(stored ? to_string(stored->status) : "missing");
+    });
+    test::ManualClock clock;
+    OperationBook book(store, clock, events);
+
+    auto& record = *book.create(operation("x", 0));
+    record.status = OperationStatus::Pending;
+    book.save(record);
+    record.status = OperationStatus::Running;
+    book.save(record);
+    CHECK_FALSE(store.operation_exists("x"));  // not written before the commit
+    auto* running = book.find_active("x");
+    REQUIRE(running);
+    running->status = OperationStatus::Completed;
+    book.save(*running);
+    CHECK(book.find_active("x") == nullptr);
+    REQUIRE(book.find("x"));  // ended, not written yet: still found
+    CHECK(book.find("x")->status == OperationStatus::Completed);
+    CHECK(heard.empty());
+
+    REQUIRE(scheduled.size() == 1);  // one batch for all three changes
+    scheduled.front()();
+    CHECK(heard == std::vector<std::string>{"completed"});
+    REQUIRE(store.find_operation("x"));
+    CHECK(store.find_operation("x")->status == OperationStatus::Completed);
+    CHECK(book.find("x")->status == OperationStatus::Completed);
+}
+
+TEST_CASE("first_queued walks the head of a domain's queue in order, up to a window", "[operations][queue]") {
+    Store store(":memory:");
+    EventBus events([](std::function<void()> then) { then(); });
+    test::ManualClock clock;
+    OperationBook book(store, clock, events);
+    for (const auto* id : {"a", "b", "c"}) {
+        book.enqueue(*book.create(operation(id, 0)));
+        clock.advance(std::chrono::milliseconds(1));
+    }
+    const auto any = [](const OperationRecord&) { return true; };
+    const auto not_a = [](const OperationRecord& r) { return r.operation_id != "a"; };
+    CHECK(book.first_queued("echo", 10, any) == std::optional<std::string>("a"));
+    CHECK(book.first_queued("echo", 10, not_a) == std::optional<std::string>("b"));
+    CHECK(book.first_queued("echo", 1, not_a) == std::nullopt);
+    CHECK(book.first_queued("other", 10, any) == std::nullopt);
+}
