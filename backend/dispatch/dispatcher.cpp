@@ -197,15 +197,20 @@ void Dispatcher::requeue_unstarted(OperationRecord& operation) {
 }
 
 void Dispatcher::pump(const std::string& domain) {
-    if (shutting_down_ || !context_.operations.has_queued(domain)) return;
-    // Walk the head of the queue in order, only while some worker of the domain is idle.
-    if (context_.registry.idle_candidates(domain, {}, {}).empty()) return;
-    for (const auto& id : context_.operations.queued(domain, kPumpWindow)) {
-        const OperationRecord* operation = context_.operations.find_active(id);
-        if (!operation) continue;
-        if (context_.registry.idle_candidates(domain, operation->requirements, {}).empty()) continue;
-        dispatch(id, {}, std::chrono::steady_clock::now(), [](Dispatched) {});
-        if (context_.registry.idle_candidates(domain, {}, {}).empty()) return;
+    if (shutting_down_) return;
+    auto& registry = context_.registry;
+    const auto fits = [&](const OperationRecord& operation) {
+        return operation.requirements.empty() || !registry.idle_candidates(domain, operation.requirements, {}).empty();
+    };
+    // The head of the queue in order, while some worker of the domain is idle;
+    // operations no idle worker fits are passed over. Each turn dispatches one
+    // operation or stops, so the walk ends.
+    for (std::size_t turn = 0; turn < kPumpWindow && registry.has_idle(domain); ++turn) {
+        const auto next = context_.operations.first_queued(domain, kPumpWindow, fits);
+        if (!next) return;
+        dispatch(*next, {}, std::chrono::steady_clock::now(), [](Dispatched) {});
+        if (const auto* left = context_.operations.find_active(*next); left && left->status == OperationStatus::Queued)
+            return;  // not taken after all: the next pump tries again
     }
 }
 

@@ -99,12 +99,23 @@ bool Registry::could_meet(const std::string& domain, const boost::json::object& 
     });
 }
 
+namespace {
+bool takes_more(const WorkerRecord& worker) {
+    const bool usable = worker.status == WorkerStatus::Available || worker.status == WorkerStatus::Busy;
+    return usable && worker.operations.size() < worker.max_concurrent;
+}
+}  // namespace
+
+bool Registry::has_idle(const std::string& domain) const {
+    return std::any_of(workers_.begin(), workers_.end(),
+                       [&](const auto& entry) { return entry.second.domain == domain && takes_more(entry.second); });
+}
+
 std::vector<WorkerRecord*> Registry::idle_candidates(const std::string& domain, const boost::json::object& requirements,
                                                      const std::set<std::string>& exclude) {
     std::vector<WorkerRecord*> out;
     for (auto& [id, worker] : workers_) {
-        const bool usable = worker.status == WorkerStatus::Available || worker.status == WorkerStatus::Busy;
-        if (worker.domain != domain || !usable || worker.operations.size() >= worker.max_concurrent) continue;
+        if (worker.domain != domain || !takes_more(worker)) continue;
         if (exclude.contains(id) || !meets(worker.capabilities, requirements)) continue;
         out.push_back(&worker);
     }

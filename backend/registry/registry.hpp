@@ -60,6 +60,8 @@ public:
     // The worker type that serves `domain`, if any worker does.
     std::optional<std::string> type_of(const std::string& domain) const;
     bool could_meet(const std::string& domain, const boost::json::object& requirements) const;
+    // Whether some worker of `domain` could take one more operation now.
+    bool has_idle(const std::string& domain) const;
     // Workers that could take one more operation now, least recently used first.
     std::vector<WorkerRecord*> idle_candidates(const std::string& domain, const boost::json::object& requirements,
                                                const std::set<std::string>& exclude);
