@@ -2,6 +2,7 @@
 
 #include "backend/api/responses.hpp"
 #include "backend/api/routes.hpp"
+#include "backend/core/admission.hpp"
 #include "backend/core/core_timers.hpp"
 #include "backend/core/event_bus.hpp"
 #include "backend/core_context.hpp"
@@ -30,6 +31,9 @@ namespace asio = boost::asio;
 
 namespace {
 
+// How many new starts the core takes before it goes round its other work.
+constexpr std::size_t kStartsPerTurn = 8;
+
 class BackendProcess {
 public:
     explicit BackendProcess(const BackendConfig& config)
@@ -54,7 +58,7 @@ public:
           sweeper_(core_, timers_, store_, finished_, SystemClock::instance(), config.retention, kRetentionBatch),
           server_(io_, server_config(config), router_.handler()),
           signals_(io_, SIGINT, SIGTERM) {
-        add_routes(router_, context_, dispatcher_, registrations_, proxy_);
+        add_routes(router_, context_, admission_, dispatcher_, registrations_, proxy_);
         store_.set_batch_scheduler([this](std::function<void()> commit) { asio::post(core_, std::move(commit)); });
         // Heard after the commit: readers of the cache see only what is written.
         events_.subscribe<OperationEnded>([this](const OperationEnded& ended) {
@@ -153,6 +157,7 @@ private:
     HttpWorkerClient workers_;
     CoreContext context_;
     CoreTimers timers_;
+    Admission admission_{core_, kStartsPerTurn};
     Dispatcher dispatcher_;
     RegistrationService registrations_;
     OperationProxy proxy_;

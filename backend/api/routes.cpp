@@ -2,6 +2,7 @@
 
 #include "backend/api/requests.hpp"
 #include "backend/api/responses.hpp"
+#include "backend/core/admission.hpp"
 #include "backend/core_context.hpp"
 #include "backend/dispatch/dispatcher.hpp"
 #include "backend/operations/operation_proxy.hpp"
@@ -30,11 +31,12 @@ using http::Reply;
 // anything else a 500. The one place core-side failures are turned into HTTP.
 // The answer goes once the store has committed what the work wrote, so
 // nothing is acknowledged before it is written.
-void on_core(CoreContext& context, Reply answer, std::function<void(Reply)> work) {
+// With `admission`, the work waits its turn there (new starts).
+void on_core(CoreContext& context, Reply answer, std::function<void(Reply)> work, Admission* admission = nullptr) {
     Reply reply = [&store = context.store, answer = std::move(answer)](HttpResponse response) {
         store.after_commit([answer, response = std::move(response)]() mutable { answer(std::move(response)); });
     };
-    boost::asio::post(context.core, [reply = std::move(reply), work = std::move(work)] {
+    auto run = [reply = std::move(reply), work = std::move(work)] {
         try {
             work(reply);
         } catch (const http::ApiError& error) {
@@ -43,7 +45,9 @@ void on_core(CoreContext& context, Reply answer, std::function<void(Reply)> work
             log::error("unhandled error on the core thread: ", error.what());
             reply(http::error_response(500, "internal error"));
         }
-    });
+    };
+    if (admission) admission->admit(std::move(run));
+    else boost::asio::post(context.core, std::move(run));
 }
 
 std::string id_param(const HttpRequest& request, std::string_view name, std::string_view what) {
@@ -101,7 +105,7 @@ HttpResponse prometheus(CoreContext& context) {
 
 }  // namespace
 
-void add_routes(http::Router& router, CoreContext& context, Dispatcher& dispatcher,
+void add_routes(http::Router& router, CoreContext& context, Admission& admission, Dispatcher& dispatcher,
                 RegistrationService& registrations, OperationProxy& proxy) {
     using http::Method;
     router.guard(http::bearer_guard(context.config.token));
@@ -200,13 +204,16 @@ void add_routes(http::Router& router, CoreContext& context, Dispatcher& dispatch
     router.add_async(Method::Post, "/api/v1/{domain}/start", [&](HttpRequest request, Reply reply) {
         auto domain = id_param(request, "domain", "domain");
         auto start = parse_start(domain, json::parse_object(request.body, true));
-        on_core(context, std::move(reply), [&, domain, start = std::move(start)](Reply done) mutable {
-            auto requirements = start.requirements;
-            dispatcher.start(std::move(start), [domain, requirements = std::move(requirements),
-                                                done = std::move(done)](StartResult result) {
-                done(start_answer(result, domain, requirements));
-            });
-        });
+        on_core(
+            context, std::move(reply),
+            [&, domain, start = std::move(start)](Reply done) mutable {
+                auto requirements = start.requirements;
+                dispatcher.start(std::move(start), [domain, requirements = std::move(requirements),
+                                                    done = std::move(done)](StartResult result) {
+                    done(start_answer(result, domain, requirements));
+                });
+            },
+            &admission);
     });
 }
 
