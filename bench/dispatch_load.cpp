@@ -1,16 +1,36 @@
 // Load generator for the backend's dispatch path (scripts/bench_backend drives it).
 //
 //   fleet-bench-dispatch --backend http://127.0.0.1:8000 [--clients 64] [--duration 10]
+//       [--rate 0] [--max-connections 256] [--late-after-ms 1]
 //       [--domain echo] [--body '{"duration_ms": 0, "steps": 1}'] [--sequential 500]
 //       [--read-clients 32] [--read-duration 10] [--verify-all-up-to 50000] [--token T]
+//       [--backend-pid PID] [--worker-pids PID,PID,...] [--label L] [--figures FILE] [--build B]
+//   fleet-bench-dispatch --backend URL --get PATH [--get PATH ...] [--requests 2000] [--duration 10]
 //   fleet-bench-dispatch --backend URL --kill-probe PID --worker-id ID
+//   fleet-bench-dispatch --summarize FILE
 //
-// Load: N clients, each a loop on its own kept-alive connection, POST
-// /api/v1/<domain>/start for D seconds; then every acknowledged operation id is
-// looked up (or a random 2,000 when there are too many); then 500 sequential
-// dispatches; then GET /api/v1/operations/{id} of a completed id from 32
-// clients. Kill probe: sends SIGKILL to PID and polls GET /api/v1/workers/{id}
-// back to back until it says TEMPORARILY_UNAVAILABLE; prints the time.
+// Load, closed loop (the default): N clients, each a loop on its own kept-alive
+// connection, POST /api/v1/<domain>/start for D seconds. Load, open loop
+// (--rate R): R starts a second for D seconds, the i-th planned i/R after the
+// start; each is sent on a free connection of a pool that grows up to
+// --max-connections, and its latency counts from the planned time, so a slow
+// answer is not hidden by the requests it held back (coordinated omission).
+// Either way the load is followed by the drain (until nothing is queued,
+// pending or running), with the backend's completed count (/health) read at
+// the start of the load, at its end and at the end of the drain: completions
+// a second during the load and during the drain, and with --backend-pid and
+// --worker-pids the CPU time (/proc/PID/stat utime + stime) of those processes
+// over load + drain per operation completed in that window. Then every
+// acknowledged operation id is looked up (or a random 2,000 when there are too
+// many); then --sequential round trips of one client: a start, then GET
+// /api/v1/operations/{id} back to back until the operation is finished; then
+// GET /api/v1/operations/{id} of a completed id from 32 clients.
+// --get: only sequential GETs of each PATH, --requests each (or as many as
+// --duration seconds allow), on one connection. Kill probe: sends SIGKILL to
+// PID and polls GET /api/v1/workers/{id} back to back until it says
+// TEMPORARILY_UNAVAILABLE; prints the time. --figures FILE appends the key
+// figures as "build<TAB>label<TAB>name<TAB>value" lines; --summarize FILE
+// prints their medians by label and name, a column a build.
 //
 // The client is a few lines of HTTP/1.1 on Asio rather than HttpClient: one
 // connection per loop, no strand or timer per request, so the load generator
@@ -32,17 +52,21 @@
 #include <boost/json/value.hpp>
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
 #include <random>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -87,7 +111,27 @@ struct Options {
     std::string label = "dispatch";
     int kill_pid = 0;
     std::string worker_id;
+    double rate = 0;  // starts a second; 0: closed loop with --clients
+    std::size_t max_connections = 256;
+    double late_after_ms = 1;
+    int backend_pid = 0;
+    std::vector<int> worker_pids;
+    std::vector<std::string> gets;
+    int requests = 2000;
+    std::string figures;
+    std::string build;  // names the build in --figures lines
+    std::string summarize;
 };
+
+std::vector<int> pid_list(const std::string& text) {
+    std::vector<int> pids;
+    for (std::size_t pos = 0; pos < text.size();) {
+        const auto comma = std::min(text.find(',', pos), text.size());
+        if (const int pid = std::atoi(text.substr(pos, comma - pos).c_str()); pid > 0) pids.push_back(pid);
+        pos = comma + 1;
+    }
+    return pids;
+}
 
 constexpr fleet::bench::Program kProgram{"fleet-bench-dispatch", "bench/dispatch_load.cpp"};
 
@@ -110,6 +154,16 @@ Options parse_options(int argc, char** argv) {
         else if (key == "--label") o.label = value;
         else if (key == "--kill-probe") o.kill_pid = std::atoi(value.c_str());
         else if (key == "--worker-id") o.worker_id = value;
+        else if (key == "--rate") o.rate = std::atof(value.c_str());
+        else if (key == "--max-connections") o.max_connections = std::max<std::size_t>(1, std::strtoull(value.c_str(), nullptr, 10));
+        else if (key == "--late-after-ms") o.late_after_ms = std::atof(value.c_str());
+        else if (key == "--backend-pid") o.backend_pid = std::atoi(value.c_str());
+        else if (key == "--worker-pids") o.worker_pids = pid_list(value);
+        else if (key == "--get") o.gets.push_back(value);
+        else if (key == "--requests") o.requests = std::max(1, std::atoi(value.c_str()));
+        else if (key == "--figures") o.figures = value;
+        else if (key == "--build") o.build = value;
+        else if (key == "--summarize") o.summarize = value;
         else return false;
         return true;
     });
@@ -353,6 +407,25 @@ struct Tally {
     }
 };
 
+// Appends one key figure for --summarize: build, label, name, value.
+void figure(const Options& o, const std::string& name, double value) {
+    if (o.figures.empty()) return;
+    std::ofstream(o.figures, std::ios::app) << o.build << '\t' << o.label << '\t' << name << '\t' << value << '\n';
+}
+
+double median(std::vector<double> values) {
+    if (values.empty()) return 0;
+    std::sort(values.begin(), values.end());
+    const auto n = values.size();
+    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+std::string compact(double value) {
+    char text[32];
+    std::snprintf(text, sizeof text, std::abs(value) >= 100 ? "%.0f" : "%.3g", value);
+    return text;
+}
+
 // ---------------------------------------------------------------- phases
 
 struct Dispatched {
@@ -402,10 +475,76 @@ Dispatched load_phase(Harness& h, const Options& o) {
     return d;
 }
 
+// --rate R for --duration D: the i-th start is due i/R after the first. Each
+// due start takes a free connection, or opens one while fewer than
+// --max-connections are open; its latency counts from when it was due.
+Dispatched open_loop_phase(Harness& h, const Options& o) {
+    const std::string request = h.request("POST", "/api/v1/" + o.domain + "/start", o.body);
+    const auto total = static_cast<std::size_t>(o.rate * o.duration);
+    const std::chrono::duration<double> period(1 / o.rate);
+    Tally tally;
+    Latencies lateness;
+    std::size_t late = 0, opened = 0, in_flight = 0;
+    std::vector<std::size_t> free;
+    asio::steady_timer freed(h.io, Clock::time_point::max());  // cancelled whenever a request ends
+    const auto start = Clock::now() + std::chrono::milliseconds(10);
+    h.run(1, [&](int) -> asio::awaitable<void> {
+        asio::steady_timer due(h.io);
+        error_code ec;
+        for (std::size_t i = 0; i < total; ++i) {
+            const auto planned = start + std::chrono::duration_cast<Clock::duration>(period * static_cast<double>(i));
+            if (Clock::now() < planned) {
+                due.expires_at(planned);
+                co_await due.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            }
+            while (free.empty() && opened >= o.max_connections) {
+                freed.expires_at(Clock::time_point::max());
+                co_await freed.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            }
+            std::size_t index = opened;
+            if (free.empty()) ++opened;
+            else index = free.back(), free.pop_back();
+            const double behind = ms_since(planned);
+            lateness.ms.push_back(behind);
+            if (behind > o.late_after_ms) ++late;
+            ++in_flight;
+            asio::co_spawn(h.io, [&, index, planned]() -> asio::awaitable<void> {
+                const auto r = co_await h.connection(index).exchange(request);
+                tally.record(r, ms_since(planned));
+                free.push_back(index);
+                --in_flight;
+                freed.cancel();
+            }, asio::detached);
+        }
+        while (in_flight > 0) {
+            freed.expires_at(Clock::time_point::max());
+            co_await freed.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+    });
+    Dispatched d;
+    d.seconds = ms_since(start) / 1000;
+    d.ops_per_second = static_cast<double>(tally.ids.size()) / d.seconds;
+    d.p50 = tally.latency.quantile(0.50);
+    d.p99 = tally.latency.quantile(0.99);
+    const double max = tally.latency.max();
+    std::printf("%s: %.0f starts/s planned for %.0f s, %zu sent, %.0f acknowledged/s; start call from its "
+                "planned time p50 %.2f ms, p99 %.2f ms, max %.2f ms (target p50 <= 1, p99 <= 5); sent late (> %.1f ms "
+                "after planned) %zu, most behind %.2f ms; %zu connections; 200: %zu, 202: %zu, errors: %zu%s\n",
+                o.label.c_str(), o.rate, o.duration, total, d.ops_per_second, d.p50, d.p99, max, o.late_after_ms, late,
+                lateness.max(), opened, tally.s200, tally.s202, tally.errors, tally.describe_failures().c_str());
+    figure(o, "open_loop_start_p50_ms", d.p50);
+    figure(o, "open_loop_start_p99_ms", d.p99);
+    figure(o, "open_loop_start_max_ms", max);
+    figure(o, "open_loop_sent_late", static_cast<double>(late));
+    d.ids = std::move(tally.ids);
+    std::fflush(stdout);
+    return d;
+}
+
 // The backend's own /health: queue depth and operations by status.
 struct BackendCounts {
     bool ok = false;
-    std::int64_t queue_depth = 0, pending = 0, running = 0;
+    std::int64_t queue_depth = 0, pending = 0, running = 0, completed = 0;
 };
 
 BackendCounts backend_counts(Harness& h) {
@@ -421,35 +560,118 @@ BackendCounts backend_counts(Harness& h) {
     if (const auto* ops = o.if_contains("operations"); ops && ops->is_object()) {
         out.pending = number(ops->as_object().if_contains("pending"));
         out.running = number(ops->as_object().if_contains("running"));
+        out.completed = number(ops->as_object().if_contains("completed"));
     }
     out.ok = true;
     return out;
 }
 
-// Waits until nothing is queued, pending or running; prints how long it took
-// and returns it (negative when it did not finish in time).
-double drain_phase(Harness& h, const Options& o) {
-    const auto start = Clock::now();
-    const auto first = backend_counts(h);
-    auto now = first;
-    while (now.ok && (now.queue_depth > 0 || now.pending > 0 || now.running > 0) &&
-           ms_since(start) < o.drain_timeout * 1000) {
+// CPU seconds (user + system) a process has used so far: /proc/PID/stat fields
+// 14 and 15, in clock ticks; 0 when it is gone.
+double cpu_seconds(int pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(in, line)) return 0;
+    // Field 2, the command name in parentheses, may hold spaces; the fields after it do not.
+    const auto paren = line.rfind(')');
+    if (paren == std::string::npos) return 0;
+    std::istringstream rest(line.substr(paren + 1));
+    std::string field;
+    double ticks = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i)
+        if (i >= 14) ticks += std::strtod(field.c_str(), nullptr);
+    return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+// The backend's counts and the CPU used so far by the processes measured.
+struct Snapshot {
+    Clock::time_point at;
+    BackendCounts counts;
+    double backend_cpu = 0, workers_cpu = 0;
+};
+
+Snapshot snapshot(Harness& h, const Options& o) {
+    Snapshot s;
+    s.counts = backend_counts(h);
+    s.at = Clock::now();
+    if (o.backend_pid > 0) s.backend_cpu = cpu_seconds(o.backend_pid);
+    for (const int pid : o.worker_pids) s.workers_cpu += cpu_seconds(pid);
+    return s;
+}
+
+bool busy(const BackendCounts& c) { return c.queue_depth > 0 || c.pending > 0 || c.running > 0; }
+
+struct Drained {
+    bool finished = false;
+    Snapshot end;  // when it finished, or gave up
+};
+
+// Waits until nothing is queued, pending or running; prints how long it took.
+Drained drain_phase(Harness& h, const Options& o, const Snapshot& load_end) {
+    Drained d;
+    d.end = load_end;
+    while (d.end.counts.ok && busy(d.end.counts) && ms_since(load_end.at) < o.drain_timeout * 1000) {
         h.pause(std::chrono::milliseconds(50));
-        now = backend_counts(h);
+        d.end = snapshot(h, o);
     }
+    const auto& first = load_end.counts;
     std::printf("%s drain: at the end of the load %lld queued, %lld pending, %lld running; ", o.label.c_str(),
                 static_cast<long long>(first.queue_depth), static_cast<long long>(first.pending),
                 static_cast<long long>(first.running));
-    double seconds = -1;
+    const auto& now = d.end.counts;
     if (!now.ok) std::printf("backend /health did not answer\n");
-    else if (now.queue_depth > 0 || now.pending > 0 || now.running > 0)
+    else if (busy(now))
         std::printf("still %lld queued, %lld pending, %lld running after %.0f s\n",
                     static_cast<long long>(now.queue_depth), static_cast<long long>(now.pending),
                     static_cast<long long>(now.running), o.drain_timeout);
     else
-        std::printf("all finished %.2f s after the load\n", seconds = ms_since(start) / 1000);
+        std::printf("all finished %.2f s after the load\n", ms_since(load_end.at, d.end.at) / 1000);
+    d.finished = now.ok && !busy(now);
     std::fflush(stdout);
-    return seconds;
+    return d;
+}
+
+// Completions a second while the load lasted and while the queue drained, and
+// the CPU each completed operation cost the backend and the workers.
+void report_window(const Options& o, const Snapshot& start, const Snapshot& load_end, const Drained& drained) {
+    const auto& end = drained.end;
+    if (!start.counts.ok || !load_end.counts.ok || !end.counts.ok) {
+        std::printf("%s completion: backend /health did not answer\n", o.label.c_str());
+        return;
+    }
+    const auto during_load = load_end.counts.completed - start.counts.completed;
+    const auto during_drain = end.counts.completed - load_end.counts.completed;
+    const double load_seconds = ms_since(start.at, load_end.at) / 1000;
+    const double drain_seconds = ms_since(load_end.at, end.at) / 1000;
+    const double load_rate = static_cast<double>(during_load) / load_seconds;
+    const double drain_rate = drain_seconds > 0 ? static_cast<double>(during_drain) / drain_seconds : 0;
+    std::printf("%s completion: %.0f ops/s while the load lasted (%lld in %.1f s), %.0f ops/s while draining "
+                "(%lld in %.2f s, from %lld queued)",
+                o.label.c_str(), load_rate, static_cast<long long>(during_load), load_seconds, drain_rate,
+                static_cast<long long>(during_drain), drain_seconds, static_cast<long long>(load_end.counts.queue_depth));
+    figure(o, "completed_per_s_during_load", load_rate);
+    // Without a backlog the drain is only the last few operations in flight: no rate to compare with.
+    if (!drained.finished) std::printf("; load/drain: the queue did not drain\n");
+    else if (load_end.counts.queue_depth == 0 || drain_rate <= 0) std::printf("; load/drain: no backlog at the end of the load\n");
+    else {
+        std::printf("; load/drain %.0f%% (target >= 90%%)\n", 100 * load_rate / drain_rate);
+        figure(o, "completed_per_s_draining", drain_rate);
+        figure(o, "load_to_drain_rate_pct", 100 * load_rate / drain_rate);
+    }
+    const auto completed = end.counts.completed - start.counts.completed;
+    if ((o.backend_pid > 0 || !o.worker_pids.empty()) && completed > 0) {
+        const double seconds = load_seconds + drain_seconds;
+        const double backend = end.backend_cpu - start.backend_cpu, workers = end.workers_cpu - start.workers_cpu;
+        const double backend_us = backend * 1e6 / static_cast<double>(completed);
+        const double workers_us = workers * 1e6 / static_cast<double>(completed);
+        std::printf("%s cpu: backend %.0f us per completed op (target <= 120), workers %.0f us per op (target <= 100), "
+                    "over load + drain (%.1f s, %lld completed); backend %.2f cores, %zu workers %.2f cores\n",
+                    o.label.c_str(), backend_us, workers_us, seconds, static_cast<long long>(completed),
+                    backend / seconds, o.worker_pids.size(), workers / seconds);
+        if (o.backend_pid > 0) figure(o, "backend_cpu_us_per_op", backend_us);
+        if (!o.worker_pids.empty()) figure(o, "workers_cpu_us_per_op", workers_us);
+    }
+    std::fflush(stdout);
 }
 
 struct Verified {
@@ -515,22 +737,66 @@ Verified verify_phase(Harness& h, const Options& o, const std::vector<std::strin
     return v;
 }
 
+// body[key], or body[outer][key] with an outer key; empty when it is not a string.
+std::string json_string(const std::string& body, std::string_view key, std::string_view outer = {}) {
+    error_code ec;
+    auto parsed = json::parse(body, ec);
+    if (ec || !parsed.is_object()) return {};
+    const json::object* object = &parsed.as_object();
+    if (!outer.empty()) {
+        const auto* inner = object->if_contains(outer);
+        if (!inner || !inner->is_object()) return {};
+        object = &inner->as_object();
+    }
+    const auto* value = object->if_contains(key);
+    return value && value->is_string() ? std::string(value->get_string()) : std::string();
+}
+
+bool finished(std::string_view status) { return status == "completed" || status == "failed" || status == "cancelled"; }
+
+// One client: a start, then GET /api/v1/operations/{id} back to back until the
+// operation is finished; the time from the start's send to the GET that says so.
 void sequential_phase(Harness& h, const Options& o) {
     if (o.sequential <= 0) return;
-    const std::string request = h.request("POST", "/api/v1/" + o.domain + "/start", o.body);
-    Tally tally;
+    const std::string start_request = h.request("POST", "/api/v1/" + o.domain + "/start", o.body);
+    Latencies start_call, round_trip;
+    std::size_t polls = 0, failures = 0;
+    std::string first_problem;
+    const auto failed = [&](std::string problem) {
+        ++failures;
+        if (first_problem.empty()) first_problem = std::move(problem);
+    };
     h.run(1, [&](int) -> asio::awaitable<void> {
         auto& c = h.connection(0);
         for (int i = 0; i < o.sequential; ++i) {
             const auto t0 = Clock::now();
-            const auto r = co_await c.exchange(request);
-            tally.record(r, ms_since(t0));
+            const auto started = co_await c.exchange(start_request);
+            const std::string id = started.ok ? json_string(started.body, "operation_id") : "";
+            if (id.empty() || (started.status != 200 && started.status != 202)) {
+                failed("start: " + (started.ok ? "HTTP " + std::to_string(started.status) : started.error));
+                continue;
+            }
+            start_call.ms.push_back(ms_since(t0));
+            const std::string get = h.request("GET", "/api/v1/operations/" + id);
+            std::string status;
+            while (!finished(status) && ms_since(t0) < 10'000) {
+                const auto r = co_await c.exchange(get);
+                ++polls;
+                status = r.ok && r.status == 200 ? json_string(r.body, "status", "data") : "";
+            }
+            if (status == "completed") round_trip.ms.push_back(ms_since(t0));
+            else failed(id + ": " + (status.empty() ? "not finished after 10 s" : status));
         }
     });
-    std::printf("%s sequential: p50 %.3f ms, p99 %.3f ms, max %.3f ms (%d requests, 1 client; 200: %zu, 202: %zu, "
-                "errors: %zu%s)\n",
-                o.label.c_str(), tally.latency.quantile(0.5), tally.latency.quantile(0.99), tally.latency.max(),
-                o.sequential, tally.s200, tally.s202, tally.errors, tally.describe_failures().c_str());
+    const auto trips = round_trip.ms.size();
+    std::printf("%s sequential: start + GET until completed p50 %.3f ms, p99 %.3f ms, max %.3f ms; the start call "
+                "alone p50 %.3f ms, p99 %.3f ms (%zu of %d round trips, 1 client, %.1f GETs each; failures %zu%s%s)\n",
+                o.label.c_str(), round_trip.quantile(0.5), round_trip.quantile(0.99), round_trip.max(),
+                start_call.quantile(0.5), start_call.quantile(0.99), trips, o.sequential,
+                static_cast<double>(polls) / static_cast<double>(std::max<std::size_t>(1, start_call.ms.size())),
+                failures, first_problem.empty() ? "" : "; first: ", first_problem.c_str());
+    figure(o, "sequential_round_trip_p50_ms", round_trip.quantile(0.5));
+    figure(o, "sequential_round_trip_p99_ms", round_trip.quantile(0.99));
     std::fflush(stdout);
 }
 
@@ -571,6 +837,39 @@ void read_phase(Harness& h, const Options& o, const std::string& id) {
                 all.latency.max(), o.read_clients, seconds, id.c_str(), all.s200, all.errors,
                 all.describe_failures().c_str());
     std::fflush(stdout);
+}
+
+// --get PATH: --requests sequential GETs of each path on one connection, for
+// --duration seconds at most.
+int get_phase(Harness& h, const Options& o) {
+    bool all_ok = true;
+    for (const auto& path : o.gets) {
+        const std::string request = h.request("GET", path);
+        Tally tally;
+        std::size_t bytes = 0;
+        int sent = 0;
+        const auto start = Clock::now();
+        h.run(1, [&](int) -> asio::awaitable<void> {
+            auto& c = h.connection(0);
+            for (; sent < o.requests && ms_since(start) < o.duration * 1000; ++sent) {
+                const auto t0 = Clock::now();
+                const auto r = co_await c.exchange(request);
+                if (!r.ok) ++tally.errors, ++tally.error_kinds[r.error];
+                else if (r.status == 200) ++tally.s200, tally.latency.ms.push_back(ms_since(t0)), bytes = r.body.size();
+                else ++tally.other[r.status];
+            }
+        });
+        std::printf("%s GET %s: p50 %.3f ms, p99 %.3f ms, max %.2f ms (%d sequential requests%s, 1 client; 200: %zu, "
+                    "errors: %zu%s; answer %zu bytes)\n",
+                    o.label.c_str(), path.c_str(), tally.latency.quantile(0.5), tally.latency.quantile(0.99),
+                    tally.latency.max(), sent, sent < o.requests ? " (the time ran out)" : "", tally.s200, tally.errors,
+                    tally.describe_failures().c_str(), bytes);
+        figure(o, "GET " + path + " p50_ms", tally.latency.quantile(0.5));
+        figure(o, "GET " + path + " p99_ms", tally.latency.quantile(0.99));
+        all_ok = all_ok && tally.s200 == static_cast<std::size_t>(sent);
+        std::fflush(stdout);
+    }
+    return all_ok ? 0 : 1;
 }
 
 // ---------------------------------------------------------------- kill probe
@@ -614,15 +913,64 @@ int kill_probe(Harness& h, const Options& o) {
     return 0;
 }
 
+// ---------------------------------------------------------------- figures
+
+// --summarize FILE: the median of each figure, by label and name, with one
+// column a build, in the order they first appear.
+int summarize(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) {
+        std::fprintf(stderr, "summarize: cannot read %s\n", path.c_str());
+        return 1;
+    }
+    std::vector<std::string> keys, builds;  // "label: name", in order of first appearance
+    std::map<std::string, std::map<std::string, std::vector<double>>> values;  // key -> build -> values
+    std::string line;
+    while (std::getline(in, line)) {
+        std::array<std::string, 4> f;  // build, label, name, value
+        std::size_t pos = 0;
+        for (std::size_t i = 0; i < f.size(); ++i) {
+            const auto tab = i + 1 < f.size() ? line.find('\t', pos) : line.size();
+            if (tab == std::string::npos) break;
+            f[i] = line.substr(pos, tab - pos);
+            pos = tab + 1;
+        }
+        if (f[3].empty()) continue;
+        const std::string key = f[1] + ": " + f[2];
+        if (!values.count(key)) keys.push_back(key);
+        if (std::find(builds.begin(), builds.end(), f[0]) == builds.end()) builds.push_back(f[0]);
+        values[key][f[0]].push_back(std::strtod(f[3].c_str(), nullptr));
+    }
+    for (const auto& key : keys) {
+        std::printf("%s:", key.c_str());
+        for (const auto& build : builds) {
+            auto it = values[key].find(build);
+            if (it == values[key].end()) continue;
+            const auto n = it->second.size();
+            std::string all;
+            for (const double v : it->second) all += (all.empty() ? "" : " ") + compact(v);
+            std::printf("  %s %s (%zu run%s: %s)", build.empty() ? "median" : build.c_str(), compact(median(it->second)).c_str(),
+                        n, n == 1 ? "" : "s", all.c_str());
+        }
+        std::printf("\n");
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     const Options o = parse_options(argc, argv);
+    if (!o.summarize.empty()) return summarize(o.summarize);
     Harness h(o);
     if (o.kill_pid > 0) return kill_probe(h, o);
+    if (!o.gets.empty()) return get_phase(h, o);
 
-    auto dispatched = load_phase(h, o);
-    const double drain_seconds = drain_phase(h, o);
+    const auto load_start = snapshot(h, o);
+    auto dispatched = o.rate > 0 ? open_loop_phase(h, o) : load_phase(h, o);
+    const auto load_end = snapshot(h, o);
+    const auto drained = drain_phase(h, o, load_end);
+    report_window(o, load_start, load_end, drained);
     const auto verified = verify_phase(h, o, dispatched.ids);
     sequential_phase(h, o);
     read_phase(h, o, verified.completed_id);
@@ -631,9 +979,13 @@ int main(int argc, char** argv) {
     // Accepted: answered 200 or 202 during the load. Completed: all of those
     // run to the end, over the load plus the time the queue took to drain.
     char completed[64] = "?";
-    if (drain_seconds >= 0)
-        std::snprintf(completed, sizeof completed, "%.0f",
-                      static_cast<double>(dispatched.ids.size()) / (dispatched.seconds + drain_seconds));
+    if (drained.finished) {
+        const double ops_per_second = static_cast<double>(dispatched.ids.size()) /
+                                      (dispatched.seconds + ms_since(load_end.at, drained.end.at) / 1000);
+        std::snprintf(completed, sizeof completed, "%.0f", ops_per_second);
+        figure(o, "completed_ops_per_s", ops_per_second);
+    }
+    figure(o, "lost", static_cast<double>(lost));
     std::printf("%s: %.0f ops/s accepted, %s ops/s completed, p50 %.2f ms, p99 %.2f ms, lost %zu of %zu%s\n",
                 o.label.c_str(), dispatched.ops_per_second, completed, dispatched.p50, dispatched.p99, lost,
                 verified.checked, verified.checked == dispatched.ids.size() ? "" : " sampled");
