@@ -1,5 +1,7 @@
 #include "backend/storage/store.hpp"
 
+#include "backend/storage/migrations.hpp"
+
 #include "common/json/parse.hpp"
 
 #include <boost/json/serialize.hpp>
@@ -17,8 +19,6 @@
 namespace fleet::backend {
 namespace {
 
-constexpr std::int64_t kSchemaVersion = 1;
-
 // Pragmas run outside any transaction: journal_mode cannot change inside one.
 // WAL keeps readers off the writer's back; NORMAL skips the fsync per commit,
 // which in WAL mode can lose the last commits on power loss but never corrupts.
@@ -26,66 +26,6 @@ constexpr const char* kPragmas =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=NORMAL;"
     "PRAGMA foreign_keys=ON;";
-
-// Times are INTEGER milliseconds since the Unix epoch (NULL for an empty
-// optional); JSON is stored as its text; statuses as their API words.
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS schema_version (
-    version INTEGER NOT NULL
-) STRICT;
-INSERT INTO schema_version (version) SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM schema_version);
-
-CREATE TABLE IF NOT EXISTS workers (
-    worker_id             TEXT PRIMARY KEY NOT NULL,
-    worker_type           TEXT NOT NULL,
-    domain                TEXT NOT NULL,
-    endpoint_url          TEXT NOT NULL,
-    capabilities          TEXT NOT NULL,     -- JSON object
-    max_concurrent        INTEGER NOT NULL,
-    version               TEXT NOT NULL,
-    instance_id           TEXT NOT NULL,
-    status                TEXT NOT NULL,
-    operations            TEXT NOT NULL,     -- JSON array of operation ids
-    last_health_check     INTEGER,
-    health_check_failures INTEGER NOT NULL,
-    registered_at         INTEGER NOT NULL,
-    unavailable_since     INTEGER,
-    last_dispatched_at    INTEGER NOT NULL
-) STRICT;
-
-CREATE TABLE IF NOT EXISTS operations (
-    operation_id       TEXT PRIMARY KEY NOT NULL,
-    domain             TEXT NOT NULL,
-    operation_type     TEXT NOT NULL,
-    status             TEXT NOT NULL,
-    priority           INTEGER NOT NULL,
-    requirements       TEXT NOT NULL,        -- JSON object
-    parameters         TEXT NOT NULL,        -- JSON object
-    max_retries        INTEGER NOT NULL,
-    attempts           INTEGER NOT NULL,
-    worker_losses      INTEGER NOT NULL,
-    worker_id          TEXT NOT NULL,        -- '' while queued
-    worker_instance_id TEXT NOT NULL,
-    progress           TEXT NOT NULL,        -- JSON object
-    result             TEXT NOT NULL,        -- JSON value, 'null' until completed
-    error_message      TEXT NOT NULL,
-    created_at         INTEGER NOT NULL,
-    updated_at         INTEGER NOT NULL,
-    started_at         INTEGER,
-    completed_at       INTEGER,
-    refreshed_at       INTEGER,
-    unknown_since      INTEGER
-) STRICT;
-
-CREATE INDEX IF NOT EXISTS operations_by_status     ON operations (status, created_at);
-CREATE INDEX IF NOT EXISTS operations_by_type       ON operations (operation_type, created_at);
-CREATE INDEX IF NOT EXISTS operations_by_worker     ON operations (worker_id, created_at);
-CREATE INDEX IF NOT EXISTS operations_by_created_at ON operations (created_at, operation_id);
--- Retention finds finished operations by age. Only finished ones have a
--- completed_at, so the index stays small and a write that leaves it NULL
--- costs it nothing. IF NOT EXISTS: a file of the first release gains it on open.
-CREATE INDEX IF NOT EXISTS operations_by_completed_at ON operations (completed_at) WHERE completed_at IS NOT NULL;
-)sql";
 
 constexpr const char* kWorkerColumns =
     "worker_id, worker_type, domain, endpoint_url, capabilities, max_concurrent, version, instance_id, status, "
@@ -339,19 +279,10 @@ std::vector<OperationRecord> read_operations(db::Statement& st) {
     return operations;
 }
 
-// Creates the schema on first open and refuses a file written by a newer build.
+// Migrates the file to this build's schema, or refuses a newer one.
 void open_schema(db::Database& db) {
     db.exec(kPragmas);
-    db::Transaction tx(db);
-    db.exec(kSchema);
-    auto version = db.prepare("SELECT MAX(version) FROM schema_version");
-    version.step();
-    const auto found = version.int64(0);
-    if (found > kSchemaVersion)
-        throw std::runtime_error("store: database schema version " + std::to_string(found) +
-                                 " is newer than this build's " + std::to_string(kSchemaVersion));
-    version.reset();
-    tx.commit();
+    migrate(db, builtin_migrations());
 }
 
 }  // namespace
