@@ -31,8 +31,8 @@ using http::Reply;
 // The answer goes once the store has committed what the work wrote, so
 // nothing is acknowledged before it is written.
 void on_core(CoreContext& context, Reply answer, std::function<void(Reply)> work) {
-    Reply reply = [&store = context.store, answer = std::move(answer)](HttpResponse response) {
-        store.after_commit([answer, response = std::move(response)]() mutable { answer(std::move(response)); });
+    Reply reply = [&database = context.database, answer = std::move(answer)](HttpResponse response) {
+        database.after_commit([answer, response = std::move(response)]() mutable { answer(std::move(response)); });
     };
     boost::asio::post(context.core, [reply = std::move(reply), work = std::move(work)] {
         try {
@@ -74,7 +74,7 @@ HttpResponse health(CoreContext& context) {
                                     {"service", "fleet-backend"},
                                     {"timestamp", to_iso8601(context.clock.now())},
                                     {"workers", counts_json(context.registry.count_by_status(), kWorkerStatuses)},
-                                    {"operations", counts_json(context.store.count_operations_by_status(), kOperationStatuses)},
+                                    {"operations", counts_json(context.operation_repository.count_by_status(), kOperationStatuses)},
                                     {"queue_depth", context.operations.queue_depth()}});
 }
 
@@ -87,7 +87,7 @@ HttpResponse prometheus(CoreContext& context) {
         out << "fleet_workers{status=\"" << to_string(status) << "\"} " << (it == workers.end() ? 0 : it->second) << "\n";
     }
     out << "# HELP fleet_operations Operations by status.\n# TYPE fleet_operations gauge\n";
-    const auto operations = context.store.count_operations_by_status();
+    const auto operations = context.operation_repository.count_by_status();
     for (auto status : kOperationStatuses) {
         const auto it = operations.find(status);
         out << "fleet_operations{status=\"" << to_string(status) << "\"} "

@@ -2,13 +2,13 @@
 
 #include "backend/core/event_bus.hpp"
 #include "backend/operations/operation_lifecycle.hpp"
-#include "backend/storage/store.hpp"
+#include "backend/storage/operation_repository.hpp"
 
 #include <stdexcept>
 
 namespace fleet::backend {
 
-OperationBook::OperationBook(Store& store, const Clock& clock, EventBus& events)
+OperationBook::OperationBook(OperationRepository& store, const Clock& clock, EventBus& events)
     : store_(store), clock_(clock), events_(events) {}
 
 OperationBook::QueueKey OperationBook::key_of(const OperationRecord& record) {
@@ -20,7 +20,7 @@ OperationBook::QueueKey OperationBook::key_of(const OperationRecord& record) {
 void OperationBook::load() {
     active_.clear();
     queues_.clear();
-    for (auto& record : store_.load_unfinished_operations()) {
+    for (auto& record : store_.load_unfinished()) {
         if (record.status == OperationStatus::Queued) queues_[record.domain].insert(key_of(record));
         std::string id = record.operation_id;
         active_.emplace(std::move(id), std::move(record));
@@ -28,7 +28,7 @@ void OperationBook::load() {
 }
 
 OperationRecord* OperationBook::create(OperationRecord&& record) {
-    if (active_.contains(record.operation_id) || store_.operation_exists(record.operation_id)) return nullptr;
+    if (active_.contains(record.operation_id) || store_.exists(record.operation_id)) return nullptr;
     const SystemTime now = clock_.now();
     record.created_at = now;
     record.updated_at = now;
@@ -44,14 +44,14 @@ OperationRecord* OperationBook::find_active(const std::string& operation_id) {
 
 std::optional<OperationRecord> OperationBook::find(const std::string& operation_id) {
     if (const auto* active = find_active(operation_id)) return *active;
-    return store_.find_operation(operation_id);
+    return store_.find(operation_id);
 }
 
 void OperationBook::save(OperationRecord& record) {
     record.updated_at = clock_.now();
     if (unsaved_.erase(record.operation_id) == 0) {
-        store_.update_operation(record);
-    } else if (store_.insert_operation(record) == Store::Insert::DuplicateId) {
+        store_.update(record);
+    } else if (store_.insert(record) == OperationRepository::Insert::DuplicateId) {
         // create() checked the id on this same thread: only a bug gets here.
         throw std::logic_error("operation id '" + record.operation_id + "' was taken between create and save");
     }

@@ -131,7 +131,7 @@ void OperationProxy::unreadable(OperationRecord& operation, const std::string& w
 }
 
 void OperationProxy::list(const OperationQuery& query, Done done) {
-    const auto rows = context_.store.list_operations(query);
+    const auto rows = context_.operation_repository.list(query);
     boost::json::array items;
     items.reserve(rows.operations.size());
     for (const auto& operation : rows.operations) items.push_back(to_json(operation));

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "backend/core_context.hpp"
-#include "backend/storage/store.hpp"
+#include "backend/storage/operation_repository.hpp"
 #include "common/http/router.hpp"
 
 #include <functional>

@@ -1,5 +1,5 @@
 #include "backend/storage/migrations.hpp"
-#include "backend/storage/store.hpp"
+#include "tests/support/test_storage.hpp"
 #include "tests/unit/backend/store_records.hpp"
 
 #include <catch2/catch.hpp>
@@ -13,7 +13,6 @@ using fleet::backend::builtin_migrations;
 using fleet::backend::Migration;
 using fleet::backend::migrate;
 using fleet::backend::schema_version;
-using fleet::backend::Store;
 using namespace fleet::test;
 
 namespace {
@@ -48,19 +47,19 @@ TEST_CASE("migrations: a database file of the first release opens and keeps ever
         REQUIRE(schema_version(raw) == 1);
     }
 
-    Store store(file.path.string());
+    Storage store(file.path.string());
     auto expected_workers = v1_workers();
     std::sort(expected_workers.begin(), expected_workers.end(),
               [](const auto& a, const auto& b) { return a.worker_id < b.worker_id; });
-    const auto workers = store.load_workers();
+    const auto workers = store.workers.load_all();
     REQUIRE(workers.size() == expected_workers.size());
     for (std::size_t i = 0; i < workers.size(); ++i) check_equal(workers[i], expected_workers[i]);
 
     const auto expected_operations = v1_operations();
-    CHECK(store.list_operations({}).total == expected_operations.size());
+    CHECK(store.operations.list({}).total == expected_operations.size());
     for (const auto& expected : expected_operations) {
         INFO("operation " << expected.operation_id);
-        const auto found = store.find_operation(expected.operation_id);
+        const auto found = store.operations.find(expected.operation_id);
         REQUIRE(found);
         check_equal(*found, expected);
     }
@@ -105,7 +104,7 @@ TEST_CASE("migrations: only the steps above the file's version run, each with it
 
 TEST_CASE("migrations: a new file gets the latest schema", "[migrations]") {
     TempDb file;
-    { Store store(file.path.string()); }
+    { Storage store(file.path.string()); }
     fleet::db::Database raw(file.path.string());
     CHECK(schema_version(raw) == latest());
     CHECK(has_index(raw, "operations_by_completed_at"));

@@ -1,6 +1,6 @@
 #include "backend/core/event_bus.hpp"
 #include "backend/operations/operation_book.hpp"
-#include "backend/storage/store.hpp"
+#include "tests/support/test_storage.hpp"
 #include "tests/support/manual_clock.hpp"
 
 #include <catch2/catch.hpp>
@@ -21,10 +21,10 @@ OperationRecord operation(std::string id, std::int64_t priority, std::string dom
 }  // namespace
 
 TEST_CASE("the queue is per domain, by priority, then age", "[operations][queue]") {
-    Store store(":memory:");
+    test::Storage store(":memory:");
     EventBus events([](std::function<void()> then) { then(); });
     test::ManualClock clock;
-    OperationBook book(store, clock, events);
+    OperationBook book(store.operations, clock, events);
     for (auto [id, priority] : std::vector<std::pair<std::string, int>>{{"low", 1}, {"high_old", 5}, {"mid", 3}, {"high_new", 5}}) {
         book.enqueue(*book.create(operation(id, priority)));
         clock.advance(std::chrono::milliseconds(10));
@@ -43,11 +43,11 @@ TEST_CASE("the queue is per domain, by priority, then age", "[operations][queue]
 }
 
 TEST_CASE("the queue and unfinished operations come back from the store", "[operations][queue]") {
-    Store store(":memory:");
+    test::Storage store(":memory:");
     EventBus events([](std::function<void()> then) { then(); });
     test::ManualClock clock;
     {
-        OperationBook book(store, clock, events);
+        OperationBook book(store.operations, clock, events);
         book.enqueue(*book.create(operation("a", 0)));
         clock.advance(std::chrono::milliseconds(5));
         book.enqueue(*book.create(operation("b", 2)));
@@ -56,7 +56,7 @@ TEST_CASE("the queue and unfinished operations come back from the store", "[oper
         running.worker_id = "w1";
         book.save(running);
     }
-    OperationBook reloaded(store, clock, events);
+    OperationBook reloaded(store.operations, clock, events);
     reloaded.load();
     CHECK(reloaded.queued("echo") == std::vector<std::string>{"b", "a"});
     REQUIRE(reloaded.find_active("c"));
@@ -64,10 +64,10 @@ TEST_CASE("the queue and unfinished operations come back from the store", "[oper
 }
 
 TEST_CASE("a finished operation leaves memory and queue but stays in the store", "[operations]") {
-    Store store(":memory:");
+    test::Storage store(":memory:");
     EventBus events([](std::function<void()> then) { then(); });
     test::ManualClock clock;
-    OperationBook book(store, clock, events);
+    OperationBook book(store.operations, clock, events);
     auto& record = *book.create(operation("x", 0));
     book.enqueue(record);
     auto* queued = book.find_active("x");
@@ -82,10 +82,10 @@ TEST_CASE("a finished operation leaves memory and queue but stays in the store",
 }
 
 TEST_CASE("an id already taken, active or finished, is refused and nothing is overwritten", "[operations][ids]") {
-    Store store(":memory:");
+    test::Storage store(":memory:");
     EventBus events([](std::function<void()> then) { then(); });
     test::ManualClock clock;
-    OperationBook book(store, clock, events);
+    OperationBook book(store.operations, clock, events);
     auto& active = *book.create(operation("same", 5));
     book.enqueue(active);
 
@@ -98,7 +98,7 @@ TEST_CASE("an id already taken, active or finished, is refused and nothing is ov
     book.save(active);  // finished: only the store has it now
     REQUIRE(book.find_active("same") == nullptr);
     CHECK(book.create(operation("same", 1, "elsewhere")) == nullptr);
-    const auto stored = store.find_operation("same");
+    const auto stored = store.operations.find("same");
     REQUIRE(stored);
     CHECK(stored->status == OperationStatus::Completed);
     CHECK(stored->domain == "echo");

@@ -1,5 +1,5 @@
 #include "backend/storage/migrations.hpp"
-#include "backend/storage/store.hpp"
+#include "tests/support/test_storage.hpp"
 #include "tests/unit/backend/store_records.hpp"
 
 #include <boost/json/parse.hpp>
@@ -19,24 +19,24 @@
 #include <vector>
 
 using fleet::backend::OperationQuery;
-using fleet::backend::Store;
+using fleet::backend::OperationRepository;
 using namespace fleet::test;
 
 namespace {
 
-void insert(Store& store, const OperationRecord& operation) {
+void insert(Storage& store, const OperationRecord& operation) {
     INFO("operation " << operation.operation_id);
-    REQUIRE(store.insert_operation(operation) == Store::Insert::Inserted);
+    REQUIRE(store.operations.insert(operation) == OperationRepository::Insert::Inserted);
 }
 
 }  // namespace
 
 TEST_CASE("store: a worker reads back exactly as saved", "[store]") {
-    Store store(":memory:");
-    CHECK(store.load_workers().empty());
+    Storage store(":memory:");
+    CHECK(store.workers.load_all().empty());
     const auto worker = full_worker();
-    store.save_worker(worker);
-    const auto loaded = store.load_workers();
+    store.workers.save(worker);
+    const auto loaded = store.workers.load_all();
     REQUIRE(loaded.size() == 1);
     check_equal(loaded[0], worker);
 
@@ -44,8 +44,8 @@ TEST_CASE("store: a worker reads back exactly as saved", "[store]") {
         WorkerRecord sparse;
         sparse.worker_id = "echo-1";
         sparse.status = WorkerStatus::Draining;
-        store.save_worker(sparse);
-        const auto workers = store.load_workers();
+        store.workers.save(sparse);
+        const auto workers = store.workers.load_all();
         REQUIRE(workers.size() == 2);
         const auto& found = workers[0].worker_id == "echo-1" ? workers[0] : workers[1];
         check_equal(found, sparse);
@@ -56,9 +56,9 @@ TEST_CASE("store: a worker reads back exactly as saved", "[store]") {
 }
 
 TEST_CASE("store: saving a worker again replaces it, deleting removes it", "[store]") {
-    Store store(":memory:");
-    store.save_worker(full_worker("a"));
-    store.save_worker(full_worker("b"));
+    Storage store(":memory:");
+    store.workers.save(full_worker("a"));
+    store.workers.save(full_worker("b"));
 
     auto changed = full_worker("a");
     changed.status = WorkerStatus::Available;
@@ -67,35 +67,35 @@ TEST_CASE("store: saving a worker again replaces it, deleting removes it", "[sto
     changed.unavailable_since.reset();
     changed.health_check_failures = 0;
     changed.capabilities = {{"cores", 2}};
-    store.save_worker(changed);
+    store.workers.save(changed);
 
-    auto workers = store.load_workers();
+    auto workers = store.workers.load_all();
     REQUIRE(workers.size() == 2);
     const auto& a = workers[0].worker_id == "a" ? workers[0] : workers[1];
     check_equal(a, changed);
 
-    store.delete_worker("a");
-    store.delete_worker("never-registered");
-    workers = store.load_workers();
+    store.workers.remove("a");
+    store.workers.remove("never-registered");
+    workers = store.workers.load_all();
     REQUIRE(workers.size() == 1);
     CHECK(workers[0].worker_id == "b");
 }
 
 TEST_CASE("store: an operation reads back exactly as saved", "[store]") {
-    Store store(":memory:");
-    CHECK_FALSE(store.find_operation("op-full").has_value());
+    Storage store(":memory:");
+    CHECK_FALSE(store.operations.find("op-full").has_value());
 
     SECTION("every field set, JSON object result") {
         const auto op = full_operation();
         insert(store, op);
-        const auto found = store.find_operation(op.operation_id);
+        const auto found = store.operations.find(op.operation_id);
         REQUIRE(found);
         check_equal(*found, op);
     }
     SECTION("null result, empty objects, empty optionals") {
         OperationRecord op = operation("op-queued", "echo", OperationStatus::Queued, "", 5);
         insert(store, op);
-        const auto found = store.find_operation("op-queued");
+        const auto found = store.operations.find("op-queued");
         REQUIRE(found);
         check_equal(*found, op);
         CHECK(found->result.is_null());
@@ -110,7 +110,7 @@ TEST_CASE("store: an operation reads back exactly as saved", "[store]") {
             auto op = full_operation("op-" + std::to_string(++n));
             op.result = result;
             insert(store, op);
-            const auto found = store.find_operation(op.operation_id);
+            const auto found = store.operations.find(op.operation_id);
             REQUIRE(found);
             CHECK(found->result == result);
         }
@@ -121,7 +121,7 @@ TEST_CASE("store: an operation reads back exactly as saved", "[store]") {
         op.updated_at = SystemTime{milliseconds(0)};
         op.completed_at = SystemTime{milliseconds(7'258'118'399'999)};  // 2199-12-31T23:59:59.999Z
         insert(store, op);
-        const auto found = store.find_operation(op.operation_id);
+        const auto found = store.operations.find(op.operation_id);
         REQUIRE(found);
         CHECK(found->created_at == op.created_at);
         CHECK(found->updated_at == op.updated_at);
@@ -132,8 +132,8 @@ TEST_CASE("store: an operation reads back exactly as saved", "[store]") {
         insert(store, first);
         auto op = operation("op-full", "echo", OperationStatus::Failed, "w9", 77);
         op.error_message = "lost";
-        store.update_operation(op);
-        const auto found = store.find_operation("op-full");
+        store.operations.update(op);
+        const auto found = store.operations.find("op-full");
         REQUIRE(found);
         // What a request set once: the update leaves it (and its indexes) alone.
         op.domain = first.domain;
@@ -147,7 +147,7 @@ TEST_CASE("store: an operation reads back exactly as saved", "[store]") {
 }
 
 TEST_CASE("store: random doubles survive the JSON text exactly", "[store]") {
-    Store store(":memory:");
+    Storage store(":memory:");
     std::mt19937_64 random(7);
     auto op = full_operation();
     boost::json::array values;
@@ -161,13 +161,13 @@ TEST_CASE("store: random doubles survive the JSON text exactly", "[store]") {
     }
     op.result = values;
     insert(store, op);
-    const auto found = store.find_operation(op.operation_id);
+    const auto found = store.operations.find(op.operation_id);
     REQUIRE(found);
     CHECK(found->result == op.result);
 }
 
 TEST_CASE("store: unfinished operations are the queued, pending and running ones", "[store]") {
-    Store store(":memory:");
+    Storage store(":memory:");
     insert(store, operation("q", "echo", OperationStatus::Queued, "", 4));
     insert(store, operation("p", "echo", OperationStatus::Pending, "w1", 3));
     insert(store, operation("r", "echo", OperationStatus::Running, "w1", 2));
@@ -175,13 +175,13 @@ TEST_CASE("store: unfinished operations are the queued, pending and running ones
     insert(store, operation("f", "echo", OperationStatus::Failed, "w1", 0));
     insert(store, operation("x", "echo", OperationStatus::Cancelled, "", 5));
 
-    auto unfinished = ids(store.load_unfinished_operations());
+    auto unfinished = ids(store.operations.load_unfinished());
     std::sort(unfinished.begin(), unfinished.end());
     CHECK(unfinished == std::vector<std::string>{"p", "q", "r"});
 }
 
 TEST_CASE("store: list_operations filters, pages and orders newest first", "[store]") {
-    Store store(":memory:");
+    Storage store(":memory:");
     insert(store, operation("a", "echo", OperationStatus::Completed, "w1", 1));
     insert(store, operation("b", "echo", OperationStatus::Running, "w2", 2));
     insert(store, operation("c", "backtest", OperationStatus::Running, "w1", 3));
@@ -190,7 +190,7 @@ TEST_CASE("store: list_operations filters, pages and orders newest first", "[sto
     // Same creation time as "e": the larger id comes first.
     insert(store, operation("f", "echo", OperationStatus::Failed, "w2", 5));
 
-    const auto list = [&](OperationQuery query) { return store.list_operations(query); };
+    const auto list = [&](OperationQuery query) { return store.operations.list(query); };
 
     SECTION("no filter: everything, newest first") {
         const auto rows = list({});
@@ -281,8 +281,8 @@ TEST_CASE("store: list_operations filters, pages and orders newest first", "[sto
 }
 
 TEST_CASE("store: counts operations by status, zero included", "[store]") {
-    Store store(":memory:");
-    auto counts = store.count_operations_by_status();
+    Storage store(":memory:");
+    auto counts = store.operations.count_by_status();
     CHECK(counts.size() == 6);
     CHECK(counts[OperationStatus::Running] == 0);
 
@@ -290,7 +290,7 @@ TEST_CASE("store: counts operations by status, zero included", "[store]") {
     insert(store, operation("b", "echo", OperationStatus::Running, "w2", 2));
     insert(store, operation("c", "echo", OperationStatus::Queued, "", 3));
     insert(store, operation("d", "echo", OperationStatus::Completed, "w1", 4));
-    counts = store.count_operations_by_status();
+    counts = store.operations.count_by_status();
     CHECK(counts.at(OperationStatus::Running) == 2);
     CHECK(counts.at(OperationStatus::Queued) == 1);
     CHECK(counts.at(OperationStatus::Completed) == 1);
@@ -300,31 +300,31 @@ TEST_CASE("store: counts operations by status, zero included", "[store]") {
 }
 
 TEST_CASE("store: transaction() commits, or rolls back when the work throws", "[store]") {
-    Store store(":memory:");
-    store.transaction([&] {
+    Storage store(":memory:");
+    store.database.transaction([&] {
         insert(store, operation("kept", "echo", OperationStatus::Queued, "", 1));
-        store.save_worker(full_worker("kept"));
+        store.workers.save(full_worker("kept"));
     });
 
     const auto failing = [&] {
-        store.transaction([&] {
+        store.database.transaction([&] {
             insert(store, operation("lost", "echo", OperationStatus::Queued, "", 2));
-            store.save_worker(full_worker("lost"));
-            store.delete_worker("kept");
+            store.workers.save(full_worker("lost"));
+            store.workers.remove("kept");
             throw std::runtime_error("dispatch failed");
         });
     };
     CHECK_THROWS_WITH(failing(), "dispatch failed");
 
-    CHECK(store.find_operation("kept"));
-    CHECK_FALSE(store.find_operation("lost"));
-    const auto workers = store.load_workers();
+    CHECK(store.operations.find("kept"));
+    CHECK_FALSE(store.operations.find("lost"));
+    const auto workers = store.workers.load_all();
     REQUIRE(workers.size() == 1);
     CHECK(workers[0].worker_id == "kept");
 
     // The store takes new transactions after a rollback.
-    store.transaction([&] { insert(store, operation("after", "echo", OperationStatus::Queued, "", 3)); });
-    CHECK(store.find_operation("after"));
+    store.database.transaction([&] { insert(store, operation("after", "echo", OperationStatus::Queued, "", 3)); });
+    CHECK(store.operations.find("after"));
 }
 
 TEST_CASE("store: a database file keeps everything across a restart, in WAL mode", "[store]") {
@@ -333,8 +333,8 @@ TEST_CASE("store: a database file keeps everything across a restart, in WAL mode
     const auto finished = full_operation("done");
     const auto queued = operation("waiting", "echo", OperationStatus::Queued, "", 99);
     {
-        Store store(file.path.string());
-        store.save_worker(worker);
+        Storage store(file.path.string());
+        store.workers.save(worker);
         insert(store, finished);
         insert(store, queued);
     }
@@ -348,48 +348,48 @@ TEST_CASE("store: a database file keeps everything across a restart, in WAL mode
         CHECK(version.int64(0) == fleet::backend::builtin_migrations().back().version);
         CHECK_FALSE(version.step());
     }
-    Store reopened(file.path.string());
-    const auto workers = reopened.load_workers();
+    Storage reopened(file.path.string());
+    const auto workers = reopened.workers.load_all();
     REQUIRE(workers.size() == 1);
     check_equal(workers[0], worker);
-    const auto found = reopened.find_operation("done");
+    const auto found = reopened.operations.find("done");
     REQUIRE(found);
     check_equal(*found, finished);
-    const auto unfinished = reopened.load_unfinished_operations();
+    const auto unfinished = reopened.operations.load_unfinished();
     REQUIRE(unfinished.size() == 1);
     check_equal(unfinished[0], queued);
-    CHECK(reopened.list_operations({}).total == 2);
+    CHECK(reopened.operations.list({}).total == 2);
 }
 
 TEST_CASE("store: a database from a newer schema version is refused", "[store]") {
     TempDb file;
-    { Store store(file.path.string()); }
+    { Storage store(file.path.string()); }
     {
         fleet::db::Database raw(file.path.string());
         raw.exec("UPDATE schema_version SET version = version + 1");
     }
     const auto newer = std::to_string(fleet::backend::builtin_migrations().back().version + 1);
-    CHECK_THROWS_WITH(Store(file.path.string()), Catch::Matchers::Contains("schema version " + newer + " is newer"));
+    CHECK_THROWS_WITH(Storage(file.path.string()), Catch::Matchers::Contains("schema version " + newer + " is newer"));
 }
 
 TEST_CASE("store: inserting an id that is taken fails and leaves the stored operation alone", "[store][ids]") {
-    Store store(":memory:");
+    Storage store(":memory:");
     const auto first = full_operation("op_same");
     insert(store, first);
-    CHECK(store.operation_exists("op_same"));
-    CHECK_FALSE(store.operation_exists("op_other"));
+    CHECK(store.operations.exists("op_same"));
+    CHECK_FALSE(store.operations.exists("op_other"));
 
     auto second = operation("op_same", "echo", OperationStatus::Queued, "", 42);
     second.parameters = {{"other", true}};
-    CHECK(store.insert_operation(second) == Store::Insert::DuplicateId);
-    const auto found = store.find_operation("op_same");
+    CHECK(store.operations.insert(second) == OperationRepository::Insert::DuplicateId);
+    const auto found = store.operations.find("op_same");
     REQUIRE(found);
     check_equal(*found, first);
-    CHECK(store.list_operations({}).total == 1);
+    CHECK(store.operations.list({}).total == 1);
 
     // An update needs the row: it never creates one.
-    CHECK_THROWS(store.update_operation(operation("op_never", "echo", OperationStatus::Running, "w1", 1)));
-    CHECK_FALSE(store.operation_exists("op_never"));
+    CHECK_THROWS(store.operations.update(operation("op_never", "echo", OperationStatus::Running, "w1", 1)));
+    CHECK_FALSE(store.operations.exists("op_never"));
 }
 
 namespace {
@@ -403,7 +403,7 @@ OperationRecord ended(std::string id, OperationStatus status, std::int64_t compl
 }  // namespace
 
 TEST_CASE("store: finished operations older than the cutoff are deleted in bounded batches", "[store][retention]") {
-    Store store(":memory:");
+    Storage store(":memory:");
     for (int i = 0; i < 5; ++i) insert(store, ended("old_done_" + std::to_string(i), OperationStatus::Completed, i));
     insert(store, ended("old_failed", OperationStatus::Failed, 5));
     insert(store, ended("old_cancelled", OperationStatus::Cancelled, 6));
@@ -417,23 +417,23 @@ TEST_CASE("store: finished operations older than the cutoff are deleted in bound
     insert(store, odd);
 
     const SystemTime cutoff = at(500);
-    auto first = store.delete_finished_before(cutoff, 3);
+    auto first = store.operations.delete_finished_before(cutoff, 3);
     CHECK(first == std::vector<std::string>{"old_done_0", "old_done_1", "old_done_2"});  // oldest first
-    auto second = store.delete_finished_before(cutoff, 3);
+    auto second = store.operations.delete_finished_before(cutoff, 3);
     CHECK(second == std::vector<std::string>{"old_done_3", "old_done_4", "old_failed"});
-    auto third = store.delete_finished_before(cutoff, 3);
+    auto third = store.operations.delete_finished_before(cutoff, 3);
     CHECK(third == std::vector<std::string>{"old_cancelled"});
-    CHECK(store.delete_finished_before(cutoff, 3).empty());
+    CHECK(store.operations.delete_finished_before(cutoff, 3).empty());
 
-    for (const auto& id : {"old_done_0", "old_failed", "old_cancelled"}) CHECK_FALSE(store.find_operation(id));
+    for (const auto& id : {"old_done_0", "old_failed", "old_cancelled"}) CHECK_FALSE(store.operations.find(id));
     for (const auto& id : {"young_done", "at_cutoff", "old_queued", "old_running", "old_pending"})
-        CHECK(store.find_operation(id));
-    CHECK(store.load_unfinished_operations().size() == 3);
+        CHECK(store.operations.find(id));
+    CHECK(store.operations.load_unfinished().size() == 3);
 }
 
 TEST_CASE("store: the retention delete walks the completed_at index", "[store][retention]") {
     TempDb file;
-    { Store on_file(file.path.string()); }
+    { Storage on_file(file.path.string()); }
     fleet::db::Database raw(file.path.string());
     // The store's statement, as written there; with many finished rows anything
     // else (the status index plus a sort) takes a hundred times longer.
@@ -453,7 +453,7 @@ TEST_CASE("store: a file of the first release opens, keeps its rows and gains th
     TempDb file;
     const auto finished = full_operation("done");
     {
-        Store store(file.path.string());
+        Storage store(file.path.string());
         insert(store, finished);
     }
     {
@@ -462,8 +462,8 @@ TEST_CASE("store: a file of the first release opens, keeps its rows and gains th
         raw.exec("DROP INDEX operations_by_completed_at");
         raw.exec("UPDATE schema_version SET version = 1");
     }
-    Store reopened(file.path.string());
-    const auto found = reopened.find_operation("done");
+    Storage reopened(file.path.string());
+    const auto found = reopened.operations.find("done");
     REQUIRE(found);
     check_equal(*found, finished);
     fleet::db::Database raw(file.path.string());

@@ -1,0 +1,62 @@
+#pragma once
+
+#include "backend/operations/operation_record.hpp"
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fleet::backend {
+
+class Database;
+
+struct OperationQuery {
+    std::optional<std::string> operation_type;
+    std::optional<OperationStatus> status;
+    std::optional<std::string> worker_id;
+    std::size_t limit = 100;
+    std::size_t offset = 0;
+};
+
+struct OperationRows {
+    std::vector<OperationRecord> operations;  // newest first (created_at, then id)
+    std::size_t total = 0;                    // matching, before paging
+};
+
+// The operations as stored (the queue is the operations whose status is
+// `queued`). Statements are prepared once; used on the core thread, like the
+// Database it writes through.
+class OperationRepository {
+public:
+    explicit OperationRepository(Database& database);
+    ~OperationRepository();
+    OperationRepository(const OperationRepository&) = delete;
+    OperationRepository& operator=(const OperationRepository&) = delete;
+
+    enum class Insert { Inserted, DuplicateId };
+    // A new operation. Never overwrites: with an id already taken the stored
+    // row stays as it was and the answer is DuplicateId.
+    [[nodiscard]] Insert insert(const OperationRecord& operation);
+    // A change of a stored operation: everything but what a start fixes (domain,
+    // operation_type, requirements, parameters, max_retries and created_at keep
+    // their first values). Throws when no row has its id.
+    void update(const OperationRecord& operation);
+    bool exists(const std::string& operation_id);
+    std::optional<OperationRecord> find(const std::string& operation_id);
+    std::vector<OperationRecord> load_unfinished();  // queued, pending, running
+    OperationRows list(const OperationQuery& query);
+    std::map<OperationStatus, std::size_t> count_by_status();
+    // Deletes at most `limit` finished operations (completed, failed, cancelled)
+    // that ended before `cutoff`, oldest first; returns their ids.
+    std::vector<std::string> delete_finished_before(SystemTime cutoff, std::size_t limit);
+
+private:
+    struct Statements;
+    Database& database_;
+    std::unique_ptr<Statements> statements_;
+};
+
+}  // namespace fleet::backend

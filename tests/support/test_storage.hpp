@@ -1,0 +1,20 @@
+#pragma once
+
+#include "backend/storage/database.hpp"
+#include "backend/storage/operation_repository.hpp"
+#include "backend/storage/worker_repository.hpp"
+
+#include <string>
+
+namespace fleet::test {
+
+// A database with its repositories, as fleet-backend opens them.
+struct Storage {
+    explicit Storage(const std::string& path) : database(path), workers(database), operations(database) {}
+
+    backend::Database database;
+    backend::WorkerRepository workers;
+    backend::OperationRepository operations;
+};
+
+}  // namespace fleet::test
