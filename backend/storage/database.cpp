@@ -54,4 +54,6 @@ void Database::after_commit(std::function<void()> then) {
     else then();
 }
 
+void Database::on_rollback(std::function<void()> reload) { on_rollback_.push_back(std::move(reload)); }
+
 }  // namespace fleet::backend

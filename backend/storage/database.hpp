@@ -33,6 +33,7 @@ public:
         } catch (...) {
             db_.exec("ROLLBACK TO store_tx");
             db_.exec("RELEASE store_tx");
+            for (const auto& reload : on_rollback_) reload();
             throw;
         }
         db_.exec("RELEASE store_tx");
@@ -49,6 +50,9 @@ public:
     // pending group commit, or at once when nothing is pending. The commit
     // rule made a call: every acknowledgement and every event goes through it.
     void after_commit(std::function<void()> then);
+    // Runs `reload` whenever transaction() rolls back, so that what a
+    // repository keeps in memory matches the file again.
+    void on_rollback(std::function<void()> reload);
 
 private:
     // The repositories prepare their statements on the connection and call
@@ -62,6 +66,7 @@ private:
     std::function<void(std::function<void()>)> schedule_;
     bool in_batch_ = false;
     std::vector<std::function<void()>> after_commit_;
+    std::vector<std::function<void()>> on_rollback_;
 };
 
 }  // namespace fleet::backend

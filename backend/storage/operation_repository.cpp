@@ -112,13 +112,15 @@ struct OperationRepository::Statements {
                                      " FROM operations WHERE status IN (?1, ?2, ?3)"
                                      " ORDER BY created_at, operation_id")),
           count_by_status(db.prepare("SELECT status, COUNT(*) FROM operations GROUP BY status")),
+          unfinished_statuses(db.prepare("SELECT operation_id, status FROM operations WHERE status IN (?1, ?2, ?3)")),
+          status_of(db.prepare("SELECT status FROM operations WHERE operation_id = ?1")),
           // `+status`: without it SQLite picks operations_by_status and sorts every
           // finished row (0.6 s a batch with 200,000 of them) instead of walking
           // operations_by_completed_at from the oldest.
           delete_finished(db.prepare("DELETE FROM operations WHERE operation_id IN ("
                                      "SELECT operation_id FROM operations"
                                      " WHERE completed_at < ?1 AND +status IN (?2, ?3, ?4)"
-                                     " ORDER BY completed_at LIMIT ?5) RETURNING operation_id")) {
+                                     " ORDER BY completed_at LIMIT ?5) RETURNING operation_id, status")) {
         for (std::size_t combination = 0; combination < kFilterCombinations; ++combination) {
             const std::string filter = operation_filter(combination);
             list.push_back(db.prepare(std::string("SELECT ") + kOperationColumns + " FROM operations" + filter +
@@ -133,13 +135,44 @@ struct OperationRepository::Statements {
     db::Statement find;
     db::Statement load_unfinished;
     db::Statement count_by_status;
+    db::Statement unfinished_statuses;
+    db::Statement status_of;
     db::Statement delete_finished;
     std::vector<db::Statement> list;   // by filter combination
     std::vector<db::Statement> count;  // by filter combination
 };
 
 OperationRepository::OperationRepository(Database& database)
-    : database_(database), statements_(std::make_unique<Statements>(database.db_)) {}
+    : database_(database), statements_(std::make_unique<Statements>(database.db_)) {
+    load_counts();
+    database_.on_rollback([this] { load_counts(); });
+}
+
+void OperationRepository::load_counts() {
+    counts_.clear();
+    for (auto status : {OperationStatus::Queued, OperationStatus::Pending, OperationStatus::Running,
+                        OperationStatus::Completed, OperationStatus::Failed, OperationStatus::Cancelled})
+        counts_[status] = 0;
+    {
+        Use st(statements_->count_by_status);
+        while (st->step()) counts_[operation_status(st->text(0))] = static_cast<std::size_t>(st->int64(1));
+    }
+    unfinished_.clear();
+    Use st(statements_->unfinished_statuses);
+    st->bind(1, to_string(OperationStatus::Queued));
+    st->bind(2, to_string(OperationStatus::Pending));
+    st->bind(3, to_string(OperationStatus::Running));
+    while (st->step()) unfinished_.emplace(st->text(0), operation_status(st->text(1)));
+}
+
+void OperationRepository::count_move(const std::string& operation_id, OperationStatus from, OperationStatus to) {
+    if (from != to) {
+        --counts_[from];
+        ++counts_[to];
+    }
+    if (is_terminal(to)) unfinished_.erase(operation_id);
+    else unfinished_.insert_or_assign(operation_id, to);
+}
 
 OperationRepository::~OperationRepository() = default;
 
@@ -148,16 +181,29 @@ OperationRepository::Insert OperationRepository::insert(const OperationRecord& o
     Use st(statements_->insert);
     bind_operation(*st, operation);
     st->step();
-    return database_.db_.changes() == 1 ? Insert::Inserted : Insert::DuplicateId;
+    if (database_.db_.changes() != 1) return Insert::DuplicateId;
+    ++counts_[operation.status];
+    if (!is_terminal(operation.status)) unfinished_.emplace(operation.operation_id, operation.status);
+    return Insert::Inserted;
 }
 
 void OperationRepository::update(const OperationRecord& operation) {
+    std::optional<OperationStatus> from;
+    if (const auto it = unfinished_.find(operation.operation_id); it != unfinished_.end()) {
+        from = it->second;
+    } else {
+        // A finished one (never expected: the lifecycle ends there).
+        Use st(statements_->status_of);
+        st->bind(1, operation.operation_id);
+        if (st->step()) from = operation_status(st->text(0));
+    }
     database_.before_write();
     Use st(statements_->update);
     bind_operation(*st, operation);
     st->step();
     if (database_.db_.changes() != 1)
         throw std::runtime_error("update of operation '" + operation.operation_id + "', which has no row");
+    count_move(operation.operation_id, *from, operation.status);
 }
 
 bool OperationRepository::exists(const std::string& operation_id) {
@@ -175,7 +221,10 @@ std::vector<std::string> OperationRepository::delete_finished_before(SystemTime 
     st->bind(4, to_string(OperationStatus::Cancelled));
     st->bind(5, clamp_to_int64(limit));
     std::vector<std::string> deleted;
-    while (st->step()) deleted.push_back(st->text(0));
+    while (st->step()) {
+        deleted.push_back(st->text(0));
+        --counts_[operation_status(st->text(1))];
+    }
     return deleted;
 }
 
@@ -206,7 +255,11 @@ OperationRows OperationRepository::list(const OperationQuery& query) {
     };
 
     OperationRows rows;
-    {
+    if (!query.operation_type && !query.worker_id) {
+        // By status or all of them: the counts in memory know, no COUNT(*) walks the rows.
+        for (const auto& [status, n] : counts_)
+            if (!query.status || status == *query.status) rows.total += n;
+    } else {
         Use count(statements_->count[combination]);
         bind_filter(*count);
         count->step();
@@ -218,17 +271,6 @@ OperationRows OperationRepository::list(const OperationQuery& query) {
     page->bind(5, clamp_to_int64(query.offset));
     rows.operations = read_operations(*page);
     return rows;
-}
-
-std::map<OperationStatus, std::size_t> OperationRepository::count_by_status() {
-    // Every status is present, zero included, so callers can report all of them.
-    std::map<OperationStatus, std::size_t> counts;
-    for (auto status : {OperationStatus::Queued, OperationStatus::Pending, OperationStatus::Running,
-                        OperationStatus::Completed, OperationStatus::Failed, OperationStatus::Cancelled})
-        counts[status] = 0;
-    Use st(statements_->count_by_status);
-    while (st->step()) counts[operation_status(st->text(0))] = static_cast<std::size_t>(st->int64(1));
-    return counts;
 }
 
 }  // namespace fleet::backend

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace fleet::backend {
@@ -48,15 +49,26 @@ public:
     std::optional<OperationRecord> find(const std::string& operation_id);
     std::vector<OperationRecord> load_unfinished();  // queued, pending, running
     OperationRows list(const OperationQuery& query);
-    std::map<OperationStatus, std::size_t> count_by_status();
+    // Every status with its number of operations, zero included. Kept in
+    // memory: counted once when the repository opens, then moved by every
+    // insert, update and delete made through it (uncommitted ones included;
+    // answers wait for the commit anyway).
+    const std::map<OperationStatus, std::size_t>& count_by_status() const { return counts_; }
     // Deletes at most `limit` finished operations (completed, failed, cancelled)
     // that ended before `cutoff`, oldest first; returns their ids.
     std::vector<std::string> delete_finished_before(SystemTime cutoff, std::size_t limit);
 
 private:
+    void load_counts();
+    void count_move(const std::string& operation_id, OperationStatus from, OperationStatus to);
+
     struct Statements;
     Database& database_;
     std::unique_ptr<Statements> statements_;
+    std::map<OperationStatus, std::size_t> counts_;
+    // The stored status of every unfinished operation: what an update moves it
+    // from. A finished one never changes again, so it needs no entry.
+    std::unordered_map<std::string, OperationStatus> unfinished_;
 };
 
 }  // namespace fleet::backend

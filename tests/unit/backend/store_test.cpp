@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -23,6 +24,12 @@ using fleet::backend::OperationRepository;
 using namespace fleet::test;
 
 namespace {
+
+OperationRecord ended(std::string id, OperationStatus status, std::int64_t completed_ms) {
+    auto op = operation(std::move(id), "echo", status, "w1", completed_ms - 10);
+    op.completed_at = at(completed_ms);
+    return op;
+}
 
 void insert(Storage& store, const OperationRecord& operation) {
     INFO("operation " << operation.operation_id);
@@ -299,6 +306,70 @@ TEST_CASE("store: counts operations by status, zero included", "[store]") {
     CHECK(counts.at(OperationStatus::Cancelled) == 0);
 }
 
+namespace {
+
+// What the counts in memory must say: a GROUP BY over the file.
+std::map<OperationStatus, std::size_t> counted_in_sql(const std::filesystem::path& file) {
+    fleet::db::Database raw(file.string());
+    std::map<OperationStatus, std::size_t> counts;
+    for (auto status : {OperationStatus::Queued, OperationStatus::Pending, OperationStatus::Running,
+                        OperationStatus::Completed, OperationStatus::Failed, OperationStatus::Cancelled})
+        counts[status] = 0;
+    auto rows = raw.prepare("SELECT status, COUNT(*) FROM operations GROUP BY status");
+    while (rows.step())
+        counts[*fleet::parse_operation_status(rows.text(0))] = static_cast<std::size_t>(rows.int64(1));
+    return counts;
+}
+
+}  // namespace
+
+TEST_CASE("store: the counts by status follow every insert, update, delete and rollback", "[store]") {
+    TempDb file;
+    Storage store(file.path.string());
+    const auto matches_file = [&] { return store.operations.count_by_status() == counted_in_sql(file.path); };
+    insert(store, operation("q", "echo", OperationStatus::Queued, "", 1));
+    insert(store, operation("r", "echo", OperationStatus::Running, "w1", 2));
+    insert(store, ended("old", OperationStatus::Completed, 3));
+    CHECK(store.operations.insert(operation("q", "echo", OperationStatus::Failed, "", 9)) ==
+          OperationRepository::Insert::DuplicateId);
+    CHECK(matches_file());
+
+    auto moved = operation("q", "echo", OperationStatus::Pending, "w2", 1);
+    store.operations.update(moved);
+    moved.status = OperationStatus::Running;
+    store.operations.update(moved);
+    moved.status = OperationStatus::Failed;
+    moved.completed_at = at(4);
+    store.operations.update(moved);
+    CHECK(store.operations.count_by_status().at(OperationStatus::Failed) == 1);
+    CHECK(store.operations.count_by_status().at(OperationStatus::Queued) == 0);
+    CHECK(matches_file());
+
+    CHECK(store.operations.delete_finished_before(at(1'000'000), 10).size() == 2);  // "old" and "q"
+    CHECK(store.operations.count_by_status().at(OperationStatus::Failed) == 0);
+    CHECK(matches_file());
+
+    const auto failing = [&] {
+        store.database.transaction([&] {
+            insert(store, operation("lost", "echo", OperationStatus::Queued, "", 5));
+            store.operations.update(operation("r", "echo", OperationStatus::Completed, "w1", 2));
+            throw std::runtime_error("rolled back");
+        });
+    };
+    CHECK_THROWS(failing());
+    CHECK(matches_file());
+    CHECK(store.operations.count_by_status().at(OperationStatus::Running) == 1);
+
+    SECTION("a reopened file counts the same, and lists' totals by status come from the counts") {
+        Storage reopened(file.path.string());
+        CHECK(reopened.operations.count_by_status() == store.operations.count_by_status());
+        OperationQuery running;
+        running.status = OperationStatus::Running;
+        CHECK(reopened.operations.list(running).total == 1);
+        CHECK(reopened.operations.list({}).total == 1);
+    }
+}
+
 TEST_CASE("store: transaction() commits, or rolls back when the work throws", "[store]") {
     Storage store(":memory:");
     store.database.transaction([&] {
@@ -392,15 +463,6 @@ TEST_CASE("store: inserting an id that is taken fails and leaves the stored oper
     CHECK_FALSE(store.operations.exists("op_never"));
 }
 
-namespace {
-
-OperationRecord ended(std::string id, OperationStatus status, std::int64_t completed_ms) {
-    auto op = operation(std::move(id), "echo", status, "w1", completed_ms - 10);
-    op.completed_at = at(completed_ms);
-    return op;
-}
-
-}  // namespace
 
 TEST_CASE("store: finished operations older than the cutoff are deleted in bounded batches", "[store][retention]") {
     Storage store(":memory:");
