@@ -13,6 +13,7 @@
 #include "backend/operations/retention.hpp"
 #include "backend/operations/retention_sweeper.hpp"
 #include "backend/registry/registration_service.hpp"
+#include "backend/storage/reader_thread.hpp"
 #include "backend/storage/worker_repository.hpp"
 #include "common/http/server.hpp"
 #include "common/log.hpp"
@@ -59,7 +60,8 @@ public:
           timers_(core_, SystemClock::instance()),
           dispatcher_(context_),
           registrations_(context_, dispatcher_),
-          proxy_(context_, timers_, dispatcher_),
+          reader_(database_, core_),
+          proxy_(context_, timers_, dispatcher_, reader_),
           prober_(io_, client_, config.token, config.health_timeout, config.probe_concurrency),
           watch_(io_, [this](const std::string& id, const std::string& detail) { monitor_.connection_lost(id, detail); }),
           monitor_(context_, timers_, dispatcher_, proxy_, prober_, watch_),
@@ -170,6 +172,7 @@ private:
     CoreTimers timers_;
     Dispatcher dispatcher_;
     RegistrationService registrations_;
+    ReaderThread reader_;
     OperationProxy proxy_;
     HealthProber prober_;
     ConnectionWatch watch_;

@@ -59,6 +59,7 @@ private:
     // before_write() ahead of every write; nobody else sees SQLite.
     friend class WorkerRepository;
     friend class OperationRepository;
+    friend class OperationReader;
     void before_write();
 
     std::string path_;

@@ -1,114 +1,28 @@
 #include "backend/storage/operation_repository.hpp"
 
 #include "backend/storage/database.hpp"
+#include "backend/storage/operation_columns.hpp"
+#include "backend/storage/operation_reader.hpp"
 #include "backend/storage/sqlite_rows.hpp"
 
-#include <array>
 #include <stdexcept>
 #include <string>
 
 namespace fleet::backend {
-namespace {
 
 using namespace sqlite_rows;
-
-constexpr const char* kOperationColumns =
-    "operation_id, domain, operation_type, status, priority, requirements, parameters, max_retries, attempts, "
-    "worker_losses, worker_id, worker_instance_id, progress, result, error_message, created_at, updated_at, "
-    "started_at, completed_at, refreshed_at, unknown_since";
-
-// The list filters (operation_type ?1, status ?2, worker_id ?3), one bit each.
-// Every combination has a statement of its own, naming only the filters it
-// has, so that SQLite can pick the matching index ("?2 IS NULL OR status = ?2"
-// in one shared statement made it scan every row).
-constexpr std::size_t kFilterCombinations = 8;
-constexpr std::array<const char*, 3> kFilterTerms{"operation_type = ?1", "status = ?2", "worker_id = ?3"};
-
-std::string operation_filter(std::size_t combination) {
-    std::string where;
-    for (std::size_t i = 0; i < kFilterTerms.size(); ++i)
-        if (combination & (std::size_t{1} << i)) where += (where.empty() ? " WHERE " : " AND ") + std::string(kFilterTerms[i]);
-    return where;
-}
-
-OperationStatus operation_status(const std::string& text) {
-    const auto status = parse_operation_status(text);
-    if (!status) bad_column("operations.status", "has an unknown value '" + text + "'");
-    return *status;
-}
-
-void bind_operation(db::Statement& st, const OperationRecord& op) {
-    int i = 0;
-    st.bind(++i, op.operation_id);
-    st.bind(++i, op.domain);
-    st.bind(++i, op.operation_type);
-    st.bind(++i, to_string(op.status));
-    st.bind(++i, op.priority);
-    st.bind(++i, to_json(op.requirements));
-    st.bind(++i, to_json(op.parameters));
-    st.bind(++i, op.max_retries);
-    st.bind(++i, op.attempts);
-    st.bind(++i, op.worker_losses);
-    st.bind(++i, op.worker_id);
-    st.bind(++i, op.worker_instance_id);
-    st.bind(++i, to_json(op.progress));
-    st.bind(++i, to_json(op.result));
-    st.bind(++i, op.error_message);
-    st.bind(++i, to_ms(op.created_at));
-    st.bind(++i, to_ms(op.updated_at));
-    st.bind(++i, to_ms(op.started_at));
-    st.bind(++i, to_ms(op.completed_at));
-    st.bind(++i, to_ms(op.refreshed_at));
-    st.bind(++i, to_ms(op.unknown_since));
-}
-
-// Columns in the order of kOperationColumns.
-OperationRecord read_operation(const db::Statement& row) {
-    OperationRecord op;
-    int c = 0;
-    op.operation_id = row.text(c++);
-    op.domain = row.text(c++);
-    op.operation_type = row.text(c++);
-    op.status = operation_status(row.text(c++));
-    op.priority = row.int64(c++);
-    op.requirements = parse_object(row.text(c++), "operations.requirements");
-    op.parameters = parse_object(row.text(c++), "operations.parameters");
-    op.max_retries = static_cast<int>(row.int64(c++));
-    op.attempts = static_cast<int>(row.int64(c++));
-    op.worker_losses = static_cast<int>(row.int64(c++));
-    op.worker_id = row.text(c++);
-    op.worker_instance_id = row.text(c++);
-    op.progress = parse_object(row.text(c++), "operations.progress");
-    op.result = parse_json(row.text(c++), "operations.result");
-    op.error_message = row.text(c++);
-    op.created_at = from_ms(row.int64(c++));
-    op.updated_at = from_ms(row.int64(c++));
-    op.started_at = optional_time(row, c++);
-    op.completed_at = optional_time(row, c++);
-    op.refreshed_at = optional_time(row, c++);
-    op.unknown_since = optional_time(row, c++);
-    return op;
-}
-
-std::vector<OperationRecord> read_operations(db::Statement& st) {
-    std::vector<OperationRecord> operations;
-    while (st.step()) operations.push_back(read_operation(st));
-    return operations;
-}
-
-}  // namespace
+using operation_columns::kColumns;
 
 struct OperationRepository::Statements {
     explicit Statements(db::Database& db)
         // An operation is inserted once and never overwritten: an id drawn twice
         // must not merge two operations into one row.
-        : insert(db.prepare(insert_sql("operations", kOperationColumns) + " DO NOTHING")),
-          update(db.prepare(update_sql("operations", kOperationColumns,
+        : insert(db.prepare(insert_sql("operations", kColumns) + " DO NOTHING")),
+          update(db.prepare(update_sql("operations", kColumns,
                                        {"domain", "operation_type", "requirements", "parameters", "max_retries",
                                         "created_at"}))),
           exists(db.prepare("SELECT 1 FROM operations WHERE operation_id = ?1")),
-          find(db.prepare(std::string("SELECT ") + kOperationColumns + " FROM operations WHERE operation_id = ?1")),
-          load_unfinished(db.prepare(std::string("SELECT ") + kOperationColumns +
+          load_unfinished(db.prepare(std::string("SELECT ") + kColumns +
                                      " FROM operations WHERE status IN (?1, ?2, ?3)"
                                      " ORDER BY created_at, operation_id")),
           count_by_status(db.prepare("SELECT status, COUNT(*) FROM operations GROUP BY status")),
@@ -120,30 +34,22 @@ struct OperationRepository::Statements {
           delete_finished(db.prepare("DELETE FROM operations WHERE operation_id IN ("
                                      "SELECT operation_id FROM operations"
                                      " WHERE completed_at < ?1 AND +status IN (?2, ?3, ?4)"
-                                     " ORDER BY completed_at LIMIT ?5) RETURNING operation_id, status")) {
-        for (std::size_t combination = 0; combination < kFilterCombinations; ++combination) {
-            const std::string filter = operation_filter(combination);
-            list.push_back(db.prepare(std::string("SELECT ") + kOperationColumns + " FROM operations" + filter +
-                                      " ORDER BY created_at DESC, operation_id DESC LIMIT ?4 OFFSET ?5"));
-            count.push_back(db.prepare("SELECT COUNT(*) FROM operations" + filter));
-        }
-    }
+                                     " ORDER BY completed_at LIMIT ?5) RETURNING operation_id, status")) {}
 
     db::Statement insert;
     db::Statement update;
     db::Statement exists;
-    db::Statement find;
     db::Statement load_unfinished;
     db::Statement count_by_status;
     db::Statement unfinished_statuses;
     db::Statement status_of;
     db::Statement delete_finished;
-    std::vector<db::Statement> list;   // by filter combination
-    std::vector<db::Statement> count;  // by filter combination
 };
 
 OperationRepository::OperationRepository(Database& database)
-    : database_(database), statements_(std::make_unique<Statements>(database.db_)) {
+    : database_(database),
+      statements_(std::make_unique<Statements>(database.db_)),
+      reader_(std::make_unique<OperationReader>(database)) {
     load_counts();
     database_.on_rollback([this] { load_counts(); });
 }
@@ -155,14 +61,14 @@ void OperationRepository::load_counts() {
         counts_[status] = 0;
     {
         Use st(statements_->count_by_status);
-        while (st->step()) counts_[operation_status(st->text(0))] = static_cast<std::size_t>(st->int64(1));
+        while (st->step()) counts_[operation_columns::status(st->text(0))] = static_cast<std::size_t>(st->int64(1));
     }
     unfinished_.clear();
     Use st(statements_->unfinished_statuses);
     st->bind(1, to_string(OperationStatus::Queued));
     st->bind(2, to_string(OperationStatus::Pending));
     st->bind(3, to_string(OperationStatus::Running));
-    while (st->step()) unfinished_.emplace(st->text(0), operation_status(st->text(1)));
+    while (st->step()) unfinished_.emplace(st->text(0), operation_columns::status(st->text(1)));
 }
 
 void OperationRepository::count_move(const std::string& operation_id, OperationStatus from, OperationStatus to) {
@@ -179,7 +85,7 @@ OperationRepository::~OperationRepository() = default;
 OperationRepository::Insert OperationRepository::insert(const OperationRecord& operation) {
     database_.before_write();
     Use st(statements_->insert);
-    bind_operation(*st, operation);
+    operation_columns::bind(*st, operation);
     st->step();
     if (database_.db_.changes() != 1) return Insert::DuplicateId;
     ++counts_[operation.status];
@@ -195,11 +101,11 @@ void OperationRepository::update(const OperationRecord& operation) {
         // A finished one (never expected: the lifecycle ends there).
         Use st(statements_->status_of);
         st->bind(1, operation.operation_id);
-        if (st->step()) from = operation_status(st->text(0));
+        if (st->step()) from = operation_columns::status(st->text(0));
     }
     database_.before_write();
     Use st(statements_->update);
-    bind_operation(*st, operation);
+    operation_columns::bind(*st, operation);
     st->step();
     if (database_.db_.changes() != 1)
         throw std::runtime_error("update of operation '" + operation.operation_id + "', which has no row");
@@ -223,16 +129,13 @@ std::vector<std::string> OperationRepository::delete_finished_before(SystemTime 
     std::vector<std::string> deleted;
     while (st->step()) {
         deleted.push_back(st->text(0));
-        --counts_[operation_status(st->text(1))];
+        --counts_[operation_columns::status(st->text(1))];
     }
     return deleted;
 }
 
 std::optional<OperationRecord> OperationRepository::find(const std::string& operation_id) {
-    Use st(statements_->find);
-    st->bind(1, operation_id);
-    if (!st->step()) return std::nullopt;
-    return read_operation(*st);
+    return reader_->find(operation_id);
 }
 
 std::vector<OperationRecord> OperationRepository::load_unfinished() {
@@ -240,37 +143,15 @@ std::vector<OperationRecord> OperationRepository::load_unfinished() {
     st->bind(1, to_string(OperationStatus::Queued));
     st->bind(2, to_string(OperationStatus::Pending));
     st->bind(3, to_string(OperationStatus::Running));
-    return read_operations(*st);
+    return operation_columns::read_all(*st);
 }
 
-OperationRows OperationRepository::list(const OperationQuery& query) {
-    std::size_t combination = 0;
-    if (query.operation_type) combination |= 1;
-    if (query.status) combination |= 2;
-    if (query.worker_id) combination |= 4;
-    const auto bind_filter = [&](db::Statement& st) {
-        if (query.operation_type) st.bind(1, *query.operation_type);
-        if (query.status) st.bind(2, to_string(*query.status));
-        if (query.worker_id) st.bind(3, *query.worker_id);
-    };
-
-    OperationRows rows;
-    if (!query.operation_type && !query.worker_id) {
-        // By status or all of them: the counts in memory know, no COUNT(*) walks the rows.
-        for (const auto& [status, n] : counts_)
-            if (!query.status || status == *query.status) rows.total += n;
-    } else {
-        Use count(statements_->count[combination]);
-        bind_filter(*count);
-        count->step();
-        rows.total = static_cast<std::size_t>(count->int64(0));
-    }
-    Use page(statements_->list[combination]);
-    bind_filter(*page);
-    page->bind(4, clamp_to_int64(query.limit));
-    page->bind(5, clamp_to_int64(query.offset));
-    rows.operations = read_operations(*page);
-    return rows;
+std::optional<std::size_t> OperationRepository::known_total(const OperationQuery& query) const {
+    if (query.operation_type || query.worker_id) return std::nullopt;
+    std::size_t total = 0;
+    for (const auto& [status, n] : counts_)
+        if (!query.status || status == *query.status) total += n;
+    return total;
 }
 
 }  // namespace fleet::backend

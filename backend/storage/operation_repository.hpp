@@ -1,6 +1,7 @@
 #pragma once
 
 #include "backend/operations/operation_record.hpp"
+#include "backend/storage/operation_query.hpp"
 
 #include <cstddef>
 #include <map>
@@ -13,19 +14,7 @@
 namespace fleet::backend {
 
 class Database;
-
-struct OperationQuery {
-    std::optional<std::string> operation_type;
-    std::optional<OperationStatus> status;
-    std::optional<std::string> worker_id;
-    std::size_t limit = 100;
-    std::size_t offset = 0;
-};
-
-struct OperationRows {
-    std::vector<OperationRecord> operations;  // newest first (created_at, then id)
-    std::size_t total = 0;                    // matching, before paging
-};
+class OperationReader;
 
 // The operations as stored (the queue is the operations whose status is
 // `queued`). Statements are prepared once; used on the core thread, like the
@@ -48,12 +37,14 @@ public:
     bool exists(const std::string& operation_id);
     std::optional<OperationRecord> find(const std::string& operation_id);
     std::vector<OperationRecord> load_unfinished();  // queued, pending, running
-    OperationRows list(const OperationQuery& query);
     // Every status with its number of operations, zero included. Kept in
     // memory: counted once when the repository opens, then moved by every
     // insert, update and delete made through it (uncommitted ones included;
     // answers wait for the commit anyway).
     const std::map<OperationStatus, std::size_t>& count_by_status() const { return counts_; }
+    // How many operations a list with `query` has, when the counts know
+    // (a status filter or none); else nothing, and the list counts itself.
+    std::optional<std::size_t> known_total(const OperationQuery& query) const;
     // Deletes at most `limit` finished operations (completed, failed, cancelled)
     // that ended before `cutoff`, oldest first; returns their ids.
     std::vector<std::string> delete_finished_before(SystemTime cutoff, std::size_t limit);
@@ -65,6 +56,7 @@ private:
     struct Statements;
     Database& database_;
     std::unique_ptr<Statements> statements_;
+    std::unique_ptr<OperationReader> reader_;  // on the same connection: reads of what this thread wrote
     std::map<OperationStatus, std::size_t> counts_;
     // The stored status of every unfinished operation: what an update moves it
     // from. A finished one never changes again, so it needs no entry.

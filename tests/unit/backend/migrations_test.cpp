@@ -56,7 +56,7 @@ TEST_CASE("migrations: a database file of the first release opens and keeps ever
     for (std::size_t i = 0; i < workers.size(); ++i) check_equal(workers[i], expected_workers[i]);
 
     const auto expected_operations = v1_operations();
-    CHECK(store.operations.list({}).total == expected_operations.size());
+    CHECK(store.reader.list({}).total == expected_operations.size());
     for (const auto& expected : expected_operations) {
         INFO("operation " << expected.operation_id);
         const auto found = store.operations.find(expected.operation_id);
