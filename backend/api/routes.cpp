@@ -165,6 +165,11 @@ void add_routes(http::Router& router, CoreContext& context, Dispatcher& dispatch
         }
         query.limit = http::query_size(request, "limit", 100, 1000);
         query.offset = http::query_size(request, "offset", 0, 1'000'000'000);
+        if (auto cursor = http::query_text(request, "cursor")) {
+            query.after = parse_cursor(*cursor);
+            if (!query.after)
+                throw http::bad_request("query parameter 'cursor' must be the next_cursor of an earlier page");
+        }
         on_core(context, std::move(reply), [&, query](Reply done) { proxy.list(query, std::move(done)); });
     });
     router.add_async(Method::Get, "/api/v1/operations/{id}", [&](HttpRequest request, Reply reply) {

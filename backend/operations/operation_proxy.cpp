@@ -151,7 +151,9 @@ void OperationProxy::list(const OperationQuery& query, Done done) {
                                              {{"operations", std::move(items)},
                                               {"total", rows.total},
                                               {"limit", query.limit},
-                                              {"offset", query.offset}}}});
+                                              {"offset", query.offset},
+                                              {"next_cursor", rows.next ? boost::json::value(to_string(*rows.next))
+                                                                        : boost::json::value(nullptr)}}}});
         },
         std::move(done));
 }

@@ -5,6 +5,7 @@
 #include "backend/storage/sqlite_rows.hpp"
 
 #include <array>
+#include <limits>
 #include <vector>
 
 namespace fleet::backend {
@@ -13,12 +14,16 @@ namespace {
 using namespace sqlite_rows;
 using operation_columns::kColumns;
 
-// The list filters (operation_type ?1, status ?2, worker_id ?3), one bit each.
-// Every combination has a statement of its own, naming only the filters it
-// has, so that SQLite can pick the matching index ("?2 IS NULL OR status = ?2"
-// in one shared statement made it scan every row).
-constexpr std::size_t kFilterCombinations = 8;
-constexpr std::array<const char*, 3> kFilterTerms{"operation_type = ?1", "status = ?2", "worker_id = ?3"};
+// The list filters (operation_type ?1, status ?2, worker_id ?3) and the
+// cursor (?6, ?7), one bit each. Every combination has a statement of its
+// own, naming only the terms it has, so that SQLite can pick the matching
+// index ("?2 IS NULL OR status = ?2" in one shared statement made it scan
+// every row). The cursor is a key, not a count: a page deep in the list costs
+// what the first one does, where OFFSET walks every row it skips.
+constexpr std::array<const char*, 4> kFilterTerms{"operation_type = ?1", "status = ?2", "worker_id = ?3",
+                                                  "(created_at, operation_id) < (?6, ?7)"};
+constexpr std::size_t kFilterCombinations = std::size_t{1} << kFilterTerms.size();
+constexpr std::size_t kCursorBit = 8;
 
 std::string operation_filter(std::size_t combination) {
     std::string where;
@@ -37,14 +42,15 @@ struct OperationReader::Connection {
             const std::string filter = operation_filter(combination);
             list.push_back(db.prepare(std::string("SELECT ") + kColumns + " FROM operations" + filter +
                                       " ORDER BY created_at DESC, operation_id DESC LIMIT ?4 OFFSET ?5"));
-            count.push_back(db.prepare("SELECT COUNT(*) FROM operations" + filter));
+            // The total counts every match, wherever the page starts.
+            if (!(combination & kCursorBit)) count.push_back(db.prepare("SELECT COUNT(*) FROM operations" + filter));
         }
     }
 
     std::unique_ptr<db::Database> own;  // empty when it shares the core's
     db::Statement find;
     std::vector<db::Statement> list;   // by filter combination
-    std::vector<db::Statement> count;  // by filter combination
+    std::vector<db::Statement> count;  // by filter combination, without the cursor
 };
 
 namespace {
@@ -78,6 +84,7 @@ OperationRows OperationReader::list(const OperationQuery& query, std::optional<s
         if (query.status) st.bind(2, to_string(*query.status));
         if (query.worker_id) st.bind(3, *query.worker_id);
     };
+    const std::size_t page_combination = combination | (query.after ? kCursorBit : 0);
 
     OperationRows rows;
     if (total) {
@@ -88,11 +95,21 @@ OperationRows OperationReader::list(const OperationQuery& query, std::optional<s
         count->step();
         rows.total = static_cast<std::size_t>(count->int64(0));
     }
-    Use page(connection_->list[combination]);
+    Use page(connection_->list[page_combination]);
     bind_filter(*page);
-    page->bind(4, clamp_to_int64(query.limit));
+    if (query.after) {
+        page->bind(6, query.after->created_ms);
+        page->bind(7, query.after->operation_id);
+    }
+    // One row more than the page: whether another page follows.
+    const bool unbounded = query.limit >= static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+    page->bind(4, unbounded ? clamp_to_int64(query.limit) : clamp_to_int64(query.limit + 1));
     page->bind(5, clamp_to_int64(query.offset));
     rows.operations = operation_columns::read_all(*page);
+    if (rows.operations.size() > query.limit) {
+        rows.operations.resize(query.limit);
+        if (!rows.operations.empty()) rows.next = cursor_of(rows.operations.back());
+    }
     return rows;
 }
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 using fleet::backend::OperationQuery;
+using fleet::backend::parse_cursor;
 using fleet::backend::OperationRepository;
 using namespace fleet::test;
 
@@ -243,6 +244,43 @@ TEST_CASE("store: list_operations filters, pages and orders newest first", "[sto
         status_and_worker.worker_id = "w1";
         CHECK(ids(list(status_and_worker).operations) == std::vector<std::string>{"e", "c"});
         CHECK(list(status_and_worker).total == 2);
+    }
+    SECTION("a cursor pages by key: each page starts after the last one's end, whatever came since") {
+        OperationQuery query;
+        query.limit = 2;
+        auto rows = list(query);
+        CHECK(ids(rows.operations) == std::vector<std::string>{"f", "e"});
+        REQUIRE(rows.next);
+        CHECK(to_string(*rows.next) == std::to_string(at(5).time_since_epoch() / milliseconds(1)) + ".e");
+        insert(store, operation("newer", "echo", OperationStatus::Queued, "", 9));  // does not shift the pages
+        query.after = parse_cursor(to_string(*rows.next));
+        rows = list(query);
+        CHECK(ids(rows.operations) == std::vector<std::string>{"d", "c"});
+        CHECK(rows.total == 7);
+        REQUIRE(rows.next);
+        query.after = rows.next;
+        rows = list(query);
+        CHECK(ids(rows.operations) == std::vector<std::string>{"b", "a"});
+        CHECK_FALSE(rows.next);  // the last page says so
+
+        OperationQuery running;
+        running.status = OperationStatus::Running;
+        running.limit = 1;
+        running.after = fleet::backend::cursor_of(*store.operations.find("e"));
+        rows = list(running);
+        CHECK(ids(rows.operations) == std::vector<std::string>{"c"});
+        CHECK(rows.total == 3);
+        REQUIRE(rows.next);
+        running.after = rows.next;
+        CHECK(ids(list(running).operations) == std::vector<std::string>{"b"});
+    }
+    SECTION("cursors that are not one are refused") {
+        for (const auto* text : {"", "12", ".op", "12.", "x.op", "1e3.op", "12 .op"}) {
+            INFO(text);
+            CHECK_FALSE(parse_cursor(text));
+        }
+        CHECK(parse_cursor("-5.op.with:dots")->operation_id == "op.with:dots");
+        CHECK(parse_cursor("-5.op.with:dots")->created_ms == -5);
     }
     SECTION("limit and offset page through; total counts every match") {
         OperationQuery query;
