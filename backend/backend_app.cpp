@@ -14,6 +14,8 @@
 #include "backend/operations/retention.hpp"
 #include "backend/operations/retention_sweeper.hpp"
 #include "backend/registry/registration_service.hpp"
+#include "backend/storage/reader_thread.hpp"
+#include "backend/storage/worker_repository.hpp"
 #include "common/http/server.hpp"
 #include "common/log.hpp"
 
@@ -39,27 +41,40 @@ public:
     explicit BackendProcess(const BackendConfig& config)
         : config_(config),
           io_(static_cast<int>(config.io_threads)),
-          store_(config.db),
-          events_([this](std::function<void()> then) { store_.after_commit(std::move(then)); }),
-          registry_(store_, SystemClock::instance()),
-          operations_(store_, SystemClock::instance(), events_),
+          database_(config.db),
+          worker_repository_(database_),
+          operation_repository_(database_),
+          events_([this](std::function<void()> then) { database_.after_commit(std::move(then)); }),
+          registry_(worker_repository_, SystemClock::instance()),
+          operations_(operation_repository_, SystemClock::instance(), events_),
           client_(io_, 64),
           workers_(core_, client_, config.token, worker_message_limit(config)),
-          context_{core_, workers_, store_, registry_, operations_, metrics_, finished_, SystemClock::instance(), config_,
+          context_{core_,
+                   workers_,
+                   database_,
+                   operation_repository_,
+                   registry_,
+                   operations_,
+                   metrics_,
+                   finished_,
+                   SystemClock::instance(),
+                   config_,
                    [this](const std::string& id, const std::string& url) { watch_.watch(id, url); },
                    [this](const std::string& id) { watch_.unwatch(id); }},
           timers_(core_, SystemClock::instance()),
           dispatcher_(context_),
           registrations_(context_, dispatcher_),
-          proxy_(context_, timers_, dispatcher_),
+          reader_(database_, core_),
+          proxy_(context_, timers_, dispatcher_, reader_),
           prober_(io_, client_, config.token, config.health_timeout, config.probe_concurrency),
           watch_(io_, [this](const std::string& id, const std::string& detail) { monitor_.connection_lost(id, detail); }),
           monitor_(context_, timers_, dispatcher_, proxy_, prober_, watch_),
-          sweeper_(core_, timers_, store_, finished_, SystemClock::instance(), config.retention, kRetentionBatch),
+          sweeper_(core_, timers_, database_, operation_repository_, finished_, SystemClock::instance(), config.retention,
+                   kRetentionBatch),
           server_(io_, server_config(config), router_.handler()),
           signals_(io_, SIGINT, SIGTERM) {
         add_routes(router_, context_, admission_, dispatcher_, registrations_, proxy_);
-        store_.set_batch_scheduler([this](std::function<void()> commit) { asio::post(core_, std::move(commit)); });
+        database_.set_batch_scheduler([this](std::function<void()> commit) { asio::post(core_, std::move(commit)); });
         // Heard after the commit: readers of the cache see only what is written.
         events_.subscribe<OperationEnded>([this](const OperationEnded& ended) {
             finished_.put(ended.operation.operation_id, finished_answer(ended.operation));
@@ -110,7 +125,7 @@ public:
         std::promise<void> drained;
         asio::post(core_, [&] {
             timers_.stop();
-            store_.commit_batch();
+            database_.commit_batch();
             drained.set_value();
         });
         drained.get_future().wait();
@@ -147,7 +162,9 @@ private:
     const BackendConfig& config_;
     asio::io_context io_;
     asio::io_context core_{1};
-    Store store_;
+    Database database_;
+    WorkerRepository worker_repository_;
+    OperationRepository operation_repository_;
     EventBus events_;
     Registry registry_;
     OperationBook operations_;
@@ -160,6 +177,7 @@ private:
     Admission admission_{core_, kStartsPerTurn};
     Dispatcher dispatcher_;
     RegistrationService registrations_;
+    ReaderThread reader_;
     OperationProxy proxy_;
     HealthProber prober_;
     ConnectionWatch watch_;

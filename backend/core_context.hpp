@@ -6,7 +6,8 @@
 #include "backend/operations/finished_cache.hpp"
 #include "backend/operations/operation_book.hpp"
 #include "backend/registry/registry.hpp"
-#include "backend/storage/store.hpp"
+#include "backend/storage/database.hpp"
+#include "backend/storage/operation_repository.hpp"
 #include "common/clock.hpp"
 
 #include <functional>
@@ -24,7 +25,8 @@ namespace fleet::backend {
 struct CoreContext {
     boost::asio::io_context& core;
     WorkerClient& workers;
-    Store& store;
+    Database& database;
+    OperationRepository& operation_repository;
     Registry& registry;
     OperationBook& operations;
     BackendMetrics& metrics;

@@ -7,7 +7,8 @@
 // own storage API, `batch` rows a transaction. They ended within the last
 // `rows` milliseconds, so the default 30-day retention keeps them all. Prints
 // how long the inserts took.
-#include "backend/storage/store.hpp"
+#include "backend/storage/database.hpp"
+#include "backend/storage/operation_repository.hpp"
 #include "bench/bench_options.hpp"
 #include "common/ids.hpp"
 
@@ -21,7 +22,8 @@
 namespace {
 
 using fleet::backend::OperationRecord;
-using fleet::backend::Store;
+using fleet::backend::Database;
+using fleet::backend::OperationRepository;
 using Clock = std::chrono::steady_clock;
 
 constexpr fleet::bench::Program kProgram{"fleet-bench-fill-store", "bench/fill_store.cpp"};
@@ -74,11 +76,12 @@ int main(int argc, char** argv) {
     std::size_t inserted = 0;
     {
         // The only use of the storage API: kept in this block so a change of that API is a change here.
-        Store store(o.db);
+        Database database(o.db);
+        OperationRepository operations(database);
         for (std::size_t first = 0; first < o.rows; first += o.batch) {
-            store.transaction([&] {
+            database.transaction([&] {
                 for (std::size_t i = first; i < std::min(o.rows, first + o.batch); ++i)
-                    if (store.insert_operation(finished_operation(i, o.rows, now)) == Store::Insert::Inserted)
+                    if (operations.insert(finished_operation(i, o.rows, now)) == OperationRepository::Insert::Inserted)
                         ++inserted;
             });
         }

@@ -33,8 +33,8 @@ using http::Reply;
 // nothing is acknowledged before it is written.
 // With `admission`, the work waits its turn there (new starts).
 void on_core(CoreContext& context, Reply answer, std::function<void(Reply)> work, Admission* admission = nullptr) {
-    Reply reply = [&store = context.store, answer = std::move(answer)](HttpResponse response) {
-        store.after_commit([answer, response = std::move(response)]() mutable { answer(std::move(response)); });
+    Reply reply = [&database = context.database, answer = std::move(answer)](HttpResponse response) {
+        database.after_commit([answer, response = std::move(response)]() mutable { answer(std::move(response)); });
     };
     auto run = [reply = std::move(reply), work = std::move(work)] {
         try {
@@ -78,7 +78,7 @@ HttpResponse health(CoreContext& context) {
                                     {"service", "fleet-backend"},
                                     {"timestamp", to_iso8601(context.clock.now())},
                                     {"workers", counts_json(context.registry.count_by_status(), kWorkerStatuses)},
-                                    {"operations", counts_json(context.store.count_operations_by_status(), kOperationStatuses)},
+                                    {"operations", counts_json(context.operation_repository.count_by_status(), kOperationStatuses)},
                                     {"queue_depth", context.operations.queue_depth()}});
 }
 
@@ -91,7 +91,7 @@ HttpResponse prometheus(CoreContext& context) {
         out << "fleet_workers{status=\"" << to_string(status) << "\"} " << (it == workers.end() ? 0 : it->second) << "\n";
     }
     out << "# HELP fleet_operations Operations by status.\n# TYPE fleet_operations gauge\n";
-    const auto operations = context.store.count_operations_by_status();
+    const auto operations = context.operation_repository.count_by_status();
     for (auto status : kOperationStatuses) {
         const auto it = operations.find(status);
         out << "fleet_operations{status=\"" << to_string(status) << "\"} "
@@ -169,6 +169,11 @@ void add_routes(http::Router& router, CoreContext& context, Admission& admission
         }
         query.limit = http::query_size(request, "limit", 100, 1000);
         query.offset = http::query_size(request, "offset", 0, 1'000'000'000);
+        if (auto cursor = http::query_text(request, "cursor")) {
+            query.after = parse_cursor(*cursor);
+            if (!query.after)
+                throw http::bad_request("query parameter 'cursor' must be the next_cursor of an earlier page");
+        }
         on_core(context, std::move(reply), [&, query](Reply done) { proxy.list(query, std::move(done)); });
     });
     router.add_async(Method::Get, "/api/v1/operations/{id}", [&](HttpRequest request, Reply reply) {

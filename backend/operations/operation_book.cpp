@@ -2,14 +2,14 @@
 
 #include "backend/core/event_bus.hpp"
 #include "backend/operations/operation_lifecycle.hpp"
-#include "backend/storage/store.hpp"
+#include "backend/storage/operation_repository.hpp"
 
 #include <stdexcept>
 #include <utility>
 
 namespace fleet::backend {
 
-OperationBook::OperationBook(Store& store, const Clock& clock, EventBus& events)
+OperationBook::OperationBook(OperationRepository& store, const Clock& clock, EventBus& events)
     : store_(store), clock_(clock), events_(events) {}
 
 OperationBook::QueueKey OperationBook::key_of(const OperationRecord& record) {
@@ -21,7 +21,7 @@ OperationBook::QueueKey OperationBook::key_of(const OperationRecord& record) {
 void OperationBook::load() {
     active_.clear();
     queues_.clear();
-    for (auto& record : store_.load_unfinished_operations()) {
+    for (auto& record : store_.load_unfinished()) {
         if (record.status == OperationStatus::Queued) queues_[record.domain].insert(key_of(record));
         std::string id = record.operation_id;
         active_.emplace(std::move(id), std::move(record));
@@ -30,7 +30,7 @@ void OperationBook::load() {
 
 OperationRecord* OperationBook::create(OperationRecord&& record) {
     if (active_.contains(record.operation_id) || ended_.contains(record.operation_id) ||
-        store_.operation_exists(record.operation_id))
+        store_.exists(record.operation_id))
         return nullptr;
     const SystemTime now = clock_.now();
     record.created_at = now;
@@ -48,7 +48,7 @@ OperationRecord* OperationBook::find_active(const std::string& operation_id) {
 std::optional<OperationRecord> OperationBook::find(const std::string& operation_id) {
     if (const auto* active = find_active(operation_id)) return *active;
     if (auto ended = ended_.find(operation_id); ended != ended_.end()) return ended->second;
-    return store_.find_operation(operation_id);
+    return store_.find(operation_id);
 }
 
 void OperationBook::save(OperationRecord& record) {
@@ -74,8 +74,8 @@ void OperationBook::write_changed() {
         else if (auto ended = ended_.find(id); ended != ended_.end()) record = &ended->second;
         if (!record) continue;
         if (unsaved_.erase(id) == 0) {
-            store_.update_operation(*record);
-        } else if (store_.insert_operation(*record) == Store::Insert::DuplicateId) {
+            store_.update(*record);
+        } else if (store_.insert(*record) == OperationRepository::Insert::DuplicateId) {
             // create() checked the id on this same thread: only a bug gets here.
             throw std::logic_error("operation id '" + id + "' was taken between create and save");
         }

@@ -16,7 +16,7 @@
 namespace fleet::backend {
 
 class EventBus;
-class Store;
+class OperationRepository;
 
 // Every unfinished operation, in memory for the core thread, and the queue of
 // each domain (priority, then age). Finished operations live in the store
@@ -26,7 +26,7 @@ class Store;
 class OperationBook {
 public:
     // An operation that ends is published on `events` as OperationEnded.
-    OperationBook(Store& store, const Clock& clock, EventBus& events);
+    OperationBook(OperationRepository& store, const Clock& clock, EventBus& events);
 
     void load();
 
@@ -72,7 +72,7 @@ private:
     using QueueKey = std::tuple<std::int64_t, std::int64_t, std::string>;  // -priority, created ms, id
     static QueueKey key_of(const OperationRecord& record);
 
-    Store& store_;
+    OperationRepository& store_;
     const Clock& clock_;
     std::unordered_map<std::string, OperationRecord> active_;
     void write_changed();

@@ -4,6 +4,7 @@
 #include "backend/core/core_timers.hpp"
 #include "backend/dispatch/dispatcher.hpp"
 #include "backend/operations/operation_lifecycle.hpp"
+#include "backend/storage/reader_thread.hpp"
 #include "common/http/error.hpp"
 #include "common/json/parse.hpp"
 #include "common/log.hpp"
@@ -35,12 +36,20 @@ HttpResponse relay(const http::ClientResponse& response) {
 
 }  // namespace
 
-OperationProxy::OperationProxy(CoreContext& context, CoreTimers& timers, Dispatcher& dispatcher)
-    : context_(context), timers_(timers), dispatcher_(dispatcher) {}
+OperationProxy::OperationProxy(CoreContext& context, CoreTimers& timers, Dispatcher& dispatcher, ReaderThread& reader)
+    : context_(context), timers_(timers), dispatcher_(dispatcher), reader_(reader) {}
 
 void OperationProxy::get(const std::string& operation_id, bool force_refresh, Done done) {
-    const auto operation = context_.operations.find(operation_id);
-    if (!operation) throw http::not_found("operation '" + operation_id + "' not found");
+    const OperationRecord* operation = context_.operations.find_active(operation_id);
+    if (!operation) {
+        // Finished or never known: the stored row answers, read off the core thread.
+        const auto read_stored = [operation_id](OperationReader& reader) {
+            const auto stored = reader.find(operation_id);
+            if (!stored) return http::error_response(http::not_found("operation '" + operation_id + "' not found"));
+            return answer(*stored);
+        };
+        return read(read_stored, std::move(done));
+    }
     const auto now = context_.clock.now();
     const bool fresh = operation->refreshed_at && now - *operation->refreshed_at < context_.config.cache_ttl;
     const bool on_a_worker = operation->status == OperationStatus::Pending || operation->status == OperationStatus::Running;
@@ -131,16 +140,31 @@ void OperationProxy::unreadable(OperationRecord& operation, const std::string& w
 }
 
 void OperationProxy::list(const OperationQuery& query, Done done) {
-    const auto rows = context_.store.list_operations(query);
-    boost::json::array items;
-    items.reserve(rows.operations.size());
-    for (const auto& operation : rows.operations) items.push_back(to_json(operation));
-    done(HttpResponse::json(200, {{"success", true},
-                                  {"data",
-                                   {{"operations", std::move(items)},
-                                    {"total", rows.total},
-                                    {"limit", query.limit},
-                                    {"offset", query.offset}}}}));
+    read(
+        [query, total = context_.operation_repository.known_total(query)](OperationReader& reader) {
+            const auto rows = reader.list(query, total);
+            boost::json::array items;
+            items.reserve(rows.operations.size());
+            for (const auto& operation : rows.operations) items.push_back(to_json(operation));
+            return HttpResponse::json(200, {{"success", true},
+                                            {"data",
+                                             {{"operations", std::move(items)},
+                                              {"total", rows.total},
+                                              {"limit", query.limit},
+                                              {"offset", query.offset},
+                                              {"next_cursor", rows.next ? boost::json::value(to_string(*rows.next))
+                                                                        : boost::json::value(nullptr)}}}});
+        },
+        std::move(done));
+}
+
+void OperationProxy::read(std::function<HttpResponse(OperationReader&)> answer, Done done) {
+    // After the commit, so that the read sees everything written before it was asked.
+    context_.database.after_commit([this, answer = std::move(answer), done = std::move(done)]() mutable {
+        reader_.read<HttpResponse>(std::move(answer), [done = std::move(done)](std::optional<HttpResponse> response) {
+            done(response ? std::move(*response) : http::error_response(500, "internal error"));
+        });
+    });
 }
 
 void OperationProxy::metrics(const std::string& operation_id, const std::string& query, Done done) {

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "backend/core_context.hpp"
-#include "backend/storage/store.hpp"
+#include "backend/storage/operation_query.hpp"
 #include "common/http/router.hpp"
 
 #include <functional>
@@ -13,15 +13,18 @@ namespace fleet::backend {
 
 class CoreTimers;
 class Dispatcher;
+class OperationReader;
+class ReaderThread;
 
 // Questions about operations: answered from the store while fresh (cache TTL)
 // or final, else refreshed from the worker that runs it; metrics and cancel
-// go to that worker. Runs on the core thread.
+// go to that worker. Runs on the core thread; lists and finished operations
+// are read on the reader thread.
 class OperationProxy {
 public:
     using Done = http::Reply;
 
-    OperationProxy(CoreContext& context, CoreTimers& timers, Dispatcher& dispatcher);
+    OperationProxy(CoreContext& context, CoreTimers& timers, Dispatcher& dispatcher, ReaderThread& reader);
 
     void get(const std::string& operation_id, bool force_refresh, Done done);
     void list(const OperationQuery& query, Done done);
@@ -35,6 +38,8 @@ public:
     void refresh(const std::string& operation_id, std::function<void()> then);
 
 private:
+    // Answers with what `answer` makes of the stored operations, read on the reader thread.
+    void read(std::function<http::HttpResponse(OperationReader&)> answer, Done done);
     void take_in(const std::string& operation_id, const std::string& worker_id, const http::ClientResponse& response);
     // An answer about `operation` that could not be read: asked again a few times, then the operation fails.
     void unreadable(OperationRecord& operation, const std::string& why);
@@ -42,6 +47,7 @@ private:
     CoreContext& context_;
     CoreTimers& timers_;
     Dispatcher& dispatcher_;
+    ReaderThread& reader_;
     // Fetches under way, by operation, with whoever waits for their answer.
     std::unordered_map<std::string, std::vector<std::function<void()>>> refreshing_;
 };

@@ -2,7 +2,8 @@
 
 #include "backend/operations/finished_cache.hpp"
 #include "backend/operations/retention.hpp"
-#include "backend/storage/store.hpp"
+#include "backend/storage/database.hpp"
+#include "backend/storage/operation_repository.hpp"
 #include "common/log.hpp"
 
 #include <boost/asio/post.hpp>
@@ -12,11 +13,13 @@
 namespace fleet::backend {
 namespace asio = boost::asio;
 
-RetentionSweeper::RetentionSweeper(asio::io_context& core, CoreTimers& timers, Store& store, FinishedCache& finished,
-                                   const Clock& clock, std::chrono::milliseconds retention, std::size_t batch)
+RetentionSweeper::RetentionSweeper(asio::io_context& core, CoreTimers& timers, Database& database,
+                                   OperationRepository& operations, FinishedCache& finished, const Clock& clock,
+                                   std::chrono::milliseconds retention, std::size_t batch)
     : core_(core),
       timers_(timers),
-      store_(store),
+      database_(database),
+      operations_(operations),
       finished_(finished),
       clock_(clock),
       retention_(retention),
@@ -52,11 +55,11 @@ void RetentionSweeper::sweep(std::function<void(std::size_t deleted)> done) {
 }
 
 void RetentionSweeper::delete_batch(SystemTime cutoff, std::size_t so_far, std::function<void(std::size_t)> done) {
-    auto deleted = store_.delete_finished_before(cutoff, batch_);
+    auto deleted = operations_.delete_finished_before(cutoff, batch_);
     const std::size_t total = so_far + deleted.size();
     const bool more = more_to_sweep(deleted.size(), batch_);
     // Once the delete is committed, like every answer.
-    if (!deleted.empty()) store_.after_commit([this, ids = std::move(deleted)] { finished_.erase(ids); });
+    if (!deleted.empty()) database_.after_commit([this, ids = std::move(deleted)] { finished_.erase(ids); });
     if (!more) return done(total);
     asio::post(core_, [this, cutoff, total, done = std::move(done)]() mutable {
         if (stopped_) return done(total);

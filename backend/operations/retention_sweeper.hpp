@@ -12,15 +12,17 @@
 namespace fleet::backend {
 
 class FinishedCache;
-class Store;
+class Database;
+class OperationRepository;
 
 // Deletes finished operations past their retention, off the hot path: every
 // sweep_interval on the core thread, one batch per turn, the next batch
 // posted behind whatever else waits (starts, reads, the group commit).
 class RetentionSweeper {
 public:
-    RetentionSweeper(boost::asio::io_context& core, CoreTimers& timers, Store& store, FinishedCache& finished,
-                     const Clock& clock, std::chrono::milliseconds retention, std::size_t batch);
+    RetentionSweeper(boost::asio::io_context& core, CoreTimers& timers, Database& database,
+                     OperationRepository& operations, FinishedCache& finished, const Clock& clock,
+                     std::chrono::milliseconds retention, std::size_t batch);
 
     // From any thread; nothing when the retention is zero.
     void start();
@@ -36,7 +38,8 @@ private:
 
     boost::asio::io_context& core_;
     CoreTimers& timers_;
-    Store& store_;
+    Database& database_;
+    OperationRepository& operations_;
     FinishedCache& finished_;
     const Clock& clock_;
     const std::chrono::milliseconds retention_;

@@ -3,18 +3,18 @@
 #include "backend/registry/worker_lifecycle.hpp"
 
 #include "backend/dispatch/requirements.hpp"
-#include "backend/storage/store.hpp"
+#include "backend/storage/worker_repository.hpp"
 #include "common/ids.hpp"
 
 #include <algorithm>
 
 namespace fleet::backend {
 
-Registry::Registry(Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+Registry::Registry(WorkerRepository& store, const Clock& clock) : store_(store), clock_(clock) {}
 
 void Registry::load() {
     workers_.clear();
-    for (auto& worker : store_.load_workers()) {
+    for (auto& worker : store_.load_all()) {
         std::string id = worker.worker_id;
         workers_.emplace(std::move(id), std::move(worker));
     }
@@ -27,7 +27,7 @@ Registry::Upserted Registry::upsert(const Registration& registration) {
     for (auto it = workers_.begin(); it != workers_.end(); ++it) {
         if (it->second.endpoint_url == registration.endpoint_url && it->first != registration.worker_id) {
             out.replaced = std::move(it->second);
-            store_.delete_worker(it->first);
+            store_.remove(it->first);
             workers_.erase(it);
             break;
         }
@@ -48,7 +48,7 @@ Registry::Upserted Registry::upsert(const Registration& registration) {
     worker_lifecycle::registered(worker);
     worker.health_check_failures = 0;
     worker.last_health_check = now;
-    store_.save_worker(worker);
+    store_.save(worker);
     out.worker = &worker;
     return out;
 }
@@ -58,7 +58,7 @@ std::optional<WorkerRecord> Registry::remove(const std::string& worker_id) {
     if (it == workers_.end()) return std::nullopt;
     WorkerRecord removed = std::move(it->second);
     workers_.erase(it);
-    store_.delete_worker(worker_id);
+    store_.remove(worker_id);
     return removed;
 }
 
@@ -126,7 +126,7 @@ std::vector<WorkerRecord*> Registry::idle_candidates(const std::string& domain, 
     return out;
 }
 
-void Registry::save(const WorkerRecord& worker) { store_.save_worker(worker); }
+void Registry::save(const WorkerRecord& worker) { store_.save(worker); }
 
 std::map<WorkerStatus, std::size_t> Registry::count_by_status() const {
     std::map<WorkerStatus, std::size_t> counts;

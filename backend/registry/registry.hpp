@@ -15,7 +15,7 @@
 
 namespace fleet::backend {
 
-class Store;
+class WorkerRepository;
 
 // What a worker says when it registers (the request, validated).
 struct Registration {
@@ -39,7 +39,7 @@ struct WorkerFilter {
 // written through to the store.
 class Registry {
 public:
-    Registry(Store& store, const Clock& clock);
+    Registry(WorkerRepository& store, const Clock& clock);
 
     void load();
 
@@ -70,7 +70,7 @@ public:
     std::map<WorkerStatus, std::size_t> count_by_status() const;
 
 private:
-    Store& store_;
+    WorkerRepository& store_;
     const Clock& clock_;
     std::unordered_map<std::string, WorkerRecord> workers_;
 };

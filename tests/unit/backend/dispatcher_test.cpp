@@ -6,6 +6,7 @@
 #include "backend/registry/registration_service.hpp"
 #include "tests/support/manual_clock.hpp"
 #include "tests/support/scripted_worker_client.hpp"
+#include "tests/support/test_storage.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/json/parse.hpp>
@@ -23,15 +24,15 @@ namespace {
 struct Core {
     boost::asio::io_context io;  // never run: nothing here posts to it
     test::ManualClock clock;
-    Store store{":memory:"};
-    EventBus events{[this](std::function<void()> then) { store.after_commit(std::move(then)); }};
-    Registry registry{store, clock};
-    OperationBook operations{store, clock, events};
+    test::Storage store{":memory:"};
+    EventBus events{[this](std::function<void()> then) { store.database.after_commit(std::move(then)); }};
+    Registry registry{store.workers, clock};
+    OperationBook operations{store.operations, clock, events};
     BackendMetrics metrics;
     FinishedCache finished;
     BackendConfig config;
     test::ScriptedWorkerClient workers;
-    CoreContext context{io, workers, store, registry, operations, metrics, finished, clock, config,
+    CoreContext context{io, workers, store.database, store.operations, registry, operations, metrics, finished, clock, config,
                         [](const std::string&, const std::string&) {}, [](const std::string&) {}};
     Dispatcher dispatcher{context};
     RegistrationService registrations{context, dispatcher};

@@ -1,5 +1,5 @@
 #include "backend/core/event_bus.hpp"
-#include "backend/storage/store.hpp"
+#include "tests/support/test_storage.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -68,23 +68,23 @@ TEST_CASE("event bus: nothing is heard before the store has committed what led t
             for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix, ignored);
         }
     } cleanup{path};
-    Store store(path.string());
-    Store reader(path.string());  // another connection sees only what is committed
+    test::Storage store(path.string());
+    test::Storage reader(path.string());  // another connection sees only what is committed
     std::vector<std::function<void()>> scheduled;  // the core thread's queue, run by hand
-    store.set_batch_scheduler([&](std::function<void()> commit) { scheduled.push_back(std::move(commit)); });
-    EventBus bus([&](std::function<void()> then) { store.after_commit(std::move(then)); });
+    store.database.set_batch_scheduler([&](std::function<void()> commit) { scheduled.push_back(std::move(commit)); });
+    EventBus bus([&](std::function<void()> then) { store.database.after_commit(std::move(then)); });
     std::vector<std::string> heard;
     bus.subscribe<OperationEnded>([&](const OperationEnded& e) {
         // What it hears is committed: another connection sees it.
-        CHECK(reader.find_operation(e.operation.operation_id).has_value());
+        CHECK(reader.operations.find(e.operation.operation_id).has_value());
         heard.push_back(e.operation.operation_id);
     });
 
     auto op = record("op1");
-    REQUIRE(store.insert_operation(op) == Store::Insert::Inserted);  // opens a batch: the commit is scheduled, not run
+    REQUIRE(store.operations.insert(op) == OperationRepository::Insert::Inserted);  // opens a batch: the commit is scheduled, not run
     bus.publish(ended("op1"));
     CHECK(heard.empty());
-    CHECK_FALSE(reader.find_operation("op1").has_value());
+    CHECK_FALSE(reader.operations.find("op1").has_value());
     REQUIRE(scheduled.size() == 1);
     scheduled.front()();  // the group commit
     CHECK(heard == std::vector<std::string>{"op1"});

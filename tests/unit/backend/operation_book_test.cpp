@@ -1,6 +1,6 @@
 #include "backend/core/event_bus.hpp"
 #include "backend/operations/operation_book.hpp"
-#include "backend/storage/store.hpp"
+#include "tests/support/test_storage.hpp"
 #include "tests/support/manual_clock.hpp"
 
 #include <catch2/catch.hpp>
@@ -21,10 +21,10 @@ OperationRecord operation(std::string id, std::int64_t priority, std::string dom
 }  // namespace
 
 TEST_CASE("the queue is per domain, by priority, then age", "[operations][queue]") {
-    Store store(":memory:");
+    test::Storage store(":memory:");
     EventBus events([](std::function<void()> then) { then(); });
     test::ManualClock clock;
-    OperationBook book(store, clock, events);
+    OperationBook book(store.operations, clock, events);
     for (auto [id, priority] : std::vector<std::pair<std::string, int>>{{"low", 1}, {"high_old", 5}, {"mid", 3}, {"high_new", 5}}) {
         book.enqueue(*book.create(operation(id, priority)));
         clock.advance(std::chrono::milliseconds(10));
@@ -43,11 +43,11 @@ TEST_CASE("the queue is per domain, by priority, then age", "[operations][queue]
 }
 
 TEST_CASE("the queue and unfinished operations come back from the store", "[operations][queue]") {
-    Store store(":memory:");
+    test::Storage store(":memory:");
     EventBus events([](std::function<void()> then) { then(); });
     test::ManualClock clock;
     {
-        OperationBook book(store, clock, events);
+        OperationBook book(store.operations, clock, events);
         book.enqueue(*book.create(operation("a", 0)));
         clock.advance(std::chrono::milliseconds(5));
         book.enqueue(*book.create(operation("b", 2)));
@@ -56,7 +56,7 @@ TEST_CASE("the queue and unfinished operations come back from the store", "[oper
         running.worker_id = "w1";
         book.save(running);
     }
-    OperationBook reloaded(store, clock, events);
+    OperationBook reloaded(store.operations, clock, events);
     reloaded.load();
     CHECK(reloaded.queued("echo") == std::vector<std::string>{"b", "a"});
     REQUIRE(reloaded.find_active("c"));
@@ -64,10 +64,10 @@ TEST_CASE("the queue and unfinished operations come back from the store", "[oper
 }
 
 TEST_CASE("a finished operation leaves memory and queue but stays in the store", "[operations]") {
-    Store store(":memory:");
+    test::Storage store(":memory:");
     EventBus events([](std::function<void()> then) { then(); });
     test::ManualClock clock;
-    OperationBook book(store, clock, events);
+    OperationBook book(store.operations, clock, events);
     auto& record = *book.create(operation("x", 0));
     book.enqueue(record);
     auto* queued = book.find_active("x");
@@ -82,10 +82,10 @@ TEST_CASE("a finished operation leaves memory and queue but stays in the store",
 }
 
 TEST_CASE("an id already taken, active or finished, is refused and nothing is overwritten", "[operations][ids]") {
-    Store store(":memory:");
+    test::Storage store(":memory:");
     EventBus events([](std::function<void()> then) { then(); });
     test::ManualClock clock;
-    OperationBook book(store, clock, events);
+    OperationBook book(store.operations, clock, events);
     auto& active = *book.create(operation("same", 5));
     book.enqueue(active);
 
@@ -98,7 +98,7 @@ TEST_CASE("an id already taken, active or finished, is refused and nothing is ov
     book.save(active);  // finished: only the store has it now
     REQUIRE(book.find_active("same") == nullptr);
     CHECK(book.create(operation("same", 1, "elsewhere")) == nullptr);
-    const auto stored = store.find_operation("same");
+    const auto stored = store.operations.find("same");
     REQUIRE(stored);
     CHECK(stored->status == OperationStatus::Completed);
     CHECK(stored->domain == "echo");
@@ -106,25 +106,25 @@ TEST_CASE("an id already taken, active or finished, is refused and nothing is ov
 }
 
 TEST_CASE("changes are written at the group commit, once per operation, before what is published", "[operations]") {
-    Store store(":memory:");
+    test::Storage store(":memory:");
     std::vector<std::function<void()>> scheduled;
-    store.set_batch_scheduler([&](std::function<void()> commit) { scheduled.push_back(std::move(commit)); });
-    EventBus events([&](std::function<void()> then) { store.after_commit(std::move(then)); });
+    store.database.set_batch_scheduler([&](std::function<void()> commit) { scheduled.push_back(std::move(commit)); });
+    EventBus events([&](std::function<void()> then) { store.database.after_commit(std::move(then)); });
     std::vector<std::string> heard;
     events.subscribe<OperationEnded>([&](const OperationEnded& ended) {
         // Heard after the commit: the store has the final record by then.
-        const auto stored = store.find_operation(ended.operation.operation_id);
+        const auto stored = store.operations.find(ended.operation.operation_id);
         heard.emplace_back(stored ? to_string(stored->status) : "missing");
     });
     test::ManualClock clock;
-    OperationBook book(store, clock, events);
+    OperationBook book(store.operations, clock, events);
 
     auto& record = *book.create(operation("x", 0));
     record.status = OperationStatus::Pending;
     book.save(record);
     record.status = OperationStatus::Running;
     book.save(record);
-    CHECK_FALSE(store.operation_exists("x"));  // not written before the commit
+    CHECK_FALSE(store.operations.exists("x"));  // not written before the commit
     auto* running = book.find_active("x");
     REQUIRE(running);
     running->status = OperationStatus::Completed;
@@ -137,16 +137,16 @@ TEST_CASE("changes are written at the group commit, once per operation, before w
     REQUIRE(scheduled.size() == 1);  // one batch for all three changes
     scheduled.front()();
     CHECK(heard == std::vector<std::string>{"completed"});
-    REQUIRE(store.find_operation("x"));
-    CHECK(store.find_operation("x")->status == OperationStatus::Completed);
+    REQUIRE(store.operations.find("x"));
+    CHECK(store.operations.find("x")->status == OperationStatus::Completed);
     CHECK(book.find("x")->status == OperationStatus::Completed);
 }
 
 TEST_CASE("first_queued walks the head of a domain's queue in order, up to a window", "[operations][queue]") {
-    Store store(":memory:");
+    test::Storage store(":memory:");
     EventBus events([](std::function<void()> then) { then(); });
     test::ManualClock clock;
-    OperationBook book(store, clock, events);
+    OperationBook book(store.operations, clock, events);
     for (const auto* id : {"a", "b", "c"}) {
         book.enqueue(*book.create(operation(id, 0)));
         clock.advance(std::chrono::milliseconds(1));

@@ -1,5 +1,5 @@
 #include "backend/registry/registry.hpp"
-#include "backend/storage/store.hpp"
+#include "tests/support/test_storage.hpp"
 #include "tests/support/manual_clock.hpp"
 
 #include <catch2/catch.hpp>
@@ -22,9 +22,9 @@ Registration registration(std::string id, std::string url, boost::json::object c
 }  // namespace
 
 TEST_CASE("registering again updates the entry, clears failures and gives a new instance id", "[registry]") {
-    Store store(":memory:");
+    test::Storage store(":memory:");
     test::ManualClock clock;
-    Registry registry(store, clock);
+    Registry registry(store.workers, clock);
     auto first = registry.upsert(registration("w1", "http://a:1"));
     const std::string instance = first.worker->instance_id;
     first.worker->health_check_failures = 2;
@@ -39,9 +39,9 @@ TEST_CASE("registering again updates the entry, clears failures and gives a new 
 }
 
 TEST_CASE("a new id at an endpoint on file replaces the old entry", "[registry]") {
-    Store store(":memory:");
+    test::Storage store(":memory:");
     test::ManualClock clock;
-    Registry registry(store, clock);
+    Registry registry(store.workers, clock);
     auto old = registry.upsert(registration("old", "http://a:1"));
     old.worker->operations.push_back("op_1");
     registry.save(*old.worker);
@@ -52,28 +52,28 @@ TEST_CASE("a new id at an endpoint on file replaces the old entry", "[registry]"
     CHECK(fresh.replaced->operations == std::vector<std::string>{"op_1"});
     CHECK(registry.find("old") == nullptr);
     CHECK(registry.list({}).size() == 1);
-    CHECK(store.load_workers().size() == 1);
+    CHECK(store.workers.load_all().size() == 1);
 }
 
 TEST_CASE("the registry survives a reload from the store", "[registry]") {
-    Store store(":memory:");
+    test::Storage store(":memory:");
     test::ManualClock clock;
     {
-        Registry registry(store, clock);
+        Registry registry(store.workers, clock);
         auto up = registry.upsert(registration("w1", "http://a:1"));
         up.worker->operations = {"op_9"};
         registry.save(*up.worker);
     }
-    Registry reloaded(store, clock);
+    Registry reloaded(store.workers, clock);
     reloaded.load();
     REQUIRE(reloaded.find("w1"));
     CHECK(reloaded.find("w1")->operations == std::vector<std::string>{"op_9"});
 }
 
 TEST_CASE("candidates: idle fitting workers of the domain, least recently used first", "[registry][dispatch]") {
-    Store store(":memory:");
+    test::Storage store(":memory:");
     test::ManualClock clock;
-    Registry registry(store, clock);
+    Registry registry(store.workers, clock);
     auto a = registry.upsert(registration("a", "http://a:1", {{"cores", 2}}));
     auto b = registry.upsert(registration("b", "http://b:1", {{"cores", 8}, {"gpu", true}}));
     auto c = registry.upsert(registration("c", "http://c:1", {{"cores", 8}}));
@@ -105,9 +105,9 @@ TEST_CASE("candidates: idle fitting workers of the domain, least recently used f
 }
 
 TEST_CASE("list filters by type and status", "[registry]") {
-    Store store(":memory:");
+    test::Storage store(":memory:");
     test::ManualClock clock;
-    Registry registry(store, clock);
+    Registry registry(store.workers, clock);
     registry.upsert(registration("a", "http://a:1"));
     auto b = registry.upsert(registration("b", "http://b:1"));
     b.worker->worker_type = "backtest";

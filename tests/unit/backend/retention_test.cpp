@@ -1,7 +1,7 @@
 #include "backend/operations/finished_cache.hpp"
 #include "backend/operations/retention.hpp"
 #include "backend/operations/retention_sweeper.hpp"
-#include "backend/storage/store.hpp"
+#include "tests/support/test_storage.hpp"
 #include "tests/support/manual_clock.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -57,13 +57,13 @@ OperationRecord finished_at(std::string id, SystemTime completed) {
 struct Core {
     boost::asio::io_context io;
     test::ManualClock clock;
-    Store store{":memory:"};
+    test::Storage store{":memory:"};
     FinishedCache finished;
     backend::CoreTimers timers{io, clock};
     std::size_t turns = 0;  // handlers run: batches interleave with the rest of the work
 
     Core() {
-        store.set_batch_scheduler([this](std::function<void()> commit) { boost::asio::post(io, std::move(commit)); });
+        store.database.set_batch_scheduler([this](std::function<void()> commit) { boost::asio::post(io, std::move(commit)); });
     }
 
     std::optional<std::size_t> sweep(RetentionSweeper& sweeper) {
@@ -83,42 +83,42 @@ TEST_CASE("retention: a sweep deletes old finished operations batch by batch and
     const SystemTime start = core.clock.now();
     for (int i = 0; i < 7; ++i) {
         const auto id = "old_" + std::to_string(i);
-        REQUIRE(core.store.insert_operation(finished_at(id, start - 2h)) == Store::Insert::Inserted);
+        REQUIRE(core.store.operations.insert(finished_at(id, start - 2h)) == OperationRepository::Insert::Inserted);
         core.finished.put(id, "{}");
     }
-    REQUIRE(core.store.insert_operation(finished_at("young", start - 30min)) == Store::Insert::Inserted);
+    REQUIRE(core.store.operations.insert(finished_at("young", start - 30min)) == OperationRepository::Insert::Inserted);
     core.finished.put("young", "{}");
     auto running = finished_at("running", start - 3h);
     running.status = OperationStatus::Running;
     running.completed_at.reset();
-    REQUIRE(core.store.insert_operation(running) == Store::Insert::Inserted);
-    core.store.commit_batch();
+    REQUIRE(core.store.operations.insert(running) == OperationRepository::Insert::Inserted);
+    core.store.database.commit_batch();
 
-    RetentionSweeper sweeper(core.io, core.timers, core.store, core.finished, core.clock, 1h, 3);
+    RetentionSweeper sweeper(core.io, core.timers, core.store.database, core.store.operations, core.finished, core.clock, 1h, 3);
     CHECK(core.sweep(sweeper) == 7u);
     CHECK(core.turns >= 3 * 2);  // three batches, each its own turn with its own commit
     for (int i = 0; i < 7; ++i) {
         const auto id = "old_" + std::to_string(i);
-        CHECK_FALSE(core.store.find_operation(id));
+        CHECK_FALSE(core.store.operations.find(id));
         CHECK_FALSE(core.finished.get(id));
     }
-    CHECK(core.store.find_operation("young"));
+    CHECK(core.store.operations.find("young"));
     CHECK(core.finished.get("young"));
-    CHECK(core.store.find_operation("running"));
+    CHECK(core.store.operations.find("running"));
 
     // Time passes: the young one is old now; the running one never is.
     core.clock.advance(31min);
     CHECK(core.sweep(sweeper) == 1u);
-    CHECK_FALSE(core.store.find_operation("young"));
+    CHECK_FALSE(core.store.operations.find("young"));
     CHECK_FALSE(core.finished.get("young"));
-    CHECK(core.store.find_operation("running"));
+    CHECK(core.store.operations.find("running"));
     CHECK(core.sweep(sweeper) == 0u);
 }
 
 TEST_CASE("retention: zero keeps everything", "[retention]") {
     Core core;
-    REQUIRE(core.store.insert_operation(finished_at("ancient", SystemTime{})) == Store::Insert::Inserted);
-    RetentionSweeper sweeper(core.io, core.timers, core.store, core.finished, core.clock, 0ms, 500);
+    REQUIRE(core.store.operations.insert(finished_at("ancient", SystemTime{})) == OperationRepository::Insert::Inserted);
+    RetentionSweeper sweeper(core.io, core.timers, core.store.database, core.store.operations, core.finished, core.clock, 0ms, 500);
     CHECK(core.sweep(sweeper) == 0u);
-    CHECK(core.store.find_operation("ancient"));
+    CHECK(core.store.operations.find("ancient"));
 }

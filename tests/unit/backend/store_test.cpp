@@ -1,4 +1,6 @@
-#include "backend/storage/store.hpp"
+#include "backend/storage/migrations.hpp"
+#include "tests/support/test_storage.hpp"
+#include "tests/unit/backend/store_records.hpp"
 
 #include <boost/json/parse.hpp>
 
@@ -11,173 +13,38 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-using namespace std::chrono;
-using fleet::OperationStatus;
-using fleet::SystemTime;
 using fleet::backend::OperationQuery;
-using fleet::backend::OperationRecord;
-using fleet::backend::Store;
-using fleet::backend::WorkerRecord;
-using fleet::backend::WorkerStatus;
+using fleet::backend::parse_cursor;
+using fleet::backend::OperationRepository;
+using namespace fleet::test;
 
 namespace {
 
-const SystemTime kT0{milliseconds(1'800'000'000'123)};
+OperationRecord ended(std::string id, OperationStatus status, std::int64_t completed_ms) {
+    auto op = operation(std::move(id), "echo", status, "w1", completed_ms - 10);
+    op.completed_at = at(completed_ms);
+    return op;
+}
 
-SystemTime at(std::int64_t ms) { return kT0 + milliseconds(ms); }
-
-void insert(Store& store, const OperationRecord& operation) {
+void insert(Storage& store, const OperationRecord& operation) {
     INFO("operation " << operation.operation_id);
-    REQUIRE(store.insert_operation(operation) == Store::Insert::Inserted);
+    REQUIRE(store.operations.insert(operation) == OperationRepository::Insert::Inserted);
 }
-
-// JSON that a lossy store would change: doubles Boost.JSON 1.81 misreads,
-// the integer extremes, nesting, escapes and non-ASCII text.
-boost::json::object tricky_json() {
-    return boost::json::parse(R"({
-        "cores": 8, "gpu": true, "memory_gb": 31.25, "none": null,
-        "doubles": [0.1, -2.5422460108763038E5, 1.0442758598704387E-216, 3.141592653589793, 1e300, -0.0, 5.0],
-        "ints": [-9223372036854775808, 9223372036854775807, 18446744073709551615],
-        "nested": {"a": [1, {"b": "c"}], "empty": {}, "list": []},
-        "text": "quote \" backslash \\ tab \t newline \n é 日本 \u0001"
-    })").as_object();
-}
-
-WorkerRecord full_worker(std::string id = "backtest-host-5005") {
-    WorkerRecord w;
-    w.worker_id = std::move(id);
-    w.worker_type = "backtest";
-    w.domain = "backtests";
-    w.endpoint_url = "http://10.0.0.7:5005";
-    w.capabilities = tricky_json();
-    w.max_concurrent = 3;
-    w.version = "1.2.3";
-    w.instance_id = "inst-7f3a";
-    w.status = WorkerStatus::TemporarilyUnavailable;
-    w.operations = {"op-1", "op-2"};
-    w.last_health_check = at(1'000);
-    w.health_check_failures = 2;
-    w.registered_at = at(-5'000);
-    w.unavailable_since = at(900);
-    w.last_dispatched_at = at(500);
-    return w;
-}
-
-OperationRecord full_operation(std::string id = "op-full") {
-    OperationRecord op;
-    op.operation_id = std::move(id);
-    op.domain = "data-processing";
-    op.operation_type = "data_processing";
-    op.status = OperationStatus::Completed;
-    op.priority = -7;
-    op.requirements = {{"cores", 4}, {"gpu", true}};
-    op.parameters = tricky_json();
-    op.max_retries = 2;
-    op.attempts = 3;
-    op.worker_losses = 1;
-    op.worker_id = "dp-host-5006";
-    op.worker_instance_id = "inst-1";
-    op.progress = {{"percentage", 100.0}, {"current_step", "done"}, {"estimated_remaining_seconds", 0}};
-    op.result = tricky_json();
-    op.error_message = "retried after: worker lost";
-    op.created_at = at(0);
-    op.updated_at = at(10'001);
-    op.started_at = at(1);
-    op.completed_at = at(10'000);
-    op.refreshed_at = at(9'999);
-    op.unknown_since = at(-1);
-    return op;
-}
-
-void check_equal(const WorkerRecord& a, const WorkerRecord& b) {
-    CHECK(a.worker_id == b.worker_id);
-    CHECK(a.worker_type == b.worker_type);
-    CHECK(a.domain == b.domain);
-    CHECK(a.endpoint_url == b.endpoint_url);
-    CHECK(a.capabilities == b.capabilities);
-    CHECK(a.max_concurrent == b.max_concurrent);
-    CHECK(a.version == b.version);
-    CHECK(a.instance_id == b.instance_id);
-    CHECK(a.status == b.status);
-    CHECK(a.operations == b.operations);
-    CHECK(a.last_health_check == b.last_health_check);
-    CHECK(a.health_check_failures == b.health_check_failures);
-    CHECK(a.registered_at == b.registered_at);
-    CHECK(a.unavailable_since == b.unavailable_since);
-    CHECK(a.last_dispatched_at == b.last_dispatched_at);
-}
-
-void check_equal(const OperationRecord& a, const OperationRecord& b) {
-    CHECK(a.operation_id == b.operation_id);
-    CHECK(a.domain == b.domain);
-    CHECK(a.operation_type == b.operation_type);
-    CHECK(a.status == b.status);
-    CHECK(a.priority == b.priority);
-    CHECK(a.requirements == b.requirements);
-    CHECK(a.parameters == b.parameters);
-    CHECK(a.max_retries == b.max_retries);
-    CHECK(a.attempts == b.attempts);
-    CHECK(a.worker_losses == b.worker_losses);
-    CHECK(a.worker_id == b.worker_id);
-    CHECK(a.worker_instance_id == b.worker_instance_id);
-    CHECK(a.progress == b.progress);
-    CHECK(a.result == b.result);
-    CHECK(a.error_message == b.error_message);
-    CHECK(a.created_at == b.created_at);
-    CHECK(a.updated_at == b.updated_at);
-    CHECK(a.started_at == b.started_at);
-    CHECK(a.completed_at == b.completed_at);
-    CHECK(a.refreshed_at == b.refreshed_at);
-    CHECK(a.unknown_since == b.unknown_since);
-}
-
-OperationRecord operation(std::string id, std::string type, OperationStatus status, std::string worker,
-                          std::int64_t created_ms) {
-    OperationRecord op;
-    op.operation_id = std::move(id);
-    op.operation_type = type;
-    op.domain = type;
-    op.status = status;
-    op.worker_id = std::move(worker);
-    op.created_at = at(created_ms);
-    op.updated_at = op.created_at;
-    return op;
-}
-
-std::vector<std::string> ids(const std::vector<OperationRecord>& operations) {
-    std::vector<std::string> out;
-    for (const auto& op : operations) out.push_back(op.operation_id);
-    return out;
-}
-
-// A database file under the temp directory, removed with its WAL files.
-struct TempDb {
-    std::filesystem::path path;
-    TempDb() {
-        std::random_device random;
-        path = std::filesystem::temp_directory_path() /
-               ("fleet-store-test-" + std::to_string(random()) + std::to_string(random()) + ".db");
-    }
-    ~TempDb() {
-        std::error_code ignored;
-        for (const char* suffix : {"", "-wal", "-shm", "-journal"})
-            std::filesystem::remove(path.string() + suffix, ignored);
-    }
-};
 
 }  // namespace
 
 TEST_CASE("store: a worker reads back exactly as saved", "[store]") {
-    Store store(":memory:");
-    CHECK(store.load_workers().empty());
+    Storage store(":memory:");
+    CHECK(store.workers.load_all().empty());
     const auto worker = full_worker();
-    store.save_worker(worker);
-    const auto loaded = store.load_workers();
+    store.workers.save(worker);
+    const auto loaded = store.workers.load_all();
     REQUIRE(loaded.size() == 1);
     check_equal(loaded[0], worker);
 
@@ -185,8 +52,8 @@ TEST_CASE("store: a worker reads back exactly as saved", "[store]") {
         WorkerRecord sparse;
         sparse.worker_id = "echo-1";
         sparse.status = WorkerStatus::Draining;
-        store.save_worker(sparse);
-        const auto workers = store.load_workers();
+        store.workers.save(sparse);
+        const auto workers = store.workers.load_all();
         REQUIRE(workers.size() == 2);
         const auto& found = workers[0].worker_id == "echo-1" ? workers[0] : workers[1];
         check_equal(found, sparse);
@@ -197,9 +64,9 @@ TEST_CASE("store: a worker reads back exactly as saved", "[store]") {
 }
 
 TEST_CASE("store: saving a worker again replaces it, deleting removes it", "[store]") {
-    Store store(":memory:");
-    store.save_worker(full_worker("a"));
-    store.save_worker(full_worker("b"));
+    Storage store(":memory:");
+    store.workers.save(full_worker("a"));
+    store.workers.save(full_worker("b"));
 
     auto changed = full_worker("a");
     changed.status = WorkerStatus::Available;
@@ -208,35 +75,35 @@ TEST_CASE("store: saving a worker again replaces it, deleting removes it", "[sto
     changed.unavailable_since.reset();
     changed.health_check_failures = 0;
     changed.capabilities = {{"cores", 2}};
-    store.save_worker(changed);
+    store.workers.save(changed);
 
-    auto workers = store.load_workers();
+    auto workers = store.workers.load_all();
     REQUIRE(workers.size() == 2);
     const auto& a = workers[0].worker_id == "a" ? workers[0] : workers[1];
     check_equal(a, changed);
 
-    store.delete_worker("a");
-    store.delete_worker("never-registered");
-    workers = store.load_workers();
+    store.workers.remove("a");
+    store.workers.remove("never-registered");
+    workers = store.workers.load_all();
     REQUIRE(workers.size() == 1);
     CHECK(workers[0].worker_id == "b");
 }
 
 TEST_CASE("store: an operation reads back exactly as saved", "[store]") {
-    Store store(":memory:");
-    CHECK_FALSE(store.find_operation("op-full").has_value());
+    Storage store(":memory:");
+    CHECK_FALSE(store.operations.find("op-full").has_value());
 
     SECTION("every field set, JSON object result") {
         const auto op = full_operation();
         insert(store, op);
-        const auto found = store.find_operation(op.operation_id);
+        const auto found = store.operations.find(op.operation_id);
         REQUIRE(found);
         check_equal(*found, op);
     }
     SECTION("null result, empty objects, empty optionals") {
         OperationRecord op = operation("op-queued", "echo", OperationStatus::Queued, "", 5);
         insert(store, op);
-        const auto found = store.find_operation("op-queued");
+        const auto found = store.operations.find("op-queued");
         REQUIRE(found);
         check_equal(*found, op);
         CHECK(found->result.is_null());
@@ -251,7 +118,7 @@ TEST_CASE("store: an operation reads back exactly as saved", "[store]") {
             auto op = full_operation("op-" + std::to_string(++n));
             op.result = result;
             insert(store, op);
-            const auto found = store.find_operation(op.operation_id);
+            const auto found = store.operations.find(op.operation_id);
             REQUIRE(found);
             CHECK(found->result == result);
         }
@@ -262,7 +129,7 @@ TEST_CASE("store: an operation reads back exactly as saved", "[store]") {
         op.updated_at = SystemTime{milliseconds(0)};
         op.completed_at = SystemTime{milliseconds(7'258'118'399'999)};  // 2199-12-31T23:59:59.999Z
         insert(store, op);
-        const auto found = store.find_operation(op.operation_id);
+        const auto found = store.operations.find(op.operation_id);
         REQUIRE(found);
         CHECK(found->created_at == op.created_at);
         CHECK(found->updated_at == op.updated_at);
@@ -273,8 +140,8 @@ TEST_CASE("store: an operation reads back exactly as saved", "[store]") {
         insert(store, first);
         auto op = operation("op-full", "echo", OperationStatus::Failed, "w9", 77);
         op.error_message = "lost";
-        store.update_operation(op);
-        const auto found = store.find_operation("op-full");
+        store.operations.update(op);
+        const auto found = store.operations.find("op-full");
         REQUIRE(found);
         // What a request set once: the update leaves it (and its indexes) alone.
         op.domain = first.domain;
@@ -288,7 +155,7 @@ TEST_CASE("store: an operation reads back exactly as saved", "[store]") {
 }
 
 TEST_CASE("store: random doubles survive the JSON text exactly", "[store]") {
-    Store store(":memory:");
+    Storage store(":memory:");
     std::mt19937_64 random(7);
     auto op = full_operation();
     boost::json::array values;
@@ -302,13 +169,13 @@ TEST_CASE("store: random doubles survive the JSON text exactly", "[store]") {
     }
     op.result = values;
     insert(store, op);
-    const auto found = store.find_operation(op.operation_id);
+    const auto found = store.operations.find(op.operation_id);
     REQUIRE(found);
     CHECK(found->result == op.result);
 }
 
 TEST_CASE("store: unfinished operations are the queued, pending and running ones", "[store]") {
-    Store store(":memory:");
+    Storage store(":memory:");
     insert(store, operation("q", "echo", OperationStatus::Queued, "", 4));
     insert(store, operation("p", "echo", OperationStatus::Pending, "w1", 3));
     insert(store, operation("r", "echo", OperationStatus::Running, "w1", 2));
@@ -316,13 +183,13 @@ TEST_CASE("store: unfinished operations are the queued, pending and running ones
     insert(store, operation("f", "echo", OperationStatus::Failed, "w1", 0));
     insert(store, operation("x", "echo", OperationStatus::Cancelled, "", 5));
 
-    auto unfinished = ids(store.load_unfinished_operations());
+    auto unfinished = ids(store.operations.load_unfinished());
     std::sort(unfinished.begin(), unfinished.end());
     CHECK(unfinished == std::vector<std::string>{"p", "q", "r"});
 }
 
 TEST_CASE("store: list_operations filters, pages and orders newest first", "[store]") {
-    Store store(":memory:");
+    Storage store(":memory:");
     insert(store, operation("a", "echo", OperationStatus::Completed, "w1", 1));
     insert(store, operation("b", "echo", OperationStatus::Running, "w2", 2));
     insert(store, operation("c", "backtest", OperationStatus::Running, "w1", 3));
@@ -331,7 +198,7 @@ TEST_CASE("store: list_operations filters, pages and orders newest first", "[sto
     // Same creation time as "e": the larger id comes first.
     insert(store, operation("f", "echo", OperationStatus::Failed, "w2", 5));
 
-    const auto list = [&](OperationQuery query) { return store.list_operations(query); };
+    const auto list = [&](OperationQuery query) { return store.reader.list(query); };
 
     SECTION("no filter: everything, newest first") {
         const auto rows = list({});
@@ -378,6 +245,43 @@ TEST_CASE("store: list_operations filters, pages and orders newest first", "[sto
         CHECK(ids(list(status_and_worker).operations) == std::vector<std::string>{"e", "c"});
         CHECK(list(status_and_worker).total == 2);
     }
+    SECTION("a cursor pages by key: each page starts after the last one's end, whatever came since") {
+        OperationQuery query;
+        query.limit = 2;
+        auto rows = list(query);
+        CHECK(ids(rows.operations) == std::vector<std::string>{"f", "e"});
+        REQUIRE(rows.next);
+        CHECK(to_string(*rows.next) == std::to_string(at(5).time_since_epoch() / milliseconds(1)) + ".e");
+        insert(store, operation("newer", "echo", OperationStatus::Queued, "", 9));  // does not shift the pages
+        query.after = parse_cursor(to_string(*rows.next));
+        rows = list(query);
+        CHECK(ids(rows.operations) == std::vector<std::string>{"d", "c"});
+        CHECK(rows.total == 7);
+        REQUIRE(rows.next);
+        query.after = rows.next;
+        rows = list(query);
+        CHECK(ids(rows.operations) == std::vector<std::string>{"b", "a"});
+        CHECK_FALSE(rows.next);  // the last page says so
+
+        OperationQuery running;
+        running.status = OperationStatus::Running;
+        running.limit = 1;
+        running.after = fleet::backend::cursor_of(*store.operations.find("e"));
+        rows = list(running);
+        CHECK(ids(rows.operations) == std::vector<std::string>{"c"});
+        CHECK(rows.total == 3);
+        REQUIRE(rows.next);
+        running.after = rows.next;
+        CHECK(ids(list(running).operations) == std::vector<std::string>{"b"});
+    }
+    SECTION("cursors that are not one are refused") {
+        for (const auto* text : {"", "12", ".op", "12.", "x.op", "1e3.op", "12 .op"}) {
+            INFO(text);
+            CHECK_FALSE(parse_cursor(text));
+        }
+        CHECK(parse_cursor("-5.op.with:dots")->operation_id == "op.with:dots");
+        CHECK(parse_cursor("-5.op.with:dots")->created_ms == -5);
+    }
     SECTION("limit and offset page through; total counts every match") {
         OperationQuery query;
         query.limit = 2;
@@ -422,8 +326,8 @@ TEST_CASE("store: list_operations filters, pages and orders newest first", "[sto
 }
 
 TEST_CASE("store: counts operations by status, zero included", "[store]") {
-    Store store(":memory:");
-    auto counts = store.count_operations_by_status();
+    Storage store(":memory:");
+    auto counts = store.operations.count_by_status();
     CHECK(counts.size() == 6);
     CHECK(counts[OperationStatus::Running] == 0);
 
@@ -431,7 +335,7 @@ TEST_CASE("store: counts operations by status, zero included", "[store]") {
     insert(store, operation("b", "echo", OperationStatus::Running, "w2", 2));
     insert(store, operation("c", "echo", OperationStatus::Queued, "", 3));
     insert(store, operation("d", "echo", OperationStatus::Completed, "w1", 4));
-    counts = store.count_operations_by_status();
+    counts = store.operations.count_by_status();
     CHECK(counts.at(OperationStatus::Running) == 2);
     CHECK(counts.at(OperationStatus::Queued) == 1);
     CHECK(counts.at(OperationStatus::Completed) == 1);
@@ -440,32 +344,101 @@ TEST_CASE("store: counts operations by status, zero included", "[store]") {
     CHECK(counts.at(OperationStatus::Cancelled) == 0);
 }
 
+namespace {
+
+// What the counts in memory must say: a GROUP BY over the file.
+std::map<OperationStatus, std::size_t> counted_in_sql(const std::filesystem::path& file) {
+    fleet::db::Database raw(file.string());
+    std::map<OperationStatus, std::size_t> counts;
+    for (auto status : {OperationStatus::Queued, OperationStatus::Pending, OperationStatus::Running,
+                        OperationStatus::Completed, OperationStatus::Failed, OperationStatus::Cancelled})
+        counts[status] = 0;
+    auto rows = raw.prepare("SELECT status, COUNT(*) FROM operations GROUP BY status");
+    while (rows.step())
+        counts[*fleet::parse_operation_status(rows.text(0))] = static_cast<std::size_t>(rows.int64(1));
+    return counts;
+}
+
+}  // namespace
+
+TEST_CASE("store: the counts by status follow every insert, update, delete and rollback", "[store]") {
+    TempDb file;
+    Storage store(file.path.string());
+    const auto matches_file = [&] { return store.operations.count_by_status() == counted_in_sql(file.path); };
+    insert(store, operation("q", "echo", OperationStatus::Queued, "", 1));
+    insert(store, operation("r", "echo", OperationStatus::Running, "w1", 2));
+    insert(store, ended("old", OperationStatus::Completed, 3));
+    CHECK(store.operations.insert(operation("q", "echo", OperationStatus::Failed, "", 9)) ==
+          OperationRepository::Insert::DuplicateId);
+    CHECK(matches_file());
+
+    auto moved = operation("q", "echo", OperationStatus::Pending, "w2", 1);
+    store.operations.update(moved);
+    moved.status = OperationStatus::Running;
+    store.operations.update(moved);
+    moved.status = OperationStatus::Failed;
+    moved.completed_at = at(4);
+    store.operations.update(moved);
+    CHECK(store.operations.count_by_status().at(OperationStatus::Failed) == 1);
+    CHECK(store.operations.count_by_status().at(OperationStatus::Queued) == 0);
+    CHECK(matches_file());
+
+    CHECK(store.operations.delete_finished_before(at(1'000'000), 10).size() == 2);  // "old" and "q"
+    CHECK(store.operations.count_by_status().at(OperationStatus::Failed) == 0);
+    CHECK(matches_file());
+
+    const auto failing = [&] {
+        store.database.transaction([&] {
+            insert(store, operation("lost", "echo", OperationStatus::Queued, "", 5));
+            store.operations.update(operation("r", "echo", OperationStatus::Completed, "w1", 2));
+            throw std::runtime_error("rolled back");
+        });
+    };
+    CHECK_THROWS(failing());
+    CHECK(matches_file());
+    CHECK(store.operations.count_by_status().at(OperationStatus::Running) == 1);
+
+    SECTION("a reopened file counts the same, and lists' totals by status come from the counts") {
+        Storage reopened(file.path.string());
+        CHECK(reopened.operations.count_by_status() == store.operations.count_by_status());
+        OperationQuery running;
+        running.status = OperationStatus::Running;
+        CHECK(reopened.operations.known_total(running) == 1u);
+        CHECK(reopened.operations.known_total({}) == 1u);
+        CHECK(reopened.reader.list(running, reopened.operations.known_total(running)).total == 1);
+        CHECK(reopened.reader.list(running).total == 1);  // counted in SQL
+        OperationQuery by_type;
+        by_type.operation_type = "echo";
+        CHECK_FALSE(reopened.operations.known_total(by_type));
+    }
+}
+
 TEST_CASE("store: transaction() commits, or rolls back when the work throws", "[store]") {
-    Store store(":memory:");
-    store.transaction([&] {
+    Storage store(":memory:");
+    store.database.transaction([&] {
         insert(store, operation("kept", "echo", OperationStatus::Queued, "", 1));
-        store.save_worker(full_worker("kept"));
+        store.workers.save(full_worker("kept"));
     });
 
     const auto failing = [&] {
-        store.transaction([&] {
+        store.database.transaction([&] {
             insert(store, operation("lost", "echo", OperationStatus::Queued, "", 2));
-            store.save_worker(full_worker("lost"));
-            store.delete_worker("kept");
+            store.workers.save(full_worker("lost"));
+            store.workers.remove("kept");
             throw std::runtime_error("dispatch failed");
         });
     };
     CHECK_THROWS_WITH(failing(), "dispatch failed");
 
-    CHECK(store.find_operation("kept"));
-    CHECK_FALSE(store.find_operation("lost"));
-    const auto workers = store.load_workers();
+    CHECK(store.operations.find("kept"));
+    CHECK_FALSE(store.operations.find("lost"));
+    const auto workers = store.workers.load_all();
     REQUIRE(workers.size() == 1);
     CHECK(workers[0].worker_id == "kept");
 
     // The store takes new transactions after a rollback.
-    store.transaction([&] { insert(store, operation("after", "echo", OperationStatus::Queued, "", 3)); });
-    CHECK(store.find_operation("after"));
+    store.database.transaction([&] { insert(store, operation("after", "echo", OperationStatus::Queued, "", 3)); });
+    CHECK(store.operations.find("after"));
 }
 
 TEST_CASE("store: a database file keeps everything across a restart, in WAL mode", "[store]") {
@@ -474,8 +447,8 @@ TEST_CASE("store: a database file keeps everything across a restart, in WAL mode
     const auto finished = full_operation("done");
     const auto queued = operation("waiting", "echo", OperationStatus::Queued, "", 99);
     {
-        Store store(file.path.string());
-        store.save_worker(worker);
+        Storage store(file.path.string());
+        store.workers.save(worker);
         insert(store, finished);
         insert(store, queued);
     }
@@ -486,64 +459,56 @@ TEST_CASE("store: a database file keeps everything across a restart, in WAL mode
         CHECK(mode.text(0) == "wal");
         auto version = raw.prepare("SELECT version FROM schema_version");
         REQUIRE(version.step());
-        CHECK(version.int64(0) == 1);
+        CHECK(version.int64(0) == fleet::backend::builtin_migrations().back().version);
         CHECK_FALSE(version.step());
     }
-    Store reopened(file.path.string());
-    const auto workers = reopened.load_workers();
+    Storage reopened(file.path.string());
+    const auto workers = reopened.workers.load_all();
     REQUIRE(workers.size() == 1);
     check_equal(workers[0], worker);
-    const auto found = reopened.find_operation("done");
+    const auto found = reopened.operations.find("done");
     REQUIRE(found);
     check_equal(*found, finished);
-    const auto unfinished = reopened.load_unfinished_operations();
+    const auto unfinished = reopened.operations.load_unfinished();
     REQUIRE(unfinished.size() == 1);
     check_equal(unfinished[0], queued);
-    CHECK(reopened.list_operations({}).total == 2);
+    CHECK(reopened.reader.list({}).total == 2);
 }
 
 TEST_CASE("store: a database from a newer schema version is refused", "[store]") {
     TempDb file;
-    { Store store(file.path.string()); }
+    { Storage store(file.path.string()); }
     {
         fleet::db::Database raw(file.path.string());
-        raw.exec("UPDATE schema_version SET version = 2");
+        raw.exec("UPDATE schema_version SET version = version + 1");
     }
-    CHECK_THROWS_WITH(Store(file.path.string()), Catch::Matchers::Contains("schema version 2"));
+    const auto newer = std::to_string(fleet::backend::builtin_migrations().back().version + 1);
+    CHECK_THROWS_WITH(Storage(file.path.string()), Catch::Matchers::Contains("schema version " + newer + " is newer"));
 }
 
 TEST_CASE("store: inserting an id that is taken fails and leaves the stored operation alone", "[store][ids]") {
-    Store store(":memory:");
+    Storage store(":memory:");
     const auto first = full_operation("op_same");
     insert(store, first);
-    CHECK(store.operation_exists("op_same"));
-    CHECK_FALSE(store.operation_exists("op_other"));
+    CHECK(store.operations.exists("op_same"));
+    CHECK_FALSE(store.operations.exists("op_other"));
 
     auto second = operation("op_same", "echo", OperationStatus::Queued, "", 42);
     second.parameters = {{"other", true}};
-    CHECK(store.insert_operation(second) == Store::Insert::DuplicateId);
-    const auto found = store.find_operation("op_same");
+    CHECK(store.operations.insert(second) == OperationRepository::Insert::DuplicateId);
+    const auto found = store.operations.find("op_same");
     REQUIRE(found);
     check_equal(*found, first);
-    CHECK(store.list_operations({}).total == 1);
+    CHECK(store.reader.list({}).total == 1);
 
     // An update needs the row: it never creates one.
-    CHECK_THROWS(store.update_operation(operation("op_never", "echo", OperationStatus::Running, "w1", 1)));
-    CHECK_FALSE(store.operation_exists("op_never"));
+    CHECK_THROWS(store.operations.update(operation("op_never", "echo", OperationStatus::Running, "w1", 1)));
+    CHECK_FALSE(store.operations.exists("op_never"));
 }
 
-namespace {
-
-OperationRecord ended(std::string id, OperationStatus status, std::int64_t completed_ms) {
-    auto op = operation(std::move(id), "echo", status, "w1", completed_ms - 10);
-    op.completed_at = at(completed_ms);
-    return op;
-}
-
-}  // namespace
 
 TEST_CASE("store: finished operations older than the cutoff are deleted in bounded batches", "[store][retention]") {
-    Store store(":memory:");
+    Storage store(":memory:");
     for (int i = 0; i < 5; ++i) insert(store, ended("old_done_" + std::to_string(i), OperationStatus::Completed, i));
     insert(store, ended("old_failed", OperationStatus::Failed, 5));
     insert(store, ended("old_cancelled", OperationStatus::Cancelled, 6));
@@ -557,23 +522,23 @@ TEST_CASE("store: finished operations older than the cutoff are deleted in bound
     insert(store, odd);
 
     const SystemTime cutoff = at(500);
-    auto first = store.delete_finished_before(cutoff, 3);
+    auto first = store.operations.delete_finished_before(cutoff, 3);
     CHECK(first == std::vector<std::string>{"old_done_0", "old_done_1", "old_done_2"});  // oldest first
-    auto second = store.delete_finished_before(cutoff, 3);
+    auto second = store.operations.delete_finished_before(cutoff, 3);
     CHECK(second == std::vector<std::string>{"old_done_3", "old_done_4", "old_failed"});
-    auto third = store.delete_finished_before(cutoff, 3);
+    auto third = store.operations.delete_finished_before(cutoff, 3);
     CHECK(third == std::vector<std::string>{"old_cancelled"});
-    CHECK(store.delete_finished_before(cutoff, 3).empty());
+    CHECK(store.operations.delete_finished_before(cutoff, 3).empty());
 
-    for (const auto& id : {"old_done_0", "old_failed", "old_cancelled"}) CHECK_FALSE(store.find_operation(id));
+    for (const auto& id : {"old_done_0", "old_failed", "old_cancelled"}) CHECK_FALSE(store.operations.find(id));
     for (const auto& id : {"young_done", "at_cutoff", "old_queued", "old_running", "old_pending"})
-        CHECK(store.find_operation(id));
-    CHECK(store.load_unfinished_operations().size() == 3);
+        CHECK(store.operations.find(id));
+    CHECK(store.operations.load_unfinished().size() == 3);
 }
 
 TEST_CASE("store: the retention delete walks the completed_at index", "[store][retention]") {
     TempDb file;
-    { Store on_file(file.path.string()); }
+    { Storage on_file(file.path.string()); }
     fleet::db::Database raw(file.path.string());
     // The store's statement, as written there; with many finished rows anything
     // else (the status index plus a sort) takes a hundred times longer.
@@ -593,23 +558,22 @@ TEST_CASE("store: a file of the first release opens, keeps its rows and gains th
     TempDb file;
     const auto finished = full_operation("done");
     {
-        Store store(file.path.string());
+        Storage store(file.path.string());
         insert(store, finished);
     }
     {
         // What the first release wrote: the same tables, version 1, no completed_at index.
         fleet::db::Database raw(file.path.string());
         raw.exec("DROP INDEX operations_by_completed_at");
+        raw.exec("UPDATE schema_version SET version = 1");
     }
-    Store reopened(file.path.string());
-    const auto found = reopened.find_operation("done");
+    Storage reopened(file.path.string());
+    const auto found = reopened.operations.find("done");
     REQUIRE(found);
     check_equal(*found, finished);
     fleet::db::Database raw(file.path.string());
     auto index = raw.prepare("SELECT COUNT(*) FROM sqlite_schema WHERE name = 'operations_by_completed_at'");
     REQUIRE(index.step());
     CHECK(index.int64(0) == 1);
-    auto version = raw.prepare("SELECT MAX(version) FROM schema_version");
-    REQUIRE(version.step());
-    CHECK(version.int64(0) == 1);
+    CHECK(fleet::backend::schema_version(raw) == fleet::backend::builtin_migrations().back().version);
 }

@@ -1,0 +1,66 @@
+#include "backend/storage/database.hpp"
+
+#include "backend/storage/migrations.hpp"
+
+#include <utility>
+
+namespace fleet::backend {
+namespace {
+
+// Pragmas run outside any transaction: journal_mode cannot change inside one.
+// WAL keeps readers off the writer's back; NORMAL skips the fsync per commit,
+// which in WAL mode can lose the last commits on power loss but never corrupts.
+constexpr const char* kPragmas =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=NORMAL;"
+    "PRAGMA foreign_keys=ON;";
+
+}  // namespace
+
+Database::Database(const std::string& path) : path_(path), db_(path) {
+    db_.exec(kPragmas);
+    migrate(db_, builtin_migrations());
+}
+
+Database::~Database() {
+    try {
+        commit_batch();
+    } catch (const std::exception&) {
+        // Nothing written since the last commit was acknowledged to anyone.
+    }
+}
+
+void Database::set_batch_scheduler(std::function<void(std::function<void()>)> schedule) {
+    schedule_ = std::move(schedule);
+}
+
+void Database::before_write() {
+    if (!schedule_ || in_batch_) return;
+    db_.exec("BEGIN IMMEDIATE");
+    in_batch_ = true;
+    schedule_([this] { commit_batch(); });
+}
+
+void Database::commit_batch() {
+    if (!in_batch_) return;
+    for (auto& write : std::exchange(before_commit_, {})) write();
+    in_batch_ = false;
+    db_.exec("COMMIT");
+    // What they do may write again: that opens the next batch, not this one.
+    for (auto& then : std::exchange(after_commit_, {})) then();
+}
+
+void Database::after_commit(std::function<void()> then) {
+    if (in_batch_) after_commit_.push_back(std::move(then));
+    else then();
+}
+
+void Database::before_commit(std::function<void()> write) {
+    before_write();
+    if (in_batch_) before_commit_.push_back(std::move(write));
+    else write();
+}
+
+void Database::on_rollback(std::function<void()> reload) { on_rollback_.push_back(std::move(reload)); }
+
+}  // namespace fleet::backend
