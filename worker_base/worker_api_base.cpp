@@ -135,6 +135,10 @@ StartResult WorkerApiBase::start(const std::optional<std::string>& task_id, Prep
         // Per-operation lines are debug: at thousands of operations a second they
         // would cost more than the operations (failures and cancels stay visible).
         log::debug("operation ", claim.operation_id, " started");
+        if (work.instant) {
+            execute(claim.operation_id, work, *claim.progress, claim.token);
+            return StartResult{claim.outcome, claim.operation_id};
+        }
         spawn_([this, id = claim.operation_id, work = std::move(work), progress = claim.progress,
                 token = claim.token] { execute(id, work, *progress, token); });
     }
