@@ -21,6 +21,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <exception>
@@ -87,11 +88,12 @@ std::optional<Target> parse_target(std::string_view url) {
 
 bool has_line_break(std::string_view text) { return text.find_first_of("\r\n") != std::string_view::npos; }
 
-// The whole request in one buffer, for one write. Content-Length as Beast's
-// prepare_payload sets it: for a body, and for an empty POST, PUT or OPTIONS.
-std::string request_text(const ClientRequest& request, const Target& target) {
+// The request's head, written with its body in one gather write (the body is
+// not copied). Content-Length as Beast's prepare_payload sets it: for a body,
+// and for an empty POST, PUT or OPTIONS.
+std::string request_head(const ClientRequest& request, const Target& target) {
     std::string out;
-    out.reserve(160 + target.target.size() + request.bearer_token.size() + request.body.size());
+    out.reserve(160 + target.target.size() + request.bearer_token.size());
     out += to_string(request.method);
     out += ' ';
     out += target.target;
@@ -113,7 +115,6 @@ std::string request_text(const ClientRequest& request, const Target& target) {
         out += "\r\n";
     }
     out += "\r\n";
-    out += request.body;
     return out;
 }
 
@@ -241,7 +242,8 @@ struct HttpClient::Impl : std::enable_shared_from_this<Impl> {
 asio::awaitable<ClientResponse> HttpClient::Impl::exchange(ClientRequest request, Target target,
                                                            std::shared_ptr<Connection> first) {
     if (has_line_break(request.bearer_token)) co_return failure(ClientError::Other, "bearer token has a line break");
-    const std::string text = request_text(request, target);
+    const std::string head = request_head(request, target);
+    const std::array<asio::const_buffer, 2> text{asio::buffer(head), asio::buffer(request.body)};
     const auto deadline = Clock::now() + request.timeout;
     const Strand strand = first->strand;
 
@@ -287,7 +289,7 @@ asio::awaitable<ClientResponse> HttpClient::Impl::exchange(ClientRequest request
             connection->socket.set_option(tcp::no_delay(true), ec);
         }
 
-        co_await asio::async_write(connection->socket, asio::buffer(text), asio::redirect_error(asio::use_awaitable, ec));
+        co_await asio::async_write(connection->socket, text, asio::redirect_error(asio::use_awaitable, ec));
         if (connection->timed_out) co_return timeout_response();
         if (ec) {
             if (reused && is_closed(ec)) continue;
