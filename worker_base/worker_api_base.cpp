@@ -129,7 +129,8 @@ HttpResponse WorkerApiBase::start_operation(const HttpRequest& request) {
 }
 
 StartResult WorkerApiBase::start(const std::optional<std::string>& task_id, PreparedWork work) {
-    Claim claim = operations_.claim(task_id, work.parameters);
+    // The run has its own copy of what it needs; the parameters become the operation's metadata.
+    Claim claim = operations_.claim(task_id, std::move(work.parameters));
     if (claim.outcome == ClaimOutcome::Started) {
         ++started_total_;
         // Per-operation lines are debug: at thousands of operations a second they
