@@ -7,7 +7,9 @@
 namespace fleet::worker {
 
 boost::json::object to_json(const ProgressSnapshot& progress) {
-    boost::json::object out = progress.fields;
+    // Room for every key up front: growing a JSON object rehashes it.
+    boost::json::object out(progress.fields.size() + 3);
+    for (const auto& field : progress.fields) out.emplace(field.key(), field.value());
     out["percentage"] = progress.percentage;
     out["current_step"] = progress.current_step;
     if (progress.estimated_remaining_seconds) out["estimated_remaining_seconds"] = *progress.estimated_remaining_seconds;
@@ -16,7 +18,8 @@ boost::json::object to_json(const ProgressSnapshot& progress) {
 }
 
 boost::json::object to_json(const OperationView& operation) {
-    boost::json::object out;
+    // 11 keys, and one more for the registrar's instance_id.
+    boost::json::object out(12);
     out["operation_id"] = operation.operation_id;
     out["operation_type"] = operation.operation_type;
     out["status"] = to_string(operation.status);

@@ -129,10 +129,17 @@ HttpResponse WorkerApiBase::start_operation(const HttpRequest& request) {
 }
 
 StartResult WorkerApiBase::start(const std::optional<std::string>& task_id, PreparedWork work) {
-    Claim claim = operations_.claim(task_id, work.parameters);
+    // The run has its own copy of what it needs; the parameters become the operation's metadata.
+    Claim claim = operations_.claim(task_id, std::move(work.parameters));
     if (claim.outcome == ClaimOutcome::Started) {
         ++started_total_;
-        log::info("operation ", claim.operation_id, " started");
+        // Per-operation lines are debug: at thousands of operations a second they
+        // would cost more than the operations (failures and cancels stay visible).
+        log::debug("operation ", claim.operation_id, " started");
+        if (work.instant) {
+            execute(claim.operation_id, work, *claim.progress, claim.token);
+            return StartResult{claim.outcome, claim.operation_id};
+        }
         spawn_([this, id = claim.operation_id, work = std::move(work), progress = claim.progress,
                 token = claim.token] { execute(id, work, *progress, token); });
     }
@@ -150,7 +157,7 @@ void WorkerApiBase::execute(const std::string& id, const PreparedWork& work, Pro
             return;
         }
         operations_.complete(id, std::move(result));
-        log::info("operation ", id, " completed");
+        log::debug("operation ", id, " completed");
     } catch (const OperationCancelled&) {
         operations_.mark_cancelled(id);
         log::info("operation ", id, " cancelled");

@@ -21,7 +21,7 @@ struct StartResult {
 // The HTTP face every worker shares: /health, /<domain>/start,
 // /api/v1/operations/*, /metrics, and the bearer-token guard. Handlers parse,
 // call OperationsService, and serialize; engines run through `spawn`, off the
-// I/O threads.
+// I/O threads, except work that says it is instant, which runs where it starts.
 class WorkerApiBase {
 public:
     // Runs a task off the I/O threads (the worker's engine pool).
@@ -38,7 +38,7 @@ public:
 
     void add_routes(http::Router& router);
 
-    // Claims a slot and, when it got one, runs the work in the background.
+    // Claims a slot and, when it got one, runs the work in the background (instant work: at once).
     StartResult start(const std::optional<std::string>& task_id, PreparedWork work);
 
 private:

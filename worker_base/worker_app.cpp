@@ -79,7 +79,8 @@ public:
         api_.on_health_check([registrar = registrar_.get()] { registrar->note_health_check(); });
         operations_.on_finished([this](const OperationView& operation) {
             registrar_->notify_completion(to_json(operation));
-            asio::post(lifecycle_, [this] { finish_if_drained(); });
+            // begin_drain checks once itself, so only an end while draining needs a look.
+            if (operations_.draining()) asio::post(lifecycle_, [this] { finish_if_drained(); });
         });
 
         // Scripts and tests read this line to learn the port.

@@ -1,25 +1,29 @@
 #include "common/http/client.hpp"
 
 #include "common/byte_size.hpp"
+#include "common/http/lean_parser.hpp"
 #include "common/http/url.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 
+#include <sys/socket.h>
+
+#include <array>
 #include <atomic>
+#include <cerrno>
 #include <exception>
 #include <future>
 #include <mutex>
@@ -67,6 +71,8 @@ constexpr std::chrono::seconds kMaxIdleAge{50};
 constexpr std::string_view kUserAgent = "fleet/0.1";
 
 using Clock = std::chrono::steady_clock;
+using Strand = asio::strand<asio::io_context::executor_type>;
+using ResponseParser = LeanParser<false>;
 
 struct Target : HttpUrl {
     std::string pool_key;  // host and port
@@ -80,18 +86,36 @@ std::optional<Target> parse_target(std::string_view url) {
     return t;
 }
 
-std::optional<bhttp::verb> to_verb(Method method) {
-    switch (method) {
-        case Method::Get: return bhttp::verb::get;
-        case Method::Head: return bhttp::verb::head;
-        case Method::Post: return bhttp::verb::post;
-        case Method::Put: return bhttp::verb::put;
-        case Method::Patch: return bhttp::verb::patch;
-        case Method::Delete: return bhttp::verb::delete_;
-        case Method::Options: return bhttp::verb::options;
-        case Method::Other: return std::nullopt;
+bool has_line_break(std::string_view text) { return text.find_first_of("\r\n") != std::string_view::npos; }
+
+// The request's head, written with its body in one gather write (the body is
+// not copied). Content-Length as Beast's prepare_payload sets it: for a body,
+// and for an empty POST, PUT or OPTIONS.
+std::string request_head(const ClientRequest& request, const Target& target) {
+    std::string out;
+    out.reserve(160 + target.target.size() + request.bearer_token.size());
+    out += to_string(request.method);
+    out += ' ';
+    out += target.target;
+    out += " HTTP/1.1\r\nHost: ";
+    out += target.host_and_port;
+    out += "\r\nUser-Agent: ";
+    out += kUserAgent;
+    out += "\r\n";
+    if (!request.bearer_token.empty()) {
+        out += "Authorization: Bearer ";
+        out += request.bearer_token;
+        out += "\r\n";
     }
-    return std::nullopt;
+    if (!request.body.empty()) out += "Content-Type: application/json\r\n";
+    if (!request.body.empty() || request.method == Method::Post || request.method == Method::Put ||
+        request.method == Method::Options) {
+        out += "Content-Length: ";
+        out += std::to_string(request.body.size());
+        out += "\r\n";
+    }
+    out += "\r\n";
+    return out;
 }
 
 // The peer went away: nothing more will come on this connection.
@@ -116,32 +140,59 @@ ClientResponse failure(ClientError error, std::string message) {
     return response;
 }
 
-struct IdleConnection {
+// One connection and what its exchanges reuse: the strand its I/O and its
+// deadline run on, the read buffer, and one timer for its whole life. An
+// exchange moves `deadline`; the timer checks it when it fires and is re-armed
+// only when a deadline comes before its expiry, so a reused connection costs
+// no timer operations.
+struct Connection : std::enable_shared_from_this<Connection> {
+    explicit Connection(const Strand& strand) : strand(strand), socket(strand), timer(strand) {}
+
+    // Runs on the strand.
+    void expect_by(Clock::time_point until) {
+        deadline = until;
+        timed_out = false;
+        if (timer_armed && timer.expiry() <= until) return;
+        timer_armed = true;
+        timer.expires_at(until);
+        timer.async_wait([weak = weak_from_this()](const error_code& ec) {
+            if (ec) return;  // re-armed or gone
+            if (auto self = weak.lock()) self->check_deadline();
+        });
+    }
+
+    void expect_nothing() { deadline = Clock::time_point::max(); }
+
+    void check_deadline() {
+        timer_armed = false;
+        if (deadline == Clock::time_point::max()) return;  // idle: nothing to cut off
+        if (Clock::now() < deadline) {
+            expect_by(deadline);
+            return;
+        }
+        timed_out = true;
+        if (resolver) resolver->cancel();
+        error_code ignored;
+        socket.close(ignored);
+    }
+
+    // A pooled connection is only worth reusing if the peer has not closed it
+    // while it sat idle: a non-blocking peek tells without consuming anything.
+    bool still_open() {
+        char byte = 0;
+        const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+    }
+
+    Strand strand;
     tcp::socket socket;
-    Clock::time_point since;
-};
-
-// A pooled connection is only worth reusing if the peer has not closed it
-// while it sat idle: a non-blocking peek tells without consuming anything.
-bool still_open(tcp::socket& socket) {
-    error_code ec;
-    socket.non_blocking(true, ec);
-    if (ec) return false;
-    char byte = 0;
-    socket.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, ec);
-    return ec == asio::error::would_block;
-}
-
-// Everything one exchange shares with its deadline timer. Both run on the
-// exchange's strand, so the timer may close the socket safely.
-struct ExchangeState {
-    explicit ExchangeState(const asio::any_io_executor& executor) : timer(executor), resolver(executor) {}
-
     asio::steady_timer timer;
-    tcp::resolver resolver;
-    tcp::socket* socket = nullptr;  // the connection in use, if any
+    std::optional<tcp::resolver> resolver;  // for a host name, while connecting
+    beast::flat_buffer buffer;
+    Clock::time_point deadline = Clock::time_point::max();  // of the exchange under way
+    Clock::time_point idle_since;
+    bool timer_armed = false;
     bool timed_out = false;
-    bool finished = false;
 };
 
 }  // namespace
@@ -151,79 +202,59 @@ struct HttpClient::Impl : std::enable_shared_from_this<Impl> {
 
     asio::io_context& io;
     const std::size_t max_idle_per_host;
-    // The io_context may be run by several threads; exchanges touch the pool from their own strands.
+    // The io_context may be run by several threads; send() takes from the pool on any of them.
     std::mutex pool_mutex;
-    std::unordered_map<std::string, std::vector<IdleConnection>> idle;
+    std::unordered_map<std::string, std::vector<std::shared_ptr<Connection>>> idle;
 
-    std::optional<tcp::socket> take_idle(const std::string& key) {
+    std::shared_ptr<Connection> take_idle(const std::string& key) {
         std::lock_guard lock(pool_mutex);
         auto it = idle.find(key);
-        if (it == idle.end()) return std::nullopt;
+        if (it == idle.end()) return nullptr;
         auto& stack = it->second;
         const auto now = Clock::now();
         while (!stack.empty()) {
-            IdleConnection conn = std::move(stack.back());
+            auto connection = std::move(stack.back());
             stack.pop_back();
-            if (now - conn.since < kMaxIdleAge && still_open(conn.socket)) {
+            if (now - connection->idle_since < kMaxIdleAge && connection->still_open()) {
                 if (stack.empty()) idle.erase(it);
-                return std::move(conn.socket);
+                return connection;
             }
-            error_code ignored;
-            conn.socket.close(ignored);
+            // Dropped here, it closes as it goes.
         }
         // Thousands of workers each get a key; drop the empty ones.
         idle.erase(it);
-        return std::nullopt;
+        return nullptr;
     }
 
-    void put_idle(const std::string& key, tcp::socket socket) {
+    void put_idle(const std::string& key, std::shared_ptr<Connection> connection) {
+        connection->idle_since = Clock::now();
         std::lock_guard lock(pool_mutex);
         auto& stack = idle[key];
-        if (stack.size() >= max_idle_per_host) {
-            error_code ignored;
-            socket.close(ignored);
-            return;
-        }
-        stack.push_back(IdleConnection{std::move(socket), Clock::now()});
+        if (stack.size() >= max_idle_per_host) return;  // dropped: closed as it goes
+        stack.push_back(std::move(connection));
     }
 
-    asio::awaitable<ClientResponse> exchange(ClientRequest request);
+        // `first` is a pooled connection or a fresh one, not yet connected.
+    asio::awaitable<ClientResponse> exchange(ClientRequest request, Target target,
+                                             std::shared_ptr<Connection> first);
 };
 
-asio::awaitable<ClientResponse> HttpClient::Impl::exchange(ClientRequest request) {
-    auto parsed = parse_target(request.url);
-    if (!parsed) co_return failure(ClientError::InvalidUrl, "invalid http URL: " + request.url);
-    const Target& target = *parsed;
-    const auto verb = to_verb(request.method);
-    if (!verb) co_return failure(ClientError::Other, "unsupported method");
+asio::awaitable<ClientResponse> HttpClient::Impl::exchange(ClientRequest request, Target target,
+                                                           std::shared_ptr<Connection> first) {
+    if (has_line_break(request.bearer_token)) co_return failure(ClientError::Other, "bearer token has a line break");
+    const std::string head = request_head(request, target);
+    const std::array<asio::const_buffer, 2> text{asio::buffer(head), asio::buffer(request.body)};
+    const auto deadline = Clock::now() + request.timeout;
+    const Strand strand = first->strand;
 
-    bhttp::request<bhttp::string_body> message{*verb, target.target, 11};
-    message.set(bhttp::field::host, target.host_and_port);
-    message.set(bhttp::field::user_agent, kUserAgent);
-    if (!request.bearer_token.empty()) message.set(bhttp::field::authorization, "Bearer " + request.bearer_token);
-    if (!request.body.empty()) message.set(bhttp::field::content_type, "application/json");
-    message.body() = std::move(request.body);
-    message.keep_alive(true);
-    message.prepare_payload();
-
-    const auto executor = co_await asio::this_coro::executor;
-    auto state = std::make_shared<ExchangeState>(executor);
-    state->timer.expires_after(request.timeout);
-    state->timer.async_wait([state](const error_code& ec) {
-        if (ec || state->finished) return;
-        state->timed_out = true;
-        state->resolver.cancel();
-        error_code ignored;
-        if (state->socket) state->socket->close(ignored);
-    });
+    std::shared_ptr<Connection> connection;
+    // Whatever way the exchange ends, the connection's timer has nothing more to cut off.
     struct Finish {
-        ExchangeState& s;
+        std::shared_ptr<Connection>& connection;
         ~Finish() {
-            s.finished = true;
-            s.socket = nullptr;
-            s.timer.cancel();
+            if (connection) connection->expect_nothing();
         }
-    } finish{*state};
+    } finish{connection};
 
     const auto timeout_response = [&] {
         return failure(ClientError::Timeout, "no answer within " + std::to_string(request.timeout.count()) + " ms");
@@ -231,48 +262,47 @@ asio::awaitable<ClientResponse> HttpClient::Impl::exchange(ClientRequest request
 
     error_code ec;
     for (int attempt = 0; attempt < 2; ++attempt) {
-        state->socket = nullptr;  // the previous attempt's socket is gone
-        std::optional<tcp::socket> socket;
         // Only the first attempt may reuse; the retry always gets a fresh connection.
-        if (attempt == 0) socket = take_idle(target.pool_key);
-        const bool reused = socket.has_value();
+        const bool reused = attempt == 0 && first->socket.is_open();
+        if (connection) connection->expect_nothing();
+        connection = attempt == 0 ? std::move(first) : std::make_shared<Connection>(strand);
+        connection->expect_by(deadline);
 
-        if (!socket) {
+        if (!reused) {
             std::vector<tcp::endpoint> endpoints;
             if (target.ip_literal) {
                 endpoints.emplace_back(asio::ip::make_address(target.host, ec), target.port);
                 if (ec) co_return failure(ClientError::InvalidUrl, "bad address: " + target.host);
             } else {
-                auto results = co_await state->resolver.async_resolve(target.host, std::to_string(target.port),
-                                                                      asio::redirect_error(asio::use_awaitable, ec));
-                if (state->timed_out) co_return timeout_response();
+                auto& resolver = connection->resolver.emplace(strand);
+                auto results = co_await resolver.async_resolve(target.host, std::to_string(target.port),
+                                                               asio::redirect_error(asio::use_awaitable, ec));
+                connection->resolver.reset();
+                if (connection->timed_out) co_return timeout_response();
                 if (ec) co_return failure(ClientError::Resolve, "resolve " + target.host + ": " + ec.message());
                 for (const auto& entry : results) endpoints.push_back(entry.endpoint());
                 if (endpoints.empty()) co_return failure(ClientError::Resolve, "resolve " + target.host + ": no address");
             }
-            socket.emplace(executor);
-            state->socket = &*socket;
-            co_await asio::async_connect(*socket, endpoints, asio::redirect_error(asio::use_awaitable, ec));
-            if (state->timed_out) co_return timeout_response();
+            co_await asio::async_connect(connection->socket, endpoints, asio::redirect_error(asio::use_awaitable, ec));
+            if (connection->timed_out) co_return timeout_response();
             if (ec) co_return failure(classify(ec), "connect " + target.host_and_port + ": " + ec.message());
-            socket->set_option(tcp::no_delay(true), ec);
+            connection->socket.set_option(tcp::no_delay(true), ec);
         }
-        state->socket = &*socket;
 
-        co_await bhttp::async_write(*socket, message, asio::redirect_error(asio::use_awaitable, ec));
-        if (state->timed_out) co_return timeout_response();
+        co_await asio::async_write(connection->socket, text, asio::redirect_error(asio::use_awaitable, ec));
+        if (connection->timed_out) co_return timeout_response();
         if (ec) {
             if (reused && is_closed(ec)) continue;
             co_return failure(classify(ec), "write: " + ec.message());
         }
 
-        beast::flat_buffer buffer;
-        bhttp::response_parser<bhttp::string_body> parser;
+        auto& buffer = connection->buffer;
+        ResponseParser parser;
         parser.body_limit(request.body_limit);
         parser.header_limit(kHeaderLimit);
-        if (*verb == bhttp::verb::head) parser.skip(true);
-        co_await bhttp::async_read(*socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-        if (state->timed_out) co_return timeout_response();
+        if (request.method == Method::Head) parser.skip(true);
+        co_await bhttp::async_read(connection->socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        if (connection->timed_out) co_return timeout_response();
         if (ec) {
             // A kept-alive connection the peer closed just before our request: nothing was
             // answered, so asking again on a fresh one cannot duplicate an answer we saw.
@@ -288,16 +318,15 @@ asio::awaitable<ClientResponse> HttpClient::Impl::exchange(ClientRequest request
             co_return failure(classify(ec), "read: " + ec.message());
         }
 
-        auto answer = parser.release();
         ClientResponse response;
-        response.status = static_cast<int>(answer.result_int());
-        response.body = std::move(answer.body());
-        state->socket = nullptr;
-        if (answer.keep_alive() && buffer.size() == 0) {
-            put_idle(target.pool_key, std::move(*socket));
+        response.status = parser.status;
+        response.body = std::move(parser.body);
+        connection->expect_nothing();
+        if (parser.keep_alive() && buffer.size() == 0) {
+            put_idle(target.pool_key, std::move(connection));
         } else {
-            socket->shutdown(tcp::socket::shutdown_both, ec);
-            socket->close(ec);
+            connection->socket.shutdown(tcp::socket::shutdown_both, ec);
+            connection->socket.close(ec);
         }
         co_return response;
     }
@@ -311,10 +340,22 @@ HttpClient::HttpClient(asio::io_context& io, std::size_t max_idle_per_host)
 HttpClient::~HttpClient() = default;
 
 void HttpClient::send(ClientRequest request, std::function<void(ClientResponse)> done) {
-    // A strand per exchange: the deadline timer and the I/O never run at once,
-    // even when several threads run the io_context. co_spawn posts, so any thread may call.
-    auto strand = asio::make_strand(impl_->io);
-    asio::co_spawn(strand, impl_->exchange(std::move(request)),
+    auto target = parse_target(request.url);
+    if (!target || request.method == Method::Other) {
+        // Answered on the io_context all the same, as every other outcome is.
+        auto response = !target ? failure(ClientError::InvalidUrl, "invalid http URL: " + request.url)
+                                : failure(ClientError::Other, "unsupported method");
+        asio::post(impl_->io, [done = std::move(done), response = std::move(response)]() mutable {
+            done(std::move(response));
+        });
+        return;
+    }
+    // The exchange runs on its connection's strand, with the connection's deadline
+    // timer; a new connection gets a strand of its own. co_spawn posts, so any thread may call.
+    auto connection = impl_->take_idle(target->pool_key);
+    if (!connection) connection = std::make_shared<Connection>(asio::make_strand(impl_->io));
+    const Strand strand = connection->strand;
+    asio::co_spawn(strand, impl_->exchange(std::move(request), std::move(*target), std::move(connection)),
                    [impl = impl_, done = std::move(done)](std::exception_ptr error, ClientResponse response) {
                        if (error) {
                            try {

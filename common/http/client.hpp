@@ -45,6 +45,9 @@ struct ClientResponse {
 
 // Asynchronous HTTP/1.1 client with a deadline on every exchange and a pool
 // of kept-alive connections per host:port. `done` runs on the io_context.
+// Each connection keeps one deadline timer for its life; after the last
+// exchange it may stay armed until that exchange's timeout would have passed,
+// so an io_context left to run out of work returns up to that much later.
 class HttpClient {
 public:
     explicit HttpClient(boost::asio::io_context& io, std::size_t max_idle_per_host = 8);

@@ -1,6 +1,7 @@
 #include "common/http/server.hpp"
 
 #include "common/http/error.hpp"
+#include "common/http/lean_parser.hpp"
 #include "common/log.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -16,9 +17,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include <algorithm>
 #include <mutex>
@@ -42,6 +41,9 @@ namespace {
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
+using Clock = std::chrono::steady_clock;
+using RequestParser = LeanParser<true>;
+
 Method from_verb(bhttp::verb verb) {
     switch (verb) {
         case bhttp::verb::get: return Method::Get;
@@ -55,15 +57,15 @@ Method from_verb(bhttp::verb verb) {
     }
 }
 
-HttpRequest to_request(bhttp::request<bhttp::string_body>&& message) {
+HttpRequest to_request(RequestParser& parser) {
     HttpRequest request;
-    request.method = from_verb(message.method());
-    request.target = std::string(message.target());
+    request.method = from_verb(parser.method);
+    request.target = std::move(parser.target);
     const auto q = request.target.find('?');
     request.path = request.target.substr(0, q);
     if (q != std::string::npos) request.query = request.target.substr(q + 1);
-    request.authorization = std::string(message[bhttp::field::authorization]);
-    request.body = std::move(message.body());
+    request.authorization = std::move(parser.authorization);
+    request.body = std::move(parser.body);
     return request;
 }
 
@@ -71,9 +73,8 @@ bool safe_header(std::string_view text) { return text.find_first_of("\r\n") == s
 
 // The whole answer in one buffer: one write, none of the serializer's buffer
 // sequences (the costliest part of a small answer).
-std::string serialize(HttpResponse&& response, unsigned version, bool keep_alive) {
+void serialize(std::string& out, HttpResponse&& response, unsigned version, bool keep_alive) {
     const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(response.status));
-    std::string out;
     out.reserve(160 + response.body.size());
     out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
     out += std::to_string(response.status);
@@ -96,7 +97,6 @@ std::string serialize(HttpResponse&& response, unsigned version, bool keep_alive
     if (keep_alive && version == 10) out += "Connection: keep-alive\r\n";
     out += "\r\n";
     out += response.body;
-    return out;
 }
 
 // The handler's reply, which may come at once (most handlers) or later from
@@ -168,13 +168,67 @@ auto async_wait_reply(std::shared_ptr<PendingReply> pending, Token&& token) {
 }  // namespace
 
 struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
-    struct Connection {
-        explicit Connection(tcp::socket&& socket) : stream(std::move(socket)), read_deadline(stream.get_executor()) {}
-        beast::tcp_stream stream;
-        // A slow request is cut off by cancelling the read, not by closing the
-        // socket as the stream's own timeout would, so it can still get a 408.
-        asio::steady_timer read_deadline;
-        bool read_timed_out = false;
+    // What a connection's deadline cuts off: an idle wait or a write closes
+    // the connection; a slow request is cancelled, so it can still get a 408.
+    enum class Phase { Idle, Reading, Handling, Writing };
+
+    struct Connection : std::enable_shared_from_this<Connection> {
+        Connection(tcp::socket&& socket, Clock::duration period)
+            : socket(std::move(socket)), timer(this->socket.get_executor()), period(period) {}
+
+        // Moves the deadline; the timer, which never waits longer than the
+        // shortest timeout, notices when it fires, so a request on a busy
+        // connection costs no timer operations at all.
+        void expect(Phase next, Clock::duration limit) {
+            phase = next;
+            timed_out = false;
+            deadline = Clock::now() + limit;
+            if (limit < period) watch(deadline);
+        }
+        void expect_nothing() {
+            phase = Phase::Handling;
+            deadline = Clock::time_point::max();
+        }
+
+        void watch(Clock::time_point until) {
+            timer.expires_at(until);
+            timer.async_wait([weak = weak_from_this()](const beast::error_code& ec) {
+                if (ec) return;  // re-armed or closed
+                if (auto connection = weak.lock()) connection->check_deadline();
+            });
+        }
+
+        void check_deadline() {
+            if (!socket.is_open()) return;
+            const auto now = Clock::now();
+            if (now < deadline) {
+                watch(std::min(deadline, now + period));
+                return;
+            }
+            timed_out = true;
+            beast::error_code ignored;
+            if (phase != Phase::Reading) {
+                socket.close(ignored);
+                return;
+            }
+            socket.cancel(ignored);
+            watch(now + period);  // the 408 that follows has a deadline of its own
+        }
+
+        void close() {
+            beast::error_code ignored;
+            socket.shutdown(tcp::socket::shutdown_send, ignored);
+            socket.close(ignored);
+            timer.cancel();
+        }
+
+        tcp::socket socket;
+        asio::steady_timer timer;
+        const Clock::duration period;  // the longest the timer waits
+        Clock::time_point deadline = Clock::time_point::max();
+        Phase phase = Phase::Idle;
+        bool timed_out = false;
+        std::string out;  // the answer being written; its capacity serves the next one
     };
 
     Impl(asio::io_context& io, ServerConfig config, RequestHandler handler)
@@ -190,19 +244,22 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     asio::awaitable<void> accept_loop();
     asio::awaitable<void> session(std::shared_ptr<Connection> connection, std::uint64_t id);
     // `drain_up_to`: how much of what the client still sends is read away after the answer.
-    asio::awaitable<void> refuse(beast::tcp_stream& stream, int status, std::string_view message,
+    asio::awaitable<void> refuse(Connection& connection, int status, std::string_view message,
                                  std::size_t drain_up_to = 0);
 
-    std::size_t limit_for(beast::string_view target) const {
+    std::size_t limit_for(std::string_view target) const {
         if (!config.body_limit_for) return config.body_limit;
-        const std::string_view path(target.data(), target.size());
-        return config.body_limit_for(path.substr(0, path.find('?')));
+        return config.body_limit_for(target.substr(0, target.find('?')));
     }
 
     asio::io_context& io;
     ServerConfig config;
     RequestHandler handler;
     tcp::acceptor acceptor;
+    // A connection's timer waits at most this long, so it never oversleeps a deadline.
+    const Clock::duration check_period =
+        std::max<Clock::duration>(std::min({config.read_timeout, config.idle_timeout, config.write_timeout}),
+                                  std::chrono::milliseconds(1));
 
     std::mutex mutex;
     std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections;
@@ -220,7 +277,7 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
             continue;
         }
         socket.set_option(tcp::no_delay(true), ec);
-        auto connection = std::make_shared<Connection>(std::move(socket));
+        auto connection = std::make_shared<Connection>(std::move(socket), check_period);
         std::uint64_t id = 0;
         {
             std::lock_guard lock(mutex);
@@ -228,25 +285,27 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
             id = next_id++;
             connections.emplace(id, connection);
         }
-        auto executor = connection->stream.get_executor();
+        auto executor = connection->socket.get_executor();
         asio::co_spawn(executor, session(std::move(connection), id), asio::detached);
     }
 }
 
-asio::awaitable<void> HttpServer::Impl::refuse(beast::tcp_stream& stream, int status, std::string_view message,
+asio::awaitable<void> HttpServer::Impl::refuse(Connection& connection, int status, std::string_view message,
                                                std::size_t drain_up_to) {
-    const std::string out = serialize(error_response(status, message), 11, false);
-    stream.expires_after(config.write_timeout);
-    co_await asio::async_write(stream, asio::buffer(out), kUseTuple);
+    auto& socket = connection.socket;
+    connection.out.clear();
+    serialize(connection.out, error_response(status, message), 11, false);
+    connection.expect(Phase::Writing, config.write_timeout);
+    co_await asio::async_write(socket, asio::buffer(connection.out), kUseTuple);
     // Shut down our side, then read what the client still sends for a moment,
     // so it sees the answer instead of a reset.
     beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream.expires_after(std::chrono::seconds(1));
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    connection.expect(Phase::Idle, std::chrono::seconds(1));
     char sink[16 * 1024];
     std::size_t drained = 0;
     while (drained < 4 * std::max(drain_up_to, config.body_limit)) {
-        auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), kUseTuple);
+        auto [ec, n] = co_await socket.async_read_some(asio::buffer(sink), kUseTuple);
         if (ec) break;
         drained += n;
     }
@@ -254,79 +313,72 @@ asio::awaitable<void> HttpServer::Impl::refuse(beast::tcp_stream& stream, int st
 
 asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Connection> connection, std::uint64_t id) {
     auto self = shared_from_this();
-    auto& stream = connection->stream;
+    auto& socket = connection->socket;
     beast::flat_buffer buffer;
+    connection->watch(Clock::now() + check_period);
     for (;;) {
         if (buffer.size() == 0) {
             // An idle kept-alive connection waits longer than a request being read.
-            stream.expires_after(config.idle_timeout);
-            auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), kUseTuple);
+            connection->expect(Phase::Idle, config.idle_timeout);
+            auto [ec, n] = co_await socket.async_read_some(buffer.prepare(4096), kUseTuple);
             if (ec) break;
             buffer.commit(n);
         }
 
-        bhttp::request_parser<bhttp::string_body> parser;
+        RequestParser parser;
         parser.header_limit(static_cast<std::uint32_t>(config.header_limit));
         // The body's limit depends on the path: set once the header is in.
         parser.body_limit(boost::none);
-        stream.expires_never();
-        connection->read_timed_out = false;
-        connection->read_deadline.expires_after(config.read_timeout);
-        connection->read_deadline.async_wait([connection](const beast::error_code& timer_ec) {
-            if (timer_ec) return;
-            connection->read_timed_out = true;
-            beast::error_code ignored;
-            connection->stream.socket().cancel(ignored);
-        });
-        auto [ec, bytes] = co_await bhttp::async_read_header(stream, buffer, parser, kUseTuple);
+        connection->expect(Phase::Reading, config.read_timeout);
+        auto [ec, bytes] = co_await bhttp::async_read_header(socket, buffer, parser, kUseTuple);
         std::size_t body_limit = config.body_limit;
         if (!ec) {
-            body_limit = limit_for(parser.get().target());
+            body_limit = limit_for(parser.target);
             // A declared length is checked here; a chunked body as it arrives.
             if (const auto length = parser.content_length(); length && *length > body_limit) {
                 ec = bhttp::error::body_limit;
             } else if (!parser.is_done()) {
                 parser.body_limit(body_limit);
-                std::tie(ec, bytes) = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
+                std::tie(ec, bytes) = co_await bhttp::async_read(socket, buffer, parser, kUseTuple);
             }
         }
-        connection->read_deadline.cancel();
+        const bool timed_out = connection->timed_out;
+        connection->expect_nothing();
         if (ec == bhttp::error::end_of_stream) break;
         if (ec == bhttp::error::body_limit) {
-            co_await refuse(stream, 413, "request body exceeds " + std::to_string(body_limit) + " bytes", body_limit);
+            co_await refuse(*connection, 413, "request body exceeds " + std::to_string(body_limit) + " bytes",
+                            body_limit);
             break;
         }
         if (ec == bhttp::error::header_limit) {
-            co_await refuse(stream, 431, "request headers too large");
+            co_await refuse(*connection, 431, "request headers too large");
             break;
         }
-        if (ec && connection->read_timed_out) {
-            co_await refuse(stream, 408, "request not received in time");
+        if (ec && timed_out) {
+            co_await refuse(*connection, 408, "request not received in time");
             break;
         }
         if (ec && ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() && ec != bhttp::error::partial_message) {
-            co_await refuse(stream, 400, "malformed HTTP request: " + ec.message());
+            co_await refuse(*connection, 400, "malformed HTTP request: " + ec.message());
             break;
         }
         if (ec) break;
 
-        auto message = parser.release();
-        const bool keep_alive = message.keep_alive();
-        const unsigned version = message.version();
+        const bool keep_alive = parser.keep_alive();
+        const unsigned version = parser.version;
         auto pending = std::make_shared<PendingReply>();
-        handler(to_request(std::move(message)), [pending](HttpResponse r) { pending->deliver(std::move(r)); });
+        handler(to_request(parser), [pending](HttpResponse r) { pending->deliver(std::move(r)); });
         // Most replies are ready at once; only a late one suspends the session.
         // (Plain statements: GCC 12 miscompiles co_await inside ?: expressions.)
         std::optional<HttpResponse> response = pending->take_ready();
         if (!response) response = co_await async_wait_reply(pending, asio::use_awaitable);
-        const std::string out = serialize(std::move(*response), version, keep_alive);
-        stream.expires_after(config.write_timeout);
-        auto [write_ec, written] = co_await asio::async_write(stream, asio::buffer(out), kUseTuple);
+        connection->out.clear();
+        serialize(connection->out, std::move(*response), version, keep_alive);
+        connection->expect(Phase::Writing, config.write_timeout);
+        auto [write_ec, written] = co_await asio::async_write(socket, asio::buffer(connection->out), kUseTuple);
         if (write_ec || !keep_alive) break;
     }
-    beast::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream.close();
+    connection->close();
     std::lock_guard lock(mutex);
     connections.erase(id);
 }
@@ -365,10 +417,10 @@ void HttpServer::stop() {
         impl->acceptor.close(ignored);
     });
     for (auto& connection : open) {
-        asio::post(connection->stream.get_executor(), [connection] {
+        asio::post(connection->socket.get_executor(), [connection] {
             beast::error_code ignored;
-            connection->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-            connection->stream.close();
+            connection->socket.shutdown(tcp::socket::shutdown_both, ignored);
+            connection->close();
         });
     }
 }

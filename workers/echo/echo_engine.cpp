@@ -17,6 +17,9 @@ constexpr std::int64_t kMaxSteps = 100'000;
 constexpr std::int64_t kMaxResultBytes = 1'073'741'824;
 // Sleeping in short slices keeps a cancel from waiting out a long step.
 constexpr auto kSliceLength = std::chrono::milliseconds(20);
+// Past these an echo of no duration is still work to run off the I/O threads.
+constexpr std::int64_t kInstantMaxSteps = 10;
+constexpr std::int64_t kInstantMaxResultBytes = 64 * 1024;
 
 void sleep_until_or_cancel(std::chrono::steady_clock::time_point deadline, const worker::CancellationToken& token) {
     for (;;) {
@@ -77,6 +80,13 @@ boost::json::value run_echo(const EchoParams& params, worker::ProgressBridge& pr
     return result;
 }
 
-worker::WorkerType worker_type() { return worker::make_worker_type<EchoParams>("echo", "", &parse_echo, &run_echo); }
+bool is_instant(const EchoParams& params) {
+    return params.duration_ms == 0 && params.steps <= kInstantMaxSteps &&
+           (!params.result_bytes || *params.result_bytes <= kInstantMaxResultBytes);
+}
+
+worker::WorkerType worker_type() {
+    return worker::make_worker_type<EchoParams>("echo", "", &parse_echo, &run_echo, &is_instant);
+}
 
 }  // namespace fleet::workers::echo

@@ -36,6 +36,9 @@ EchoParams parse_echo(const boost::json::object& request);
 boost::json::value run_echo(const EchoParams& params, worker::ProgressBridge& progress,
                             const worker::CancellationToken& token);
 
+// An echo of no duration, few steps and a small result: it ends at once.
+bool is_instant(const EchoParams& params);
+
 // Type `echo`, domain `echo`.
 worker::WorkerType worker_type();
 

@@ -50,6 +50,7 @@ public:
         CloseAtOnce,         // accepts and closes at once
         HugeBody,            // answers with a body past the client's limit
         CutOff,              // announces a body, sends half of it and closes
+        AnswerOnceThenHold,  // answers one request, then reads the next and never answers
     };
 
     explicit RawServer(Mode mode) : mode_(mode), acceptor_(io_, {asio::ip::make_address("127.0.0.1"), 0}) {
@@ -86,10 +87,16 @@ private:
 
     asio::awaitable<void> session(tcp::socket socket) {
         boost::beast::flat_buffer buffer;
-        for (;;) {
+        for (int answered = 0;; ++answered) {
             bhttp::request<bhttp::string_body> request;
             auto [read_ec, read] = co_await bhttp::async_read(socket, buffer, request, asio::as_tuple(asio::use_awaitable));
             if (read_ec) co_return;
+            if (mode_ == Mode::AnswerOnceThenHold && answered > 0) {
+                // Silent until the client gives up and closes.
+                char byte = 0;
+                co_await socket.async_read_some(asio::buffer(&byte, 1), asio::as_tuple(asio::use_awaitable));
+                co_return;
+            }
             if (mode_ == Mode::CutOff) {
                 const std::string half = "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n" + std::string(500, 'x');
                 co_await asio::async_write(socket, asio::buffer(half), asio::as_tuple(asio::use_awaitable));
@@ -245,6 +252,24 @@ TEST_CASE("HttpClient gives up at the deadline on a silent peer", "[http_client]
     CHECK(response.error == http::ClientError::Timeout);
     CHECK(elapsed >= 290ms);
     CHECK(elapsed < 3s);
+}
+
+TEST_CASE("HttpClient keeps each exchange's deadline on a reused connection", "[http_client]") {
+    // A later deadline than the one the connection's timer waits for, and an earlier one.
+    for (const auto& [first, second] : {std::pair{100ms, 500ms}, std::pair{2000ms, 300ms}}) {
+        RawServer server(RawServer::Mode::AnswerOnceThenHold);
+        http::BlockingHttpClient client;
+        REQUIRE(client.send(http::ClientRequest{http::Method::Get, server.url("/a"), {}, {}, first}).status == 200);
+
+        const auto started = std::chrono::steady_clock::now();
+        auto response = client.send(http::ClientRequest{http::Method::Get, server.url("/b"), {}, {}, second});
+        const auto elapsed = std::chrono::steady_clock::now() - started;
+
+        CHECK(server.accepted() == 1);
+        CHECK(response.error == http::ClientError::Timeout);
+        CHECK(elapsed >= second - 10ms);
+        CHECK(elapsed < second + 2s);
+    }
 }
 
 TEST_CASE("HttpClient reports a peer that closes the connection", "[http_client]") {

@@ -123,3 +123,12 @@ TEST_CASE("echo: the worker type drops task_id and runs the engine", "[echo]") {
     CHECK_FALSE(result.at("echo").as_object().contains("task_id"));
     CHECK_THROWS_AS(type.prepare(request(R"({"steps": -4})")), fleet::http::ApiError);
 }
+
+TEST_CASE("echo: only a run of no duration, few steps and a small result is instant", "[echo]") {
+    const auto type = worker_type();
+    CHECK(type.prepare(request(R"({"duration_ms": 0, "steps": 1})")).instant);
+    CHECK(type.prepare(request(R"({"duration_ms": 0, "steps": 1, "result_bytes": 100})")).instant);
+    CHECK_FALSE(type.prepare(request(R"({"duration_ms": 1, "steps": 1})")).instant);
+    CHECK_FALSE(type.prepare(request(R"({"duration_ms": 0, "steps": 1000})")).instant);
+    CHECK_FALSE(type.prepare(request(R"({"duration_ms": 0, "result_bytes": 10000000})")).instant);
+}
