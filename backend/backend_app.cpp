@@ -34,7 +34,7 @@ namespace asio = boost::asio;
 namespace {
 
 // How many new starts the core takes before it goes round its other work.
-constexpr std::size_t kStartsPerTurn = 8;
+constexpr std::size_t kStartsPerTurn = 2;
 
 class BackendProcess {
 public:
