@@ -1,5 +1,6 @@
 #include "backend/storage/database.hpp"
 
+#include "backend/storage/checkpointer.hpp"
 #include "backend/storage/migrations.hpp"
 
 #include <utility>
@@ -17,9 +18,25 @@ constexpr const char* kPragmas =
 
 }  // namespace
 
-Database::Database(const std::string& path) : path_(path), db_(path) {
+Database::Database(const std::string& path)
+    : Database(path, Checkpointer::Limits{}.pages, Checkpointer::Limits{}.catch_up_pages) {}
+
+Database::Database(const std::string& path, int checkpoint_pages, int catch_up_pages) : path_(path), db_(path) {
     db_.exec(kPragmas);
     migrate(db_, builtin_migrations());
+    if (!in_memory()) {
+        checkpointer_ = std::make_unique<Checkpointer>(path_, Checkpointer::Limits{checkpoint_pages, catch_up_pages});
+        db_.on_wal_commit([this](int pages) {
+            // Past the catch-up size the writer's turn (retried each commit while the
+            // other one still runs); the thread is not asked meanwhile.
+            if (checkpointer_->catch_up(pages)) db_.checkpoint();
+            else checkpointer_->wal_grew(pages);
+        });
+    }
+}
+
+bool Database::in_memory() const {
+    return path_ == ":memory:" || path_.empty() || path_.starts_with("file::memory:");
 }
 
 Database::~Database() {

@@ -3,10 +3,13 @@
 #include "common/db/sqlite.hpp"
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace fleet::backend {
+
+class Checkpointer;
 
 // The backend's SQLite file as the core thread writes it: the connection, its
 // pragmas, the schema's migrations and the group commit. The repositories
@@ -17,11 +20,15 @@ public:
     // `path` may be ":memory:". Opens in WAL mode and migrates the schema to
     // this build's version; throws for a file of a newer build.
     explicit Database(const std::string& path);
+    // With the WAL checkpointed at other sizes than the default (tests).
+    Database(const std::string& path, int checkpoint_pages, int catch_up_pages);
     ~Database();  // commits what is pending
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
 
     const std::string& path() const { return path_; }
+    // ":memory:" and the like: no second connection can see it.
+    bool in_memory() const;
 
     // Runs `work` all or nothing (a savepoint, so it also nests inside a batch).
     template <typename Work>
@@ -73,6 +80,7 @@ private:
     std::vector<std::function<void()>> before_commit_;
     std::vector<std::function<void()>> after_commit_;
     std::vector<std::function<void()>> on_rollback_;
+    std::unique_ptr<Checkpointer> checkpointer_;  // a file's WAL, checkpointed off this thread
 };
 
 }  // namespace fleet::backend

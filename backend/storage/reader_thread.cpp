@@ -4,17 +4,9 @@
 #include "common/log.hpp"
 
 namespace fleet::backend {
-namespace {
-
-bool in_memory(const std::string& path) {
-    return path == ":memory:" || path.empty() || path.starts_with("file::memory:");
-}
-
-}  // namespace
-
 ReaderThread::ReaderThread(Database& database, boost::asio::io_context& core)
     : core_(core), work_(boost::asio::make_work_guard(reads_)) {
-    if (in_memory(database.path())) {
+    if (database.in_memory()) {
         reader_ = std::make_unique<OperationReader>(database);
         return;
     }

@@ -99,6 +99,21 @@ Database::Database(const std::string& path) {
     sqlite3_busy_timeout(handle, static_cast<int>(kBusyTimeout.count()));
 }
 
+void Database::on_wal_commit(std::function<void(int pages)> hook) {
+    wal_hook_ = std::make_unique<std::function<void(int)>>(std::move(hook));
+    sqlite3_wal_hook(
+        db_.get(),
+        [](void* hook, sqlite3*, const char*, int pages) {
+            (*static_cast<std::function<void(int)>*>(hook))(pages);
+            return SQLITE_OK;
+        },
+        wal_hook_.get());
+}
+
+bool Database::checkpoint() {
+    return sqlite3_wal_checkpoint_v2(db_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr) == SQLITE_OK;
+}
+
 void Database::exec(const std::string& sql) {
     char* message = nullptr;
     const int code = sqlite3_exec(db_.get(), sql.c_str(), nullptr, nullptr, &message);

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -87,11 +88,20 @@ public:
     Statement prepare(std::string_view sql);
     // Rows changed by the last INSERT, UPDATE or DELETE.
     std::int64_t changes() const;
+    // `hook(pages)` after every commit in WAL mode, with the pages the WAL now
+    // holds. Setting it turns SQLite's automatic checkpoint off for this
+    // connection: whoever sets it checkpoints.
+    void on_wal_commit(std::function<void(int pages)> hook);
+    // A PASSIVE checkpoint on this connection: copies what no reader still
+    // needs into the database, gives up at once if another checkpoint runs.
+    // False when it could not run.
+    bool checkpoint();
 
 private:
     struct Close {
         void operator()(sqlite3* db) const noexcept;
     };
+    std::unique_ptr<std::function<void(int)>> wal_hook_;  // before db_: outlives it
     std::unique_ptr<sqlite3, Close> db_;
 };
 
