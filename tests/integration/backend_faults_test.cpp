@@ -3,11 +3,13 @@
 #include "tests/support/fake_server.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <future>
 #include <mutex>
 #include <map>
 #include <memory>
+#include <thread>
 
 using namespace fleet;
 using namespace fleet::test;
@@ -115,6 +117,71 @@ TEST_CASE("kill -9 of the backend mid-operation: after a restart on the same db 
         return backend.worker_status("echo-restart-1") == "AVAILABLE" &&
                backend.worker_status("bt-restart-1") == "AVAILABLE";
     }));
+}
+
+TEST_CASE("kill -9 of the backend under load: every acknowledged operation completes, and runs once",
+          "[integration][backend-faults]") {
+    BackendUnderTest backend({}, free_loopback_port());
+    const std::vector<std::string> worker_args{"--max-concurrent", "2", "--history", "100000"};
+    BackendWorker first(backend, "echo", "echo-load-1", worker_args);
+    BackendWorker second(backend, "echo", "echo-load-2", worker_args);
+
+    // Four clients start operations back to back, through the kill and the restart;
+    // what the backend acknowledged (200 or 202) is kept.
+    std::mutex mutex;
+    std::vector<std::string> acknowledged;
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> clients;
+    for (int c = 0; c < 4; ++c) {
+        clients.emplace_back([&, url = backend.url()] {
+            http::BlockingHttpClient client;
+            while (!stop) {
+                const auto response = client.post(url + "/api/v1/echo/start", R"({"duration_ms": 5, "steps": 1})");
+                if (response.ok() && (response.status == 200 || response.status == 202)) {
+                    const auto body = boost::json::parse(response.body).as_object();
+                    std::lock_guard lock(mutex);
+                    acknowledged.emplace_back(body.at("operation_id").as_string());
+                } else {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // down: try again
+                }
+            }
+        });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    std::size_t before_kill = 0;
+    {
+        std::lock_guard lock(mutex);
+        before_kill = acknowledged.size();
+    }
+    backend.kill9();
+    backend.start_again();
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    stop = true;
+    for (auto& client : clients) client.join();
+    INFO("acknowledged " << acknowledged.size() << ", " << before_kill << " of them before the kill");
+    REQUIRE(before_kill > 20);
+    REQUIRE(acknowledged.size() > before_kill);
+
+    // Nothing acknowledged is lost...
+    for (const auto& id : acknowledged) backend.wait_for_status(id, "completed", std::chrono::seconds(30));
+    // ...and nothing ran twice: each appears once across the workers' own lists.
+    std::map<std::string, int> runs;
+    http::BlockingHttpClient client;
+    for (auto* worker : {&first, &second}) {
+        for (std::size_t offset = 0, total = 1; offset < total; offset += 1000) {
+            const auto response =
+                client.get(worker->url() + "/api/v1/operations?limit=1000&offset=" + std::to_string(offset));
+            REQUIRE(response.status == 200);
+            const auto data = boost::json::parse(response.body).as_object().at("data").as_object();
+            total = data.at("total").to_number<std::size_t>();
+            for (const auto& operation : data.at("operations").as_array())
+                ++runs[std::string(operation.as_object().at("operation_id").as_string())];
+        }
+    }
+    for (const auto& id : acknowledged) {
+        INFO("operation " << id);
+        CHECK(runs[id] == 1);
+    }
 }
 
 TEST_CASE("SIGTERM of a worker: it drains, exits 0 and leaves the registry", "[integration][backend-faults]") {
