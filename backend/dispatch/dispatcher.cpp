@@ -110,13 +110,24 @@ void Dispatcher::dispatch(const std::string& operation_id, std::set<std::string>
 
     boost::json::object body = operation->parameters;
     body["task_id"] = operation_id;
-    const std::string worker_id = worker.worker_id;
-    context_.workers.start(worker.endpoint_url, operation->domain, boost::json::serialize(body),
-                         [this, operation_id, worker_id, tried = std::move(tried), began,
-                          done = std::move(done)](http::ClientResponse response) mutable {
-                             on_worker_answer(operation_id, worker_id, std::move(tried), began, std::move(done),
-                                              response);
-                         });
+    // The start leaves only once the claim is committed: a backend killed in
+    // between restarts with the operation on this worker (which reconciles
+    // it), never queued again while the worker runs it.
+    context_.database.after_commit([this, operation_id, worker_id = worker.worker_id, endpoint = worker.endpoint_url,
+                                    domain = operation->domain, body = boost::json::serialize(body),
+                                    tried = std::move(tried), began, done = std::move(done)]() mutable {
+        const OperationRecord* claimed = context_.operations.find_active(operation_id);
+        if (!claimed || claimed->worker_id != worker_id || claimed->status != OperationStatus::Pending) {
+            done({Outcome::Gone, worker_id});  // cancelled or resolved before it left
+            return;
+        }
+        context_.workers.start(endpoint, domain, std::move(body),
+                               [this, operation_id, worker_id, tried = std::move(tried), began,
+                                done = std::move(done)](http::ClientResponse response) mutable {
+                                   on_worker_answer(operation_id, worker_id, std::move(tried), began, std::move(done),
+                                                    response);
+                               });
+    });
 }
 
 void Dispatcher::on_worker_answer(const std::string& operation_id, const std::string& worker_id,
