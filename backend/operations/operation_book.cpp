@@ -98,17 +98,6 @@ void OperationBook::dequeue(const std::string& operation_id) {
     if (queue->second.empty()) queues_.erase(queue);
 }
 
-std::vector<std::string> OperationBook::queued(const std::string& domain, std::size_t max) const {
-    std::vector<std::string> ids;
-    if (auto it = queues_.find(domain); it != queues_.end()) {
-        for (const auto& key : it->second) {
-            if (ids.size() >= max) break;
-            ids.push_back(std::get<2>(key));
-        }
-    }
-    return ids;
-}
-
 bool OperationBook::has_queued(const std::string& domain) const { return queues_.contains(domain); }
 
 std::vector<std::string> OperationBook::domains_with_queue() const {

@@ -44,8 +44,6 @@ public:
     void enqueue(OperationRecord& record);  // requeued (lifecycle), into the queue, saved; a finished one is refused
     void dequeue(const std::string& operation_id);
 
-    // The first `max` queued operations of `domain`, in dispatch order.
-    std::vector<std::string> queued(const std::string& domain, std::size_t max = SIZE_MAX) const;
     // The id of the first of the first `window` queued operations of `domain`
     // that `fits`, in dispatch order.
     template <typename Fits>

@@ -18,6 +18,16 @@ OperationRecord operation(std::string id, std::int64_t priority, std::string dom
     return r;
 }
 
+// The first `max` queued operations of `domain`, in dispatch order (first_queued, refusing each).
+std::vector<std::string> queue_of(const OperationBook& book, const std::string& domain, std::size_t max = SIZE_MAX) {
+    std::vector<std::string> ids;
+    book.first_queued(domain, max, [&](const OperationRecord& record) {
+        ids.push_back(record.operation_id);
+        return false;
+    });
+    return ids;
+}
+
 }  // namespace
 
 TEST_CASE("the queue is per domain, by priority, then age", "[operations][queue]") {
@@ -31,15 +41,15 @@ TEST_CASE("the queue is per domain, by priority, then age", "[operations][queue]
     }
     book.enqueue(*book.create(operation("elsewhere", 9, "backtests")));
 
-    CHECK(book.queued("echo") == std::vector<std::string>{"high_old", "high_new", "mid", "low"});
-    CHECK(book.queued("backtests") == std::vector<std::string>{"elsewhere"});
-    CHECK(book.queued("echo", 2) == std::vector<std::string>{"high_old", "high_new"});
+    CHECK(queue_of(book, "echo") == std::vector<std::string>{"high_old", "high_new", "mid", "low"});
+    CHECK(queue_of(book, "backtests") == std::vector<std::string>{"elsewhere"});
+    CHECK(queue_of(book, "echo", 2) == std::vector<std::string>{"high_old", "high_new"});
     CHECK(book.queue_depth() == 5);
     CHECK(book.has_queued("echo"));
     CHECK_FALSE(book.has_queued("nothing"));
 
     book.dequeue("high_old");
-    CHECK(book.queued("echo").front() == "high_new");
+    CHECK(queue_of(book, "echo").front() == "high_new");
 }
 
 TEST_CASE("the queue and unfinished operations come back from the store", "[operations][queue]") {
@@ -58,7 +68,7 @@ TEST_CASE("the queue and unfinished operations come back from the store", "[oper
     }
     OperationBook reloaded(store.operations, clock, events);
     reloaded.load();
-    CHECK(reloaded.queued("echo") == std::vector<std::string>{"b", "a"});
+    CHECK(queue_of(reloaded, "echo") == std::vector<std::string>{"b", "a"});
     REQUIRE(reloaded.find_active("c"));
     CHECK(reloaded.find_active("c")->worker_id == "w1");
 }
@@ -75,7 +85,7 @@ TEST_CASE("a finished operation leaves memory and queue but stays in the store",
     queued->status = OperationStatus::Cancelled;
     book.save(*queued);
     CHECK(book.find_active("x") == nullptr);
-    CHECK(book.queued("echo").empty());
+    CHECK(queue_of(book, "echo").empty());
     const auto stored = book.find("x");
     REQUIRE(stored);
     CHECK(stored->status == OperationStatus::Cancelled);
