@@ -93,6 +93,7 @@ public:
         std::thread core_thread([this] { core_.run(); });
         asio::post(core_, [this] {
             for (auto* worker : registry_.all()) watch_.watch(worker->worker_id, worker->endpoint_url);
+            dispatcher_.resend_unanswered_starts();
             dispatcher_.pump_all();
         });
         monitor_.start();

@@ -32,6 +32,19 @@ std::string random_hex(std::size_t n) {
     return out;
 }
 
+std::string time_ordered_id(std::string_view prefix, std::chrono::system_clock::time_point now,
+                            std::size_t random_chars) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    constexpr std::size_t kTimeChars = 12;  // 48 bits of milliseconds: until the year 10889
+    auto ms = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
+    std::string out(prefix);
+    out.resize(prefix.size() + kTimeChars);
+    for (std::size_t i = out.size(); i-- > prefix.size(); ms >>= 4) out[i] = kHex[ms & 0xF];
+    out += random_hex(random_chars);
+    return out;
+}
+
 bool is_plain_id(std::string_view id) {
     if (id.empty() || id.size() > 128) return false;
     for (char c : id) {

@@ -13,7 +13,8 @@ OperationsService::OperationsService(std::string operation_type, std::size_t max
       history_limit_(history_limit),
       clock_(clock) {}
 
-Claim OperationsService::claim(const std::optional<std::string>& task_id, boost::json::object metadata) {
+Claim OperationsService::claim(const std::optional<std::string>& task_id, boost::json::object metadata,
+                               bool end_in_start_answer) {
     std::lock_guard lock(mutex_);
     Claim claim;
     if (task_id && records_.contains(*task_id)) {
@@ -39,6 +40,7 @@ Claim OperationsService::claim(const std::optional<std::string>& task_id, boost:
     record.view.metadata = std::move(metadata);
     record.view.created_at = now;
     record.view.updated_at = now;
+    record.view.end_in_start_answer = end_in_start_answer;
 
     claim.outcome = ClaimOutcome::Started;
     claim.operation_id = id;

@@ -35,6 +35,9 @@ struct OperationView {
     SystemTime updated_at;
     std::optional<SystemTime> started_at;
     std::optional<SystemTime> completed_at;
+    // Its end goes back in the answer to the start (work that ends before the
+    // answer leaves), so no completion notice is needed.
+    bool end_in_start_answer = false;
 };
 
 enum class ClaimOutcome { Started, Existing, Busy, Draining };
@@ -73,7 +76,10 @@ public:
     // The atomic check-and-claim. A known `task_id` answers Existing and starts
     // nothing; a full or draining worker answers Busy/Draining; otherwise a
     // pending operation is recorded (id = task_id or worker_<12 hex>).
-    Claim claim(const std::optional<std::string>& task_id, boost::json::object metadata);
+    // `end_in_start_answer`: the work ends before the start is answered, and
+    // that answer carries the end (OperationView::end_in_start_answer).
+    Claim claim(const std::optional<std::string>& task_id, boost::json::object metadata,
+                bool end_in_start_answer = false);
 
     void mark_running(const std::string& id);
     void complete(const std::string& id, boost::json::value result);

@@ -107,10 +107,14 @@ HttpResponse WorkerApiBase::start_operation(const HttpRequest& request) {
                                     {"operation_id", started.operation_id},
                                     {"status", "started"},
                                     {"worker_id", worker_id_}};
+            if (started.ended) out["operation"] = to_json(*started.ended);
             if (started.outcome == ClaimOutcome::Existing) {
                 out["already_known"] = true;
-                if (auto existing = operations_.get(started.operation_id))
+                if (auto existing = operations_.get(started.operation_id)) {
                     out["operation_status"] = to_string(existing->status);
+                    // A start sent again (the backend restarted) learns at once how it ended.
+                    if (is_terminal(existing->status)) out["operation"] = to_json(*existing);
+                }
             }
             return HttpResponse::json(200, out);
         }
@@ -130,7 +134,7 @@ HttpResponse WorkerApiBase::start_operation(const HttpRequest& request) {
 
 StartResult WorkerApiBase::start(const std::optional<std::string>& task_id, PreparedWork work) {
     // The run has its own copy of what it needs; the parameters become the operation's metadata.
-    Claim claim = operations_.claim(task_id, std::move(work.parameters));
+    Claim claim = operations_.claim(task_id, std::move(work.parameters), work.instant);
     if (claim.outcome == ClaimOutcome::Started) {
         ++started_total_;
         // Per-operation lines are debug: at thousands of operations a second they
@@ -138,7 +142,7 @@ StartResult WorkerApiBase::start(const std::optional<std::string>& task_id, Prep
         log::debug("operation ", claim.operation_id, " started");
         if (work.instant) {
             execute(claim.operation_id, work, *claim.progress, claim.token);
-            return StartResult{claim.outcome, claim.operation_id};
+            return StartResult{claim.outcome, claim.operation_id, operations_.get(claim.operation_id)};
         }
         spawn_([this, id = claim.operation_id, work = std::move(work), progress = claim.progress,
                 token = claim.token] { execute(id, work, *progress, token); });

@@ -16,6 +16,9 @@ namespace fleet::worker {
 struct StartResult {
     ClaimOutcome outcome;
     std::string operation_id;
+    // Instant work has ended by the time the start is answered: its end, which
+    // the answer carries in place of a completion notice.
+    std::optional<OperationView> ended;
 };
 
 // The HTTP face every worker shares: /health, /<domain>/start,

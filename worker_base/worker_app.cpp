@@ -78,7 +78,7 @@ public:
             });
         api_.on_health_check([registrar = registrar_.get()] { registrar->note_health_check(); });
         operations_.on_finished([this](const OperationView& operation) {
-            registrar_->notify_completion(to_json(operation));
+            if (!operation.end_in_start_answer) registrar_->notify_completion(to_json(operation));
             // begin_drain checks once itself, so only an end while draining needs a look.
             if (operations_.draining()) asio::post(lifecycle_, [this] { finish_if_drained(); });
         });

@@ -4,6 +4,7 @@
 #include "backend/registry/worker_lifecycle.hpp"
 #include "common/http/error.hpp"
 #include "common/ids.hpp"
+#include "common/json/parse.hpp"
 #include "common/log.hpp"
 
 #include <boost/json/parse.hpp>
@@ -26,7 +27,8 @@ constexpr std::size_t kPumpWindow = 256;
 constexpr std::size_t kOperationIdHex = 24;
 constexpr int kIdDraws = 3;
 
-std::string new_operation_id() { return "op_" + random_hex(kOperationIdHex); }
+// Made in time order: the store's index of ids grows at its end.
+std::string new_operation_id(SystemTime now) { return time_ordered_id("op_", now, kOperationIdHex); }
 
 std::string error_of(const http::ClientResponse& response) {
     boost::system::error_code ec;
@@ -35,6 +37,20 @@ std::string error_of(const http::ClientResponse& response) {
         if (const auto* error = body.as_object().if_contains("error"); error && error->is_string())
             return std::string(error->get_string());
     return "HTTP " + std::to_string(response.status);
+}
+
+// The operation's end carried by the answer to its start, if any. Most
+// answers carry none, and are not parsed.
+std::optional<boost::json::object> end_in_answer(const http::ClientResponse& response, const std::string& operation_id) {
+    if (response.body.find("\"operation\"") == std::string::npos) return std::nullopt;
+    boost::system::error_code ec;
+    auto body = json::parse(response.body, ec);  // exact: the result's numbers go on as they came
+    if (ec || !body.is_object()) return std::nullopt;
+    const auto* view = body.as_object().if_contains("operation");
+    if (!view || !view->is_object()) return std::nullopt;
+    const auto* id = view->as_object().if_contains("operation_id");
+    if (!id || !id->is_string() || id->get_string() != operation_id) return std::nullopt;
+    return view->as_object();
 }
 
 }  // namespace
@@ -55,7 +71,7 @@ void Dispatcher::start(StartRequest request, std::function<void(StartResult)> do
     record.max_retries = request.max_retries;
     OperationRecord* drawn = nullptr;
     for (int draw = 0; !drawn && draw < kIdDraws; ++draw) {
-        record.operation_id = new_operation_id();
+        record.operation_id = new_operation_id(context_.clock.now());
         drawn = context_.operations.create(std::move(record));  // moved from only when taken
     }
     // Three collisions of 96 random bits are not chance: a fault, answered 500 by the route.
@@ -108,26 +124,44 @@ void Dispatcher::dispatch(const std::string& operation_id, std::set<std::string>
     worker_lifecycle::claimed(worker, operation_id, context_.clock.now());
     operations.save(*operation);
 
-    boost::json::object body = operation->parameters;
-    body["task_id"] = operation_id;
     // The start leaves only once the claim is committed: a backend killed in
-    // between restarts with the operation on this worker (which reconciles
-    // it), never queued again while the worker runs it.
-    context_.database.after_commit([this, operation_id, worker_id = worker.worker_id, endpoint = worker.endpoint_url,
-                                    domain = operation->domain, body = boost::json::serialize(body),
-                                    tried = std::move(tried), began, done = std::move(done)]() mutable {
-        const OperationRecord* claimed = context_.operations.find_active(operation_id);
-        if (!claimed || claimed->worker_id != worker_id || claimed->status != OperationStatus::Pending) {
-            done({Outcome::Gone, worker_id});  // cancelled or resolved before it left
-            return;
-        }
-        context_.workers.start(endpoint, domain, std::move(body),
-                               [this, operation_id, worker_id, tried = std::move(tried), began,
-                                done = std::move(done)](http::ClientResponse response) mutable {
-                                   on_worker_answer(operation_id, worker_id, std::move(tried), began, std::move(done),
-                                                    response);
-                               });
+    // between restarts with the operation on this worker (and sends the start
+    // again, resend_unanswered_starts), never queued again while the worker runs it.
+    context_.database.after_commit([this, operation_id, worker_id = worker.worker_id, tried = std::move(tried), began,
+                                    done = std::move(done)]() mutable {
+        send_start(operation_id, worker_id, std::move(tried), began, std::move(done));
     });
+}
+
+void Dispatcher::send_start(const std::string& operation_id, const std::string& worker_id, std::set<std::string> tried,
+                            Began began, std::function<void(Dispatched)> done) {
+    const OperationRecord* claimed = context_.operations.find_active(operation_id);
+    const WorkerRecord* worker = context_.registry.find(worker_id);
+    if (!claimed || !worker || claimed->worker_id != worker_id || claimed->status != OperationStatus::Pending) {
+        done({Outcome::Gone, worker_id});  // cancelled or resolved before it left
+        return;
+    }
+    boost::json::object body = claimed->parameters;
+    body["task_id"] = operation_id;
+    context_.workers.start(worker->endpoint_url, claimed->domain, boost::json::serialize(body),
+                           [this, operation_id, worker_id, tried = std::move(tried), began,
+                            done = std::move(done)](http::ClientResponse response) mutable {
+                               on_worker_answer(operation_id, worker_id, std::move(tried), began, std::move(done),
+                                                response);
+                           });
+}
+
+void Dispatcher::resend_unanswered_starts() {
+    std::vector<std::pair<std::string, std::string>> unanswered;  // operation, worker
+    context_.operations.for_each_active([&](const OperationRecord& operation) {
+        if (operation.status == OperationStatus::Pending && context_.registry.find(operation.worker_id))
+            unanswered.emplace_back(operation.operation_id, operation.worker_id);
+    });
+    if (!unanswered.empty())
+        log::info("sending the start of ", unanswered.size(), " claimed operation(s) again: the last run of the backend ",
+                  "may have stopped before they left (a worker that has one already answers with it)");
+    for (auto& [operation_id, worker_id] : unanswered)
+        send_start(operation_id, worker_id, {}, std::chrono::steady_clock::now(), [](Dispatched) {});
 }
 
 void Dispatcher::on_worker_answer(const std::string& operation_id, const std::string& worker_id,
@@ -147,9 +181,20 @@ void Dispatcher::on_worker_answer(const std::string& operation_id, const std::st
         return;
     }
     if (accepted) {
-        const auto move = lifecycle::logged(*operation, "started", lifecycle::started(*operation, context_.clock.now()));
-        if (move.outcome == lifecycle::Outcome::Applied) operations.save(*operation);
+        const auto now = context_.clock.now();
+        const auto move = lifecycle::logged(*operation, "started", lifecycle::started(*operation, now));
         context_.metrics.dispatched(std::chrono::steady_clock::now() - began);
+        // Work that ended before the worker answered comes back with its end,
+        // which it sends in place of a completion notice.
+        if (const auto ended = end_in_answer(response, operation_id)) {
+            lifecycle::logged(*operation, "start answer", lifecycle::apply_worker_view(*operation, *ended, now));
+            operation->refreshed_at = now;
+            if (is_terminal(operation->status)) {
+                finish(*operation);
+                return done({Outcome::Started, worker_id});
+            }
+        }
+        if (move.outcome == lifecycle::Outcome::Applied) operations.save(*operation);
         done({Outcome::Started, worker_id});
         return;
     }

@@ -26,6 +26,10 @@ public:
     void pump_all();
     // After loading from the store: each worker holds the unfinished operations that name it.
     void restore_assignments();
+    // At start, after restore_assignments: a claimed (pending) operation's start
+    // may never have left before the last run stopped. It is sent again; the
+    // task_id makes that safe (a worker that has it answers with it).
+    void resend_unanswered_starts();
     // The worker is gone or unreachable: it gets nothing, its work is resolved.
     void worker_lost(const std::string& worker_id, const std::string& why);
     // An operation whose worker was lost: dispatched again while retries are left, else failed.
@@ -48,6 +52,9 @@ private:
 
     void dispatch(const std::string& operation_id, std::set<std::string> tried, Began began,
                   std::function<void(Dispatched)> done);
+    // Sends a claimed operation's start to its worker, unless it was resolved meanwhile.
+    void send_start(const std::string& operation_id, const std::string& worker_id, std::set<std::string> tried,
+                    Began began, std::function<void(Dispatched)> done);
     void on_worker_answer(const std::string& operation_id, const std::string& worker_id, std::set<std::string> tried,
                           Began began, std::function<void(Dispatched)> done, const http::ClientResponse& response);
     // Frees the operation's slot on its worker (the operation still names it).

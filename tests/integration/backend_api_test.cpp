@@ -140,7 +140,7 @@ TEST_CASE("an echo started through the backend runs on a worker and ends complet
     CHECK(answer.at("worker_id") == "echo-run-1");
     const std::string id = started_id(answer);
     CHECK(id.rfind("op_", 0) == 0);
-    CHECK(id.size() == 3 + 24);  // 96 random bits
+    CHECK(id.size() == 3 + 12 + 24);  // the time in milliseconds, then 96 random bits
     CHECK(id.find_first_not_of("0123456789abcdef", 3) == std::string::npos);
 
     // The worker has it under the backend's id (task_id).

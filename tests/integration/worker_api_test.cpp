@@ -262,13 +262,22 @@ TEST_CASE("the worker registers, reports finished work and re-registers when hea
     CHECK(registration.authorization == "Bearer t0k");
 
     http::BlockingHttpClient client;
-    json_of(client.post(worker.url() + "/echo/start", R"({"task_id": "ev1"})", "t0k"));
+    // Work that takes time ends by a completion notice.
+    json_of(client.post(worker.url() + "/echo/start", R"({"task_id": "ev1", "duration_ms": 20})", "t0k"));
     REQUIRE(backend.wait_for([](const auto& all) {
         return std::any_of(all.begin(), all.end(), [](const RecordedRequest& r) {
             return r.path == "/api/v1/operations/ev1/events" && r.body.find("\"completed\"") != std::string::npos;
         });
     }));
+    // Work that ends at once ends in the answer to its start, and no notice follows.
+    const auto instant = json_of(client.post(worker.url() + "/echo/start", R"({"task_id": "ev2"})", "t0k"));
+    CHECK(instant.at("status") == "started");
+    CHECK(instant.at("operation").at("operation_id") == "ev2");
+    CHECK(instant.at("operation").at("status") == "completed");
 
     // No health check for 3 intervals: the worker registers again.
     REQUIRE(backend.wait_for([&](const auto& all) { return count_registrations(all) >= 2; }, std::chrono::seconds(5)));
+    const auto all = backend.requests();
+    CHECK(std::none_of(all.begin(), all.end(),
+                       [](const RecordedRequest& r) { return r.path == "/api/v1/operations/ev2/events"; }));
 }

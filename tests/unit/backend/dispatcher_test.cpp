@@ -109,6 +109,71 @@ TEST_CASE("dispatcher: a completion notice that overtakes the start's answer end
     CHECK(core.registrations.report(id, notice) == ReportOutcome::AlreadyFinal);
 }
 
+// A worker's answer to the start of `id` that carries the operation's end.
+std::string answer_with_end(const std::string& id, const std::string& extra = {}) {
+    return R"({"success": true, "operation_id": ")" + id + R"(", "status": "started", "worker_id": "w1")" + extra +
+           R"(, "operation": {"operation_id": ")" + id +
+           R"(", "status": "completed", "result": {"echo": 1.5}, "completed_at": "2026-11-30T00:00:00.000Z"}})";
+}
+
+TEST_CASE("dispatcher: a start answered with the operation's end (work that ended at once) ends it and sends the next",
+          "[dispatcher]") {
+    Core core;
+    core.add_worker("w1");
+    auto& first = core.start();
+    const std::string id = id_of_start(core.workers.calls.at(0));
+    core.start();  // waits: w1 holds one operation at a time
+    REQUIRE(core.workers.calls.size() == 1);
+
+    core.workers.answer(0, core.workers.status(200, answer_with_end(id)));
+    REQUIRE(first);
+    CHECK(first->kind == Kind::Started);
+    CHECK(core.operation(id).status == OperationStatus::Completed);
+    CHECK(core.operation(id).result.at("echo") == 1.5);
+    CHECK(core.operation(id).started_at.has_value());
+    // w1 is free at once, without a completion notice: the queued one leaves.
+    REQUIRE(core.workers.calls.size() == 2);
+    CHECK(id_of_start(core.workers.calls[1]) != id);
+    CHECK(core.held_by("w1") == 1);
+}
+
+TEST_CASE("dispatcher: an end in the answer that names another operation is not taken", "[dispatcher]") {
+    Core core;
+    core.add_worker("w1");
+    core.start();
+    const std::string id = id_of_start(core.workers.calls.at(0));
+    core.workers.answer(0, core.workers.status(200, answer_with_end("op_someone_else")));
+    CHECK(core.operation(id).status == OperationStatus::Running);
+}
+
+TEST_CASE("dispatcher: at start, a claimed operation's start is sent again; a worker that ran it answers with its end",
+          "[dispatcher]") {
+    Core core;
+    core.add_worker("w1");
+    core.start();
+    const std::string id = id_of_start(core.workers.calls.at(0));
+    CHECK(core.operation(id).status == OperationStatus::Pending);
+
+    // As after a restart: the claim is on file, and whether its start left is not known.
+    core.dispatcher.resend_unanswered_starts();
+    REQUIRE(core.workers.calls.size() == 2);
+    CHECK(core.workers.calls[1].kind == "start");
+    CHECK(core.workers.calls[1].endpoint_url == "http://w1:5005");
+    CHECK(id_of_start(core.workers.calls[1]) == id);  // the same task_id: the worker runs it at most once
+
+    core.workers.answer(1, core.workers.status(200, answer_with_end(id, R"(, "already_known": true)")));
+    CHECK(core.operation(id).status == OperationStatus::Completed);
+    CHECK(core.held_by("w1") == 0);
+    // The first send's answer, late: nothing moves back.
+    core.workers.answer(0, core.workers.status(200));
+    CHECK(core.operation(id).status == OperationStatus::Completed);
+    CHECK(core.operation(id).attempts == 1);
+
+    // Nothing claimed, nothing sent.
+    core.dispatcher.resend_unanswered_starts();
+    CHECK(core.workers.calls.size() == 2);
+}
+
 TEST_CASE("dispatcher: a goodbye that overtakes the start's answer queues it again, never counted", "[dispatcher]") {
     Core core;
     core.add_worker("w1");

@@ -42,3 +42,19 @@ TEST_CASE("plain ids are [A-Za-z0-9_.:-]{1,128}", "[ids]") {
     CHECK_FALSE(fleet::is_plain_id("a b"));
     CHECK_FALSE(fleet::is_plain_id("x'; DROP TABLE"));
 }
+
+TEST_CASE("time-ordered ids sort as their times do, and carry the random part after the time", "[ids]") {
+    using namespace std::chrono;
+    const system_clock::time_point t0{milliseconds(1'764'460'800'000)};  // 2025-11-30T00:00:00Z
+    const auto early = fleet::time_ordered_id("op_", t0, 24);
+    const auto same_ms = fleet::time_ordered_id("op_", t0 + microseconds(500), 24);
+    const auto later = fleet::time_ordered_id("op_", t0 + milliseconds(1), 24);
+    CHECK(early.size() == 3 + 12 + 24);
+    CHECK(early.substr(0, 15) == "op_019ad20f2800");  // 0x19ad20f2800 ms
+    CHECK(same_ms.substr(0, 15) == early.substr(0, 15));
+    CHECK(early != same_ms);  // the random part tells them apart
+    CHECK(early < later);
+    CHECK(same_ms < later);
+    CHECK(fleet::is_plain_id(early));
+    CHECK(early.find_first_not_of("0123456789abcdef", 3) == std::string::npos);
+}
