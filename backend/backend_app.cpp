@@ -3,6 +3,7 @@
 #include "backend/api/responses.hpp"
 #include "backend/api/routes.hpp"
 #include "backend/core/admission.hpp"
+#include "backend/core/commit_pacer.hpp"
 #include "backend/core/core_timers.hpp"
 #include "backend/core/event_bus.hpp"
 #include "backend/core_context.hpp"
@@ -35,6 +36,8 @@ namespace {
 
 // How many new starts the core takes before it goes round its other work.
 constexpr std::size_t kStartsPerTurn = 2;
+// While the core is busy, group commits at most this often (CommitPacer).
+constexpr std::chrono::microseconds kCommitInterval{300};
 
 class BackendProcess {
 public:
@@ -74,7 +77,9 @@ public:
           server_(io_, server_config(config), router_.handler()),
           signals_(io_, SIGINT, SIGTERM) {
         add_routes(router_, context_, admission_, dispatcher_, registrations_, proxy_);
-        database_.set_batch_scheduler([this](std::function<void()> commit) { asio::post(core_, std::move(commit)); });
+        database_.set_batch_scheduler([this](std::function<void()> commit) {
+            commit_pacer_.schedule(std::move(commit), database_.last_batch_writes());
+        });
         // Heard after the commit: readers of the cache see only what is written.
         events_.subscribe<OperationEnded>([this](const OperationEnded& ended) {
             finished_.put(ended.operation.operation_id, finished_answer(ended.operation));
@@ -176,6 +181,7 @@ private:
     CoreContext context_;
     CoreTimers timers_;
     Admission admission_{core_, kStartsPerTurn};
+    CommitPacer commit_pacer_{core_, kCommitInterval};
     Dispatcher dispatcher_;
     RegistrationService registrations_;
     ReaderThread reader_;

@@ -52,6 +52,7 @@ void Database::set_batch_scheduler(std::function<void(std::function<void()>)> sc
 }
 
 void Database::before_write() {
+    if (in_batch_) ++batch_writes_;
     if (!schedule_ || in_batch_) return;
     db_.exec("BEGIN IMMEDIATE");
     in_batch_ = true;
@@ -62,6 +63,7 @@ void Database::commit_batch() {
     if (!in_batch_) return;
     for (auto& write : std::exchange(before_commit_, {})) write();
     in_batch_ = false;
+    last_batch_writes_ = std::exchange(batch_writes_, 0);
     db_.exec("COMMIT");
     // What they do may write again: that opens the next batch, not this one.
     for (auto& then : std::exchange(after_commit_, {})) then();

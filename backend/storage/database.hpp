@@ -53,6 +53,8 @@ public:
     // its replies behind it on the same thread).
     void set_batch_scheduler(std::function<void(std::function<void()>)> schedule);
     void commit_batch();
+    // Rows the last committed batch wrote: how busy the core is (CommitPacer).
+    std::size_t last_batch_writes() const { return last_batch_writes_; }
     // Runs `then` once everything written so far is committed: right after the
     // pending group commit, or at once when nothing is pending. The commit
     // rule made a call: every acknowledgement and every event goes through it.
@@ -77,6 +79,8 @@ private:
     db::Database db_;
     std::function<void(std::function<void()>)> schedule_;
     bool in_batch_ = false;
+    std::size_t batch_writes_ = 0;
+    std::size_t last_batch_writes_ = 0;
     std::vector<std::function<void()>> before_commit_;
     std::vector<std::function<void()>> after_commit_;
     std::vector<std::function<void()>> on_rollback_;
