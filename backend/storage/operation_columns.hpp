@@ -8,6 +8,7 @@
 #include "common/db/sqlite.hpp"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fleet::backend::operation_columns {
@@ -15,8 +16,15 @@ namespace fleet::backend::operation_columns {
 // Every column, in the order bind() and read() use.
 extern const char* const kColumns;
 
+// The columns an operation is created with and that never change: an UPDATE
+// leaves them out (and so leaves their indexes alone).
+extern const std::vector<std::string_view> kFixedColumns;
+
 OperationStatus status(const std::string& text);  // throws for a word nobody wrote
-void bind(db::Statement& st, const OperationRecord& operation);  // ?1 .. ?21
+// Binds the columns as ?1 .. ?21; `Changing` skips kFixedColumns (an UPDATE
+// does not name them), sparing the JSON of the parameters on every update.
+enum class Bind { All, Changing };
+void bind(db::Statement& st, const OperationRecord& operation, Bind which = Bind::All);
 OperationRecord read(const db::Statement& row);
 std::vector<OperationRecord> read_all(db::Statement& st);
 

@@ -18,9 +18,7 @@ struct OperationRepository::Statements {
         // An operation is inserted once and never overwritten: an id drawn twice
         // must not merge two operations into one row.
         : insert(db.prepare(insert_sql("operations", kColumns) + " DO NOTHING")),
-          update(db.prepare(update_sql("operations", kColumns,
-                                       {"domain", "operation_type", "requirements", "parameters", "max_retries",
-                                        "created_at"}))),
+          update(db.prepare(update_sql("operations", kColumns, operation_columns::kFixedColumns))),
           exists(db.prepare("SELECT 1 FROM operations WHERE operation_id = ?1")),
           load_unfinished(db.prepare(std::string("SELECT ") + kColumns +
                                      " FROM operations WHERE status IN (?1, ?2, ?3)"
@@ -105,7 +103,7 @@ void OperationRepository::update(const OperationRecord& operation) {
     }
     database_.before_write();
     Use st(statements_->update);
-    operation_columns::bind(*st, operation);
+    operation_columns::bind(*st, operation, operation_columns::Bind::Changing);
     st->step();
     if (database_.db_.changes() != 1)
         throw std::runtime_error("update of operation '" + operation.operation_id + "', which has no row");
