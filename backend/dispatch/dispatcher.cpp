@@ -4,10 +4,10 @@
 #include "backend/registry/worker_lifecycle.hpp"
 #include "common/http/error.hpp"
 #include "common/ids.hpp"
+#include "common/json/text.hpp"
 #include "common/log.hpp"
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <stdexcept>
@@ -114,7 +114,7 @@ void Dispatcher::dispatch(const std::string& operation_id, std::set<std::string>
     // between restarts with the operation on this worker (which reconciles
     // it), never queued again while the worker runs it.
     context_.database.after_commit([this, operation_id, worker_id = worker.worker_id, endpoint = worker.endpoint_url,
-                                    domain = operation->domain, body = boost::json::serialize(body),
+                                    domain = operation->domain, body = json::to_text(body),
                                     tried = std::move(tried), began, done = std::move(done)]() mutable {
         const OperationRecord* claimed = context_.operations.find_active(operation_id);
         if (!claimed || claimed->worker_id != worker_id || claimed->status != OperationStatus::Pending) {
