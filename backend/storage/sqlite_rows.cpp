@@ -91,13 +91,13 @@ boost::json::object parse_object(const std::string& text, std::string_view colum
     return std::move(value.get_object());
 }
 
-std::string to_json(const boost::json::value& value) { return json::to_text(value); }
+std::string to_json(const boost::json::value& value) { return json::to_stored_text(value); }
 
 std::string to_json(const std::vector<std::string>& ids) {
     boost::json::array array;
     array.reserve(ids.size());
     for (const auto& id : ids) array.emplace_back(id);
-    return json::to_text(array);
+    return json::to_stored_text(array);
 }
 
 std::vector<std::string> parse_ids(const std::string& text, std::string_view column) {

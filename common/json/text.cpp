@@ -48,22 +48,28 @@ void append_string(Out& out, std::string_view text) {
     out += '"';
 }
 
+// How a double with a whole value is written: as an integer (what people and
+// JSON readers expect), or with ".0", so that Fleet's reader gives a double back.
+enum class WholeDoubles { AsIntegers, KeepKind };
+
 template <typename Out, typename Number>
-void append_number(Out& out, Number number) {
+void append_number(Out& out, Number number, WholeDoubles whole = WholeDoubles::AsIntegers) {
     char digits[32];
     const auto end = std::to_chars(digits, digits + sizeof digits, number).ptr;
     out.append(digits, static_cast<std::size_t>(end - digits));
+    if (whole == WholeDoubles::KeepKind && std::string_view(digits, end).find_first_of(".e") == std::string_view::npos)
+        out += std::string_view(".0");
 }
 
 template <typename Out>
-void write(Out& out, const boost::json::value& value) {
+void write(Out& out, const boost::json::value& value, WholeDoubles whole) {
     switch (value.kind()) {
         case boost::json::kind::null: out += "null"; return;
         case boost::json::kind::bool_: out += value.get_bool() ? "true" : "false"; return;
         case boost::json::kind::int64: append_number(out, value.get_int64()); return;
         case boost::json::kind::uint64: append_number(out, value.get_uint64()); return;
         case boost::json::kind::double_:
-            if (std::isfinite(value.get_double())) append_number(out, value.get_double());
+            if (std::isfinite(value.get_double())) append_number(out, value.get_double(), whole);
             else out += "null";
             return;
         case boost::json::kind::string: append_string(out, value.get_string()); return;
@@ -73,7 +79,7 @@ void write(Out& out, const boost::json::value& value) {
             for (const auto& item : value.get_array()) {
                 if (!first) out += ',';
                 first = false;
-                write(out, item);
+                write(out, item, whole);
             }
             out += ']';
             return;
@@ -86,7 +92,7 @@ void write(Out& out, const boost::json::value& value) {
                 first = false;
                 append_string(out, key);
                 out += ':';
-                write(out, item);
+                write(out, item, whole);
             }
             out += '}';
             return;
@@ -96,17 +102,23 @@ void write(Out& out, const boost::json::value& value) {
 
 }  // namespace
 
-void append_text(std::string& out, const boost::json::value& value) { write(out, value); }
+void append_text(std::string& out, const boost::json::value& value) { write(out, value, WholeDoubles::AsIntegers); }
 
 std::size_t text_size(const boost::json::value& value) {
     Counter counter;
-    write(counter, value);
+    write(counter, value, WholeDoubles::AsIntegers);
     return counter.size;
 }
 
 std::string to_text(const boost::json::value& value) {
     std::string out;
     append_text(out, value);
+    return out;
+}
+
+std::string to_stored_text(const boost::json::value& value) {
+    std::string out;
+    write(out, value, WholeDoubles::KeepKind);
     return out;
 }
 

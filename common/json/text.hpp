@@ -20,4 +20,9 @@ void append_text(std::string& out, const boost::json::value& value);
 // to_text(value).size(), without building the text.
 std::size_t text_size(const boost::json::value& value);
 
+// For JSON that Fleet keeps and reads back itself (the backend's store): as
+// to_text, except that a double with a whole value keeps a ".0" (100.0, -0.0),
+// so every number comes back with the kind it had, not only the same value.
+std::string to_stored_text(const boost::json::value& value);
+
 }  // namespace fleet::json

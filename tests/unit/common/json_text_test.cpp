@@ -15,6 +15,7 @@
 
 using fleet::json::append_text;
 using fleet::json::text_size;
+using fleet::json::to_stored_text;
 using fleet::json::to_text;
 
 namespace {
@@ -99,4 +100,20 @@ TEST_CASE("json::to_text keeps up with boost::json::serialize", "[json]") {
     const auto boosts = time([&] { return boost::json::serialize(value); });
     // Generous: the point is no stream per number, not a race.
     CHECK(ours < boosts * 3);
+}
+
+TEST_CASE("json::to_stored_text keeps each number's kind through Fleet's reader", "[json]") {
+    const boost::json::value value{{"whole", 100.0}, {"minus_zero", -0.0}, {"int", 100}, {"half", 0.5},
+                                   {"big", 1e300}, {"list", {5.0, 5}}};
+    const std::string text = to_stored_text(value);
+    CHECK(text == R"({"whole":100.0,"minus_zero":-0.0,"int":100,"half":0.5,"big":1e+300,"list":[5.0,5]})");
+    boost::system::error_code ec;
+    const auto back = fleet::json::parse(text, ec);
+    REQUIRE_FALSE(ec);
+    CHECK(back == value);
+    CHECK(back.at("whole").is_double());
+    CHECK(back.at("int").is_int64());
+    CHECK(std::signbit(back.at("minus_zero").as_double()));
+    // What leaves Fleet is the plain form.
+    CHECK(to_text(value) == R"({"whole":100,"minus_zero":-0,"int":100,"half":0.5,"big":1e+300,"list":[5,5]})");
 }
