@@ -94,7 +94,7 @@ std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char*
         ("backend-url", po::value<std::string>()->default_value(""), "backend to register with, e.g. http://backend:8000 [FLEET_BACKEND_URL]")
         ("advertise-url", po::value<std::string>(), "URL the backend reaches this worker at; default http://<hostname>:<port> [FLEET_ADVERTISE_URL]")
         ("worker-id", po::value<std::string>(), "default <type>-<hostname>-<port> [FLEET_WORKER_ID]")
-        ("capabilities", po::value<std::string>(), "JSON object; default the machine's cores and memory [FLEET_WORKER_CAPABILITIES]")
+        ("capabilities", po::value<std::string>(), "JSON object; default the machine's {\"cores\": <cpus>, \"memory_gb\": <whole GB>} [FLEET_WORKER_CAPABILITIES]")
         ("max-concurrent", po::value<std::size_t>()->default_value(1), "operations run at once [FLEET_WORKER_MAX_CONCURRENT]")
         ("drain-timeout", po::value<std::string>()->default_value("30s"), "on SIGTERM, how long running work may finish [FLEET_WORKER_DRAIN_TIMEOUT]")
         ("health-interval", po::value<std::string>()->default_value("10s"), "the backend's health interval; 3 without a check -> register again [FLEET_HEALTH_INTERVAL]")

@@ -158,3 +158,11 @@ TEST_CASE("numbers leave both programs as shortest decimals, never 1E2", "[integ
         CHECK(body.find("E2") == std::string::npos);
     }
 }
+
+TEST_CASE("a registration that fails is a WARN from the first retry on", "[integration][cli]") {
+    const std::string nobody = "http://127.0.0.1:" + std::to_string(free_loopback_port());
+    WorkerUnderTest worker("echo", {"--backend-url", nobody});
+    const std::string line = worker.process().wait_for_line("registration failed");
+    CHECK(line.find(" WARN registrar: registration failed") != std::string::npos);
+    CHECK(line.find("attempt 1,") != std::string::npos);
+}
