@@ -1,13 +1,14 @@
 #include "backend/config.hpp"
 
 #include "common/byte_size.hpp"
+#include "common/command_line.hpp"
 #include "common/duration.hpp"
+#include "common/version.hpp"
 
 #include <boost/program_options.hpp>
 
 #include <algorithm>
 #include <cctype>
-#include <sstream>
 
 namespace fleet::backend {
 namespace po = boost::program_options;
@@ -33,9 +34,11 @@ std::string option_of(const po::options_description& options, const std::string&
 }  // namespace
 
 std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, const char* const argv[]) {
-    po::options_description options("fleet-backend options (each also read from FLEET_<NAME>, e.g. FLEET_HEALTH_INTERVAL)");
+    po::options_description options =
+        help_table("fleet-backend options (each also read from FLEET_<NAME>, e.g. FLEET_HEALTH_INTERVAL)");
     options.add_options()
         ("help,h", "print this help")
+        ("version", "print the version and the commit it was built from")
         ("host", po::value<std::string>()->default_value("0.0.0.0"), "address to listen on")
         ("port", po::value<std::uint16_t>()->default_value(8000), "port to listen on; 0 picks a free one")
         ("db", po::value<std::string>()->default_value("fleet.db"), "SQLite file (WAL mode); :memory: for tests")
@@ -58,14 +61,11 @@ std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, co
 
     po::variables_map vm;
     try {
-        po::store(po::parse_command_line(argc, argv, options), vm);
+        store_flags(argc, argv, options, vm);
         po::store(po::parse_environment(options, [&](const std::string& v) { return option_of(options, v); }), vm);
         po::notify(vm);
-        if (vm.count("help")) {
-            std::ostringstream text;
-            text << options;
-            return BackendConfigExit{0, text.str()};
-        }
+        if (vm.count("help")) return BackendConfigExit{0, help_text(options)};
+        if (vm.count("version")) return BackendConfigExit{0, version_line("fleet-backend") + "\n"};
         BackendConfig config;
         config.host = vm["host"].as<std::string>();
         config.port = vm["port"].as<std::uint16_t>();

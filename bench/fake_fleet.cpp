@@ -161,7 +161,7 @@ int main(int argc, char** argv) {
                                        {"worker_type", "echo"},
                                        {"domain", "fake-echo"},
                                        {"endpoint_url", "http://127.0.0.1:" + std::to_string(w.port)},
-                                       {"capabilities", {{"cores", 1}, {"memory_mb", 512}}},
+                                       {"capabilities", {{"cores", 1}, {"memory_gb", 0.5}}},
                                        {"max_concurrent", 1},
                                        {"version", "fake"}};
         fleet::http::ClientRequest request;

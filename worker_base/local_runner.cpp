@@ -2,8 +2,7 @@
 
 #include "common/http/error.hpp"
 #include "common/json/fields.hpp"
-
-#include <boost/json/serialize.hpp>
+#include "common/json/text.hpp"
 
 #include <unistd.h>
 
@@ -90,7 +89,7 @@ int run_locally(const WorkerType& type, const std::string& parameters_json) {
     if (tty) std::fputc('\n', stderr);
 
     if (code == 0) {
-        std::cout << boost::json::serialize(result) << std::endl;
+        std::cout << json::to_text(result) << std::endl;
     } else if (code == 130) {
         std::fprintf(stderr, "cancelled\n");
     } else {

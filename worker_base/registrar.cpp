@@ -1,6 +1,7 @@
 #include "worker_base/registrar.hpp"
 
 #include "common/byte_size.hpp"
+#include "common/json/text.hpp"
 #include "common/log.hpp"
 #include "worker_base/backoff.hpp"
 
@@ -9,7 +10,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <atomic>
 #include <cctype>
@@ -28,8 +28,6 @@ namespace {
 
 // Completion notices kept for the next registration when the backend missed them.
 constexpr std::size_t kMaxUndelivered = 100;
-// Failed registrations in a row logged at INFO (a backend restarting) before they are warnings.
-constexpr int kQuietRegistrationFailures = 3;
 
 bool is_success(const http::ClientResponse& response) {
     return response.ok() && response.status >= 200 && response.status < 300;
@@ -197,7 +195,7 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
         }
         payload["completed_operations"] = std::move(completed);
 
-        send(request(http::Method::Post, "/api/v1/workers/register", json::serialize(payload)),
+        send(request(http::Method::Post, "/api/v1/workers/register", fleet::json::to_text(payload)),
                     [weak = weak_from_this(), sent_up_to](http::ClientResponse response) {
                         if (auto self = weak.lock()) self->on_registered(std::move(response), sent_up_to);
                     });
@@ -217,10 +215,9 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
                 log::warn("registrar: backend refused registration (", describe(response), "); retrying in ",
                           delay.count(), " ms");
             else
-                // A backend restarting is routine; one that stays out of reach is worth a warning.
-                log::emit(failed_registrations >= kQuietRegistrationFailures ? log::Level::Warn : log::Level::Info,
-                          "registrar: registration failed (", describe(response), "); attempt ",
-                          failed_registrations, ", retrying in ", delay.count(), " ms");
+                // Every retry is a WARN: an unregistered worker gets no work, whatever the reason.
+                log::warn("registrar: registration failed (", describe(response), "); attempt ", failed_registrations,
+                          ", retrying in ", delay.count(), " ms");
             retry_timer.expires_after(delay);
             retry_timer.async_wait([weak = weak_from_this()](const error_code& ec) {
                 if (ec) return;
@@ -302,7 +299,7 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
         if (!instance_id.empty()) operation["instance_id"] = instance_id;
         else operation.erase("instance_id");
         auto req = request(http::Method::Post, "/api/v1/operations/" + path_segment(id) + "/events",
-                           json::serialize(operation));
+                           fleet::json::to_text(operation));
         const std::size_t size = req.body.size();
         ++notices_in_flight;
         send(std::move(req), [weak = weak_from_this(), id, size, operation = std::move(operation)](
@@ -368,7 +365,7 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
         json::array completed;
         for (const auto& pending : undelivered) completed.push_back(summary_of(pending.operation));
         const std::string body =
-            completed.empty() ? std::string() : json::serialize(json::object{{"completed_operations", std::move(completed)}});
+            completed.empty() ? std::string() : fleet::json::to_text(json::object{{"completed_operations", std::move(completed)}});
         send(request(http::Method::Delete, "/api/v1/workers/" + path_segment(config.worker_id), body),
                     [id = config.worker_id, done = std::move(done)](http::ClientResponse response) {
                         if (is_success(response))

@@ -4,11 +4,12 @@
 #include "common/http/error.hpp"
 #include "common/http/query.hpp"
 #include "common/json/fields.hpp"
+#include "common/json/text.hpp"
 #include "common/log.hpp"
+#include "common/version.hpp"
 #include "worker_base/operation_json.hpp"
 
 #include <boost/json/array.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <sstream>
 
@@ -50,11 +51,12 @@ WorkerApiBase::WorkerApiBase(const WorkerType& type, OperationsService& operatio
 void WorkerApiBase::set_worker_id(std::string worker_id) {
     worker_id_ = std::move(worker_id);
     boost::json::object fixed{{"healthy", true},
-                              {"service", type_.type + "-worker"},
+                              {"service", default_domain(type_.type) + "-worker"},  // the type with hyphens
                               {"worker_id", worker_id_},
                               {"worker_type", type_.type},
-                              {"status", "operational"}};
-    health_prefix_ = boost::json::serialize(fixed);
+                              {"status", "operational"},
+                              {"version", fleet::version()}};
+    health_prefix_ = json::to_text(fixed);
     health_prefix_.pop_back();  // the closing brace; health() appends the rest
 }
 
@@ -82,12 +84,12 @@ HttpResponse WorkerApiBase::health(const HttpRequest&) const {
     body += R"(","worker_status":")";
     body += worker_status_word(draining, !active.empty());
     body += R"(","current_operation":)";
-    body += active.empty() ? std::string("null") : boost::json::serialize(boost::json::string(active.front()));
+    body += active.empty() ? std::string("null") : json::to_text(boost::json::string(active.front()));
     if (active.size() > 1) {
         boost::json::array all;
         for (const auto& id : active) all.emplace_back(id);
         body += R"(,"current_operations":)";
-        body += boost::json::serialize(all);
+        body += json::to_text(all);
     }
     body += '}';
     return HttpResponse::text(200, std::move(body), "application/json");
@@ -245,7 +247,8 @@ HttpResponse WorkerApiBase::prometheus(const HttpRequest&) const {
         << "fleet_worker_operations_started_total " << started_total_.load() << "\n"
         << "# HELP fleet_worker_draining 1 while the worker drains.\n"
         << "# TYPE fleet_worker_draining gauge\n"
-        << "fleet_worker_draining " << (operations_.draining() ? 1 : 0) << "\n";
+        << "fleet_worker_draining " << (operations_.draining() ? 1 : 0) << "\n"
+        << build_info_metric();
     return HttpResponse::text(200, out.str(), "text/plain; version=0.0.4");
 }
 

@@ -4,6 +4,7 @@
 #include "common/http/listen_address.hpp"
 #include "common/http/server.hpp"
 #include "common/log.hpp"
+#include "common/version.hpp"
 #include "worker_base/operation_json.hpp"
 #include "worker_base/operations_service.hpp"
 #include "worker_base/registrar.hpp"
@@ -124,7 +125,7 @@ private:
             {"endpoint_url", advertise_url_},
             {"capabilities", config_.capabilities},
             {"max_concurrent", config_.max_concurrent},
-            {"version", "0.1.0"},
+            {"version", fleet::version()},
             {"current_operation_id", active.empty() ? boost::json::value(nullptr) : boost::json::value(active.front())},
             {"current_operation_ids", boost::json::value_from(active)},
         };

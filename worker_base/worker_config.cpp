@@ -1,16 +1,18 @@
 #include "worker_base/worker_config.hpp"
 
 #include "common/byte_size.hpp"
+#include "common/command_line.hpp"
 #include "common/duration.hpp"
 #include "common/http/url.hpp"
+#include "common/version.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/program_options.hpp>
 
 #include <unistd.h>
 
+#include <cmath>
 #include <map>
-#include <sstream>
 #include <thread>
 
 namespace fleet::worker {
@@ -50,6 +52,14 @@ std::chrono::milliseconds duration_option(const po::variables_map& vm, const cha
     }
 }
 
+// A URL the worker would use for ever without success is refused at start, not retried.
+void require_http_url(const std::string& flag, const std::string& url, const std::string& example) {
+    if (http::parse_http_url(url)) return;
+    if (url.starts_with("https://"))
+        throw po::error(flag + " '" + url + "': https is not supported yet (no TLS); use an http:// URL");
+    throw po::error(flag + " must be an http:// URL with a host, e.g. " + example + " (got '" + url + "')");
+}
+
 std::string join(const std::vector<std::string>& items) {
     std::string out;
     for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
@@ -61,24 +71,30 @@ std::string join(const std::vector<std::string>& items) {
 boost::json::object machine_capabilities() {
     const long pages = sysconf(_SC_PHYS_PAGES);
     const long page_size = sysconf(_SC_PAGE_SIZE);
-    const auto memory_mb = (pages > 0 && page_size > 0)
-                               ? static_cast<std::int64_t>(pages) * page_size / (1024 * 1024) : 0;
+    const double memory_gb = (pages > 0 && page_size > 0)
+                                 ? static_cast<double>(pages) * static_cast<double>(page_size) / (1024.0 * 1024 * 1024)
+                                 : 0.0;
+    // Whole GB as the KTRDR guide writes them (a "16 GB" machine shows 15.6 to the kernel);
+    // tenths below 1 GB, so a small container does not claim none.
+    boost::json::value memory = memory_gb >= 1 ? boost::json::value(std::llround(memory_gb))
+                                               : boost::json::value(std::round(memory_gb * 10) / 10);
     return boost::json::object{{"cores", std::max(1u, std::thread::hardware_concurrency())},
-                               {"memory_mb", memory_mb}};
+                               {"memory_gb", std::move(memory)}};
 }
 
 std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char* const argv[],
                                                            const std::vector<std::string>& known_types) {
-    po::options_description options("fleet-worker options (each also read from FLEET_* environment variables)");
+    po::options_description options = help_table("fleet-worker options (each also read from FLEET_* environment variables)");
     options.add_options()
         ("help,h", "print this help")
+        ("version", "print the version and the commit it was built from")
         ("type", po::value<std::string>(), ("worker type: " + join(known_types) + " [FLEET_WORKER_TYPE]").c_str())
         ("host", po::value<std::string>()->default_value("0.0.0.0"), "address to listen on [FLEET_WORKER_HOST]")
         ("port", po::value<std::uint16_t>()->default_value(5005), "port to listen on; 0 picks a free one [FLEET_WORKER_PORT]")
         ("backend-url", po::value<std::string>()->default_value(""), "backend to register with, e.g. http://backend:8000 [FLEET_BACKEND_URL]")
         ("advertise-url", po::value<std::string>(), "URL the backend reaches this worker at; default http://<hostname>:<port> [FLEET_ADVERTISE_URL]")
         ("worker-id", po::value<std::string>(), "default <type>-<hostname>-<port> [FLEET_WORKER_ID]")
-        ("capabilities", po::value<std::string>(), "JSON object; default the machine's cores and memory [FLEET_WORKER_CAPABILITIES]")
+        ("capabilities", po::value<std::string>(), "JSON object; default the machine's {\"cores\": <cpus>, \"memory_gb\": <whole GB>} [FLEET_WORKER_CAPABILITIES]")
         ("max-concurrent", po::value<std::size_t>()->default_value(1), "operations run at once [FLEET_WORKER_MAX_CONCURRENT]")
         ("drain-timeout", po::value<std::string>()->default_value("30s"), "on SIGTERM, how long running work may finish [FLEET_WORKER_DRAIN_TIMEOUT]")
         ("health-interval", po::value<std::string>()->default_value("10s"), "the backend's health interval; 3 without a check -> register again [FLEET_HEALTH_INTERVAL]")
@@ -93,7 +109,7 @@ std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char*
 
     po::variables_map vm;
     try {
-        po::store(po::parse_command_line(argc, argv, options), vm);
+        store_flags(argc, argv, options, vm);
         po::store(po::parse_environment(options,
                                         [](const std::string& variable) -> std::string {
                                             const auto& names = environment_names();
@@ -102,11 +118,8 @@ std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char*
                                         }),
                   vm);
         po::notify(vm);
-        if (vm.count("help")) {
-            std::ostringstream text;
-            text << options;
-            return ConfigExit{0, text.str()};
-        }
+        if (vm.count("help")) return ConfigExit{0, help_text(options)};
+        if (vm.count("version")) return ConfigExit{0, version_line("fleet-worker") + "\n"};
         WorkerConfig config;
         config.host = vm["host"].as<std::string>();
         config.port = vm["port"].as<std::uint16_t>();
@@ -118,10 +131,11 @@ std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char*
             throw po::error("unknown worker type '" + config.type + "' (known: " + join(known_types) + ")");
         config.backend_url = vm["backend-url"].as<std::string>();
         while (!config.backend_url.empty() && config.backend_url.back() == '/') config.backend_url.pop_back();
-        if (!config.backend_url.empty() && !http::parse_http_url(config.backend_url))
-            throw po::error("--backend-url must be an http:// URL with a host, e.g. http://backend:8000 (got '" +
-                            config.backend_url + "')");
-        if (vm.count("advertise-url")) config.advertise_url = vm["advertise-url"].as<std::string>();
+        if (!config.backend_url.empty()) require_http_url("--backend-url", config.backend_url, "http://backend:8000");
+        if (vm.count("advertise-url")) {
+            config.advertise_url = vm["advertise-url"].as<std::string>();
+            require_http_url("--advertise-url", *config.advertise_url, "http://worker1:5005");
+        }
         if (vm.count("worker-id")) config.worker_id = vm["worker-id"].as<std::string>();
         if (vm.count("capabilities")) {
             boost::system::error_code ec;

@@ -22,7 +22,7 @@ struct WorkerConfig {
     std::string backend_url;                // empty: standalone, no registration
     std::optional<std::string> advertise_url;  // default http://<hostname>:<bound port>
     std::optional<std::string> worker_id;      // default <type>-<hostname>-<bound port>
-    boost::json::object capabilities;          // default: cores and memory of this machine
+    boost::json::object capabilities;          // default: machine_capabilities()
     std::size_t max_concurrent = 1;
     std::chrono::milliseconds drain_timeout{30'000};
     std::chrono::milliseconds health_interval{10'000};
@@ -47,7 +47,7 @@ struct ConfigExit {
 std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char* const argv[],
                                                            const std::vector<std::string>& known_types);
 
-// {"cores": <online cpus>, "memory_mb": <physical memory>}
+// {"cores": <online cpus>, "memory_gb": <physical memory, whole GB; tenths below 1 GB>}
 boost::json::object machine_capabilities();
 
 }  // namespace fleet::worker

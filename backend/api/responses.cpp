@@ -2,9 +2,9 @@
 
 #include "common/http/error.hpp"
 #include "common/json/time.hpp"
+#include "common/json/text.hpp"
 
 #include <boost/json/array.hpp>
-#include <boost/json/serialize.hpp>
 
 namespace fleet::backend {
 
@@ -55,7 +55,7 @@ boost::json::object to_json(const OperationRecord& operation) {
 }
 
 std::string finished_answer(const OperationRecord& operation) {
-    return boost::json::serialize(boost::json::object{{"success", true}, {"data", to_json(operation)}});
+    return json::to_text(boost::json::object{{"success", true}, {"data", to_json(operation)}});
 }
 
 http::HttpResponse start_answer(const StartResult& result, const std::string& domain,

@@ -12,6 +12,7 @@
 #include "common/http/query.hpp"
 #include "common/json/fields.hpp"
 #include "common/log.hpp"
+#include "common/version.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -76,6 +77,7 @@ constexpr std::array kOperationStatuses{
 HttpResponse health(CoreContext& context) {
     return HttpResponse::json(200, {{"healthy", true},
                                     {"service", "fleet-backend"},
+                                    {"version", fleet::version()},
                                     {"timestamp", to_iso8601(context.clock.now())},
                                     {"workers", counts_json(context.registry.count_by_status(), kWorkerStatuses)},
                                     {"operations", counts_json(context.operation_repository.count_by_status(), kOperationStatuses)},
@@ -99,7 +101,7 @@ HttpResponse prometheus(CoreContext& context) {
     }
     out << "# HELP fleet_queue_depth Operations waiting for a worker.\n# TYPE fleet_queue_depth gauge\n"
         << "fleet_queue_depth " << context.operations.queue_depth() << "\n"
-        << context.metrics.prometheus();
+        << context.metrics.prometheus() << build_info_metric();
     return HttpResponse::text(200, out.str(), "text/plain; version=0.0.4");
 }
 

@@ -5,10 +5,10 @@
 #include "common/http/error.hpp"
 #include "common/ids.hpp"
 #include "common/json/parse.hpp"
+#include "common/json/text.hpp"
 #include "common/log.hpp"
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <stdexcept>
@@ -143,7 +143,7 @@ void Dispatcher::send_start(const std::string& operation_id, const std::string& 
     }
     boost::json::object body = claimed->parameters;
     body["task_id"] = operation_id;
-    context_.workers.start(worker->endpoint_url, claimed->domain, boost::json::serialize(body),
+    context_.workers.start(worker->endpoint_url, claimed->domain, json::to_text(body),
                            [this, operation_id, worker_id, tried = std::move(tried), began,
                             done = std::move(done)](http::ClientResponse response) mutable {
                                on_worker_answer(operation_id, worker_id, std::move(tried), began, std::move(done),

@@ -1,9 +1,9 @@
 #include "backend/storage/sqlite_rows.hpp"
 
 #include "common/json/parse.hpp"
+#include "common/json/text.hpp"
 
 #include <boost/json/array.hpp>
-#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -91,13 +91,13 @@ boost::json::object parse_object(const std::string& text, std::string_view colum
     return std::move(value.get_object());
 }
 
-std::string to_json(const boost::json::value& value) { return boost::json::serialize(value); }
+std::string to_json(const boost::json::value& value) { return json::to_stored_text(value); }
 
 std::string to_json(const std::vector<std::string>& ids) {
     boost::json::array array;
     array.reserve(ids.size());
     for (const auto& id : ids) array.emplace_back(id);
-    return boost::json::serialize(array);
+    return json::to_stored_text(array);
 }
 
 std::vector<std::string> parse_ids(const std::string& text, std::string_view column) {

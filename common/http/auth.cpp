@@ -17,7 +17,8 @@ bool equal_constant_time(std::string_view a, std::string_view b) {
 Guard bearer_guard(std::string token) {
     return [token = std::move(token)](const HttpRequest& request) {
         if (token.empty()) return;
-        if (request.method == Method::Get && (request.path == "/health" || request.path == "/metrics")) return;
+        const bool reads = request.method == Method::Get || request.method == Method::Head;
+        if (reads && (request.path == "/health" || request.path == "/metrics")) return;
         constexpr std::string_view kBearer = "Bearer ";
         const std::string_view given = request.authorization;
         if (given.starts_with(kBearer) && equal_constant_time(given.substr(kBearer.size()), token)) return;

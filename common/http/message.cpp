@@ -1,6 +1,7 @@
 #include "common/http/message.hpp"
 
-#include <boost/json/serialize.hpp>
+#include "common/json/text.hpp"
+
 #include <boost/url/parse_query.hpp>
 #include <boost/url/pct_string_view.hpp>
 
@@ -44,7 +45,7 @@ std::string_view HttpRequest::path_param(std::string_view name) const {
 HttpResponse HttpResponse::json(int status, const boost::json::value& body) {
     HttpResponse response;
     response.status = status;
-    response.body = boost::json::serialize(body);
+    response.body = json::to_text(body);
     return response;
 }
 

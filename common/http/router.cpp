@@ -78,7 +78,8 @@ void Router::handle(HttpRequest request, Reply reply) const {
         Fields params;
         for (const auto& route : routes_) {
             if (!match(route, path, params)) continue;
-            if (route.method == request.method) {
+            // HEAD is GET without the body, which the server leaves out (RFC 9110 9.3.2).
+            if (route.method == request.method || (request.method == Method::Head && route.method == Method::Get)) {
                 chosen = &route;
                 request.path_params = std::move(params);
                 route.handler(std::move(request), reply);
@@ -86,6 +87,7 @@ void Router::handle(HttpRequest request, Reply reply) const {
             }
             if (!allowed.empty()) allowed += ", ";
             allowed += to_string(route.method);
+            if (route.method == Method::Get) allowed += ", HEAD";
         }
         if (!allowed.empty()) {
             throw ApiError(405, "method " + std::string(to_string(request.method)) + " not allowed on " +

@@ -18,8 +18,9 @@ using AsyncHandler = std::function<void(HttpRequest, Reply)>;
 using Guard = std::function<void(const HttpRequest&)>;
 
 // The one route table: (method, pattern) -> handler, where a `{name}` segment
-// matches one path segment. Unknown path -> 404, known path with another
-// method -> 405; an ApiError becomes its JSON body and anything else a 500.
+// matches one path segment. HEAD runs the GET route (the server sends no body).
+// Unknown path -> 404, known path with another method -> 405; an ApiError
+// becomes its JSON body and anything else a 500.
 class Router {
 public:
     Router& get(std::string pattern, SyncHandler handler);

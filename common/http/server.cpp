@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <tuple>
 #include <unordered_map>
 
@@ -72,8 +73,9 @@ HttpRequest to_request(RequestParser& parser) {
 bool safe_header(std::string_view text) { return text.find_first_of("\r\n") == std::string_view::npos; }
 
 // The whole answer in one buffer: one write, none of the serializer's buffer
-// sequences (the costliest part of a small answer).
-void serialize(std::string& out, HttpResponse&& response, unsigned version, bool keep_alive) {
+// sequences (the costliest part of a small answer). An answer to HEAD has the
+// headers of the GET answer, Content-Length included, and no body.
+void serialize(std::string& out, HttpResponse&& response, unsigned version, bool keep_alive, bool with_body = true) {
     const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(response.status));
     out.reserve(160 + response.body.size());
     out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
@@ -96,7 +98,7 @@ void serialize(std::string& out, HttpResponse&& response, unsigned version, bool
     if (!keep_alive && version != 10) out += "Connection: close\r\n";
     if (keep_alive && version == 10) out += "Connection: keep-alive\r\n";
     out += "\r\n";
-    out += response.body;
+    if (with_body) out += response.body;
 }
 
 // The handler's reply, which may come at once (most handlers) or later from
@@ -366,6 +368,7 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Connection> conn
 
         const bool keep_alive = parser.keep_alive();
         const unsigned version = parser.version;
+        const bool head = parser.method == bhttp::verb::head;
         auto pending = std::make_shared<PendingReply>();
         handler(to_request(parser), [pending](HttpResponse r) { pending->deliver(std::move(r)); });
         // Most replies are ready at once; only a late one suspends the session.
@@ -373,7 +376,7 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Connection> conn
         std::optional<HttpResponse> response = pending->take_ready();
         if (!response) response = co_await async_wait_reply(pending, asio::use_awaitable);
         connection->out.clear();
-        serialize(connection->out, std::move(*response), version, keep_alive);
+        serialize(connection->out, std::move(*response), version, keep_alive, !head);
         connection->expect(Phase::Writing, config.write_timeout);
         auto [write_ec, written] = co_await asio::async_write(socket, asio::buffer(connection->out), kUseTuple);
         if (write_ec || !keep_alive) break;
@@ -390,14 +393,23 @@ HttpServer::~HttpServer() { stop(); }
 
 std::uint16_t HttpServer::listen() {
     auto& acceptor = impl_->acceptor;
-    tcp::resolver resolver(impl_->io);
-    const auto results = resolver.resolve(impl_->config.host, std::to_string(impl_->config.port),
-                                          tcp::resolver::passive | tcp::resolver::numeric_service);
-    const tcp::endpoint endpoint = *results.begin();
-    acceptor.open(endpoint.protocol());
-    acceptor.set_option(asio::socket_base::reuse_address(true));
-    acceptor.bind(endpoint);
-    acceptor.listen(asio::socket_base::max_listen_connections);
+    const auto& host = impl_->config.host;
+    const std::string port_text = std::to_string(impl_->config.port);
+    try {
+        tcp::resolver resolver(impl_->io);
+        const auto results =
+            resolver.resolve(host, port_text, tcp::resolver::passive | tcp::resolver::numeric_service);
+        const tcp::endpoint endpoint = *results.begin();
+        acceptor.open(endpoint.protocol());
+        acceptor.set_option(asio::socket_base::reuse_address(true));
+        acceptor.bind(endpoint);
+        acceptor.listen(asio::socket_base::max_listen_connections);
+    } catch (const boost::system::system_error& error) {
+        // What an operator can act on, without Boost's source location.
+        const bool ipv6 = host.find(':') != std::string::npos;
+        throw std::runtime_error("cannot listen on " + (ipv6 ? "[" + host + "]" : host) + ":" + port_text + ": " +
+                                 error.code().message());
+    }
     const auto port = acceptor.local_endpoint().port();
     asio::co_spawn(acceptor.get_executor(), impl_->accept_loop(), asio::detached);
     return port;

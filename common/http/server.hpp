@@ -39,7 +39,8 @@ public:
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
 
-    // Binds and starts accepting; returns the bound port. Throws on failure.
+    // Binds and starts accepting; returns the bound port. Throws std::runtime_error
+    // "cannot listen on <host>:<port>: <reason>" (e.g. the port is in use).
     std::uint16_t listen();
     // Stops accepting and closes open connections; safe from any thread.
     void stop();

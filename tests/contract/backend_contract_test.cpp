@@ -229,7 +229,7 @@ TEST_CASE("backend answers match proto_docs/openapi/backend.yaml", "[contract]")
     const std::string backtest_path = "/api/v1/operations/" + backtest_run.text("operation_id");
     api.wait_for_status(backtest_path, "completed");
     api.expect(200, "GET", backtest_path + "/metrics");
-    const object processing_request{{"input_file", sample_file("sensor_readings.csv")},
+    const object processing_request{{"source_file", sample_file("sensor_readings.csv")},
                                     {"output_file", scratch.file("sensor_readings.out.csv")},
                                     {"operations", boost::json::array{"clean", "validate"}}};
     const auto processing_run = api.expect(200, "POST", "/api/v1/data-processing/start", body_of(processing_request));

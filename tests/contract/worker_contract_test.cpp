@@ -146,7 +146,7 @@ TEST_CASE("worker answers match proto_docs/openapi/worker.yaml", "[contract]") {
                       object{{"symbol", "LONG"}, {"timeframe", "1m"}, {"data_file", long_csv}}, backtest_request);
 
     // Data processing: the sample run, its refusals, and a long run that keeps the worker busy.
-    const object processing_request{{"input_file", sample_file("sensor_readings.csv")},
+    const object processing_request{{"source_file", sample_file("sensor_readings.csv")},
                                     {"output_file", scratch.file("sensor_readings.out.csv")},
                                     {"operations", boost::json::array{"clean", "transform", "validate"}}};
     const auto processing_run =
@@ -159,7 +159,7 @@ TEST_CASE("worker answers match proto_docs/openapi/worker.yaml", "[contract]") {
                           with_field(processing_request, "operations", boost::json::array{"explode"}));
     processing_api.expect(400, "POST", "/data-processing/start", with_field(processing_request, "compress", true));
     refuse_while_busy(processing_api, "/data-processing/start",
-                      object{{"input_file", long_csv}, {"output_file", scratch.file("long.out.csv")},
+                      object{{"source_file", long_csv}, {"output_file", scratch.file("long.out.csv")},
                              {"operations", boost::json::array{"clean", "transform", "validate"}}},
                       processing_request);
 

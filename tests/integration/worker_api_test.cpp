@@ -142,7 +142,7 @@ TEST_CASE("data processing cleans, transforms and validates a CSV file", "[integ
     WorkerUnderTest worker("data_processing");
     http::BlockingHttpClient client;
     const auto out = std::filesystem::temp_directory_path() / ("fleet_it_" + std::to_string(worker.port()) + ".csv");
-    object request{{"input_file", sample("sensor_readings.csv")},
+    object request{{"source_file", sample("sensor_readings.csv")},
                    {"output_file", out.string()},
                    {"operations", boost::json::array{"clean", "transform", "validate"}}};
     auto started = json_of(client.post(worker.url() + "/data-processing/start", to_body(request)));

@@ -17,9 +17,10 @@ namespace fleet::test {
 // A real fleet-worker on a free loopback port.
 class WorkerUnderTest {
 public:
+    // `working_directory` empty: the test's own (relative paths in requests are resolved there).
     explicit WorkerUnderTest(const std::string& type, std::vector<std::string> extra = {},
-                             std::vector<std::string> environment = {})
-        : process_(FLEET_WORKER_BIN, arguments(type, std::move(extra)), std::move(environment)) {
+                             std::vector<std::string> environment = {}, const std::string& working_directory = {})
+        : process_(FLEET_WORKER_BIN, arguments(type, std::move(extra)), std::move(environment), working_directory) {
         const std::string line = process_.wait_for_line("listening on port ");
         const auto at = line.find("listening on port ") + 18;
         port_ = static_cast<std::uint16_t>(std::stoi(line.substr(at)));

@@ -17,8 +17,9 @@ namespace fleet::test {
 // collected, so a test can wait for a line, send signals and await the exit.
 class Process {
 public:
+    // `working_directory` empty: the test's own.
     Process(const std::string& program, const std::vector<std::string>& args,
-            const std::vector<std::string>& environment = {});
+            const std::vector<std::string>& environment = {}, const std::string& working_directory = {});
     ~Process();  // SIGKILL if still running
     Process(const Process&) = delete;
     Process& operator=(const Process&) = delete;

@@ -6,6 +6,7 @@
 #include "workers/csv/request_file.hpp"
 
 #include <boost/json/array.hpp>
+#include <boost/json/string.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -119,21 +120,30 @@ class RowProgress {
 public:
     RowProgress(worker::ProgressBridge& bridge, const worker::CancellationToken& token, std::size_t total_rows,
                 std::size_t total_passes)
-        : bridge_(bridge), token_(token), total_rows_(total_rows), total_passes_(total_passes) {
-        bridge_.set_field("total_rows", total_rows_);
+        : bridge_(bridge), token_(token), total_passes_(total_passes) {
+        set_total_rows(total_rows);
         bridge_.set_field("total_passes", total_passes_);
     }
 
-    void begin_pass(std::string step) {
+    // The real count replaces the request's estimate once it is known.
+    void set_total_rows(std::size_t total_rows) {
+        total_rows_ = total_rows;
+        bridge_.set_field("total_rows", total_rows_);
+    }
+
+    void begin_pass(std::string step, std::string_view operation) {
         ++pass_;
         step_ = std::move(step);
         bridge_.set_field("pass", pass_);
+        bridge_.set_field("current_operation", boost::json::string(operation));
         at_row(0);
     }
 
     void at_row(std::size_t current) {
         token_.throw_if_cancelled();
-        const double in_pass = total_rows_ == 0 ? 1.0 : static_cast<double>(current) / static_cast<double>(total_rows_);
+        // An estimate may be short of the real count: a pass never shows more than all of itself.
+        const double in_pass =
+            total_rows_ == 0 ? 1.0 : std::min(1.0, static_cast<double>(current) / static_cast<double>(total_rows_));
         bridge_.set_field("current_row", current);
         bridge_.update(100.0 * (static_cast<double>(pass_ - 1) + in_pass) / static_cast<double>(total_passes_), step_);
     }
@@ -141,7 +151,7 @@ public:
 private:
     worker::ProgressBridge& bridge_;
     const worker::CancellationToken& token_;
-    std::size_t total_rows_;
+    std::size_t total_rows_ = 0;
     std::size_t total_passes_;
     std::size_t pass_ = 0;
     std::string step_;
@@ -193,15 +203,24 @@ std::optional<Operation> operation_from_string(std::string_view name) {
 }
 
 DataProcessingParams parse_data_processing(const boost::json::object& request) {
-    json::reject_unknown_fields(request, {"input_file", "output_file", "operations", "transform", "priority",
-                                          "requirements", "max_retries"});
+    json::reject_unknown_fields(request, {"source_file", "input_file", "output_file", "operations", "estimated_rows",
+                                          "transform", "priority", "requirements", "max_retries"});
     DataProcessingParams params;
 
-    auto [input_file, header] = csv::require_csv_file(request, "input_file");
-    params.input_file = std::move(input_file);
+    // `input_file` is the name this field had before the KTRDR guide's was adopted; kept for existing scripts.
+    json::require(!(request.contains("source_file") && request.contains("input_file")), "source_file",
+                  "and 'input_file' were both given; 'input_file' is the old name of 'source_file': give only 'source_file'");
+    const std::string_view source_field = request.contains("input_file") ? "input_file" : "source_file";
+    auto [source_file, header] = csv::require_csv_file(request, source_field);
+    params.source_file = std::move(source_file);
 
     params.output_file =
-        csv::optional_output_file(request, "output_file", params.input_file, "input_file", ".processed.csv");
+        csv::optional_output_file(request, "output_file", params.source_file, source_field, ".processed.csv");
+
+    if (const auto estimated = json::optional_int(request, "estimated_rows")) {
+        json::require(*estimated >= 0, "estimated_rows", "must not be negative");
+        params.estimated_rows = static_cast<std::size_t>(*estimated);
+    }
 
     if (const auto* operations = json::optional_array(request, "operations")) {
         json::require(!operations->empty(), "operations", "must not be empty; " + std::string(kOperationsHint));
@@ -247,25 +266,30 @@ boost::json::value run_data_processing(const DataProcessingParams& params, worke
     progress.start();
     progress.update(0, "counting rows");
     try {
-        const csv::Row raw_header = csv::read_header(params.input_file, "input file");
+        const csv::Row raw_header = csv::read_header(params.source_file, "source file");
         csv::Row header = raw_header;
         for (auto& name : header) name = std::string(csv::trim(name));
         const std::size_t width = header.size();
-
-        std::size_t total_rows = 0;
-        for_each_row(params.input_file, nullptr, token, [&](const csv::Row&, std::size_t) { ++total_rows; });
 
         std::vector<Stage> stages;
         for (auto op : params.operations) stages.push_back(Stage{op, {}, {}, 0});
         const auto fitted = static_cast<std::size_t>(std::count_if(
             params.operations.begin(), params.operations.end(), [](Operation op) { return needs_statistics(op); }));
-        RowProgress rows(progress, token, total_rows, fitted + 1);
+        // With an estimate the count is a pass of its own that shows progress; without one it is quiet.
+        const bool estimated = params.estimated_rows > 0;
+        RowProgress rows(progress, token, params.estimated_rows, fitted + 1 + (estimated ? 1 : 0));
+
+        if (estimated) rows.begin_pass("counting rows", to_string(params.operations.front()));
+        std::size_t total_rows = 0;
+        for_each_row(params.source_file, estimated ? &rows : nullptr, token,
+                     [&](const csv::Row&, std::size_t) { ++total_rows; });
+        rows.set_total_rows(total_rows);
 
         for (std::size_t i = 0; i < stages.size(); ++i) {
             if (!needs_statistics(stages[i].op)) continue;
-            rows.begin_pass("scanning columns for " + std::string(to_string(stages[i].op)));
+            rows.begin_pass("scanning columns for " + std::string(to_string(stages[i].op)), to_string(stages[i].op));
             std::vector<ColumnStats> stats(width);
-            for_each_row(params.input_file, &rows, token, [&](csv::Row& row, std::size_t) {
+            for_each_row(params.source_file, &rows, token, [&](csv::Row& row, std::size_t) {
                 if (apply_stages(stages, i, row, width)) accumulate(stats, row);
             });
             fit(stages[i], stats, header, params.normalize_columns);
@@ -273,7 +297,7 @@ boost::json::value run_data_processing(const DataProcessingParams& params, worke
         // The scans above ran earlier validate stages too; only the final pass counts.
         for (auto& stage : stages) stage.invalid_rows = 0;
 
-        rows.begin_pass("applying " + join(stages));
+        rows.begin_pass("applying " + join(stages), join(stages));
         csv::AtomicWriter writer(params.output_file, "output file");
         const bool cleans = std::find(params.operations.begin(), params.operations.end(), Operation::clean) !=
                             params.operations.end();
@@ -281,7 +305,7 @@ boost::json::value run_data_processing(const DataProcessingParams& params, worke
 
         std::size_t processed = 0;
         std::size_t written = 0;
-        for_each_row(params.input_file, &rows, token, [&](csv::Row& row, std::size_t) {
+        for_each_row(params.source_file, &rows, token, [&](csv::Row& row, std::size_t) {
             ++processed;
             if (apply_stages(stages, stages.size(), row, width)) {
                 writer.write_row(row);
@@ -313,7 +337,7 @@ boost::json::value run_data_processing(const DataProcessingParams& params, worke
         result["columns"] = std::move(columns);
         return result;
     } catch (const csv::ParseError& e) {
-        throw std::runtime_error("input file '" + params.input_file.string() + "' " + e.what());
+        throw std::runtime_error("source file '" + params.source_file.string() + "' " + e.what());
     }
 }
 

@@ -7,6 +7,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <cstddef>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -16,13 +17,16 @@
 // The `data_processing` worker type (domain `data-processing`): reads a CSV file
 // with a header row, applies operations in the order given, writes a CSV file.
 //
-// Request:
-//   input_file   required; an existing, readable regular file with a header row.
-//   output_file  optional; default: input_file with ".csv" replaced by
+// Request (the KTRDR guide's DataProcessingStartRequest, plus our options):
+//   source_file  required; an existing, readable regular file with a header row.
+//                `input_file`, its old name, is accepted instead of it (not both).
+//   output_file  optional; default: source_file with ".csv" replaced by
 //                ".processed.csv" (appended when it does not end in ".csv").
-//                Must not be input_file. Written atomically (a ".partial" file
+//                Must not be source_file. Written atomically (a ".partial" file
 //                renamed at the end), so a failed or cancelled run leaves nothing.
 //   operations   optional array of "clean", "transform", "validate"; default ["clean"].
+//   estimated_rows optional integer >= 0 (0: unknown); `total_rows` of the progress
+//                until the file's rows are counted, so the count shows progress too.
 //   transform    optional settings for `transform`: {"normalize": ["col", ...]} names
 //                the columns to normalise (each must be in the header and numeric);
 //                without it every numeric column is normalised.
@@ -51,19 +55,21 @@ std::string_view to_string(Operation op);
 std::optional<Operation> operation_from_string(std::string_view name);
 
 struct DataProcessingParams {
-    std::filesystem::path input_file;
+    std::filesystem::path source_file;
     std::filesystem::path output_file;
     std::vector<Operation> operations{Operation::clean};
+    std::size_t estimated_rows = 0;  // 0: no estimate
     // Columns `transform` normalises; nullopt means every numeric column.
     std::optional<std::vector<std::string>> normalize_columns;
 };
 
-// Throws ApiError 400 naming input_file, output_file, operations or transform.
+// Throws ApiError 400 naming source_file (or input_file), output_file, operations,
+// estimated_rows or transform.
 DataProcessingParams parse_data_processing(const boost::json::object& request);
 
 // Result: {"rows_processed", "rows_written", "rows_dropped", "invalid_rows",
 //          "output_file", "duration_seconds", "operations", "columns"}.
-// Progress fields: current_row, total_rows, pass, total_passes; metric
+// Progress fields: current_row, total_rows, current_operation, pass, total_passes; metric
 // `rows_processed` every 1000 rows. Throws std::runtime_error when the input
 // cannot be read or the output cannot be written.
 boost::json::value run_data_processing(const DataProcessingParams& params, worker::ProgressBridge& progress,

@@ -1,8 +1,7 @@
 #include "workers/echo/echo_engine.hpp"
 
 #include "common/json/fields.hpp"
-
-#include <boost/json/serialize.hpp>
+#include "common/json/text.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -73,7 +72,7 @@ boost::json::value run_echo(const EchoParams& params, worker::ProgressBridge& pr
     if (params.result_bytes) {
         // 'x' needs no escaping: each one adds exactly one byte to the JSON.
         result["padding"] = "";
-        const auto size = static_cast<std::int64_t>(boost::json::serialize(result).size());
+        const auto size = static_cast<std::int64_t>(json::text_size(result));
         if (*params.result_bytes > size)
             result["padding"] = std::string(static_cast<std::size_t>(*params.result_bytes - size), 'x');
     }

@@ -1,3 +1,4 @@
+#include "common/http/auth.hpp"
 #include "common/http/error.hpp"
 #include "common/http/router.hpp"
 
@@ -55,7 +56,7 @@ TEST_CASE("router answers 404 for unknown paths and 405 with Allow for known one
     CHECK(wrong.status == 405);
     REQUIRE(wrong.headers.size() == 1);
     CHECK(wrong.headers[0].first == "Allow");
-    CHECK(wrong.headers[0].second == "GET, POST");
+    CHECK(wrong.headers[0].second == "GET, HEAD, POST");
 
     CHECK(call(router, Method::Get, "/api/v1/operations//metrics").status == 404);
 }
@@ -113,4 +114,33 @@ TEST_CASE("query parameters are decoded", "[router]") {
     CHECK(request.query_param("name") == "a b c");
     CHECK(request.query_param("flag") == "");
     CHECK_FALSE(request.query_param("missing").has_value());
+}
+
+TEST_CASE("router runs the GET route for HEAD; the server leaves the body out", "[router]") {
+    Router router;
+    int calls = 0;
+    router.get("/health", [&](const HttpRequest&) {
+        ++calls;
+        return HttpResponse::text(200, "ok");
+    }).post("/start", [](const HttpRequest&) { return HttpResponse::text(200, "started"); });
+
+    const auto head = call(router, Method::Head, "/health");
+    CHECK(head.status == 200);
+    CHECK(head.body == "ok");  // kept here so the server can send its Content-Length
+    CHECK(calls == 1);
+
+    // HEAD is only GET's twin: a path with no GET route is still 405.
+    const auto no_get = call(router, Method::Head, "/start");
+    CHECK(no_get.status == 405);
+    CHECK(no_get.headers.at(0).second == "POST");
+}
+
+TEST_CASE("a bearer token guards HEAD as GET: /health and /metrics are open", "[router]") {
+    Router router;
+    router.guard(bearer_guard("secret"))
+        .get("/health", [](const HttpRequest&) { return HttpResponse::text(200, "ok"); })
+        .get("/api/v1/operations", [](const HttpRequest&) { return HttpResponse::text(200, "[]"); });
+    CHECK(call(router, Method::Head, "/health").status == 200);
+    CHECK(call(router, Method::Head, "/api/v1/operations").status == 401);
+    CHECK(call(router, Method::Head, "/api/v1/operations", "Bearer secret").status == 200);
 }

@@ -21,12 +21,19 @@ namespace {
 
 boost::json::object request(const fs::path& input, std::string_view extra = "") {
     boost::json::object body = boost::json::parse("{" + std::string(extra) + "}").as_object();
-    body["input_file"] = input.string();
+    body["source_file"] = input.string();
     return body;
 }
 
 boost::json::object run(const boost::json::object& body, ProgressBridge& progress) {
     return run_data_processing(parse_data_processing(body), progress, CancellationToken{}).as_object();
+}
+
+// A one-column CSV: the header "n", then 0 .. rows - 1.
+std::string numbered_rows(int rows) {
+    std::string content = "n\n";
+    for (int i = 0; i < rows; ++i) content += std::to_string(i) + "\n";
+    return content;
 }
 
 const std::string kMessy =
@@ -45,7 +52,8 @@ TEST_CASE("data_processing: parameters have defaults", "[data_processing]") {
     TempDir dir;
     const auto input = dir.write("in.csv", "a,b\n1,2\n");
     const auto params = parse_data_processing(request(input));
-    CHECK(params.input_file == input);
+    CHECK(params.source_file == input);
+    CHECK(params.estimated_rows == 0);
     CHECK(params.output_file == dir.path() / "in.processed.csv");
     REQUIRE(params.operations.size() == 1);
     CHECK(params.operations[0] == Operation::clean);
@@ -58,10 +66,13 @@ TEST_CASE("data_processing: parameters have defaults", "[data_processing]") {
 TEST_CASE("data_processing: invalid parameters are a 400 naming the field", "[data_processing]") {
     TempDir dir;
     const auto input = dir.write("in.csv", "a,b\n1,2\n");
-    check_bad_request(parse_data_processing, boost::json::object{}, "input_file");
-    check_bad_request(parse_data_processing, request(dir.path() / "missing.csv"), "input_file");
-    check_bad_request(parse_data_processing, request(dir.path()), "input_file");
-    check_bad_request(parse_data_processing, request(dir.write("empty.csv", "")), "input_file");
+    check_bad_request(parse_data_processing, boost::json::object{}, "source_file");
+    check_bad_request(parse_data_processing, request(dir.path() / "missing.csv"), "source_file");
+    check_bad_request(parse_data_processing, request(dir.path()), "source_file");
+    check_bad_request(parse_data_processing, request(dir.write("empty.csv", "")), "source_file");
+    check_bad_request(parse_data_processing, request(input, R"("estimated_rows": -1)"), "estimated_rows");
+    check_bad_request(parse_data_processing, request(input, R"("estimated_rows": "many")"), "estimated_rows");
+    check_bad_request(parse_data_processing, request(input, R"("estimated_rows": 1.5)"), "estimated_rows");
     check_bad_request(parse_data_processing, request(input, R"("operations": ["clean", "shuffle"])"), "operations");
     check_bad_request(parse_data_processing, request(input, R"("operations": "clean")"), "operations");
     check_bad_request(parse_data_processing, request(input, R"("operations": [])"), "operations");
@@ -75,6 +86,54 @@ TEST_CASE("data_processing: invalid parameters are a 400 naming the field", "[da
                       request(input, R"("operations": ["transform"], "transform": {"scale": true})"), "transform");
     check_bad_request(parse_data_processing, request(input, R"("transform": {"normalize": ["a"]})"), "transform");
     check_bad_request(parse_data_processing, request(input, R"("opertions": ["clean"])"), "opertions");
+}
+
+TEST_CASE("data_processing: the KTRDR guide's request is taken as written", "[data_processing]") {
+    TempDir dir;
+    const auto input = dir.write("test.csv", "a,b\n1,2\n");
+    const auto params = parse_data_processing(request(input, R"("operations": ["clean", "transform", "validate"],
+                                                                 "estimated_rows": 10000)"));
+    CHECK(params.source_file == input);
+    CHECK(params.estimated_rows == 10000);
+    CHECK(params.operations == std::vector{Operation::clean, Operation::transform, Operation::validate});
+}
+
+TEST_CASE("data_processing: input_file, the old name of source_file, is accepted alone", "[data_processing]") {
+    TempDir dir;
+    const auto input = dir.write("in.csv", "a,b\n1,2\n");
+    boost::json::object old_name{{"input_file", input.string()}};
+    CHECK(parse_data_processing(old_name).source_file == input);
+    check_bad_request(parse_data_processing, boost::json::object{{"input_file", (dir.path() / "no.csv").string()}},
+                      "input_file");
+
+    boost::json::object both{{"source_file", input.string()}, {"input_file", input.string()}};
+    check_bad_request(parse_data_processing, both, "source_file");
+    CHECK_THROWS_WITH(parse_data_processing(both), Catch::Contains("input_file") && Catch::Contains("only"));
+}
+
+TEST_CASE("data_processing: estimated_rows is the total until the rows are counted", "[data_processing]") {
+    TempDir dir;
+    const auto input = dir.write("in.csv", numbered_rows(250));
+
+    // The first update after the count shows the real total; the estimate is what showed before.
+    ProgressBridge progress;
+    const auto params = parse_data_processing(request(input, R"("estimated_rows": 1000)"));
+    run_data_processing(params, progress, CancellationToken{});
+    const auto done = progress.snapshot();
+    CHECK(done.fields.at("total_rows") == 250);
+    CHECK(done.fields.at("total_passes") == 2);
+    CHECK(done.fields.at("current_operation") == "clean");
+    CHECK(done.percentage == 100);
+
+    // Cancelled before it starts, the run stops at its first check, in the count: what it showed
+    // then is the estimate.
+    ProgressBridge counting;
+    CancellationToken cancelled;
+    cancelled.cancel();
+    CHECK_THROWS_AS(run_data_processing(params, counting, cancelled), OperationCancelled);
+    CHECK(counting.snapshot().fields.at("total_rows") == 1000);
+    CHECK(counting.snapshot().fields.at("pass") == 1);
+    CHECK(counting.snapshot().current_step == "counting rows");
 }
 
 TEST_CASE("data_processing: clean trims fields and drops blank and malformed rows", "[data_processing]") {
@@ -167,9 +226,7 @@ TEST_CASE("data_processing: the shipped sensor sample is cleaned, normalised and
 
 TEST_CASE("data_processing: a rows_processed metric every 1000 rows", "[data_processing]") {
     TempDir dir;
-    std::string content = "n\n";
-    for (int i = 0; i < 2500; ++i) content += std::to_string(i) + "\n";
-    const auto input = dir.write("in.csv", content);
+    const auto input = dir.write("in.csv", numbered_rows(2500));
     ProgressBridge progress;
     run(request(input), progress);
     const auto metrics = progress.metrics_after(0, 100).metrics;

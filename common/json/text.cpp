@@ -1,0 +1,125 @@
+#include "common/json/text.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/string.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <string_view>
+
+namespace fleet::json {
+namespace {
+
+// Counts what would be written, for text_size.
+struct Counter {
+    std::size_t size = 0;
+    void append(const char*, std::size_t n) { size += n; }
+    Counter& operator+=(char) { ++size; return *this; }
+    Counter& operator+=(std::string_view text) { size += text.size(); return *this; }
+};
+
+template <typename Out>
+void append_string(Out& out, std::string_view text) {
+    constexpr char kHex[] = "0123456789abcdef";
+    out += '"';
+    std::size_t run = 0;  // start of the pending run of characters that need no escape
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        out.append(text.data() + run, i - run);
+        run = i + 1;
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                out += "\\u00";
+                out += kHex[c >> 4];
+                out += kHex[c & 0xF];
+        }
+    }
+    out.append(text.data() + run, text.size() - run);
+    out += '"';
+}
+
+// How a double with a whole value is written: as an integer (what people and
+// JSON readers expect), or with ".0", so that Fleet's reader gives a double back.
+enum class WholeDoubles { AsIntegers, KeepKind };
+
+template <typename Out, typename Number>
+void append_number(Out& out, Number number, WholeDoubles whole = WholeDoubles::AsIntegers) {
+    char digits[32];
+    const auto end = std::to_chars(digits, digits + sizeof digits, number).ptr;
+    out.append(digits, static_cast<std::size_t>(end - digits));
+    if (whole == WholeDoubles::KeepKind && std::string_view(digits, end).find_first_of(".e") == std::string_view::npos)
+        out += std::string_view(".0");
+}
+
+template <typename Out>
+void write(Out& out, const boost::json::value& value, WholeDoubles whole) {
+    switch (value.kind()) {
+        case boost::json::kind::null: out += "null"; return;
+        case boost::json::kind::bool_: out += value.get_bool() ? "true" : "false"; return;
+        case boost::json::kind::int64: append_number(out, value.get_int64()); return;
+        case boost::json::kind::uint64: append_number(out, value.get_uint64()); return;
+        case boost::json::kind::double_:
+            if (std::isfinite(value.get_double())) append_number(out, value.get_double(), whole);
+            else out += "null";
+            return;
+        case boost::json::kind::string: append_string(out, value.get_string()); return;
+        case boost::json::kind::array: {
+            out += '[';
+            bool first = true;
+            for (const auto& item : value.get_array()) {
+                if (!first) out += ',';
+                first = false;
+                write(out, item, whole);
+            }
+            out += ']';
+            return;
+        }
+        case boost::json::kind::object: {
+            out += '{';
+            bool first = true;
+            for (const auto& [key, item] : value.get_object()) {
+                if (!first) out += ',';
+                first = false;
+                append_string(out, key);
+                out += ':';
+                write(out, item, whole);
+            }
+            out += '}';
+            return;
+        }
+    }
+}
+
+}  // namespace
+
+void append_text(std::string& out, const boost::json::value& value) { write(out, value, WholeDoubles::AsIntegers); }
+
+std::size_t text_size(const boost::json::value& value) {
+    Counter counter;
+    write(counter, value, WholeDoubles::AsIntegers);
+    return counter.size;
+}
+
+std::string to_text(const boost::json::value& value) {
+    std::string out;
+    append_text(out, value);
+    return out;
+}
+
+std::string to_stored_text(const boost::json::value& value) {
+    std::string out;
+    write(out, value, WholeDoubles::KeepKind);
+    return out;
+}
+
+}  // namespace fleet::json

@@ -1,0 +1,28 @@
+#pragma once
+
+#include <boost/json/value.hpp>
+
+#include <cstddef>
+#include <string>
+
+namespace fleet::json {
+
+// The one way JSON leaves Fleet (answers, calls, the store, CLI output, logs).
+// Like boost::json::serialize, except that a double is written as the shortest
+// decimal that reads back as the same double (std::to_chars): 100, 0.5,
+// 0.7299449454988162, 1e+21; never Boost 1.81's 1E2 or 7.299449454988162E-1.
+// Infinity and NaN, which JSON cannot hold, are written as null.
+std::string to_text(const boost::json::value& value);
+
+// Appends to_text(value) to `out`.
+void append_text(std::string& out, const boost::json::value& value);
+
+// to_text(value).size(), without building the text.
+std::size_t text_size(const boost::json::value& value);
+
+// For JSON that Fleet keeps and reads back itself (the backend's store): as
+// to_text, except that a double with a whole value keeps a ".0" (100.0, -0.0),
+// so every number comes back with the kind it had, not only the same value.
+std::string to_stored_text(const boost::json::value& value);
+
+}  // namespace fleet::json
