@@ -1,82 +1,82 @@
 #include "backend/operations/operation_proxy.hpp"
 
-#include "backend/api/responses.hpp"
 #include "backend/core/core_timers.hpp"
 #include "backend/dispatch/dispatcher.hpp"
+#include "backend/metrics.hpp"
+#include "backend/operations/operation_book.hpp"
 #include "backend/operations/operation_lifecycle.hpp"
-#include "backend/storage/reader_thread.hpp"
-#include "common/http/error.hpp"
+#include "backend/registry/registry.hpp"
+#include "backend/storage/operation_repository.hpp"
 #include "common/json/parse.hpp"
 #include "common/log.hpp"
 
-#include <boost/json/array.hpp>
-
 namespace fleet::backend {
 namespace {
-
-using http::HttpResponse;
 
 // An answer about an operation that cannot be read is asked for again this
 // often, then the operation fails: the same answer will not read better.
 constexpr int kMaxUnreadableAnswers = 3;
 constexpr std::chrono::milliseconds kUnreadableRetry{1'000};
 
-HttpResponse answer(const OperationRecord& operation) {
-    return HttpResponse::json(200, {{"success", true}, {"data", to_json(operation)}});
+OperationLookup found(std::optional<OperationRecord> operation) {
+    if (!operation) return {OperationLookup::Kind::NotFound, {}};
+    return {OperationLookup::Kind::Found, std::move(*operation)};
 }
 
-HttpResponse relay(const http::ClientResponse& response) {
-    if (!response.ok())
-        return http::error_response(502, "worker unreachable: " + std::string(http::to_string(response.error)));
-    HttpResponse out;
-    out.status = response.status;
-    out.body = response.body;
-    return out;
-}
+WorkerAnswer answer_of(const http::ClientResponse& response) { return {response.status, response.body}; }
 
 }  // namespace
 
-OperationProxy::OperationProxy(CoreContext& context, CoreTimers& timers, Dispatcher& dispatcher, ReaderThread& reader)
-    : context_(context), timers_(timers), dispatcher_(dispatcher), reader_(reader) {}
+OperationProxy::OperationProxy(OperationBook& operations, OperationRepository& repository, Registry& registry,
+                               WorkerClient& workers, Dispatcher& dispatcher, CoreExecutor& core, CoreTimers& timers,
+                               ReaderThread& reader, BackendMetrics& metrics, const Clock& clock, Settings settings)
+    : operations_(operations),
+      repository_(repository),
+      registry_(registry),
+      workers_(workers),
+      dispatcher_(dispatcher),
+      core_(core),
+      timers_(timers),
+      reader_(reader),
+      metrics_(metrics),
+      clock_(clock),
+      settings_(settings) {}
 
-void OperationProxy::get(const std::string& operation_id, bool force_refresh, Done done) {
-    const OperationRecord* operation = context_.operations.find_active(operation_id);
+void OperationProxy::get(const std::string& operation_id, bool force_refresh, Done<OperationLookup> done) {
+    const OperationRecord* operation = operations_.find_active(operation_id);
     if (!operation) {
         // Finished or never known: the stored row answers, read off the core thread.
-        const auto read_stored = [operation_id](OperationReader& reader) {
-            const auto stored = reader.find(operation_id);
-            if (!stored) return http::error_response(http::not_found("operation '" + operation_id + "' not found"));
-            return answer(*stored);
-        };
-        return read(read_stored, std::move(done));
+        return read<std::optional<OperationRecord>>(
+            [operation_id](OperationReader& reader) { return reader.find(operation_id); },
+            [done = std::move(done)](std::optional<std::optional<OperationRecord>> stored) {
+                if (!stored) return done({OperationLookup::Kind::ReadFailed, {}});
+                done(found(std::move(*stored)));
+            });
     }
-    const auto now = context_.clock.now();
-    const bool fresh = operation->refreshed_at && now - *operation->refreshed_at < context_.config.cache_ttl;
+    const auto now = clock_.now();
+    const bool fresh = operation->refreshed_at && now - *operation->refreshed_at < settings_.cache_ttl;
     const bool on_a_worker = operation->status == OperationStatus::Pending || operation->status == OperationStatus::Running;
-    if (!on_a_worker || (fresh && !force_refresh)) return done(answer(*operation));
-    refresh(operation_id, [this, operation_id, done = std::move(done)] {
-        if (auto current = context_.operations.find(operation_id)) done(answer(*current));
-        else done(http::error_response(404, "operation '" + operation_id + "' not found"));
-    });
+    if (!on_a_worker || (fresh && !force_refresh)) return done(found(*operation));
+    refresh(operation_id, [this, operation_id, done = std::move(done)] { done(found(operations_.find(operation_id))); });
 }
 
 void OperationProxy::refresh(const std::string& operation_id, std::function<void()> then) {
     if (auto under_way = refreshing_.find(operation_id); under_way != refreshing_.end()) {
-        context_.metrics.refresh_joined();
+        metrics_.refresh_joined();
         if (then) under_way->second.push_back(std::move(then));
         return;
     }
-    const OperationRecord* operation = context_.operations.find_active(operation_id);
-    const WorkerRecord* worker = operation ? context_.registry.find(operation->worker_id) : nullptr;
+    const OperationRecord* operation = operations_.find_active(operation_id);
+    const WorkerRecord* worker = operation ? registry_.find(operation->worker_id) : nullptr;
     if (!operation || !worker) {
         if (then) then();
         return;
     }
     auto& waiting = refreshing_[operation_id];
     if (then) waiting.push_back(std::move(then));
-    context_.metrics.refresh_sent();
+    metrics_.refresh_sent();
     const std::string worker_id = worker->worker_id;
-    context_.workers.get(worker->endpoint_url, operation_id, [this, operation_id, worker_id](http::ClientResponse response) {
+    workers_.get(worker->endpoint_url, operation_id, [this, operation_id, worker_id](http::ClientResponse response) {
                              take_in(operation_id, worker_id, response);
                              auto done = refreshing_.extract(operation_id);
                              if (!done.empty())
@@ -86,7 +86,7 @@ void OperationProxy::refresh(const std::string& operation_id, std::function<void
 
 void OperationProxy::take_in(const std::string& operation_id, const std::string& worker_id,
                              const http::ClientResponse& response) {
-    OperationRecord* live = context_.operations.find_active(operation_id);
+    OperationRecord* live = operations_.find_active(operation_id);
     if (!live || live->worker_id != worker_id) return;
     if (!response.ok()) {
         // The worker answered, but not so that it can be read: too long, or cut off.
@@ -94,7 +94,7 @@ void OperationProxy::take_in(const std::string& operation_id, const std::string&
             unreadable(*live, response.error_message);
         return;
     }
-    const auto now = context_.clock.now();
+    const auto now = clock_.now();
     boost::system::error_code ec;
     auto body = json::parse(response.body, ec);
     const auto* data = (!ec && body.is_object()) ? body.as_object().if_contains("data") : nullptr;
@@ -105,16 +105,17 @@ void OperationProxy::take_in(const std::string& operation_id, const std::string&
         live->refreshed_at = now;
         live->unknown_since.reset();
         live->unreadable_answers = 0;
+        if (lifecycle::carries_progress(data->get_object())) operations_.progressed(*live);
         if (is_terminal(live->status)) dispatcher_.finish(*live);
-        else context_.operations.save(*live);
+        else operations_.save(*live);
     } else if (response.status == 200) {
         unreadable(*live, ec ? "the answer is not JSON (" + ec.message() + ")" : "the answer has no operation in 'data'");
     } else if (response.status == 404) {
         // The worker restarted without it; give it the grace, then resolve it.
         if (!live->unknown_since) {
             live->unknown_since = now;
-            context_.operations.save(*live);
-        } else if (now - *live->unknown_since >= context_.config.unknown_grace) {
+            operations_.save(*live);
+        } else if (now - *live->unknown_since >= settings_.unknown_grace) {
             dispatcher_.lose_operation(*live, "worker " + worker_id + " no longer knows the operation");
         }
     }
@@ -135,85 +136,63 @@ void OperationProxy::unreadable(OperationRecord& operation, const std::string& w
     const auto move = lifecycle::finish(operation, OperationStatus::Failed,
                                         "the backend could not read worker " + worker_id + "'s answer " +
                                             std::to_string(kMaxUnreadableAnswers) + " times: " + why,
-                                        context_.clock.now());
+                                        clock_.now());
     if (!lifecycle::logged(operation, "finish", move).refused()) dispatcher_.finish(operation);
 }
 
-void OperationProxy::list(const OperationQuery& query, Done done) {
-    read(
-        [query, total = context_.operation_repository.known_total(query)](OperationReader& reader) {
-            const auto rows = reader.list(query, total);
-            boost::json::array items;
-            items.reserve(rows.operations.size());
-            for (const auto& operation : rows.operations) items.push_back(to_json(operation));
-            return HttpResponse::json(200, {{"success", true},
-                                            {"data",
-                                             {{"operations", std::move(items)},
-                                              {"total", rows.total},
-                                              {"limit", query.limit},
-                                              {"offset", query.offset},
-                                              {"next_cursor", rows.next ? boost::json::value(to_string(*rows.next))
-                                                                        : boost::json::value(nullptr)}}}});
-        },
-        std::move(done));
+void OperationProxy::list(const OperationQuery& query, Done<std::optional<OperationRows>> done) {
+    list<OperationRows>(query, [](OperationRows rows) { return rows; }, std::move(done));
 }
 
-void OperationProxy::read(std::function<HttpResponse(OperationReader&)> answer, Done done) {
-    // After the commit, so that the read sees everything written before it was asked.
-    context_.database.after_commit([this, answer = std::move(answer), done = std::move(done)]() mutable {
-        reader_.read<HttpResponse>(std::move(answer), [done = std::move(done)](std::optional<HttpResponse> response) {
-            done(response ? std::move(*response) : http::error_response(500, "internal error"));
-        });
-    });
+std::optional<std::size_t> OperationProxy::known_total(const OperationQuery& query) const {
+    return repository_.known_total(query);
 }
 
-void OperationProxy::metrics(const std::string& operation_id, const std::string& query, Done done) {
-    const auto operation = context_.operations.find(operation_id);
-    if (!operation) throw http::not_found("operation '" + operation_id + "' not found");
-    const WorkerRecord* worker = context_.registry.find(operation->worker_id);
-    if (!worker) {
-        // Queued, or its worker is gone: nothing to page through.
-        return done(HttpResponse::json(200, {{"success", true},
-                                             {"data",
-                                              {{"operation_id", operation_id},
-                                               {"metrics", boost::json::array{}},
-                                               {"cursor", "0"},
-                                               {"has_more", false}}}}));
-    }
-    context_.workers.metrics(worker->endpoint_url, operation_id, query,
-                             [done = std::move(done)](http::ClientResponse response) { done(relay(response)); });
+void OperationProxy::metrics(const std::string& operation_id, const std::string& query, Done<MetricsResult> done) {
+    using Kind = MetricsResult::Kind;
+    const auto operation = operations_.find(operation_id);
+    if (!operation) return done({Kind::NotFound, {}, {}});
+    const WorkerRecord* worker = registry_.find(operation->worker_id);
+    if (!worker) return done({Kind::NoWorker, {}, {}});
+    workers_.metrics(worker->endpoint_url, operation_id, query,
+                             [done = std::move(done)](http::ClientResponse response) {
+                                 if (!response.ok())
+                                     return done({Kind::Unreachable, {}, std::string(http::to_string(response.error))});
+                                 done({Kind::Answered, answer_of(response), {}});
+                             });
 }
 
-void OperationProxy::cancel(const std::string& operation_id, Done done) {
-    OperationRecord* operation = context_.operations.find_active(operation_id);
+void OperationProxy::cancel(const std::string& operation_id, Done<CancelResult> done) {
+    using Kind = CancelResult::Kind;
+    OperationRecord* operation = operations_.find_active(operation_id);
     if (!operation) {
-        if (auto finished = context_.operations.find(operation_id))
-            throw http::ApiError(409, "operation '" + operation_id + "' already " + std::string(to_string(finished->status)),
-                                 {{"status", to_string(finished->status)}});
-        throw http::not_found("operation '" + operation_id + "' not found");
+        if (auto finished = operations_.find(operation_id))
+            return done({.kind = Kind::AlreadyFinal, .final_status = finished->status});
+        return done({.kind = Kind::NotFound});
     }
     if (operation->status == OperationStatus::Queued) {
         lifecycle::logged(*operation, "cancel", lifecycle::finish(*operation, OperationStatus::Cancelled, "cancelled while queued",
-                                                              context_.clock.now()));
+                                                              clock_.now()));
         dispatcher_.finish(*operation);
-        return done(HttpResponse::json(200, {{"success", true}, {"operation_id", operation_id},
-                                             {"message", "cancelled while queued"}}));
+        return done({.kind = Kind::CancelledWhileQueued});
     }
-    const WorkerRecord* worker = context_.registry.find(operation->worker_id);
-    if (!worker) throw http::ApiError(409, "operation '" + operation_id + "' has no worker to cancel it on");
+    const WorkerRecord* worker = registry_.find(operation->worker_id);
+    if (!worker) return done({.kind = Kind::NoWorker});
     const std::string worker_id = worker->worker_id;
-    context_.workers.cancel(
+    workers_.cancel(
         worker->endpoint_url, operation_id,
         [this, operation_id, worker_id, done = std::move(done)](http::ClientResponse response) {
-            OperationRecord* live = context_.operations.find_active(operation_id);
-            if (live && response.ok() && response.status == 404 && live->worker_id == worker_id) {
+            if (!response.ok())
+                return done({.kind = Kind::Unreachable, .error = std::string(http::to_string(response.error))});
+            OperationRecord* live = operations_.find_active(operation_id);
+            if (live && response.status == 404 && live->worker_id == worker_id) {
                 // The worker does not have it: nothing runs, so it is cancelled here.
-                lifecycle::logged(*live, "cancel", lifecycle::finish(*live, OperationStatus::Cancelled, "cancelled", context_.clock.now()));
+                lifecycle::logged(*live, "cancel", lifecycle::finish(*live, OperationStatus::Cancelled, "cancelled", clock_.now()));
                 dispatcher_.finish(*live);
-                return done(HttpResponse::json(200, {{"success", true}, {"operation_id", operation_id},
-                                                     {"message", "cancelled"}}));
+                return done({.kind = Kind::CancelledHere});
             }
-            done(relay(response));
+            const bool agreed = response.status >= 200 && response.status < 300;
+            done({.kind = agreed ? Kind::WorkerAgreed : Kind::WorkerRefused, .worker = answer_of(response)});
         });
 }
 

@@ -53,6 +53,10 @@ void Database::set_batch_scheduler(std::function<void(std::function<void()>)> sc
 
 void Database::before_write() {
     if (in_batch_) ++batch_writes_;
+    open_batch();
+}
+
+void Database::open_batch() {
     if (!schedule_ || in_batch_) return;
     db_.exec("BEGIN IMMEDIATE");
     in_batch_ = true;
@@ -75,7 +79,7 @@ void Database::after_commit(std::function<void()> then) {
 }
 
 void Database::before_commit(std::function<void()> write) {
-    before_write();
+    open_batch();  // not a row of its own: what it writes counts when it does
     if (in_batch_) before_commit_.push_back(std::move(write));
     else write();
 }

@@ -74,6 +74,7 @@ private:
     friend class OperationRepository;
     friend class OperationReader;
     void before_write();
+    void open_batch();  // BEGIN and the commit scheduled, unless a batch is open (or no scheduler)
 
     std::string path_;
     db::Database db_;
