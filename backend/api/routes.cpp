@@ -1,5 +1,6 @@
 #include "backend/api/routes.hpp"
 
+#include "backend/api/on_core.hpp"
 #include "backend/api/requests.hpp"
 #include "backend/api/responses.hpp"
 #include "backend/core/admission.hpp"
@@ -27,27 +28,8 @@ using http::HttpRequest;
 using http::HttpResponse;
 using http::Reply;
 
-// Runs `work` on the core thread; an ApiError it throws becomes the answer,
-// anything else a 500. The one place core-side failures are turned into HTTP.
-// The answer goes once the store has committed what the work wrote, so
-// nothing is acknowledged before it is written.
-// With `admission`, the work waits its turn there (new starts).
 void on_core(CoreContext& context, Reply answer, std::function<void(Reply)> work, Admission* admission = nullptr) {
-    Reply reply = [&database = context.database, answer = std::move(answer)](HttpResponse response) {
-        database.after_commit([answer, response = std::move(response)]() mutable { answer(std::move(response)); });
-    };
-    auto run = [reply = std::move(reply), work = std::move(work)] {
-        try {
-            work(reply);
-        } catch (const http::ApiError& error) {
-            reply(http::error_response(error));
-        } catch (const std::exception& error) {
-            log::error("unhandled error on the core thread: ", error.what());
-            reply(http::error_response(500, "internal error"));
-        }
-    };
-    if (admission) admission->admit(std::move(run));
-    else boost::asio::post(context.core, std::move(run));
+    backend::on_core(context.core, context.database, std::move(answer), std::move(work), admission);
 }
 
 std::string id_param(const HttpRequest& request, std::string_view name, std::string_view what) {

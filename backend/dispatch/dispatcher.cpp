@@ -62,6 +62,7 @@ void Dispatcher::start(StartRequest request, std::function<void(StartResult)> do
     if (!drawn) throw std::runtime_error("could not draw an unused operation id");
     OperationRecord& created = *drawn;
     const std::string id = created.operation_id;
+    if (request.on_created) request.on_created(created);
     // Older work of the domain that is waiting goes first: join the queue behind it.
     if (context_.operations.has_queued(request.domain)) {
         context_.operations.enqueue(created);
