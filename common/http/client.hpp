@@ -30,9 +30,9 @@ struct ClientRequest {
     std::string url;           // http://host:port/path?query
     std::string body;          // sent as application/json when not empty
     std::string bearer_token;  // sent as `Authorization: Bearer ...` when not empty
-    Fields headers;            // any others, as they are
     std::chrono::milliseconds timeout{5000};  // the whole exchange: connect, write, read
     std::size_t body_limit = kDefaultClientBodyLimit;  // a longer answer is TooLarge
+    Fields headers;  // any others, sent as they are (last, so positional initializers keep working)
 };
 
 struct ClientResponse {
