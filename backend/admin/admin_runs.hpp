@@ -83,12 +83,15 @@ public:
         std::vector<AdminRun> runs;
         std::size_t total = 0;
     };
-    // Read once everything acknowledged so far is committed (the list joins the operations).
+    // Read once everything acknowledged so far is committed (the list joins the
+    // operations); the page's runs on workers are refreshed as get() does.
     void list(const RunQuery& query, std::function<void(Page)> done);
 
     const Clock& clock() const { return clock_; }
 
 private:
+    // On a worker, and last refreshed longer ago than the cache TTL.
+    bool stale(const std::string& run_id) const;
     // The newest active run of `bot`, if any.
     std::optional<AdminRun> active_run_of(const std::string& bot);
 
