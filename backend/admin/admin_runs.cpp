@@ -159,6 +159,11 @@ std::optional<RunRequest> AdminRuns::rerun_request(const std::string& run_id, bo
     return request;
 }
 
+void AdminRuns::cancel(const std::string& run_id, std::function<void(CancelResult)> done) {
+    if (!runs_.find(run_id)) return done(CancelResult{CancelResult::Kind::NotFound});
+    proxy_.cancel(run_id, std::move(done));
+}
+
 bool AdminRuns::stale(const std::string& run_id) const {
     const OperationRecord* operation = operations_.find_active(run_id);
     const bool on_a_worker = operation && (operation->status == OperationStatus::Pending ||

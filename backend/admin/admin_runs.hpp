@@ -2,6 +2,7 @@
 
 #include "backend/admin/admin_run.hpp"
 #include "backend/api/requests.hpp"
+#include "backend/operations/proxy_results.hpp"
 #include "common/clock.hpp"
 
 #include <boost/json/object.hpp>
@@ -86,6 +87,9 @@ public:
     // Read once everything acknowledged so far is committed (the list joins the
     // operations); the page's runs on workers are refreshed as get() does.
     void list(const RunQuery& query, std::function<void(Page)> done);
+
+    // Cancels the run's operation as the proxy does; NotFound for an unknown run.
+    void cancel(const std::string& run_id, std::function<void(CancelResult)> done);
 
     const Clock& clock() const { return clock_; }
 

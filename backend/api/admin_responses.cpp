@@ -3,6 +3,8 @@
 #include "common/http/error.hpp"
 #include "common/json/time.hpp"
 
+#include <boost/json/parse.hpp>
+
 namespace fleet::backend {
 namespace {
 
@@ -10,7 +12,45 @@ boost::json::value text_or_null(const std::string& text) {
     return text.empty() ? boost::json::value(nullptr) : boost::json::value(text);
 }
 
+http::HttpResponse cancelled(const std::string& run_id, std::string_view message) {
+    return http::HttpResponse::json(200, {{"success", true}, {"run_id", run_id}, {"message", message}});
+}
+
+// The worker's own words from its answer, else its status.
+std::string worker_error(const WorkerAnswer& answer) {
+    boost::system::error_code ec;
+    const auto body = boost::json::parse(answer.body, ec);
+    if (!ec && body.is_object())
+        if (const auto* error = body.as_object().if_contains("error"); error && error->is_string())
+            return std::string(error->get_string());
+    return "HTTP " + std::to_string(answer.status);
+}
+
 }  // namespace
+
+http::HttpResponse run_cancel_answer(const CancelResult& result, const std::string& run_id) {
+    using Kind = CancelResult::Kind;
+    switch (result.kind) {
+        case Kind::CancelledWhileQueued:
+        case Kind::CancelledHere: return cancelled(run_id, "cancelled");
+        case Kind::WorkerAgreed: return cancelled(run_id, "cancellation requested");
+        case Kind::WorkerRefused: {
+            const int status = result.worker.status >= 400 && result.worker.status < 600 ? result.worker.status : 502;
+            return http::error_response(status, "the worker refused to cancel run '" + run_id + "': " +
+                                                    worker_error(result.worker));
+        }
+        case Kind::NotFound: return http::error_response(http::not_found("run '" + run_id + "' not found"));
+        case Kind::AlreadyFinal: {
+            const auto status = to_string(run_status_of(result.final_status));
+            return http::error_response(409, "run '" + run_id + "' already " + std::string(status),
+                                        {{"run_status", status}});
+        }
+        case Kind::NoWorker:
+            return http::error_response(409, "run '" + run_id + "' has no worker to cancel it on");
+        case Kind::Unreachable: return http::error_response(502, "worker unreachable: " + result.error);
+    }
+    return http::error_response(500, "internal error");
+}
 
 boost::json::object to_json(const RunView& run) {
     return boost::json::object{

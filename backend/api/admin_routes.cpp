@@ -57,6 +57,15 @@ void add_admin_routes(http::Router& router, boost::asio::io_context& core, Datab
             });
         });
     });
+    router.add_async(Method::Delete, "/api/v1/admin/workers/runs/{id}/cancel",
+                     [&, run_id_of](HttpRequest request, Reply reply) {
+                         auto id = run_id_of(request);
+                         on_core(core, database, std::move(reply), [&runs, id](Reply done) {
+                             runs.cancel(id, [id, done = std::move(done)](CancelResult result) {
+                                 done(run_cancel_answer(result, id));
+                             });
+                         });
+                     });
     router.add_async(Method::Post, "/api/v1/admin/workers/runs/{id}/rerun",
                      [&, run_id_of, start](HttpRequest request, Reply reply) {
                          auto id = run_id_of(request);

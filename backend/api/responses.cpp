@@ -54,9 +54,11 @@ boost::json::object to_json(const OperationRecord& operation) {
     };
 }
 
-std::string finished_answer(const OperationRecord& operation) {
-    return boost::json::serialize(boost::json::object{{"success", true}, {"data", to_json(operation)}});
+boost::json::object operation_answer(const OperationRecord& operation) {
+    return {{"success", true}, {"data", to_json(operation)}};
 }
+
+std::string finished_answer(const OperationRecord& operation) { return boost::json::serialize(operation_answer(operation)); }
 
 http::HttpResponse start_answer(const StartResult& result, const std::string& domain,
                                 const boost::json::object& requirements) {

@@ -18,7 +18,9 @@ boost::json::object to_json(const WorkerRecord& worker);
 // The worker's operation shape plus worker_id, domain, priority, attempts.
 boost::json::object to_json(const OperationRecord& operation);
 
-// The whole GET answer of an operation, serialized: `{"success": true, "data": ...}`.
+// The whole GET answer of an operation: `{"success": true, "data": ...}`.
+boost::json::object operation_answer(const OperationRecord& operation);
+// The same, serialized (the finished-operation cache keeps it so).
 std::string finished_answer(const OperationRecord& operation);
 
 // POST /api/v1/workers/register's answer.

@@ -1,6 +1,7 @@
 #include "backend/api/routes.hpp"
 
 #include "backend/api/on_core.hpp"
+#include "backend/api/operation_answers.hpp"
 #include "backend/api/requests.hpp"
 #include "backend/api/responses.hpp"
 #include "backend/core/admission.hpp"
@@ -156,7 +157,14 @@ void add_routes(http::Router& router, CoreContext& context, Admission& admission
             if (!query.after)
                 throw http::bad_request("query parameter 'cursor' must be the next_cursor of an earlier page");
         }
-        on_core(context, std::move(reply), [&, query](Reply done) { proxy.list(query, std::move(done)); });
+        on_core(context, std::move(reply), [&, query](Reply done) {
+            // Serialized on the reader thread, off the core.
+            proxy.list<HttpResponse>(
+                query, [query](OperationRows rows) { return list_answer(rows, query); },
+                [done = std::move(done)](std::optional<HttpResponse> answer) {
+                    done(answer ? std::move(*answer) : http::error_response(500, "internal error"));
+                });
+        });
     });
     router.add_async(Method::Get, "/api/v1/operations/{id}", [&](HttpRequest request, Reply reply) {
         auto id = id_param(request, "id", "operation id");
@@ -167,18 +175,24 @@ void add_routes(http::Router& router, CoreContext& context, Admission& admission
         // A finished operation never changes: answered here, on the I/O thread.
         if (auto answer = context.finished.get(id))
             return reply(HttpResponse::text(200, std::move(*answer), "application/json"));
-        on_core(context, std::move(reply), [&, id, refresh](Reply done) { proxy.get(id, refresh, std::move(done)); });
+        on_core(context, std::move(reply), [&, id, refresh](Reply done) {
+            proxy.get(id, refresh, [id, done = std::move(done)](OperationLookup lookup) { done(get_answer(lookup, id)); });
+        });
     });
     router.add_async(Method::Get, "/api/v1/operations/{id}/metrics", [&](HttpRequest request, Reply reply) {
         auto id = id_param(request, "id", "operation id");
         const auto cursor = http::query_size(request, "cursor", 0, std::numeric_limits<std::size_t>::max());
         const auto limit = http::query_size(request, "limit", 100, 1000);
         const std::string query = "cursor=" + std::to_string(cursor) + "&limit=" + std::to_string(limit);
-        on_core(context, std::move(reply), [&, id, query](Reply done) { proxy.metrics(id, query, std::move(done)); });
+        on_core(context, std::move(reply), [&, id, query](Reply done) {
+            proxy.metrics(id, query, [id, done = std::move(done)](MetricsResult result) { done(metrics_answer(result, id)); });
+        });
     });
     router.add_async(Method::Delete, "/api/v1/operations/{id}/cancel", [&](HttpRequest request, Reply reply) {
         auto id = id_param(request, "id", "operation id");
-        on_core(context, std::move(reply), [&, id](Reply done) { proxy.cancel(id, std::move(done)); });
+        on_core(context, std::move(reply), [&, id](Reply done) {
+            proxy.cancel(id, [id, done = std::move(done)](CancelResult result) { done(cancel_answer(result, id)); });
+        });
     });
     router.add_async(Method::Post, "/api/v1/operations/{id}/events", [&](HttpRequest request, Reply reply) {
         auto id = id_param(request, "id", "operation id");

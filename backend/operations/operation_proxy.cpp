@@ -1,63 +1,48 @@
 #include "backend/operations/operation_proxy.hpp"
 
-#include "backend/api/responses.hpp"
 #include "backend/core/core_timers.hpp"
 #include "backend/dispatch/dispatcher.hpp"
 #include "backend/operations/operation_lifecycle.hpp"
 #include "backend/storage/reader_thread.hpp"
-#include "common/http/error.hpp"
 #include "common/json/parse.hpp"
 #include "common/log.hpp"
 
-#include <boost/json/array.hpp>
-
 namespace fleet::backend {
 namespace {
-
-using http::HttpResponse;
 
 // An answer about an operation that cannot be read is asked for again this
 // often, then the operation fails: the same answer will not read better.
 constexpr int kMaxUnreadableAnswers = 3;
 constexpr std::chrono::milliseconds kUnreadableRetry{1'000};
 
-HttpResponse answer(const OperationRecord& operation) {
-    return HttpResponse::json(200, {{"success", true}, {"data", to_json(operation)}});
+OperationLookup found(std::optional<OperationRecord> operation) {
+    if (!operation) return {OperationLookup::Kind::NotFound, {}};
+    return {OperationLookup::Kind::Found, std::move(*operation)};
 }
 
-HttpResponse relay(const http::ClientResponse& response) {
-    if (!response.ok())
-        return http::error_response(502, "worker unreachable: " + std::string(http::to_string(response.error)));
-    HttpResponse out;
-    out.status = response.status;
-    out.body = response.body;
-    return out;
-}
+WorkerAnswer answer_of(const http::ClientResponse& response) { return {response.status, response.body}; }
 
 }  // namespace
 
 OperationProxy::OperationProxy(CoreContext& context, CoreTimers& timers, Dispatcher& dispatcher, ReaderThread& reader)
     : context_(context), timers_(timers), dispatcher_(dispatcher), reader_(reader) {}
 
-void OperationProxy::get(const std::string& operation_id, bool force_refresh, Done done) {
+void OperationProxy::get(const std::string& operation_id, bool force_refresh, Done<OperationLookup> done) {
     const OperationRecord* operation = context_.operations.find_active(operation_id);
     if (!operation) {
         // Finished or never known: the stored row answers, read off the core thread.
-        const auto read_stored = [operation_id](OperationReader& reader) {
-            const auto stored = reader.find(operation_id);
-            if (!stored) return http::error_response(http::not_found("operation '" + operation_id + "' not found"));
-            return answer(*stored);
-        };
-        return read(read_stored, std::move(done));
+        return read<std::optional<OperationRecord>>(
+            [operation_id](OperationReader& reader) { return reader.find(operation_id); },
+            [done = std::move(done)](std::optional<std::optional<OperationRecord>> stored) {
+                if (!stored) return done({OperationLookup::Kind::ReadFailed, {}});
+                done(found(std::move(*stored)));
+            });
     }
     const auto now = context_.clock.now();
     const bool fresh = operation->refreshed_at && now - *operation->refreshed_at < context_.config.cache_ttl;
     const bool on_a_worker = operation->status == OperationStatus::Pending || operation->status == OperationStatus::Running;
-    if (!on_a_worker || (fresh && !force_refresh)) return done(answer(*operation));
-    refresh(operation_id, [this, operation_id, done = std::move(done)] {
-        if (auto current = context_.operations.find(operation_id)) done(answer(*current));
-        else done(http::error_response(404, "operation '" + operation_id + "' not found"));
-    });
+    if (!on_a_worker || (fresh && !force_refresh)) return done(found(*operation));
+    refresh(operation_id, [this, operation_id, done = std::move(done)] { done(found(context_.operations.find(operation_id))); });
 }
 
 void OperationProxy::refresh(const std::string& operation_id, std::function<void()> then) {
@@ -139,81 +124,61 @@ void OperationProxy::unreadable(OperationRecord& operation, const std::string& w
     if (!lifecycle::logged(operation, "finish", move).refused()) dispatcher_.finish(operation);
 }
 
-void OperationProxy::list(const OperationQuery& query, Done done) {
-    read(
-        [query, total = context_.operation_repository.known_total(query)](OperationReader& reader) {
-            const auto rows = reader.list(query, total);
-            boost::json::array items;
-            items.reserve(rows.operations.size());
-            for (const auto& operation : rows.operations) items.push_back(to_json(operation));
-            return HttpResponse::json(200, {{"success", true},
-                                            {"data",
-                                             {{"operations", std::move(items)},
-                                              {"total", rows.total},
-                                              {"limit", query.limit},
-                                              {"offset", query.offset},
-                                              {"next_cursor", rows.next ? boost::json::value(to_string(*rows.next))
-                                                                        : boost::json::value(nullptr)}}}});
-        },
-        std::move(done));
+void OperationProxy::list(const OperationQuery& query, Done<std::optional<OperationRows>> done) {
+    list<OperationRows>(query, [](OperationRows rows) { return rows; }, std::move(done));
 }
 
-void OperationProxy::read(std::function<HttpResponse(OperationReader&)> answer, Done done) {
-    // After the commit, so that the read sees everything written before it was asked.
-    context_.database.after_commit([this, answer = std::move(answer), done = std::move(done)]() mutable {
-        reader_.read<HttpResponse>(std::move(answer), [done = std::move(done)](std::optional<HttpResponse> response) {
-            done(response ? std::move(*response) : http::error_response(500, "internal error"));
-        });
-    });
+void OperationProxy::after_commit(std::function<void()> then) { context_.database.after_commit(std::move(then)); }
+
+std::optional<std::size_t> OperationProxy::known_total(const OperationQuery& query) const {
+    return context_.operation_repository.known_total(query);
 }
 
-void OperationProxy::metrics(const std::string& operation_id, const std::string& query, Done done) {
+void OperationProxy::metrics(const std::string& operation_id, const std::string& query, Done<MetricsResult> done) {
+    using Kind = MetricsResult::Kind;
     const auto operation = context_.operations.find(operation_id);
-    if (!operation) throw http::not_found("operation '" + operation_id + "' not found");
+    if (!operation) return done({Kind::NotFound, {}, {}});
     const WorkerRecord* worker = context_.registry.find(operation->worker_id);
-    if (!worker) {
-        // Queued, or its worker is gone: nothing to page through.
-        return done(HttpResponse::json(200, {{"success", true},
-                                             {"data",
-                                              {{"operation_id", operation_id},
-                                               {"metrics", boost::json::array{}},
-                                               {"cursor", "0"},
-                                               {"has_more", false}}}}));
-    }
+    if (!worker) return done({Kind::NoWorker, {}, {}});
     context_.workers.metrics(worker->endpoint_url, operation_id, query,
-                             [done = std::move(done)](http::ClientResponse response) { done(relay(response)); });
+                             [done = std::move(done)](http::ClientResponse response) {
+                                 if (!response.ok())
+                                     return done({Kind::Unreachable, {}, std::string(http::to_string(response.error))});
+                                 done({Kind::Answered, answer_of(response), {}});
+                             });
 }
 
-void OperationProxy::cancel(const std::string& operation_id, Done done) {
+void OperationProxy::cancel(const std::string& operation_id, Done<CancelResult> done) {
+    using Kind = CancelResult::Kind;
     OperationRecord* operation = context_.operations.find_active(operation_id);
     if (!operation) {
         if (auto finished = context_.operations.find(operation_id))
-            throw http::ApiError(409, "operation '" + operation_id + "' already " + std::string(to_string(finished->status)),
-                                 {{"status", to_string(finished->status)}});
-        throw http::not_found("operation '" + operation_id + "' not found");
+            return done({.kind = Kind::AlreadyFinal, .final_status = finished->status});
+        return done({.kind = Kind::NotFound});
     }
     if (operation->status == OperationStatus::Queued) {
         lifecycle::logged(*operation, "cancel", lifecycle::finish(*operation, OperationStatus::Cancelled, "cancelled while queued",
                                                               context_.clock.now()));
         dispatcher_.finish(*operation);
-        return done(HttpResponse::json(200, {{"success", true}, {"operation_id", operation_id},
-                                             {"message", "cancelled while queued"}}));
+        return done({.kind = Kind::CancelledWhileQueued});
     }
     const WorkerRecord* worker = context_.registry.find(operation->worker_id);
-    if (!worker) throw http::ApiError(409, "operation '" + operation_id + "' has no worker to cancel it on");
+    if (!worker) return done({.kind = Kind::NoWorker});
     const std::string worker_id = worker->worker_id;
     context_.workers.cancel(
         worker->endpoint_url, operation_id,
         [this, operation_id, worker_id, done = std::move(done)](http::ClientResponse response) {
+            if (!response.ok())
+                return done({.kind = Kind::Unreachable, .error = std::string(http::to_string(response.error))});
             OperationRecord* live = context_.operations.find_active(operation_id);
-            if (live && response.ok() && response.status == 404 && live->worker_id == worker_id) {
+            if (live && response.status == 404 && live->worker_id == worker_id) {
                 // The worker does not have it: nothing runs, so it is cancelled here.
                 lifecycle::logged(*live, "cancel", lifecycle::finish(*live, OperationStatus::Cancelled, "cancelled", context_.clock.now()));
                 dispatcher_.finish(*live);
-                return done(HttpResponse::json(200, {{"success", true}, {"operation_id", operation_id},
-                                                     {"message", "cancelled"}}));
+                return done({.kind = Kind::CancelledHere});
             }
-            done(relay(response));
+            const bool agreed = response.status >= 200 && response.status < 300;
+            done({.kind = agreed ? Kind::WorkerAgreed : Kind::WorkerRefused, .worker = answer_of(response)});
         });
 }
 

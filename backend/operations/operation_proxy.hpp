@@ -1,10 +1,12 @@
 #pragma once
 
 #include "backend/core_context.hpp"
+#include "backend/operations/proxy_results.hpp"
 #include "backend/storage/operation_query.hpp"
-#include "common/http/router.hpp"
+#include "backend/storage/reader_thread.hpp"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -13,23 +15,30 @@ namespace fleet::backend {
 
 class CoreTimers;
 class Dispatcher;
-class OperationReader;
-class ReaderThread;
 
 // Questions about operations: answered from the store while fresh (cache TTL)
 // or final, else refreshed from the worker that runs it; metrics and cancel
-// go to that worker. Runs on the core thread; lists and finished operations
-// are read on the reader thread.
+// go to that worker. Runs on the core thread and answers there, in plain
+// results (proxy_results.hpp); lists and finished operations are read on the
+// reader thread.
 class OperationProxy {
 public:
-    using Done = http::Reply;
+    template <typename Result>
+    using Done = std::function<void(Result)>;
 
     OperationProxy(CoreContext& context, CoreTimers& timers, Dispatcher& dispatcher, ReaderThread& reader);
 
-    void get(const std::string& operation_id, bool force_refresh, Done done);
-    void list(const OperationQuery& query, Done done);
-    void metrics(const std::string& operation_id, const std::string& query, Done done);
-    void cancel(const std::string& operation_id, Done done);
+    // The operation as it is now; `force_refresh` asks its worker even while the view is fresh.
+    void get(const std::string& operation_id, bool force_refresh, Done<OperationLookup> done);
+    // A page of the operations that match, read from the store; nothing when the read failed.
+    void list(const OperationQuery& query, Done<std::optional<OperationRows>> done);
+    // The same page made into `Shaped` by `shape`, on the reader thread: a large page is
+    // shaped (serialized, say) without holding up the core.
+    template <typename Shaped>
+    void list(const OperationQuery& query, std::function<Shaped(OperationRows)> shape, Done<std::optional<Shaped>> done);
+    // The operation's metrics from its worker; `query` is the worker's query string (cursor, limit).
+    void metrics(const std::string& operation_id, const std::string& query, Done<MetricsResult> done);
+    void cancel(const std::string& operation_id, Done<CancelResult> done);
 
     // Fetches the worker's view and takes it in; a worker that does not know a
     // running operation for longer than the grace loses it. `then` may be empty.
@@ -38,8 +47,12 @@ public:
     void refresh(const std::string& operation_id, std::function<void()> then);
 
 private:
-    // Answers with what `answer` makes of the stored operations, read on the reader thread.
-    void read(std::function<http::HttpResponse(OperationReader&)> answer, Done done);
+    // `read` on the reader thread once what it must see is committed; `done` on the core thread.
+    template <typename Result>
+    void read(std::function<Result(OperationReader&)> read, Done<std::optional<Result>> done);
+    void after_commit(std::function<void()> then);
+    std::optional<std::size_t> known_total(const OperationQuery& query) const;
+
     void take_in(const std::string& operation_id, const std::string& worker_id, const http::ClientResponse& response);
     // An answer about `operation` that could not be read: asked again a few times, then the operation fails.
     void unreadable(OperationRecord& operation, const std::string& why);
@@ -51,5 +64,21 @@ private:
     // Fetches under way, by operation, with whoever waits for their answer.
     std::unordered_map<std::string, std::vector<std::function<void()>>> refreshing_;
 };
+
+template <typename Shaped>
+void OperationProxy::list(const OperationQuery& query, std::function<Shaped(OperationRows)> shape,
+                          Done<std::optional<Shaped>> done) {
+    read<Shaped>([query, total = known_total(query), shape = std::move(shape)](
+                     OperationReader& reader) { return shape(reader.list(query, total)); },
+                 std::move(done));
+}
+
+template <typename Result>
+void OperationProxy::read(std::function<Result(OperationReader&)> read, Done<std::optional<Result>> done) {
+    // After the commit, so that the read sees everything written before it was asked.
+    after_commit([this, read = std::move(read), done = std::move(done)]() mutable {
+        reader_.read<Result>(std::move(read), std::move(done));
+    });
+}
 
 }  // namespace fleet::backend

@@ -1,71 +1,16 @@
 // The dispatcher and the registration service on a scripted worker client:
 // the orderings that real processes show only now and then, answered by hand.
-#include "backend/core/event_bus.hpp"
-#include "backend/core_context.hpp"
-#include "backend/dispatch/dispatcher.hpp"
-#include "backend/registry/registration_service.hpp"
-#include "tests/support/manual_clock.hpp"
-#include "tests/support/scripted_worker_client.hpp"
-#include "tests/support/test_storage.hpp"
+#include "tests/support/backend_core.hpp"
 
-#include <boost/asio/io_context.hpp>
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
-
-#include <optional>
 
 using namespace fleet;
 using namespace fleet::backend;
 using Kind = StartResult::Kind;
 
-namespace {
-
-// The core in small: everything a dispatcher touches, on this thread.
-struct Core {
-    boost::asio::io_context io;  // never run: nothing here posts to it
-    test::ManualClock clock;
-    test::Storage store{":memory:"};
-    EventBus events{[this](std::function<void()> then) { store.database.after_commit(std::move(then)); }};
-    Registry registry{store.workers, clock};
-    OperationBook operations{store.operations, clock, events};
-    BackendMetrics metrics;
-    FinishedCache finished;
-    BackendConfig config;
-    test::ScriptedWorkerClient workers;
-    CoreContext context{io, workers, store.database, store.operations, registry, operations, metrics, finished, clock, config,
-                        [](const std::string&, const std::string&) {}, [](const std::string&) {}};
-    Dispatcher dispatcher{context};
-    RegistrationService registrations{context, dispatcher};
-
-    Registered add_worker(const std::string& id) {
-        Registration r;
-        r.worker_id = id;
-        r.worker_type = "echo";
-        r.domain = "echo";
-        r.endpoint_url = "http://" + id + ":5005";
-        return *registrations.register_worker(r);
-    }
-
-    // Starts an echo operation; the result, once the dispatcher gives it.
-    std::optional<StartResult>& start() {
-        last = std::nullopt;
-        StartRequest request;
-        request.domain = "echo";
-        dispatcher.start(std::move(request), [this](StartResult result) { last = std::move(result); });
-        return last;
-    }
-
-    OperationRecord operation(const std::string& id) { return *operations.find(id); }
-    std::size_t held_by(const std::string& worker_id) { return registry.find(worker_id)->operations.size(); }
-
-    std::optional<StartResult> last;
-};
-
-std::string id_of_start(const test::ScriptedWorkerClient::Call& call) {
-    return std::string(boost::json::parse(call.body).at("task_id").as_string());
-}
-
-}  // namespace
+using Core = test::BackendCore;
+using test::id_of_start;
 
 TEST_CASE("dispatcher: a start the worker takes is started and running", "[dispatcher]") {
     Core core;

@@ -1,0 +1,74 @@
+#pragma once
+
+#include "backend/core/core_timers.hpp"
+#include "backend/core/event_bus.hpp"
+#include "backend/core_context.hpp"
+#include "backend/dispatch/dispatcher.hpp"
+#include "backend/operations/operation_proxy.hpp"
+#include "backend/registry/registration_service.hpp"
+#include "backend/storage/reader_thread.hpp"
+#include "tests/support/manual_clock.hpp"
+#include "tests/support/scripted_worker_client.hpp"
+#include "tests/support/test_storage.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/json/parse.hpp>
+
+#include <optional>
+#include <string>
+
+namespace fleet::test {
+
+// The backend's core in small, on this thread: an in-memory store (reads run
+// on this thread too), a scripted worker client, a clock moved by hand.
+struct BackendCore {
+    boost::asio::io_context io;  // never run: nothing the tests drive waits on it
+    ManualClock clock;
+    Storage store{":memory:"};
+    backend::EventBus events{[this](std::function<void()> then) { store.database.after_commit(std::move(then)); }};
+    backend::Registry registry{store.workers, clock};
+    backend::OperationBook operations{store.operations, clock, events};
+    backend::BackendMetrics metrics;
+    backend::FinishedCache finished;
+    backend::BackendConfig config;
+    ScriptedWorkerClient workers;
+    backend::CoreContext context{io,      workers, store.database, store.operations, registry,
+                                 operations, metrics, finished,   clock,            config,
+                                 [](const std::string&, const std::string&) {},
+                                 [](const std::string&) {}};
+    backend::CoreTimers timers{io, clock};
+    backend::Dispatcher dispatcher{context};
+    backend::RegistrationService registrations{context, dispatcher};
+    backend::ReaderThread reader{store.database, io};
+    backend::OperationProxy proxy{context, timers, dispatcher, reader};
+
+    backend::Registered add_worker(const std::string& id, std::size_t max_concurrent = 1) {
+        backend::Registration r;
+        r.worker_id = id;
+        r.worker_type = "echo";
+        r.domain = "echo";
+        r.endpoint_url = "http://" + id + ":5005";
+        r.max_concurrent = max_concurrent;
+        return *registrations.register_worker(r);
+    }
+
+    // Starts an echo operation; the result, once the dispatcher gives it.
+    std::optional<backend::StartResult>& start() {
+        last = std::nullopt;
+        backend::StartRequest request;
+        request.domain = "echo";
+        dispatcher.start(std::move(request), [this](backend::StartResult result) { last = std::move(result); });
+        return last;
+    }
+
+    backend::OperationRecord operation(const std::string& id) { return *operations.find(id); }
+    std::size_t held_by(const std::string& worker_id) { return registry.find(worker_id)->operations.size(); }
+
+    std::optional<backend::StartResult> last;
+};
+
+inline std::string id_of_start(const ScriptedWorkerClient::Call& call) {
+    return std::string(boost::json::parse(call.body).at("task_id").as_string());
+}
+
+}  // namespace fleet::test
