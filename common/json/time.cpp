@@ -2,6 +2,8 @@
 
 #include <boost/json/string.hpp>
 
+#include <algorithm>
+
 namespace fleet::json {
 
 boost::json::value iso8601_or_null(const std::optional<SystemTime>& time) {
@@ -43,8 +45,14 @@ std::optional<SystemTime> parse_iso8601(std::string_view text) {
     if (!d) return std::nullopt;
     const year_month_day date{year{*y}, month{static_cast<unsigned>(*mo)}, day{static_cast<unsigned>(*d)}};
     if (!date.ok()) return std::nullopt;
-    SystemTime t = sys_days{date};
-    if (at == text.size()) return t;
+    // In milliseconds, which reach far past the years a SystemTime (nanoseconds) can hold.
+    sys_time<milliseconds> t = sys_days{date};
+    const auto fits = [](sys_time<milliseconds> ms) -> std::optional<SystemTime> {
+        const auto lowest = time_point_cast<milliseconds>(SystemTime::min()) + milliseconds{1};
+        const auto highest = time_point_cast<milliseconds>(SystemTime::max()) - milliseconds{1};
+        return std::clamp(ms, lowest, highest);
+    };
+    if (at == text.size()) return fits(t);
     if (text[at] != 'T' && text[at] != 't' && text[at] != ' ') return std::nullopt;
     ++at;
     const auto h = digits(text, at, 2);
@@ -65,8 +73,8 @@ std::optional<SystemTime> parse_iso8601(std::string_view text) {
         for (; places < 3; ++places) ms *= 10;
         t += milliseconds{ms};
     }
-    if (at == text.size()) return t;
-    if (text[at] == 'Z' || text[at] == 'z') return at + 1 == text.size() ? std::optional(t) : std::nullopt;
+    if (at == text.size()) return fits(t);
+    if (text[at] == 'Z' || text[at] == 'z') return at + 1 == text.size() ? fits(t) : std::nullopt;
     if (text[at] != '+' && text[at] != '-') return std::nullopt;
     const int sign = text[at] == '+' ? 1 : -1;
     ++at;
@@ -75,7 +83,7 @@ std::optional<SystemTime> parse_iso8601(std::string_view text) {
     const auto om = digits(text, at, 2);
     if (!om || *om > 59 || at != text.size()) return std::nullopt;
     // 12:00+02:00 is 10:00 UTC.
-    return t - sign * (hours{*oh} + minutes{*om});
+    return fits(t - sign * (hours{*oh} + minutes{*om}));
 }
 
 }  // namespace fleet::json

@@ -181,6 +181,9 @@ TEST_CASE("parse_iso8601: the forms a `since` takes, and nothing else", "[admin-
     CHECK(json::parse_iso8601("2026-11-30T02:03:04") == day + 2h + 3min + 4s);
     CHECK(json::parse_iso8601("2026-11-30T04:03:04+02:00") == day + 2h + 3min + 4s);
     CHECK(json::parse_iso8601("2026-11-29T23:03:04-03:00") == day + 2h + 3min + 4s);
+    // Years a SystemTime cannot hold are held at its ends, not wrapped round.
+    CHECK(json::parse_iso8601("2999-01-01T00:00:00Z") > json::parse_iso8601("2200-01-01"));
+    CHECK(json::parse_iso8601("1000-01-01") < json::parse_iso8601("1970-01-01"));
     // What to_iso8601 writes reads back.
     const SystemTime t = day + 17h + 1min + 2s + 345ms;
     CHECK(json::parse_iso8601(to_iso8601(t)) == t);
