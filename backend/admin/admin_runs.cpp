@@ -9,24 +9,9 @@
 #include "backend/storage/database.hpp"
 #include "common/log.hpp"
 
-#include <boost/json/parse.hpp>
-
 #include <memory>
 
 namespace fleet::backend {
-namespace {
-
-// The worker's own words from its refusal, else its status.
-std::string refusal_of(const StartResult& result) {
-    boost::system::error_code ec;
-    const auto body = boost::json::parse(result.worker_body, ec);
-    if (!ec && body.is_object())
-        if (const auto* error = body.as_object().if_contains("error"); error && error->is_string())
-            return std::string(error->get_string());
-    return "the worker refused the run (HTTP " + std::to_string(result.worker_status) + ")";
-}
-
-}  // namespace
 
 AdminRuns::AdminRuns(Dispatcher& dispatcher, OperationProxy& proxy, OperationBook& operations,
                      AdminRunRepository& runs, EventBus& events, Database& database, const Clock& clock,
@@ -135,8 +120,8 @@ void AdminRuns::run(RunRequest request, std::function<void(RunOutcome)> done) {
                 return done({RunOutcome::Kind::NoWorker, std::nullopt, {},
                              "no registered worker runs bot '" + bot + "'; start a fleet-worker --type " + bot});
             case StartResult::Kind::Rejected:
-                return done({RunOutcome::Kind::Refused, find(result.operation_id), {}, refusal_of(result),
-                             result.worker_status});
+                return done({RunOutcome::Kind::Refused, find(result.operation_id), {}, {},
+                             WorkerAnswer{result.worker_status, std::move(result.worker_body)}});
             case StartResult::Kind::Started:
             case StartResult::Kind::Pending:
             case StartResult::Kind::Queued:

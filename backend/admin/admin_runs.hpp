@@ -43,13 +43,13 @@ struct RunOutcome {
         KeyReused, // the key belongs to a different request: `other_run_id`
         Overlaps,  // refused, strict: the bot's active run is `other_run_id`
         NoWorker,  // no registered worker runs the bot; nothing was stored
-        Refused,   // the worker refused the params: `run` (failed), with its answer
+        Refused,   // the worker refused the params: `run` (failed), with its answer in `worker`
     };
     Kind kind = Kind::Started;
     std::optional<AdminRun> run;
     std::string other_run_id;
     std::string message;
-    int worker_status = 0;
+    WorkerAnswer worker;
 };
 
 // Admin runs: operations started through the dispatcher and seen in the

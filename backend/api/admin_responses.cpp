@@ -89,8 +89,9 @@ http::HttpResponse run_answer(const RunOutcome& outcome, SystemTime now) {
         case Kind::Refused: {
             boost::json::object extra;
             if (outcome.run) extra["run_id"] = outcome.run->record.run_id;
-            const int status = outcome.worker_status >= 400 && outcome.worker_status < 500 ? outcome.worker_status : 502;
-            return http::error_response(status, outcome.message, std::move(extra));
+            const int status = outcome.worker.status >= 400 && outcome.worker.status < 500 ? outcome.worker.status : 502;
+            return http::error_response(status, "the worker refused the run: " + worker_error(outcome.worker),
+                                        std::move(extra));
         }
         case Kind::Started:
         case Kind::Replayed: break;
