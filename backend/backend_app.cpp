@@ -5,18 +5,25 @@
 #include "backend/api/responses.hpp"
 #include "backend/api/routes.hpp"
 #include "backend/core/admission.hpp"
+#include "backend/core/core_executor.hpp"
 #include "backend/core/core_timers.hpp"
 #include "backend/core/event_bus.hpp"
-#include "backend/core_context.hpp"
 #include "backend/dispatch/dispatcher.hpp"
+#include "backend/dispatch/worker_client.hpp"
 #include "backend/health/connection_watch.hpp"
 #include "backend/health/health_monitor.hpp"
 #include "backend/health/health_prober.hpp"
+#include "backend/metrics.hpp"
+#include "backend/operations/finished_cache.hpp"
+#include "backend/operations/operation_book.hpp"
 #include "backend/operations/operation_proxy.hpp"
 #include "backend/operations/retention.hpp"
 #include "backend/operations/retention_sweeper.hpp"
 #include "backend/registry/registration_service.hpp"
+#include "backend/registry/registry.hpp"
 #include "backend/storage/admin_run_repository.hpp"
+#include "backend/storage/database.hpp"
+#include "backend/storage/operation_repository.hpp"
 #include "backend/storage/reader_thread.hpp"
 #include "backend/storage/worker_repository.hpp"
 #include "common/http/server.hpp"
@@ -25,7 +32,6 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -46,43 +52,35 @@ public:
         : config_(config),
           io_(static_cast<int>(config.io_threads)),
           database_(config.db),
+          executor_(core_, database_),
           worker_repository_(database_),
           operation_repository_(database_),
-          events_([this](std::function<void()> then) { database_.after_commit(std::move(then)); }),
+          events_([this](std::function<void()> then) { executor_.post_after_commit(std::move(then)); }),
           registry_(worker_repository_, SystemClock::instance()),
           operations_(operation_repository_, SystemClock::instance(), events_),
           client_(io_, 64),
           workers_(core_, client_, config.token, worker_message_limit(config)),
-          context_{core_,
-                   workers_,
-                   database_,
-                   operation_repository_,
-                   registry_,
-                   operations_,
-                   metrics_,
-                   finished_,
-                   SystemClock::instance(),
-                   config_,
-                   [this](const std::string& id, const std::string& url) { watch_.watch(id, url); },
-                   [this](const std::string& id) { watch_.unwatch(id); }},
           timers_(core_, SystemClock::instance()),
-          dispatcher_(context_),
-          registrations_(context_, dispatcher_),
+          dispatcher_(registry_, operations_, workers_, executor_, metrics_, SystemClock::instance(),
+                      config.max_worker_losses),
+          watch_(io_, [this](const std::string& id, const std::string& detail) { monitor_.connection_lost(id, detail); }),
+          registrations_(registry_, operations_, dispatcher_, watch_, SystemClock::instance()),
           reader_(database_, core_),
-          proxy_(context_, timers_, dispatcher_, reader_),
+          proxy_(operations_, operation_repository_, registry_, workers_, dispatcher_, executor_, timers_, reader_,
+                 metrics_, SystemClock::instance(), {config.cache_ttl, config.unknown_grace}),
           admin_run_repository_(database_),
-          admin_runs_(dispatcher_, proxy_, operations_, admin_run_repository_, events_, database_,
+          admin_runs_(dispatcher_, proxy_, operations_, admin_run_repository_, events_, executor_,
                       SystemClock::instance(), admin_settings(config)),
           prober_(io_, client_, config.token, config.health_timeout, config.probe_concurrency),
-          watch_(io_, [this](const std::string& id, const std::string& detail) { monitor_.connection_lost(id, detail); }),
-          monitor_(context_, timers_, dispatcher_, proxy_, prober_, watch_),
+          monitor_(executor_, timers_, registry_, dispatcher_, proxy_, prober_, watch_, metrics_, SystemClock::instance(),
+                   config.health_interval, {config.failure_threshold, config.remove_after}),
           sweeper_(core_, timers_, database_, operation_repository_, finished_, SystemClock::instance(), config.retention,
                    kRetentionBatch),
           server_(io_, server_config(config), router_.handler()),
           signals_(io_, SIGINT, SIGTERM) {
-        add_routes(router_, context_, admission_, dispatcher_, registrations_, proxy_);
-        add_admin_routes(router_, core_, database_, admin_runs_, workers::all_worker_types());
-        database_.set_batch_scheduler([this](std::function<void()> commit) { asio::post(core_, std::move(commit)); });
+        add_routes(router_, routes_);
+        add_admin_routes(router_, executor_, admin_runs_, workers::all_worker_types());
+        executor_.group_commits();
         // Heard after the commit: readers of the cache see only what is written.
         events_.subscribe<OperationEnded>([this](const OperationEnded& ended) {
             finished_.put(ended.operation.operation_id, finished_answer(ended.operation));
@@ -100,7 +98,7 @@ public:
 
         auto core_work = asio::make_work_guard(core_);
         std::thread core_thread([this] { core_.run(); });
-        asio::post(core_, [this] {
+        executor_.post([this] {
             for (auto* worker : registry_.all()) watch_.watch(worker->worker_id, worker->endpoint_url);
             dispatcher_.pump_all();
         });
@@ -111,7 +109,7 @@ public:
             if (ec) return;
             log::info("received signal ", signal, ": shutting down in ", config_.shutdown_grace.count(),
                       " ms (registrations get 503; a second signal stops at once)");
-            asio::post(core_, [this] {
+            executor_.post([this] {
                 dispatcher_.set_shutting_down();
                 registrations_.set_shutting_down();
             });
@@ -132,7 +130,7 @@ public:
 
         // Let the core finish what it holds (it writes to SQLite), then stop it.
         std::promise<void> drained;
-        asio::post(core_, [&] {
+        executor_.post([&] {
             timers_.stop();
             database_.commit_batch();
             drained.set_value();
@@ -179,6 +177,7 @@ private:
     asio::io_context io_;
     asio::io_context core_{1};
     Database database_;
+    CoreExecutor executor_;
     WorkerRepository worker_repository_;
     OperationRepository operation_repository_;
     EventBus events_;
@@ -188,19 +187,21 @@ private:
     FinishedCache finished_;
     http::HttpClient client_;
     HttpWorkerClient workers_;
-    CoreContext context_;
     CoreTimers timers_;
     Admission admission_{core_, kStartsPerTurn};
     Dispatcher dispatcher_;
+    ConnectionWatch watch_;
     RegistrationService registrations_;
     ReaderThread reader_;
     OperationProxy proxy_;
     AdminRunRepository admin_run_repository_;
     AdminRuns admin_runs_;
     HealthProber prober_;
-    ConnectionWatch watch_;
     HealthMonitor monitor_;
     RetentionSweeper sweeper_;
+    RouteTargets routes_{executor_,   admission_, dispatcher_, registrations_,         proxy_,
+                         registry_,   operations_, operation_repository_, finished_, metrics_,
+                         SystemClock::instance(), config_.token};
     http::Router router_;
     http::HttpServer server_;
     asio::signal_set signals_;

@@ -1,12 +1,12 @@
 #include "backend/admin/admin_runs.hpp"
 
 #include "backend/admin/run_rules.hpp"
+#include "backend/core/core_executor.hpp"
 #include "backend/core/event_bus.hpp"
 #include "backend/dispatch/dispatcher.hpp"
 #include "backend/operations/operation_book.hpp"
 #include "backend/operations/operation_proxy.hpp"
 #include "backend/storage/admin_run_repository.hpp"
-#include "backend/storage/database.hpp"
 #include "common/log.hpp"
 
 #include <memory>
@@ -14,13 +14,13 @@
 namespace fleet::backend {
 
 AdminRuns::AdminRuns(Dispatcher& dispatcher, OperationProxy& proxy, OperationBook& operations,
-                     AdminRunRepository& runs, EventBus& events, Database& database, const Clock& clock,
+                     AdminRunRepository& runs, EventBus& events, CoreExecutor& core, const Clock& clock,
                      Settings settings)
     : dispatcher_(dispatcher),
       proxy_(proxy),
       operations_(operations),
       runs_(runs),
-      database_(database),
+      core_(core),
       clock_(clock),
       settings_(settings) {
     events.subscribe<OperationEnded>([this](const OperationEnded& ended) {
@@ -165,7 +165,7 @@ void AdminRuns::get(const std::string& run_id, std::function<void(std::optional<
 
 void AdminRuns::list(const RunQuery& query, std::function<void(Page)> done) {
     // The operations are written behind, at the commit: read once it is done.
-    database_.after_commit([this, query, done = std::move(done)]() mutable {
+    core_.post_after_commit([this, query, done = std::move(done)]() mutable {
         auto rows = runs_.list(query);
         auto page = std::make_shared<Page>();
         page->total = rows.total;

@@ -18,7 +18,7 @@
 namespace fleet::backend {
 
 class AdminRunRepository;
-class Database;
+class CoreExecutor;
 class Dispatcher;
 class EventBus;
 class OperationBook;
@@ -66,7 +66,7 @@ public:
     };
 
     AdminRuns(Dispatcher& dispatcher, OperationProxy& proxy, OperationBook& operations, AdminRunRepository& runs,
-              EventBus& events, Database& database, const Clock& clock, Settings settings);
+              EventBus& events, CoreExecutor& core, const Clock& clock, Settings settings);
 
     // After the operations are loaded: the runs still active.
     void load();
@@ -103,7 +103,7 @@ private:
     OperationProxy& proxy_;
     OperationBook& operations_;
     AdminRunRepository& runs_;
-    Database& database_;
+    CoreExecutor& core_;
     const Clock& clock_;
     Settings settings_;
     // Active runs (their operation not finished): run id -> (bot, order of start).

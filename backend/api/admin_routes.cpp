@@ -11,7 +11,7 @@
 
 namespace fleet::backend {
 
-void add_admin_routes(http::Router& router, boost::asio::io_context& core, Database& database, AdminRuns& runs,
+void add_admin_routes(http::Router& router, CoreExecutor& core, AdminRuns& runs,
                       const std::vector<worker::WorkerType>& types) {
     using http::HttpRequest;
     using http::HttpResponse;
@@ -31,12 +31,12 @@ void add_admin_routes(http::Router& router, boost::asio::io_context& core, Datab
     router.add_async(Method::Post, "/api/v1/admin/workers/run", [&, start](HttpRequest request, Reply reply) {
         auto run = parse_run_request(json::parse_object(request.body), parse_idempotency_key(request.idempotency_key),
                                      types);
-        on_core(core, database, std::move(reply),
+        on_core(core, std::move(reply),
                 [start, run = std::move(run)](Reply done) mutable { start(std::move(run), std::move(done)); });
     });
     router.add_async(Method::Get, "/api/v1/admin/workers/runs", [&](HttpRequest request, Reply reply) {
         auto query = parse_run_query(request, types);
-        on_core(core, database, std::move(reply), [&runs, query](Reply done) {
+        on_core(core, std::move(reply), [&runs, query](Reply done) {
             runs.list(query, [&runs, query, done = std::move(done)](AdminRuns::Page page) {
                 const auto now = runs.clock().now();
                 boost::json::array items;
@@ -50,7 +50,7 @@ void add_admin_routes(http::Router& router, boost::asio::io_context& core, Datab
     });
     router.add_async(Method::Get, "/api/v1/admin/workers/runs/{id}", [&, run_id_of](HttpRequest request, Reply reply) {
         auto id = run_id_of(request);
-        on_core(core, database, std::move(reply), [&runs, id](Reply done) {
+        on_core(core, std::move(reply), [&runs, id](Reply done) {
             runs.get(id, [&runs, id, done = std::move(done)](std::optional<AdminRun> run) {
                 if (!run) return done(http::error_response(http::not_found("run '" + id + "' not found")));
                 done(HttpResponse::json(200, to_json(view_of(*run, runs.clock().now()))));
@@ -60,7 +60,7 @@ void add_admin_routes(http::Router& router, boost::asio::io_context& core, Datab
     router.add_async(Method::Delete, "/api/v1/admin/workers/runs/{id}/cancel",
                      [&, run_id_of](HttpRequest request, Reply reply) {
                          auto id = run_id_of(request);
-                         on_core(core, database, std::move(reply), [&runs, id](Reply done) {
+                         on_core(core, std::move(reply), [&runs, id](Reply done) {
                              runs.cancel(id, [id, done = std::move(done)](CancelResult result) {
                                  done(run_cancel_answer(result, id));
                              });
@@ -71,7 +71,7 @@ void add_admin_routes(http::Router& router, boost::asio::io_context& core, Datab
                          auto id = run_id_of(request);
                          const bool strict = parse_rerun_strict(request.body);
                          auto key = parse_idempotency_key(request.idempotency_key);
-                         on_core(core, database, std::move(reply), [&runs, start, id, strict, key](Reply done) {
+                         on_core(core, std::move(reply), [&runs, start, id, strict, key](Reply done) {
                              auto again = runs.rerun_request(id, strict, key);
                              if (!again) throw http::not_found("run '" + id + "' not found");
                              start(std::move(*again), std::move(done));

@@ -5,19 +5,15 @@
 
 #include <vector>
 
-namespace boost::asio {
-class io_context;
-}
-
 namespace fleet::backend {
 
 class AdminRuns;
-class Database;
+class CoreExecutor;
 
 // The admin API (`/api/v1/admin/workers/...`): runs, operations seen in the
 // admin's words. Handlers parse on the I/O thread (the params with their
 // worker type's own parser), then call AdminRuns on the core thread.
-void add_admin_routes(http::Router& router, boost::asio::io_context& core, Database& database, AdminRuns& runs,
+void add_admin_routes(http::Router& router, CoreExecutor& core, AdminRuns& runs,
                       const std::vector<worker::WorkerType>& types);
 
 }  // namespace fleet::backend

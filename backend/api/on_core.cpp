@@ -1,19 +1,15 @@
 #include "backend/api/on_core.hpp"
 
 #include "backend/core/admission.hpp"
-#include "backend/storage/database.hpp"
+#include "backend/core/core_executor.hpp"
 #include "common/http/error.hpp"
 #include "common/log.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-
 namespace fleet::backend {
 
-void on_core(boost::asio::io_context& core, Database& database, http::Reply answer,
-             std::function<void(http::Reply)> work, Admission* admission) {
-    http::Reply reply = [&database, answer = std::move(answer)](http::HttpResponse response) {
-        database.after_commit([answer, response = std::move(response)]() mutable { answer(std::move(response)); });
+void on_core(CoreExecutor& core, http::Reply answer, std::function<void(http::Reply)> work, Admission* admission) {
+    http::Reply reply = [&core, answer = std::move(answer)](http::HttpResponse response) {
+        core.post_after_commit([answer, response = std::move(response)]() mutable { answer(std::move(response)); });
     };
     auto run = [reply = std::move(reply), work = std::move(work)] {
         try {
@@ -26,7 +22,7 @@ void on_core(boost::asio::io_context& core, Database& database, http::Reply answ
         }
     };
     if (admission) admission->admit(std::move(run));
-    else boost::asio::post(core, std::move(run));
+    else core.post(std::move(run));
 }
 
 }  // namespace fleet::backend

@@ -5,18 +5,20 @@
 #include "backend/api/requests.hpp"
 #include "backend/api/responses.hpp"
 #include "backend/core/admission.hpp"
-#include "backend/core_context.hpp"
+#include "backend/core/core_executor.hpp"
 #include "backend/dispatch/dispatcher.hpp"
+#include "backend/metrics.hpp"
+#include "backend/operations/finished_cache.hpp"
+#include "backend/operations/operation_book.hpp"
 #include "backend/operations/operation_proxy.hpp"
 #include "backend/registry/registration_service.hpp"
+#include "backend/storage/operation_repository.hpp"
 #include "common/http/auth.hpp"
 #include "common/http/error.hpp"
 #include "common/http/query.hpp"
 #include "common/json/fields.hpp"
 #include "common/log.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/json/array.hpp>
 
 #include <array>
@@ -28,10 +30,6 @@ namespace {
 using http::HttpRequest;
 using http::HttpResponse;
 using http::Reply;
-
-void on_core(CoreContext& context, Reply answer, std::function<void(Reply)> work, Admission* admission = nullptr) {
-    backend::on_core(context.core, context.database, std::move(answer), std::move(work), admission);
-}
 
 std::string id_param(const HttpRequest& request, std::string_view name, std::string_view what) {
     std::string id(request.path_param(name));
@@ -56,53 +54,60 @@ constexpr std::array kOperationStatuses{
     OperationStatus::Queued,    OperationStatus::Pending, OperationStatus::Running,
     OperationStatus::Completed, OperationStatus::Failed,  OperationStatus::Cancelled};
 
-HttpResponse health(CoreContext& context) {
+HttpResponse health(const RouteTargets& targets) {
     return HttpResponse::json(200, {{"healthy", true},
                                     {"service", "fleet-backend"},
-                                    {"timestamp", to_iso8601(context.clock.now())},
-                                    {"workers", counts_json(context.registry.count_by_status(), kWorkerStatuses)},
-                                    {"operations", counts_json(context.operation_repository.count_by_status(), kOperationStatuses)},
-                                    {"queue_depth", context.operations.queue_depth()}});
+                                    {"timestamp", to_iso8601(targets.clock.now())},
+                                    {"workers", counts_json(targets.registry.count_by_status(), kWorkerStatuses)},
+                                    {"operations", counts_json(targets.operation_repository.count_by_status(), kOperationStatuses)},
+                                    {"queue_depth", targets.operations.queue_depth()}});
 }
 
-HttpResponse prometheus(CoreContext& context) {
+HttpResponse prometheus(const RouteTargets& targets) {
     std::ostringstream out;
     out << "# HELP fleet_workers Registered workers by status.\n# TYPE fleet_workers gauge\n";
-    const auto workers = context.registry.count_by_status();
+    const auto workers = targets.registry.count_by_status();
     for (auto status : kWorkerStatuses) {
         const auto it = workers.find(status);
         out << "fleet_workers{status=\"" << to_string(status) << "\"} " << (it == workers.end() ? 0 : it->second) << "\n";
     }
     out << "# HELP fleet_operations Operations by status.\n# TYPE fleet_operations gauge\n";
-    const auto operations = context.operation_repository.count_by_status();
+    const auto operations = targets.operation_repository.count_by_status();
     for (auto status : kOperationStatuses) {
         const auto it = operations.find(status);
         out << "fleet_operations{status=\"" << to_string(status) << "\"} "
             << (it == operations.end() ? 0 : it->second) << "\n";
     }
     out << "# HELP fleet_queue_depth Operations waiting for a worker.\n# TYPE fleet_queue_depth gauge\n"
-        << "fleet_queue_depth " << context.operations.queue_depth() << "\n"
-        << context.metrics.prometheus();
+        << "fleet_queue_depth " << targets.operations.queue_depth() << "\n"
+        << targets.metrics.prometheus();
     return HttpResponse::text(200, out.str(), "text/plain; version=0.0.4");
 }
 
 }  // namespace
 
-void add_routes(http::Router& router, CoreContext& context, Admission& admission, Dispatcher& dispatcher,
-                RegistrationService& registrations, OperationProxy& proxy) {
+void add_routes(http::Router& router, RouteTargets& targets) {
     using http::Method;
-    router.guard(http::bearer_guard(context.config.token));
+    // The handlers outlive this call: they hold these references, not the locals.
+    CoreExecutor& core = targets.core;
+    Admission& admission = targets.admission;
+    Dispatcher& dispatcher = targets.dispatcher;
+    RegistrationService& registrations = targets.registrations;
+    OperationProxy& proxy = targets.proxy;
+    Registry& registry = targets.registry;
+    FinishedCache& finished = targets.finished;
+    router.guard(http::bearer_guard(targets.token));
 
     router.add_async(Method::Get, "/health", [&](HttpRequest, Reply reply) {
-        on_core(context, std::move(reply), [&](Reply done) { done(health(context)); });
+        on_core(core, std::move(reply), [&](Reply done) { done(health(targets)); });
     });
     router.add_async(Method::Get, "/metrics", [&](HttpRequest, Reply reply) {
-        on_core(context, std::move(reply), [&](Reply done) { done(prometheus(context)); });
+        on_core(core, std::move(reply), [&](Reply done) { done(prometheus(targets)); });
     });
 
     router.add_async(Method::Post, "/api/v1/workers/register", [&](HttpRequest request, Reply reply) {
         auto registration = parse_registration(json::parse_object(request.body));
-        on_core(context, std::move(reply), [&, registration = std::move(registration)](Reply done) {
+        on_core(core, std::move(reply), [&, registration = std::move(registration)](Reply done) {
             const auto registered = registrations.register_worker(registration);
             if (!registered) throw http::ApiError(503, "backend is shutting down").with_header("Retry-After", "5");
             done(HttpResponse::json(200, to_json(*registered)));
@@ -111,7 +116,7 @@ void add_routes(http::Router& router, CoreContext& context, Admission& admission
     router.add_async(Method::Delete, "/api/v1/workers/{id}", [&](HttpRequest request, Reply reply) {
         auto id = id_param(request, "id", "worker id");
         auto completed = parse_goodbye(request.body);
-        on_core(context, std::move(reply), [&, id, completed = std::move(completed)](Reply done) {
+        on_core(core, std::move(reply), [&, id, completed = std::move(completed)](Reply done) {
             if (!registrations.deregister(id, completed)) throw http::not_found("worker '" + id + "' not found");
             done(HttpResponse::json(200, {{"success", true}, {"worker_id", id}, {"message", "worker removed"}}));
         });
@@ -125,16 +130,16 @@ void add_routes(http::Router& router, CoreContext& context, Admission& admission
                 throw http::bad_request(
                     "query parameter 'status' must be one of AVAILABLE, BUSY, TEMPORARILY_UNAVAILABLE, DRAINING");
         }
-        on_core(context, std::move(reply), [&, filter](Reply done) {
+        on_core(core, std::move(reply), [&, filter](Reply done) {
             boost::json::array workers;
-            for (const auto* worker : context.registry.list(filter)) workers.push_back(to_json(*worker));
+            for (const auto* worker : registry.list(filter)) workers.push_back(to_json(*worker));
             done(HttpResponse::json(200, workers));
         });
     });
     router.add_async(Method::Get, "/api/v1/workers/{id}", [&](HttpRequest request, Reply reply) {
         auto id = id_param(request, "id", "worker id");
-        on_core(context, std::move(reply), [&, id](Reply done) {
-            const WorkerRecord* worker = context.registry.find(id);
+        on_core(core, std::move(reply), [&, id](Reply done) {
+            const WorkerRecord* worker = registry.find(id);
             if (!worker) throw http::not_found("worker '" + id + "' not found");
             done(HttpResponse::json(200, to_json(*worker)));
         });
@@ -157,7 +162,7 @@ void add_routes(http::Router& router, CoreContext& context, Admission& admission
             if (!query.after)
                 throw http::bad_request("query parameter 'cursor' must be the next_cursor of an earlier page");
         }
-        on_core(context, std::move(reply), [&, query](Reply done) {
+        on_core(core, std::move(reply), [&, query](Reply done) {
             // Serialized on the reader thread, off the core.
             proxy.list<HttpResponse>(
                 query, [query](OperationRows rows) { return list_answer(rows, query); },
@@ -173,9 +178,9 @@ void add_routes(http::Router& router, CoreContext& context, Admission& admission
             throw http::bad_request("query parameter 'force_refresh' must be true or false");
         const bool refresh = force && *force == "true";
         // A finished operation never changes: answered here, on the I/O thread.
-        if (auto answer = context.finished.get(id))
+        if (auto answer = finished.get(id))
             return reply(HttpResponse::text(200, std::move(*answer), "application/json"));
-        on_core(context, std::move(reply), [&, id, refresh](Reply done) {
+        on_core(core, std::move(reply), [&, id, refresh](Reply done) {
             proxy.get(id, refresh, [id, done = std::move(done)](OperationLookup lookup) { done(get_answer(lookup, id)); });
         });
     });
@@ -184,20 +189,20 @@ void add_routes(http::Router& router, CoreContext& context, Admission& admission
         const auto cursor = http::query_size(request, "cursor", 0, std::numeric_limits<std::size_t>::max());
         const auto limit = http::query_size(request, "limit", 100, 1000);
         const std::string query = "cursor=" + std::to_string(cursor) + "&limit=" + std::to_string(limit);
-        on_core(context, std::move(reply), [&, id, query](Reply done) {
+        on_core(core, std::move(reply), [&, id, query](Reply done) {
             proxy.metrics(id, query, [id, done = std::move(done)](MetricsResult result) { done(metrics_answer(result, id)); });
         });
     });
     router.add_async(Method::Delete, "/api/v1/operations/{id}/cancel", [&](HttpRequest request, Reply reply) {
         auto id = id_param(request, "id", "operation id");
-        on_core(context, std::move(reply), [&, id](Reply done) {
+        on_core(core, std::move(reply), [&, id](Reply done) {
             proxy.cancel(id, [id, done = std::move(done)](CancelResult result) { done(cancel_answer(result, id)); });
         });
     });
     router.add_async(Method::Post, "/api/v1/operations/{id}/events", [&](HttpRequest request, Reply reply) {
         auto id = id_param(request, "id", "operation id");
         auto view = json::parse_object(request.body);
-        on_core(context, std::move(reply), [&, id, view = std::move(view)](Reply done) {
+        on_core(core, std::move(reply), [&, id, view = std::move(view)](Reply done) {
             done(report_answer(registrations.report(id, view), id));
         });
     });
@@ -206,7 +211,7 @@ void add_routes(http::Router& router, CoreContext& context, Admission& admission
         auto domain = id_param(request, "domain", "domain");
         auto start = parse_start(domain, json::parse_object(request.body, true));
         on_core(
-            context, std::move(reply),
+            core, std::move(reply),
             [&, domain, start = std::move(start)](Reply done) mutable {
                 auto requirements = start.requirements;
                 dispatcher.start(std::move(start), [domain, requirements = std::move(requirements),

@@ -1,6 +1,10 @@
 #include "backend/dispatch/dispatcher.hpp"
 
+#include "backend/core/core_executor.hpp"
+#include "backend/metrics.hpp"
+#include "backend/operations/operation_book.hpp"
 #include "backend/operations/operation_lifecycle.hpp"
+#include "backend/registry/registry.hpp"
 #include "backend/registry/worker_lifecycle.hpp"
 #include "common/http/error.hpp"
 #include "common/ids.hpp"
@@ -39,10 +43,18 @@ std::string error_of(const http::ClientResponse& response) {
 
 }  // namespace
 
-Dispatcher::Dispatcher(CoreContext& context) : context_(context) {}
+Dispatcher::Dispatcher(Registry& registry, OperationBook& operations, WorkerClient& workers, CoreExecutor& core,
+                       BackendMetrics& metrics, const Clock& clock, int max_worker_losses)
+    : registry_(registry),
+      operations_(operations),
+      workers_(workers),
+      core_(core),
+      metrics_(metrics),
+      clock_(clock),
+      max_worker_losses_(max_worker_losses) {}
 
 void Dispatcher::start(StartRequest request, std::function<void(StartResult)> done) {
-    auto& registry = context_.registry;
+    auto& registry = registry_;
     if (!registry.serves(request.domain)) return done({StartResult::Kind::NoWorkerServes});
     if (!registry.could_meet(request.domain, request.requirements)) return done({StartResult::Kind::Unmeetable});
 
@@ -56,7 +68,7 @@ void Dispatcher::start(StartRequest request, std::function<void(StartResult)> do
     OperationRecord* drawn = nullptr;
     for (int draw = 0; !drawn && draw < kIdDraws; ++draw) {
         record.operation_id = new_operation_id();
-        drawn = context_.operations.create(std::move(record));  // moved from only when taken
+        drawn = operations_.create(std::move(record));  // moved from only when taken
     }
     // Three collisions of 96 random bits are not chance: a fault, answered 500 by the route.
     if (!drawn) throw std::runtime_error("could not draw an unused operation id");
@@ -64,8 +76,8 @@ void Dispatcher::start(StartRequest request, std::function<void(StartResult)> do
     const std::string id = created.operation_id;
     if (request.on_created) request.on_created(created);
     // Older work of the domain that is waiting goes first: join the queue behind it.
-    if (context_.operations.has_queued(request.domain)) {
-        context_.operations.enqueue(created);
+    if (operations_.has_queued(request.domain)) {
+        operations_.enqueue(created);
         pump(request.domain);
         return done({StartResult::Kind::Queued, id});
     }
@@ -85,13 +97,13 @@ void Dispatcher::start(StartRequest request, std::function<void(StartResult)> do
 
 void Dispatcher::dispatch(const std::string& operation_id, std::set<std::string> tried, Began began,
                           std::function<void(Dispatched)> done) {
-    auto& operations = context_.operations;
+    auto& operations = operations_;
     OperationRecord* operation = operations.find_active(operation_id);
     if (!operation || (operation->status != OperationStatus::Queued)) {
         done({Outcome::Gone, {}});
         return;
     }
-    const auto candidates = context_.registry.idle_candidates(operation->domain, operation->requirements, tried);
+    const auto candidates = registry_.idle_candidates(operation->domain, operation->requirements, tried);
     if (candidates.empty()) {
         operations.enqueue(*operation);
         done({Outcome::Queued, {}});
@@ -106,7 +118,7 @@ void Dispatcher::dispatch(const std::string& operation_id, std::set<std::string>
         return;
     }
     operations.dequeue(operation_id);
-    worker_lifecycle::claimed(worker, operation_id, context_.clock.now());
+    worker_lifecycle::claimed(worker, operation_id, clock_.now());
     operations.save(*operation);
 
     boost::json::object body = operation->parameters;
@@ -114,15 +126,15 @@ void Dispatcher::dispatch(const std::string& operation_id, std::set<std::string>
     // The start leaves only once the claim is committed: a backend killed in
     // between restarts with the operation on this worker (which reconciles
     // it), never queued again while the worker runs it.
-    context_.database.after_commit([this, operation_id, worker_id = worker.worker_id, endpoint = worker.endpoint_url,
+    core_.post_after_commit([this, operation_id, worker_id = worker.worker_id, endpoint = worker.endpoint_url,
                                     domain = operation->domain, body = boost::json::serialize(body),
                                     tried = std::move(tried), began, done = std::move(done)]() mutable {
-        const OperationRecord* claimed = context_.operations.find_active(operation_id);
+        const OperationRecord* claimed = operations_.find_active(operation_id);
         if (!claimed || claimed->worker_id != worker_id || claimed->status != OperationStatus::Pending) {
             done({Outcome::Gone, worker_id});  // cancelled or resolved before it left
             return;
         }
-        context_.workers.start(endpoint, domain, std::move(body),
+        workers_.start(endpoint, domain, std::move(body),
                                [this, operation_id, worker_id, tried = std::move(tried), began,
                                 done = std::move(done)](http::ClientResponse response) mutable {
                                    on_worker_answer(operation_id, worker_id, std::move(tried), began, std::move(done),
@@ -134,23 +146,23 @@ void Dispatcher::dispatch(const std::string& operation_id, std::set<std::string>
 void Dispatcher::on_worker_answer(const std::string& operation_id, const std::string& worker_id,
                                   std::set<std::string> tried, Began began, std::function<void(Dispatched)> done,
                                   const http::ClientResponse& response) {
-    auto& operations = context_.operations;
+    auto& operations = operations_;
     OperationRecord* operation = operations.find_active(operation_id);
     const bool accepted = response.ok() && response.status == 200;
     if (!operation || operation->worker_id != worker_id) {
         // Its completion notice can overtake the answer to the start: then it ran there.
         const auto finished = operation ? std::nullopt : operations.find(operation_id);
         if (accepted && finished && finished->worker_id == worker_id) {
-            context_.metrics.dispatched(std::chrono::steady_clock::now() - began);
+            metrics_.dispatched(std::chrono::steady_clock::now() - began);
             return done({Outcome::Started, worker_id});
         }
         done({Outcome::Gone, worker_id});  // cancelled or resolved while the request was out
         return;
     }
     if (accepted) {
-        const auto move = lifecycle::logged(*operation, "started", lifecycle::started(*operation, context_.clock.now()));
+        const auto move = lifecycle::logged(*operation, "started", lifecycle::started(*operation, clock_.now()));
         if (move.outcome == lifecycle::Outcome::Applied) operations.save(*operation);
-        context_.metrics.dispatched(std::chrono::steady_clock::now() - began);
+        metrics_.dispatched(std::chrono::steady_clock::now() - began);
         done({Outcome::Started, worker_id});
         return;
     }
@@ -168,7 +180,7 @@ void Dispatcher::on_worker_answer(const std::string& operation_id, const std::st
         response.ok() && (response.status == 400 || response.status == 413 || response.status == 422);
     if (refused_parameters) {
         release(*operation);
-        lifecycle::logged(*operation, "fail", lifecycle::fail(*operation, error_of(response), context_.clock.now()));
+        lifecycle::logged(*operation, "fail", lifecycle::fail(*operation, error_of(response), clock_.now()));
         operations.save(*operation);
         done({Outcome::Rejected, worker_id, response.status, response.body});
         return;
@@ -178,7 +190,7 @@ void Dispatcher::on_worker_answer(const std::string& operation_id, const std::st
     undo_claim(*operation);
     operations.save(*operation);
     tried.insert(worker_id);
-    if (WorkerRecord* worker = context_.registry.find(worker_id)) {
+    if (WorkerRecord* worker = registry_.find(worker_id)) {
         if (!response.ok() && (response.error == http::ClientError::Refused || response.error == http::ClientError::Closed)) {
             worker_lost(worker_id, std::string(http::to_string(response.error)) + ": " + response.error_message);
         } else if (response.ok() && response.status != 503) {
@@ -187,14 +199,14 @@ void Dispatcher::on_worker_answer(const std::string& operation_id, const std::st
         } else if (response.ok() && response.status == 503) {
             const bool draining = response.body.find("\"draining\"") != std::string::npos;
             worker_lifecycle::reported(*worker, draining ? WorkerStatus::Draining : WorkerStatus::Busy);
-            context_.registry.save(*worker);
+            registry_.save(*worker);
         }
     }
     dispatch(operation_id, std::move(tried), began, std::move(done));
 }
 
 void Dispatcher::release(const OperationRecord& operation) {
-    if (WorkerRecord* worker = context_.registry.find(operation.worker_id))
+    if (WorkerRecord* worker = registry_.find(operation.worker_id))
         worker_lifecycle::released(*worker, operation.operation_id);
 }
 
@@ -205,12 +217,12 @@ void Dispatcher::undo_claim(OperationRecord& operation) {
 
 void Dispatcher::requeue_unstarted(OperationRecord& operation) {
     undo_claim(operation);
-    context_.operations.enqueue(operation);
+    operations_.enqueue(operation);
 }
 
 void Dispatcher::pump(const std::string& domain) {
     if (shutting_down_) return;
-    auto& registry = context_.registry;
+    auto& registry = registry_;
     const auto fits = [&](const OperationRecord& operation) {
         return operation.requirements.empty() || !registry.idle_candidates(domain, operation.requirements, {}).empty();
     };
@@ -218,38 +230,38 @@ void Dispatcher::pump(const std::string& domain) {
     // operations no idle worker fits are passed over. Each turn dispatches one
     // operation or stops, so the walk ends.
     for (std::size_t turn = 0; turn < kPumpWindow && registry.has_idle(domain); ++turn) {
-        const auto next = context_.operations.first_queued(domain, kPumpWindow, fits);
+        const auto next = operations_.first_queued(domain, kPumpWindow, fits);
         if (!next) return;
         dispatch(*next, {}, std::chrono::steady_clock::now(), [](Dispatched) {});
-        if (const auto* left = context_.operations.find_active(*next); left && left->status == OperationStatus::Queued)
+        if (const auto* left = operations_.find_active(*next); left && left->status == OperationStatus::Queued)
             return;  // not taken after all: the next pump tries again
     }
 }
 
 void Dispatcher::restore_assignments() {
-    for (auto* worker : context_.registry.all()) worker->operations.clear();
-    context_.operations.for_each_active([&](const OperationRecord& operation) {
+    for (auto* worker : registry_.all()) worker->operations.clear();
+    operations_.for_each_active([&](const OperationRecord& operation) {
         const bool on_a_worker = operation.status == OperationStatus::Pending || operation.status == OperationStatus::Running;
         if (!on_a_worker) return;
-        if (WorkerRecord* worker = context_.registry.find(operation.worker_id)) worker->operations.push_back(operation.operation_id);
+        if (WorkerRecord* worker = registry_.find(operation.worker_id)) worker->operations.push_back(operation.operation_id);
     });
 }
 
 void Dispatcher::pump_all() {
-    for (const auto& domain : context_.operations.domains_with_queue()) pump(domain);
+    for (const auto& domain : operations_.domains_with_queue()) pump(domain);
 }
 
 void Dispatcher::worker_lost(const std::string& worker_id, const std::string& why) {
-    WorkerRecord* worker = context_.registry.find(worker_id);
+    WorkerRecord* worker = registry_.find(worker_id);
     if (!worker) return;
-    worker_lifecycle::lost(*worker, context_.clock.now());
+    worker_lifecycle::lost(*worker, clock_.now());
     const auto held = std::move(worker->operations);
     worker->operations.clear();
     const std::string domain = worker->domain;
-    context_.registry.save(*worker);
+    registry_.save(*worker);
     log::warn("worker ", worker_id, " lost (", why, "); resolving ", held.size(), " operation(s)");
     for (const auto& id : held)
-        if (OperationRecord* operation = context_.operations.find_active(id))
+        if (OperationRecord* operation = operations_.find_active(id))
             lose_operation(*operation, "worker " + worker_id + " was lost: " + why);
     pump(domain);
 }
@@ -257,23 +269,23 @@ void Dispatcher::worker_lost(const std::string& worker_id, const std::string& wh
 void Dispatcher::lose_operation(OperationRecord& operation, const std::string& why) {
     release(operation);  // requeueing clears the worker; a failure keeps it
     ++operation.worker_losses;
-    if (operation.attempts <= operation.max_retries && operation.worker_losses < context_.config.max_worker_losses) {
+    if (operation.attempts <= operation.max_retries && operation.worker_losses < max_worker_losses_) {
         log::info("operation ", operation.operation_id, " queued again (", why, ")");
-        context_.operations.enqueue(operation);
+        operations_.enqueue(operation);
         return;
     }
-    std::string error = operation.worker_losses >= context_.config.max_worker_losses
+    std::string error = operation.worker_losses >= max_worker_losses_
                             ? "failed for good: " + std::to_string(operation.worker_losses) +
                                   " workers were lost running it (last: " + why + ")"
                             : why;
-    lifecycle::logged(operation, "fail", lifecycle::fail(operation, std::move(error), context_.clock.now()));
-    context_.operations.save(operation);
+    lifecycle::logged(operation, "fail", lifecycle::fail(operation, std::move(error), clock_.now()));
+    operations_.save(operation);
 }
 
 void Dispatcher::finish(OperationRecord& operation) {
     const std::string domain = operation.domain;
     release(operation);  // a finished operation keeps who ran it
-    context_.operations.save(operation);  // terminal: leaves memory
+    operations_.save(operation);  // terminal: leaves memory
     pump(domain);
 }
 

@@ -1,23 +1,33 @@
 #pragma once
 
 #include "backend/api/requests.hpp"
-#include "backend/core_context.hpp"
 #include "backend/dispatch/start_result.hpp"
+#include "backend/dispatch/worker_client.hpp"
+#include "backend/operations/operation_record.hpp"
+#include "common/clock.hpp"
 
 #include <boost/json/object.hpp>
 
 #include <chrono>
+#include <functional>
 #include <set>
 #include <string>
 
 namespace fleet::backend {
+
+class BackendMetrics;
+class CoreExecutor;
+class OperationBook;
+class Registry;
 
 // Dispatch, the queue and lost workers. Everything runs on the core thread,
 // so checking a worker's capacity and claiming it is one step. A start's
 // `done` receives a plain StartResult.
 class Dispatcher {
 public:
-    explicit Dispatcher(CoreContext& context);
+    // An operation whose worker died `max_worker_losses` times fails for good.
+    Dispatcher(Registry& registry, OperationBook& operations, WorkerClient& workers, CoreExecutor& core,
+               BackendMetrics& metrics, const Clock& clock, int max_worker_losses);
 
     void start(StartRequest request, std::function<void(StartResult)> done);
 
@@ -55,7 +65,13 @@ private:
     // A start the worker did not take: as if it had never been tried (queued, attempt not counted).
     void undo_claim(OperationRecord& operation);
 
-    CoreContext& context_;
+    Registry& registry_;
+    OperationBook& operations_;
+    WorkerClient& workers_;
+    CoreExecutor& core_;
+    BackendMetrics& metrics_;
+    const Clock& clock_;
+    const int max_worker_losses_;
     bool shutting_down_ = false;
 };
 

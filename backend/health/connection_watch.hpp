@@ -1,5 +1,7 @@
 #pragma once
 
+#include "backend/health/worker_watch.hpp"
+
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -16,7 +18,7 @@ namespace fleet::backend {
 // interval: the kernel closes a dead process's sockets at once. A close that
 // is only the worker's idle timeout is told apart by reconnecting: a refused
 // or failed reconnect is the definite failure, a successful one keeps watching.
-class ConnectionWatch {
+class ConnectionWatch final : public WorkerWatch {
 public:
     using OnLost = std::function<void(const std::string& worker_id, const std::string& detail)>;
 
@@ -27,8 +29,8 @@ public:
 
     // Starts (or restarts, for a new endpoint) watching. on_lost fires at most
     // once per watch(), on the io_context; the watch then ends.
-    void watch(const std::string& worker_id, const std::string& endpoint_url);
-    void unwatch(const std::string& worker_id);
+    void watch(const std::string& worker_id, const std::string& endpoint_url) override;
+    void unwatch(const std::string& worker_id) override;
     std::size_t size() const;
 
 private:

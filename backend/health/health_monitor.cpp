@@ -1,35 +1,40 @@
 #include "backend/health/health_monitor.hpp"
 
+#include "backend/core/core_executor.hpp"
 #include "backend/dispatch/dispatcher.hpp"
-#include "backend/health/connection_watch.hpp"
 #include "backend/health/health_prober.hpp"
+#include "backend/health/worker_watch.hpp"
+#include "backend/metrics.hpp"
 #include "backend/operations/operation_proxy.hpp"
+#include "backend/registry/registry.hpp"
 #include "common/log.hpp"
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 
 #include <algorithm>
 #include <tuple>
 
 namespace fleet::backend {
 
-HealthMonitor::HealthMonitor(CoreContext& context, CoreTimers& timers, Dispatcher& dispatcher, OperationProxy& proxy,
-                             HealthProber& prober, ConnectionWatch& watch)
-    : context_(context),
+HealthMonitor::HealthMonitor(CoreExecutor& core, CoreTimers& timers, Registry& registry, Dispatcher& dispatcher,
+                             OperationProxy& proxy, HealthProber& prober, WorkerWatch& watch, BackendMetrics& metrics,
+                             const Clock& clock, std::chrono::milliseconds interval, HealthSettings settings)
+    : core_(core),
       timers_(timers),
+      registry_(registry),
       dispatcher_(dispatcher),
       proxy_(proxy),
       prober_(prober),
       watch_(watch),
-      settings_{context.config.failure_threshold, context.config.remove_after} {}
+      metrics_(metrics),
+      clock_(clock),
+      interval_(interval),
+      settings_(settings) {}
 
 void HealthMonitor::start() {
-    boost::asio::post(context_.core, [this] { sweep(); });
+    core_.post([this] { sweep(); });
 }
 
 void HealthMonitor::stop() {
-    boost::asio::post(context_.core, [this] {
+    core_.post([this] {
         stopped_ = true;
         timers_.cancel(next_sweep_);
     });
@@ -37,32 +42,29 @@ void HealthMonitor::stop() {
 
 void HealthMonitor::sweep() {
     if (stopped_) return;
-    next_sweep_ = timers_.after(context_.config.health_interval, [this] { sweep(); });
+    next_sweep_ = timers_.after(interval_, [this] { sweep(); });
     if (sweeping_) return;  // the last sweep is still out: never stack them
     std::vector<ProbeTarget> targets;
-    for (const auto* worker : context_.registry.list({})) targets.push_back({worker->worker_id, worker->endpoint_url});
+    for (const auto* worker : registry_.list({})) targets.push_back({worker->worker_id, worker->endpoint_url});
     if (targets.empty()) return after_sweep();
     sweeping_ = true;
     // Spread the probes over part of the interval so a large fleet is not hit at one instant.
-    const auto spread = std::min<std::chrono::milliseconds>(context_.config.health_interval / 4, std::chrono::seconds(1));
-    auto& core = context_.core;
+    const auto spread = std::min<std::chrono::milliseconds>(interval_ / 4, std::chrono::seconds(1));
     prober_.sweep(
         std::move(targets), spread,
-        [this, &core](ProbeResult result) {
-            boost::asio::post(core, [this, result = std::move(result)] { apply(result); });
-        },
-        [this, &core] { boost::asio::post(core, [this] { after_sweep(); }); });
+        [this](ProbeResult result) { core_.post([this, result = std::move(result)] { apply(result); }); },
+        [this] { core_.post([this] { after_sweep(); }); });
 }
 
 void HealthMonitor::apply(const ProbeResult& result) {
-    WorkerRecord* worker = context_.registry.find(result.worker_id);
+    WorkerRecord* worker = registry_.find(result.worker_id);
     if (!worker) return;
     const auto previous = std::make_tuple(worker->status, worker->health_check_failures, worker->unavailable_since);
     const auto current = std::tie(worker->status, worker->health_check_failures, worker->unavailable_since);
-    const auto transition = apply_probe(*worker, result, context_.clock.now(), settings_);
-    if (result.outcome != ProbeOutcome::Healthy) context_.metrics.health_check_failed();
+    const auto transition = apply_probe(*worker, result, clock_.now(), settings_);
+    if (result.outcome != ProbeOutcome::Healthy) metrics_.health_check_failed();
     // A routine success changes only last_health_check: no write for that.
-    if (current != previous) context_.registry.save(*worker);
+    if (current != previous) registry_.save(*worker);
     const std::string worker_id = worker->worker_id;
     switch (transition) {
         case HealthTransition::BecameUnavailable:
@@ -70,7 +72,7 @@ void HealthMonitor::apply(const ProbeResult& result) {
             return;
         case HealthTransition::Recovered:
             log::info("worker ", worker_id, " answers again");
-            context_.watch(worker_id, worker->endpoint_url);
+            watch_.watch(worker_id, worker->endpoint_url);
             break;
         case HealthTransition::None:
         case HealthTransition::Remove:
@@ -87,19 +89,19 @@ void HealthMonitor::apply(const ProbeResult& result) {
 
 void HealthMonitor::after_sweep() {
     sweeping_ = false;
-    const auto now = context_.clock.now();
+    const auto now = clock_.now();
     std::vector<std::string> expired;
-    for (const auto* worker : context_.registry.list({}))
+    for (const auto* worker : registry_.list({}))
         if (check_removal(*worker, now, settings_) == HealthTransition::Remove) expired.push_back(worker->worker_id);
     for (const auto& id : expired) {
         log::warn("worker ", id, " unavailable for too long: removed from the registry");
-        context_.unwatch(id);
-        context_.registry.remove(id);
+        watch_.unwatch(id);
+        registry_.remove(id);
     }
 }
 
 void HealthMonitor::connection_lost(const std::string& worker_id, const std::string& detail) {
-    boost::asio::post(context_.core, [this, worker_id, detail] {
+    core_.post([this, worker_id, detail] {
         ProbeResult result;
         result.worker_id = worker_id;
         result.outcome = ProbeOutcome::DefiniteFailure;

@@ -2,8 +2,11 @@
 
 #include "backend/core/core_timers.hpp"
 #include "backend/dispatch/dispatcher.hpp"
+#include "backend/metrics.hpp"
+#include "backend/operations/operation_book.hpp"
 #include "backend/operations/operation_lifecycle.hpp"
-#include "backend/storage/reader_thread.hpp"
+#include "backend/registry/registry.hpp"
+#include "backend/storage/operation_repository.hpp"
 #include "common/json/parse.hpp"
 #include "common/log.hpp"
 
@@ -24,11 +27,23 @@ WorkerAnswer answer_of(const http::ClientResponse& response) { return {response.
 
 }  // namespace
 
-OperationProxy::OperationProxy(CoreContext& context, CoreTimers& timers, Dispatcher& dispatcher, ReaderThread& reader)
-    : context_(context), timers_(timers), dispatcher_(dispatcher), reader_(reader) {}
+OperationProxy::OperationProxy(OperationBook& operations, OperationRepository& repository, Registry& registry,
+                               WorkerClient& workers, Dispatcher& dispatcher, CoreExecutor& core, CoreTimers& timers,
+                               ReaderThread& reader, BackendMetrics& metrics, const Clock& clock, Settings settings)
+    : operations_(operations),
+      repository_(repository),
+      registry_(registry),
+      workers_(workers),
+      dispatcher_(dispatcher),
+      core_(core),
+      timers_(timers),
+      reader_(reader),
+      metrics_(metrics),
+      clock_(clock),
+      settings_(settings) {}
 
 void OperationProxy::get(const std::string& operation_id, bool force_refresh, Done<OperationLookup> done) {
-    const OperationRecord* operation = context_.operations.find_active(operation_id);
+    const OperationRecord* operation = operations_.find_active(operation_id);
     if (!operation) {
         // Finished or never known: the stored row answers, read off the core thread.
         return read<std::optional<OperationRecord>>(
@@ -38,30 +53,30 @@ void OperationProxy::get(const std::string& operation_id, bool force_refresh, Do
                 done(found(std::move(*stored)));
             });
     }
-    const auto now = context_.clock.now();
-    const bool fresh = operation->refreshed_at && now - *operation->refreshed_at < context_.config.cache_ttl;
+    const auto now = clock_.now();
+    const bool fresh = operation->refreshed_at && now - *operation->refreshed_at < settings_.cache_ttl;
     const bool on_a_worker = operation->status == OperationStatus::Pending || operation->status == OperationStatus::Running;
     if (!on_a_worker || (fresh && !force_refresh)) return done(found(*operation));
-    refresh(operation_id, [this, operation_id, done = std::move(done)] { done(found(context_.operations.find(operation_id))); });
+    refresh(operation_id, [this, operation_id, done = std::move(done)] { done(found(operations_.find(operation_id))); });
 }
 
 void OperationProxy::refresh(const std::string& operation_id, std::function<void()> then) {
     if (auto under_way = refreshing_.find(operation_id); under_way != refreshing_.end()) {
-        context_.metrics.refresh_joined();
+        metrics_.refresh_joined();
         if (then) under_way->second.push_back(std::move(then));
         return;
     }
-    const OperationRecord* operation = context_.operations.find_active(operation_id);
-    const WorkerRecord* worker = operation ? context_.registry.find(operation->worker_id) : nullptr;
+    const OperationRecord* operation = operations_.find_active(operation_id);
+    const WorkerRecord* worker = operation ? registry_.find(operation->worker_id) : nullptr;
     if (!operation || !worker) {
         if (then) then();
         return;
     }
     auto& waiting = refreshing_[operation_id];
     if (then) waiting.push_back(std::move(then));
-    context_.metrics.refresh_sent();
+    metrics_.refresh_sent();
     const std::string worker_id = worker->worker_id;
-    context_.workers.get(worker->endpoint_url, operation_id, [this, operation_id, worker_id](http::ClientResponse response) {
+    workers_.get(worker->endpoint_url, operation_id, [this, operation_id, worker_id](http::ClientResponse response) {
                              take_in(operation_id, worker_id, response);
                              auto done = refreshing_.extract(operation_id);
                              if (!done.empty())
@@ -71,7 +86,7 @@ void OperationProxy::refresh(const std::string& operation_id, std::function<void
 
 void OperationProxy::take_in(const std::string& operation_id, const std::string& worker_id,
                              const http::ClientResponse& response) {
-    OperationRecord* live = context_.operations.find_active(operation_id);
+    OperationRecord* live = operations_.find_active(operation_id);
     if (!live || live->worker_id != worker_id) return;
     if (!response.ok()) {
         // The worker answered, but not so that it can be read: too long, or cut off.
@@ -79,7 +94,7 @@ void OperationProxy::take_in(const std::string& operation_id, const std::string&
             unreadable(*live, response.error_message);
         return;
     }
-    const auto now = context_.clock.now();
+    const auto now = clock_.now();
     boost::system::error_code ec;
     auto body = json::parse(response.body, ec);
     const auto* data = (!ec && body.is_object()) ? body.as_object().if_contains("data") : nullptr;
@@ -91,15 +106,15 @@ void OperationProxy::take_in(const std::string& operation_id, const std::string&
         live->unknown_since.reset();
         live->unreadable_answers = 0;
         if (is_terminal(live->status)) dispatcher_.finish(*live);
-        else context_.operations.save(*live);
+        else operations_.save(*live);
     } else if (response.status == 200) {
         unreadable(*live, ec ? "the answer is not JSON (" + ec.message() + ")" : "the answer has no operation in 'data'");
     } else if (response.status == 404) {
         // The worker restarted without it; give it the grace, then resolve it.
         if (!live->unknown_since) {
             live->unknown_since = now;
-            context_.operations.save(*live);
-        } else if (now - *live->unknown_since >= context_.config.unknown_grace) {
+            operations_.save(*live);
+        } else if (now - *live->unknown_since >= settings_.unknown_grace) {
             dispatcher_.lose_operation(*live, "worker " + worker_id + " no longer knows the operation");
         }
     }
@@ -120,7 +135,7 @@ void OperationProxy::unreadable(OperationRecord& operation, const std::string& w
     const auto move = lifecycle::finish(operation, OperationStatus::Failed,
                                         "the backend could not read worker " + worker_id + "'s answer " +
                                             std::to_string(kMaxUnreadableAnswers) + " times: " + why,
-                                        context_.clock.now());
+                                        clock_.now());
     if (!lifecycle::logged(operation, "finish", move).refused()) dispatcher_.finish(operation);
 }
 
@@ -128,19 +143,17 @@ void OperationProxy::list(const OperationQuery& query, Done<std::optional<Operat
     list<OperationRows>(query, [](OperationRows rows) { return rows; }, std::move(done));
 }
 
-void OperationProxy::after_commit(std::function<void()> then) { context_.database.after_commit(std::move(then)); }
-
 std::optional<std::size_t> OperationProxy::known_total(const OperationQuery& query) const {
-    return context_.operation_repository.known_total(query);
+    return repository_.known_total(query);
 }
 
 void OperationProxy::metrics(const std::string& operation_id, const std::string& query, Done<MetricsResult> done) {
     using Kind = MetricsResult::Kind;
-    const auto operation = context_.operations.find(operation_id);
+    const auto operation = operations_.find(operation_id);
     if (!operation) return done({Kind::NotFound, {}, {}});
-    const WorkerRecord* worker = context_.registry.find(operation->worker_id);
+    const WorkerRecord* worker = registry_.find(operation->worker_id);
     if (!worker) return done({Kind::NoWorker, {}, {}});
-    context_.workers.metrics(worker->endpoint_url, operation_id, query,
+    workers_.metrics(worker->endpoint_url, operation_id, query,
                              [done = std::move(done)](http::ClientResponse response) {
                                  if (!response.ok())
                                      return done({Kind::Unreachable, {}, std::string(http::to_string(response.error))});
@@ -150,30 +163,30 @@ void OperationProxy::metrics(const std::string& operation_id, const std::string&
 
 void OperationProxy::cancel(const std::string& operation_id, Done<CancelResult> done) {
     using Kind = CancelResult::Kind;
-    OperationRecord* operation = context_.operations.find_active(operation_id);
+    OperationRecord* operation = operations_.find_active(operation_id);
     if (!operation) {
-        if (auto finished = context_.operations.find(operation_id))
+        if (auto finished = operations_.find(operation_id))
             return done({.kind = Kind::AlreadyFinal, .final_status = finished->status});
         return done({.kind = Kind::NotFound});
     }
     if (operation->status == OperationStatus::Queued) {
         lifecycle::logged(*operation, "cancel", lifecycle::finish(*operation, OperationStatus::Cancelled, "cancelled while queued",
-                                                              context_.clock.now()));
+                                                              clock_.now()));
         dispatcher_.finish(*operation);
         return done({.kind = Kind::CancelledWhileQueued});
     }
-    const WorkerRecord* worker = context_.registry.find(operation->worker_id);
+    const WorkerRecord* worker = registry_.find(operation->worker_id);
     if (!worker) return done({.kind = Kind::NoWorker});
     const std::string worker_id = worker->worker_id;
-    context_.workers.cancel(
+    workers_.cancel(
         worker->endpoint_url, operation_id,
         [this, operation_id, worker_id, done = std::move(done)](http::ClientResponse response) {
             if (!response.ok())
                 return done({.kind = Kind::Unreachable, .error = std::string(http::to_string(response.error))});
-            OperationRecord* live = context_.operations.find_active(operation_id);
+            OperationRecord* live = operations_.find_active(operation_id);
             if (live && response.status == 404 && live->worker_id == worker_id) {
                 // The worker does not have it: nothing runs, so it is cancelled here.
-                lifecycle::logged(*live, "cancel", lifecycle::finish(*live, OperationStatus::Cancelled, "cancelled", context_.clock.now()));
+                lifecycle::logged(*live, "cancel", lifecycle::finish(*live, OperationStatus::Cancelled, "cancelled", clock_.now()));
                 dispatcher_.finish(*live);
                 return done({.kind = Kind::CancelledHere});
             }

@@ -1,9 +1,13 @@
 #pragma once
 
-#include "backend/core_context.hpp"
+#include "backend/core/core_executor.hpp"
+#include "backend/dispatch/worker_client.hpp"
 #include "backend/operations/proxy_results.hpp"
 #include "backend/storage/operation_query.hpp"
 #include "backend/storage/reader_thread.hpp"
+#include "common/clock.hpp"
+
+#include <chrono>
 
 #include <functional>
 #include <optional>
@@ -13,8 +17,12 @@
 
 namespace fleet::backend {
 
+class BackendMetrics;
 class CoreTimers;
 class Dispatcher;
+class OperationBook;
+class OperationRepository;
+class Registry;
 
 // Questions about operations: answered from the store while fresh (cache TTL)
 // or final, else refreshed from the worker that runs it; metrics and cancel
@@ -26,7 +34,14 @@ public:
     template <typename Result>
     using Done = std::function<void(Result)>;
 
-    OperationProxy(CoreContext& context, CoreTimers& timers, Dispatcher& dispatcher, ReaderThread& reader);
+    struct Settings {
+        std::chrono::milliseconds cache_ttl{1'000};         // a view younger than this is answered as it is
+        std::chrono::milliseconds unknown_grace{60'000};   // a running operation its worker does not know
+    };
+
+    OperationProxy(OperationBook& operations, OperationRepository& repository, Registry& registry, WorkerClient& workers,
+                   Dispatcher& dispatcher, CoreExecutor& core, CoreTimers& timers, ReaderThread& reader,
+                   BackendMetrics& metrics, const Clock& clock, Settings settings);
 
     // The operation as it is now; `force_refresh` asks its worker even while the view is fresh.
     void get(const std::string& operation_id, bool force_refresh, Done<OperationLookup> done);
@@ -50,17 +65,23 @@ private:
     // `read` on the reader thread once what it must see is committed; `done` on the core thread.
     template <typename Result>
     void read(std::function<Result(OperationReader&)> read, Done<std::optional<Result>> done);
-    void after_commit(std::function<void()> then);
     std::optional<std::size_t> known_total(const OperationQuery& query) const;
 
     void take_in(const std::string& operation_id, const std::string& worker_id, const http::ClientResponse& response);
     // An answer about `operation` that could not be read: asked again a few times, then the operation fails.
     void unreadable(OperationRecord& operation, const std::string& why);
 
-    CoreContext& context_;
-    CoreTimers& timers_;
+    OperationBook& operations_;
+    OperationRepository& repository_;
+    Registry& registry_;
+    WorkerClient& workers_;
     Dispatcher& dispatcher_;
+    CoreExecutor& core_;
+    CoreTimers& timers_;
     ReaderThread& reader_;
+    BackendMetrics& metrics_;
+    const Clock& clock_;
+    const Settings settings_;
     // Fetches under way, by operation, with whoever waits for their answer.
     std::unordered_map<std::string, std::vector<std::function<void()>>> refreshing_;
 };
@@ -76,7 +97,7 @@ void OperationProxy::list(const OperationQuery& query, std::function<Shaped(Oper
 template <typename Result>
 void OperationProxy::read(std::function<Result(OperationReader&)> read, Done<std::optional<Result>> done) {
     // After the commit, so that the read sees everything written before it was asked.
-    after_commit([this, read = std::move(read), done = std::move(done)]() mutable {
+    core_.post_after_commit([this, read = std::move(read), done = std::move(done)]() mutable {
         reader_.read<Result>(std::move(read), std::move(done));
     });
 }

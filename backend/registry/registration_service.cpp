@@ -1,6 +1,8 @@
 #include "backend/registry/registration_service.hpp"
 
 #include "backend/dispatch/dispatcher.hpp"
+#include "backend/health/worker_watch.hpp"
+#include "backend/operations/operation_book.hpp"
 #include "backend/operations/operation_lifecycle.hpp"
 #include "backend/registry/worker_lifecycle.hpp"
 #include "common/log.hpp"
@@ -9,20 +11,20 @@
 
 namespace fleet::backend {
 
-RegistrationService::RegistrationService(CoreContext& context, Dispatcher& dispatcher)
-    : context_(context), dispatcher_(dispatcher) {}
+RegistrationService::RegistrationService(Registry& registry, OperationBook& operations, Dispatcher& dispatcher,
+                                         WorkerWatch& watch, const Clock& clock)
+    : registry_(registry), operations_(operations), dispatcher_(dispatcher), watch_(watch), clock_(clock) {}
 
 std::optional<Registered> RegistrationService::register_worker(const Registration& registration) {
     if (shutting_down_) return std::nullopt;
-    auto& operations = context_.operations;
-    auto upserted = context_.registry.upsert(registration);
+    auto upserted = registry_.upsert(registration);
     WorkerRecord& worker = *upserted.worker;
     const std::string worker_id = worker.worker_id;
 
     if (upserted.replaced) {
-        context_.unwatch(upserted.replaced->worker_id);
+        watch_.unwatch(upserted.replaced->worker_id);
         for (const auto& id : upserted.replaced->operations)
-            if (OperationRecord* operation = operations.find_active(id))
+            if (OperationRecord* operation = operations_.find_active(id))
                 dispatcher_.lose_operation(*operation, "worker " + upserted.replaced->worker_id + " was replaced at its endpoint");
     }
 
@@ -37,18 +39,18 @@ std::optional<Registered> RegistrationService::register_worker(const Registratio
             hold_for_result(*operation, worker);
             continue;
         }
-        lifecycle::logged(*operation, "worker report", lifecycle::apply_worker_view(*operation, view, context_.clock.now()));
+        lifecycle::logged(*operation, "worker report", lifecycle::apply_worker_view(*operation, view, clock_.now()));
         if (is_terminal(operation->status)) dispatcher_.finish(*operation);
     }
 
     Registered registered{worker_id, worker.instance_id};
     const auto& current = registration.current_operation_ids;
     for (const auto& id : current) {
-        OperationRecord* operation = operations.find_active(id);
+        OperationRecord* operation = operations_.find_active(id);
         if (operation && operation->worker_id == worker_id) {
             worker.operations.push_back(id);
             operation->worker_instance_id = worker.instance_id;
-            operations.save(*operation);
+            operations_.save(*operation);
         } else {
             registered.stop_operations.push_back(id);  // ended, or given to another worker meanwhile
         }
@@ -57,11 +59,11 @@ std::optional<Registered> RegistrationService::register_worker(const Registratio
     // What the backend thought it held and it no longer reports: it restarted without it.
     for (const auto& id : upserted.previous_operations) {
         if (std::find(worker.operations.begin(), worker.operations.end(), id) != worker.operations.end()) continue;
-        if (OperationRecord* operation = operations.find_active(id); operation && operation->worker_id == worker_id)
+        if (OperationRecord* operation = operations_.find_active(id); operation && operation->worker_id == worker_id)
             dispatcher_.lose_operation(*operation, "worker " + worker_id + " restarted without it");
     }
-    context_.registry.save(worker);
-    context_.watch(worker_id, worker.endpoint_url);
+    registry_.save(worker);
+    watch_.watch(worker_id, worker.endpoint_url);
     log::info("worker ", worker_id, " registered (", worker.worker_type, " at ", worker.endpoint_url, ")");
 
     registered.status = worker.status;
@@ -70,9 +72,9 @@ std::optional<Registered> RegistrationService::register_worker(const Registratio
 }
 
 bool RegistrationService::deregister(const std::string& worker_id, const boost::json::array& completed) {
-    auto removed = context_.registry.remove(worker_id);
+    auto removed = registry_.remove(worker_id);
     if (!removed) return false;
-    context_.unwatch(worker_id);
+    watch_.unwatch(worker_id);
     // What it says ended and the backend missed: a completed one stays
     // completed, with its result if it came, else saying it could not be had.
     for (const auto& item : completed) {
@@ -80,7 +82,7 @@ bool RegistrationService::deregister(const std::string& worker_id, const boost::
         OperationRecord* operation = reported_by(view, worker_id);
         if (!operation) continue;
         const auto move = lifecycle::logged(*operation, "worker report",
-                                            lifecycle::apply_worker_view(*operation, view, context_.clock.now()));
+                                            lifecycle::apply_worker_view(*operation, view, clock_.now()));
         if (move.refused() || !is_terminal(operation->status)) continue;
         if (result_follows(view))
             operation->error_message = "completed on worker " + worker_id +
@@ -91,7 +93,7 @@ bool RegistrationService::deregister(const std::string& worker_id, const boost::
     // so a start it has not answered yet was refused, not run: queue it again
     // as if it had never been tried. A running one was lost.
     for (const auto& id : removed->operations) {
-        OperationRecord* operation = context_.operations.find_active(id);
+        OperationRecord* operation = operations_.find_active(id);
         if (!operation) continue;
         if (operation->status == OperationStatus::Pending) {
             log::info("operation ", id, " queued again (worker ", worker_id, " left before starting it)");
@@ -107,7 +109,7 @@ bool RegistrationService::deregister(const std::string& worker_id, const boost::
 
 OperationRecord* RegistrationService::reported_by(const boost::json::object& view, const std::string& worker_id) {
     const std::string id(view.at("operation_id").as_string());
-    OperationRecord* operation = context_.operations.find_active(id);
+    OperationRecord* operation = operations_.find_active(id);
     // A requeued operation may still have been done by the worker that had it.
     if (!operation || (operation->worker_id != worker_id && operation->status != OperationStatus::Queued)) return nullptr;
     return operation;
@@ -122,17 +124,17 @@ void RegistrationService::hold_for_result(OperationRecord& operation, WorkerReco
     const auto move = lifecycle::logged(operation, "await result", lifecycle::await_result(operation, worker));
     if (move.refused()) return;
     // Done after all, if it was requeued: it must not run again elsewhere.
-    if (move.from == OperationStatus::Queued) context_.operations.dequeue(operation.operation_id);
+    if (move.from == OperationStatus::Queued) operations_.dequeue(operation.operation_id);
     if (std::find(worker.operations.begin(), worker.operations.end(), operation.operation_id) == worker.operations.end())
         worker.operations.push_back(operation.operation_id);
-    context_.operations.save(operation);
+    operations_.save(operation);
     log::info("operation ", operation.operation_id, " ended on worker ", worker.worker_id, "; its result follows");
 }
 
 ReportOutcome RegistrationService::report(const std::string& operation_id, const boost::json::object& view) {
-    OperationRecord* operation = context_.operations.find_active(operation_id);
+    OperationRecord* operation = operations_.find_active(operation_id);
     if (!operation) {
-        return context_.operations.find(operation_id) ? ReportOutcome::AlreadyFinal : ReportOutcome::NotFound;
+        return operations_.find(operation_id) ? ReportOutcome::AlreadyFinal : ReportOutcome::NotFound;
     }
     // Fencing: a report from an instance other than the one that holds the operation is ignored.
     const auto* instance = view.if_contains("instance_id");
@@ -140,13 +142,13 @@ ReportOutcome RegistrationService::report(const std::string& operation_id, const
         instance->get_string() != operation->worker_instance_id)
         return ReportOutcome::IgnoredSuperseded;
     // A requeued operation only takes a final report (the work did get done).
-    const auto now = context_.clock.now();
+    const auto now = clock_.now();
     const auto move = lifecycle::logged(*operation, "worker report", lifecycle::apply_worker_view(*operation, view, now));
     if (move.refused())
         return move.from == OperationStatus::Queued ? ReportOutcome::IgnoredQueued : ReportOutcome::IgnoredIllegal;
     operation->refreshed_at = now;
     if (is_terminal(operation->status)) dispatcher_.finish(*operation);
-    else context_.operations.save(*operation);
+    else operations_.save(*operation);
     return ReportOutcome::Applied;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "backend/core_context.hpp"
 #include "backend/registry/registry.hpp"
+#include "common/clock.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -13,6 +13,9 @@
 namespace fleet::backend {
 
 class Dispatcher;
+class OperationBook;
+struct OperationRecord;
+class WorkerWatch;
 
 // A registration taken: the worker's entry and what it must stop.
 struct Registered {
@@ -37,7 +40,8 @@ enum class ReportOutcome {
 // by instance id lives here. Runs on the core thread; returns plain results.
 class RegistrationService {
 public:
-    RegistrationService(CoreContext& context, Dispatcher& dispatcher);
+    RegistrationService(Registry& registry, OperationBook& operations, Dispatcher& dispatcher, WorkerWatch& watch,
+                        const Clock& clock);
 
     // Nothing while the backend is shutting down (the caller answers 503).
     std::optional<Registered> register_worker(const Registration& registration);
@@ -55,8 +59,11 @@ private:
     // Ended on `worker`, result still to come: the worker holds it until then.
     void hold_for_result(OperationRecord& operation, WorkerRecord& worker);
 
-    CoreContext& context_;
+    Registry& registry_;
+    OperationBook& operations_;
     Dispatcher& dispatcher_;
+    WorkerWatch& watch_;
+    const Clock& clock_;
     bool shutting_down_ = false;
 };
 

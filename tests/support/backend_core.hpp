@@ -1,11 +1,16 @@
 #pragma once
 
+#include "backend/config.hpp"
+#include "backend/core/core_executor.hpp"
 #include "backend/core/core_timers.hpp"
 #include "backend/core/event_bus.hpp"
-#include "backend/core_context.hpp"
 #include "backend/dispatch/dispatcher.hpp"
+#include "backend/health/worker_watch.hpp"
+#include "backend/metrics.hpp"
+#include "backend/operations/operation_book.hpp"
 #include "backend/operations/operation_proxy.hpp"
 #include "backend/registry/registration_service.hpp"
+#include "backend/registry/registry.hpp"
 #include "backend/storage/reader_thread.hpp"
 #include "tests/support/manual_clock.hpp"
 #include "tests/support/scripted_worker_client.hpp"
@@ -19,28 +24,32 @@
 
 namespace fleet::test {
 
+// Watches nothing: no connections in unit tests.
+struct NoWatch final : backend::WorkerWatch {
+    void watch(const std::string&, const std::string&) override {}
+    void unwatch(const std::string&) override {}
+};
+
 // The backend's core in small, on this thread: an in-memory store (reads run
 // on this thread too), a scripted worker client, a clock moved by hand.
 struct BackendCore {
-    boost::asio::io_context io;  // never run: nothing the tests drive waits on it
+    boost::asio::io_context io;  // run only by tests that post (no group commits unless they ask)
     ManualClock clock;
     Storage store{":memory:"};
-    backend::EventBus events{[this](std::function<void()> then) { store.database.after_commit(std::move(then)); }};
+    backend::CoreExecutor core{io, store.database};
+    backend::EventBus events{[this](std::function<void()> then) { core.post_after_commit(std::move(then)); }};
     backend::Registry registry{store.workers, clock};
     backend::OperationBook operations{store.operations, clock, events};
     backend::BackendMetrics metrics;
-    backend::FinishedCache finished;
-    backend::BackendConfig config;
     ScriptedWorkerClient workers;
-    backend::CoreContext context{io,      workers, store.database, store.operations, registry,
-                                 operations, metrics, finished,   clock,            config,
-                                 [](const std::string&, const std::string&) {},
-                                 [](const std::string&) {}};
+    NoWatch watch;
     backend::CoreTimers timers{io, clock};
-    backend::Dispatcher dispatcher{context};
-    backend::RegistrationService registrations{context, dispatcher};
+    backend::Dispatcher dispatcher{registry, operations, workers, core, metrics, clock,
+                                   backend::BackendConfig{}.max_worker_losses};
+    backend::RegistrationService registrations{registry, operations, dispatcher, watch, clock};
     backend::ReaderThread reader{store.database, io};
-    backend::OperationProxy proxy{context, timers, dispatcher, reader};
+    backend::OperationProxy proxy{operations, store.operations, registry, workers, dispatcher, core, timers,
+                                  reader,     metrics,          clock,    {}};
 
     backend::Registered add_worker(const std::string& id, std::size_t max_concurrent = 1) {
         backend::Registration r;
