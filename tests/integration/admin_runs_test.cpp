@@ -111,6 +111,10 @@ TEST_CASE("admin run: pending or running, then finished with progress 100, count
     CHECK(running.at("counters").is_null());
     CHECK(running.at("started_at").is_string());
     CHECK(running.at("worker_id") == "echo-admin-1");
+    // The list shows it as its worker does too, not as it was stored at the start.
+    const auto listed = list_runs(backend, "?status=running");
+    REQUIRE(listed.at("items").as_array().size() == 1);
+    CHECK(listed.at("items").as_array()[0].at("run_id") == boost::json::value(run_id));
 
     const auto finished = wait_for_run(backend, run_id, "finished");
     CHECK(finished.at("run_id") == boost::json::value(run_id));
