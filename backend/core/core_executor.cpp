@@ -17,4 +17,9 @@ void CoreExecutor::post(std::function<void()> work) { boost::asio::post(core_, s
 
 void CoreExecutor::post_after_commit(std::function<void()> then) { database_.after_commit(std::move(then)); }
 
+void CoreExecutor::post_after_next_commit(std::function<void()> then) {
+    database_.before_commit([] {});  // opens the batch if none is
+    database_.after_commit(std::move(then));
+}
+
 }  // namespace fleet::backend

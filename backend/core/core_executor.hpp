@@ -29,6 +29,11 @@ public:
     // committed: right after the pending group commit, or at once when
     // nothing is pending. Call it on the core thread.
     void post_after_commit(std::function<void()> then);
+    // Runs `then` on the core thread after the next group commit, opening a
+    // batch when none is open: it waits for what this turn writes next too.
+    // For events, which are often published a step before the write that
+    // records them (a worker's slot freed, then its operation saved).
+    void post_after_next_commit(std::function<void()> then);
 
     boost::asio::io_context& context() { return core_; }
 

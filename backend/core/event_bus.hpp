@@ -1,26 +1,58 @@
 #pragma once
 
 #include "backend/operations/operation_record.hpp"
+#include "backend/registry/worker_status.hpp"
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
+#include <string>
+#include <type_traits>
 #include <variant>
 
 namespace fleet::backend {
+
+// An operation's status changed (every move: queued, pending, running, ...,
+// and the final one). `operation` is the record as saved; `from` is empty
+// for a new operation.
+struct OperationStatusChanged {
+    OperationRecord operation;
+    std::optional<OperationStatus> from;
+};
+
+// The backend took in new progress for an operation (a refresh from its
+// worker, or the worker's notice): the record with it.
+struct OperationProgressed {
+    OperationRecord operation;
+};
 
 // An operation reached completed, failed or cancelled: its final record.
 struct OperationEnded {
     OperationRecord operation;
 };
 
-// What the core tells whoever listens. More kinds join as their owners move
-// onto the bus (progress, worker status).
-using Event = std::variant<OperationEnded>;
+// A worker's status changed, as worker_lifecycle decided it; `from` is empty
+// for a worker new to the registry.
+struct WorkerStatusChanged {
+    std::string worker_id;
+    std::optional<WorkerStatus> from;
+    WorkerStatus to;
+};
+
+// What the core tells whoever listens.
+using Event = std::variant<OperationStatusChanged, OperationProgressed, OperationEnded, WorkerStatusChanged>;
 
 // Events of the core thread with any number of subscribers, each delivered
-// only once what led to it is committed (`after_commit`, the store's).
-// Subscribers run on the core thread, in the order they subscribed.
+// only once what led to it is committed (`after_commit`: the core's
+// post_after_commit). Subscribers run on the core thread, in the order they
+// subscribed; events arrive in the order they were published.
+//
+// The hot path publishes several events per operation: a kind nobody
+// subscribes to costs one comparison (check `wanted` before building the
+// event), and schedules nothing.
 class EventBus {
 public:
     using AfterCommit = std::function<void(std::function<void()>)>;
@@ -30,20 +62,45 @@ public:
 
     template <typename Kind>
     Subscription subscribe(std::function<void(const Kind&)> handler) {
-        return add([handler = std::move(handler)](const Event& event) {
-            if (const auto* kind = std::get_if<Kind>(&event)) handler(*kind);
-        });
+        return add(index_of<Kind>(), [handler = std::move(handler)](const Event& event) { handler(std::get<Kind>(event)); });
     }
     void unsubscribe(Subscription subscription);
 
+    // Whether anyone listens to `Kind`: build the event only then.
+    template <typename Kind>
+    bool wanted() const {
+        return listeners_[index_of<Kind>()] > 0;
+    }
+
+    // Delivered after the commit to every subscriber of its kind; nothing
+    // happens when there are none.
     void publish(Event event);
 
 private:
-    Subscription add(std::function<void(const Event&)> subscriber);
+    struct Subscriber {
+        std::size_t kind;
+        std::function<void(const Event&)> handler;
+    };
+
+    template <typename Kind, typename... Kinds>
+    static constexpr std::size_t index_in(const std::variant<Kinds...>*) {
+        constexpr bool same[] = {std::is_same_v<Kind, Kinds>...};
+        for (std::size_t i = 0; i < sizeof...(Kinds); ++i)
+            if (same[i]) return i;
+        return sizeof...(Kinds);
+    }
+    template <typename Kind>
+    static constexpr std::size_t index_of() {
+        constexpr std::size_t index = index_in<Kind>(static_cast<const Event*>(nullptr));
+        static_assert(index < std::variant_size_v<Event>, "not a kind of Event");
+        return index;
+    }
+    Subscription add(std::size_t kind, std::function<void(const Event&)> handler);
     void deliver(const Event& event);
 
     AfterCommit after_commit_;
-    std::map<Subscription, std::function<void(const Event&)>> subscribers_;
+    std::map<Subscription, Subscriber> subscribers_;
+    std::array<std::size_t, std::variant_size_v<Event>> listeners_{};  // subscribers, by kind
     Subscription next_ = 1;
 };
 

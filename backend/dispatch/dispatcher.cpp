@@ -119,6 +119,7 @@ void Dispatcher::dispatch(const std::string& operation_id, std::set<std::string>
     }
     operations.dequeue(operation_id);
     worker_lifecycle::claimed(worker, operation_id, clock_.now());
+    registry_.announce(worker);
     operations.save(*operation);
 
     boost::json::object body = operation->parameters;
@@ -200,14 +201,17 @@ void Dispatcher::on_worker_answer(const std::string& operation_id, const std::st
             const bool draining = response.body.find("\"draining\"") != std::string::npos;
             worker_lifecycle::reported(*worker, draining ? WorkerStatus::Draining : WorkerStatus::Busy);
             registry_.save(*worker);
+            registry_.announce(*worker);
         }
     }
     dispatch(operation_id, std::move(tried), began, std::move(done));
 }
 
 void Dispatcher::release(const OperationRecord& operation) {
-    if (WorkerRecord* worker = registry_.find(operation.worker_id))
+    if (WorkerRecord* worker = registry_.find(operation.worker_id)) {
         worker_lifecycle::released(*worker, operation.operation_id);
+        registry_.announce(*worker);
+    }
 }
 
 void Dispatcher::undo_claim(OperationRecord& operation) {
@@ -259,6 +263,7 @@ void Dispatcher::worker_lost(const std::string& worker_id, const std::string& wh
     worker->operations.clear();
     const std::string domain = worker->domain;
     registry_.save(*worker);
+    registry_.announce(*worker);
     log::warn("worker ", worker_id, " lost (", why, "); resolving ", held.size(), " operation(s)");
     for (const auto& id : held)
         if (OperationRecord* operation = operations_.find_active(id))

@@ -65,6 +65,7 @@ void HealthMonitor::apply(const ProbeResult& result) {
     if (result.outcome != ProbeOutcome::Healthy) metrics_.health_check_failed();
     // A routine success changes only last_health_check: no write for that.
     if (current != previous) registry_.save(*worker);
+    registry_.announce(*worker);
     const std::string worker_id = worker->worker_id;
     switch (transition) {
         case HealthTransition::BecameUnavailable:

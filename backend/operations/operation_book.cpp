@@ -23,6 +23,7 @@ void OperationBook::load() {
     queues_.clear();
     for (auto& record : store_.load_unfinished()) {
         if (record.status == OperationStatus::Queued) queues_[record.domain].insert(key_of(record));
+        record.saved_status = record.status;
         std::string id = record.operation_id;
         active_.emplace(std::move(id), std::move(record));
     }
@@ -57,13 +58,21 @@ void OperationBook::save(OperationRecord& record) {
     // The first change of a batch books the write (and opens the batch, so
     // what is published below waits for the commit).
     if (changed_.insert(id).second && changed_.size() == 1) store_.before_commit([this] { write_changed(); });
+    if (record.status != record.saved_status) {
+        const auto from = std::exchange(record.saved_status, record.status);
+        if (events_.wanted<OperationStatusChanged>()) events_.publish(OperationStatusChanged{record, from});
+    }
     if (is_terminal(record.status)) {
-        events_.publish(OperationEnded{record});
+        if (events_.wanted<OperationEnded>()) events_.publish(OperationEnded{record});
         dequeue(id);
         auto node = active_.extract(id);  // `record` is gone after this
         // Kept until written; without a group commit it already is.
         if (changed_.contains(id)) ended_.insert(std::move(node));
     }
+}
+
+void OperationBook::progressed(const OperationRecord& record) {
+    if (events_.wanted<OperationProgressed>()) events_.publish(OperationProgressed{record});
 }
 
 void OperationBook::write_changed() {

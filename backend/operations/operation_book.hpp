@@ -25,7 +25,8 @@ class OperationRepository;
 // before anything that batch acknowledges.
 class OperationBook {
 public:
-    // An operation that ends is published on `events` as OperationEnded.
+    // Each change of an operation's status is published on `events` as
+    // OperationStatusChanged, its end as OperationEnded.
     OperationBook(OperationRepository& store, const Clock& clock, EventBus& events);
 
     void load();
@@ -38,9 +39,13 @@ public:
     std::optional<OperationRecord> find(const std::string& operation_id);
 
     // Stamps updated_at and has it written at the group commit (inserted the
-    // first time, updated after); a terminal one is published as
-    // OperationEnded and leaves memory and queue.
+    // first time, updated after); a new status is published as
+    // OperationStatusChanged; a terminal one is published as OperationEnded
+    // and leaves memory and queue.
     void save(OperationRecord& record);
+    // The record took in new progress from its worker: published as
+    // OperationProgressed (call it before the save that writes it).
+    void progressed(const OperationRecord& record);
     void enqueue(OperationRecord& record);  // requeued (lifecycle), into the queue, saved; a finished one is refused
     void dequeue(const std::string& operation_id);
 

@@ -124,12 +124,16 @@ Move apply_worker_view(OperationRecord& operation, const boost::json::object& vi
     // A requeued operation only takes a final report (the work did get done).
     if (operation.status == OperationStatus::Queued && !is_terminal(to)) return refuse(operation, to);
     if (!allowed(operation.status, to)) return refuse(operation, to);
-    if (const auto* progress = view.if_contains("progress"); progress && progress->is_object())
-        operation.progress = progress->get_object();
+    if (carries_progress(view)) operation.progress = view.at("progress").get_object();
     if (const auto* result = view.if_contains("result")) operation.result = *result;
     if (const auto* error = view.if_contains("error_message"))
         operation.error_message = error->is_string() ? std::string(error->get_string()) : std::string{};
     return is_terminal(to) ? end(operation, to, now) : move_to(operation, to);
+}
+
+bool carries_progress(const boost::json::object& view) {
+    const auto* progress = view.if_contains("progress");
+    return progress && progress->is_object();
 }
 
 Move logged(const OperationRecord& operation, std::string_view event, Move move) {

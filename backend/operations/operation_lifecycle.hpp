@@ -71,6 +71,8 @@ Move fail(OperationRecord& operation, std::string error, SystemTime now);
 // and, if it never had one, started_at (a completion may overtake the
 // start's answer).
 Move apply_worker_view(OperationRecord& operation, const boost::json::object& view, SystemTime now);
+// Whether a worker's view brings progress (which apply_worker_view takes in unless it refuses the move).
+bool carries_progress(const boost::json::object& view);
 
 // Logs a refused move at WARN (operation id, event, from, to); returns `move`.
 Move logged(const OperationRecord& operation, std::string_view event, Move move);

@@ -105,6 +105,7 @@ void OperationProxy::take_in(const std::string& operation_id, const std::string&
         live->refreshed_at = now;
         live->unknown_since.reset();
         live->unreadable_answers = 0;
+        if (lifecycle::carries_progress(data->get_object())) operations_.progressed(*live);
         if (is_terminal(live->status)) dispatcher_.finish(*live);
         else operations_.save(*live);
     } else if (response.status == 200) {

@@ -36,6 +36,8 @@ struct OperationRecord {
     std::optional<SystemTime> refreshed_at;   // last time the worker's view was fetched
     std::optional<SystemTime> unknown_since;  // the worker said it does not know it
     int unreadable_answers = 0;  // worker answers about it the backend could not read (not stored)
+    // The status at its last save (not stored): a save that changes it is an OperationStatusChanged.
+    std::optional<OperationStatus> saved_status;
 };
 
 }  // namespace fleet::backend

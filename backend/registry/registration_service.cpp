@@ -63,6 +63,7 @@ std::optional<Registered> RegistrationService::register_worker(const Registratio
             dispatcher_.lose_operation(*operation, "worker " + worker_id + " restarted without it");
     }
     registry_.save(worker);
+    registry_.announce(worker);
     watch_.watch(worker_id, worker.endpoint_url);
     log::info("worker ", worker_id, " registered (", worker.worker_type, " at ", worker.endpoint_url, ")");
 
@@ -147,6 +148,7 @@ ReportOutcome RegistrationService::report(const std::string& operation_id, const
     if (move.refused())
         return move.from == OperationStatus::Queued ? ReportOutcome::IgnoredQueued : ReportOutcome::IgnoredIllegal;
     operation->refreshed_at = now;
+    if (lifecycle::carries_progress(view)) operations_.progressed(*operation);
     if (is_terminal(operation->status)) dispatcher_.finish(*operation);
     else operations_.save(*operation);
     return ReportOutcome::Applied;

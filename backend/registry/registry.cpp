@@ -2,19 +2,23 @@
 
 #include "backend/registry/worker_lifecycle.hpp"
 
+#include "backend/core/event_bus.hpp"
 #include "backend/dispatch/requirements.hpp"
 #include "backend/storage/worker_repository.hpp"
 #include "common/ids.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace fleet::backend {
 
-Registry::Registry(WorkerRepository& store, const Clock& clock) : store_(store), clock_(clock) {}
+Registry::Registry(WorkerRepository& store, const Clock& clock, EventBus& events)
+    : store_(store), clock_(clock), events_(events) {}
 
 void Registry::load() {
     workers_.clear();
     for (auto& worker : store_.load_all()) {
+        worker.announced = worker.status;
         std::string id = worker.worker_id;
         workers_.emplace(std::move(id), std::move(worker));
     }
@@ -132,6 +136,12 @@ std::map<WorkerStatus, std::size_t> Registry::count_by_status() const {
     std::map<WorkerStatus, std::size_t> counts;
     for (const auto& [id, worker] : workers_) ++counts[worker.status];
     return counts;
+}
+
+void Registry::announce(WorkerRecord& worker) {
+    if (worker.status == worker.announced) return;
+    const auto from = std::exchange(worker.announced, worker.status);
+    if (events_.wanted<WorkerStatusChanged>()) events_.publish(WorkerStatusChanged{worker.worker_id, from, worker.status});
 }
 
 }  // namespace fleet::backend

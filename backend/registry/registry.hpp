@@ -15,6 +15,7 @@
 
 namespace fleet::backend {
 
+class EventBus;
 class WorkerRepository;
 
 // What a worker says when it registers (the request, validated).
@@ -36,10 +37,11 @@ struct WorkerFilter {
 };
 
 // The registry of workers: in memory for the core thread, every change
-// written through to the store.
+// written through to the store. A change of a worker's status is published
+// on `events` as WorkerStatusChanged (announce).
 class Registry {
 public:
-    Registry(WorkerRepository& store, const Clock& clock);
+    Registry(WorkerRepository& store, const Clock& clock, EventBus& events);
 
     void load();
 
@@ -67,11 +69,15 @@ public:
                                                const std::set<std::string>& exclude);
 
     void save(const WorkerRecord& worker);
+    // Publishes the worker's status when it is not the one last published:
+    // called after worker_lifecycle's events, which alone decide it.
+    void announce(WorkerRecord& worker);
     std::map<WorkerStatus, std::size_t> count_by_status() const;
 
 private:
     WorkerRepository& store_;
     const Clock& clock_;
+    EventBus& events_;
     std::unordered_map<std::string, WorkerRecord> workers_;
 };
 

@@ -31,6 +31,8 @@ struct WorkerRecord {
     SystemTime registered_at{};
     std::optional<SystemTime> unavailable_since;
     SystemTime last_dispatched_at{};  // least recently used goes first
+    // The status last published as WorkerStatusChanged (not stored): Registry::announce.
+    std::optional<WorkerStatus> announced;
 };
 
 }  // namespace fleet::backend

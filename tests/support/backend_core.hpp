@@ -37,8 +37,8 @@ struct BackendCore {
     ManualClock clock;
     Storage store{":memory:"};
     backend::CoreExecutor core{io, store.database};
-    backend::EventBus events{[this](std::function<void()> then) { core.post_after_commit(std::move(then)); }};
-    backend::Registry registry{store.workers, clock};
+    backend::EventBus events{[this](std::function<void()> then) { core.post_after_next_commit(std::move(then)); }};
+    backend::Registry registry{store.workers, clock, events};
     backend::OperationBook operations{store.operations, clock, events};
     backend::BackendMetrics metrics;
     ScriptedWorkerClient workers;

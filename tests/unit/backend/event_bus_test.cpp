@@ -93,3 +93,29 @@ TEST_CASE("event bus: nothing is heard before the store has committed what led t
     bus.publish(ended("op1", OperationStatus::Failed));
     CHECK(heard.size() == 2);
 }
+
+TEST_CASE("event bus: a kind nobody subscribes to schedules nothing", "[events]") {
+    int scheduled = 0;
+    EventBus bus([&](std::function<void()> then) {
+        ++scheduled;
+        then();
+    });
+    CHECK_FALSE(bus.wanted<OperationEnded>());
+    bus.publish(ended("op1"));
+    CHECK(scheduled == 0);
+
+    std::vector<std::string> heard;
+    const auto subscription =
+        bus.subscribe<WorkerStatusChanged>([&](const WorkerStatusChanged& e) { heard.push_back(e.worker_id); });
+    CHECK(bus.wanted<WorkerStatusChanged>());
+    CHECK_FALSE(bus.wanted<OperationEnded>());
+    bus.publish(ended("op2"));
+    bus.publish(WorkerStatusChanged{"w1", WorkerStatus::Available, WorkerStatus::Busy});
+    CHECK(scheduled == 1);
+    CHECK(heard == std::vector<std::string>{"w1"});
+
+    bus.unsubscribe(subscription);
+    CHECK_FALSE(bus.wanted<WorkerStatusChanged>());
+    bus.publish(WorkerStatusChanged{"w1", WorkerStatus::Busy, WorkerStatus::Available});
+    CHECK(scheduled == 1);
+}

@@ -1,3 +1,4 @@
+#include "backend/core/event_bus.hpp"
 #include "backend/registry/registry.hpp"
 #include "tests/support/test_storage.hpp"
 #include "tests/support/manual_clock.hpp"
@@ -19,12 +20,15 @@ Registration registration(std::string id, std::string url, boost::json::object c
     return r;
 }
 
+// Nobody listens here: the registry's events are tested with the core's.
+EventBus quiet_bus{[](std::function<void()> then) { then(); }};
+
 }  // namespace
 
 TEST_CASE("registering again updates the entry, clears failures and gives a new instance id", "[registry]") {
     test::Storage store(":memory:");
     test::ManualClock clock;
-    Registry registry(store.workers, clock);
+    Registry registry(store.workers, clock, quiet_bus);
     auto first = registry.upsert(registration("w1", "http://a:1"));
     const std::string instance = first.worker->instance_id;
     first.worker->health_check_failures = 2;
@@ -41,7 +45,7 @@ TEST_CASE("registering again updates the entry, clears failures and gives a new 
 TEST_CASE("a new id at an endpoint on file replaces the old entry", "[registry]") {
     test::Storage store(":memory:");
     test::ManualClock clock;
-    Registry registry(store.workers, clock);
+    Registry registry(store.workers, clock, quiet_bus);
     auto old = registry.upsert(registration("old", "http://a:1"));
     old.worker->operations.push_back("op_1");
     registry.save(*old.worker);
@@ -59,12 +63,12 @@ TEST_CASE("the registry survives a reload from the store", "[registry]") {
     test::Storage store(":memory:");
     test::ManualClock clock;
     {
-        Registry registry(store.workers, clock);
+        Registry registry(store.workers, clock, quiet_bus);
         auto up = registry.upsert(registration("w1", "http://a:1"));
         up.worker->operations = {"op_9"};
         registry.save(*up.worker);
     }
-    Registry reloaded(store.workers, clock);
+    Registry reloaded(store.workers, clock, quiet_bus);
     reloaded.load();
     REQUIRE(reloaded.find("w1"));
     CHECK(reloaded.find("w1")->operations == std::vector<std::string>{"op_9"});
@@ -73,7 +77,7 @@ TEST_CASE("the registry survives a reload from the store", "[registry]") {
 TEST_CASE("candidates: idle fitting workers of the domain, least recently used first", "[registry][dispatch]") {
     test::Storage store(":memory:");
     test::ManualClock clock;
-    Registry registry(store.workers, clock);
+    Registry registry(store.workers, clock, quiet_bus);
     auto a = registry.upsert(registration("a", "http://a:1", {{"cores", 2}}));
     auto b = registry.upsert(registration("b", "http://b:1", {{"cores", 8}, {"gpu", true}}));
     auto c = registry.upsert(registration("c", "http://c:1", {{"cores", 8}}));
@@ -107,7 +111,7 @@ TEST_CASE("candidates: idle fitting workers of the domain, least recently used f
 TEST_CASE("list filters by type and status", "[registry]") {
     test::Storage store(":memory:");
     test::ManualClock clock;
-    Registry registry(store.workers, clock);
+    Registry registry(store.workers, clock, quiet_bus);
     registry.upsert(registration("a", "http://a:1"));
     auto b = registry.upsert(registration("b", "http://b:1"));
     b.worker->worker_type = "backtest";
