@@ -1,5 +1,7 @@
 #include "backend/backend_app.hpp"
 
+#include "backend/admin/admin_runs.hpp"
+#include "backend/api/admin_routes.hpp"
 #include "backend/api/responses.hpp"
 #include "backend/api/routes.hpp"
 #include "backend/core/admission.hpp"
@@ -19,12 +21,14 @@
 #include "backend/operations/retention_sweeper.hpp"
 #include "backend/registry/registration_service.hpp"
 #include "backend/registry/registry.hpp"
+#include "backend/storage/admin_run_repository.hpp"
 #include "backend/storage/database.hpp"
 #include "backend/storage/operation_repository.hpp"
 #include "backend/storage/reader_thread.hpp"
 #include "backend/storage/worker_repository.hpp"
 #include "common/http/server.hpp"
 #include "common/log.hpp"
+#include "workers/worker_types.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -66,6 +70,9 @@ public:
           reader_(database_, core_),
           proxy_(operations_, operation_repository_, registry_, workers_, dispatcher_, executor_, timers_, reader_,
                  metrics_, SystemClock::instance(), {config.cache_ttl, config.unknown_grace}),
+          admin_run_repository_(database_),
+          admin_runs_(dispatcher_, proxy_, operations_, admin_run_repository_, events_, executor_,
+                      SystemClock::instance(), admin_settings(config)),
           prober_(io_, client_, config.token, config.health_timeout, config.probe_concurrency),
           monitor_(executor_, timers_, registry_, dispatcher_, proxy_, prober_, watch_, metrics_, SystemClock::instance(),
                    config.health_interval, {config.failure_threshold, config.remove_after}),
@@ -74,6 +81,7 @@ public:
           server_(io_, server_config(config), router_.handler()),
           signals_(io_, SIGINT, SIGTERM) {
         add_routes(router_, routes_);
+        add_admin_routes(router_, executor_, admin_runs_, workers::all_worker_types());
         executor_.group_commits(kCommitInterval);
         // Heard after the commit: readers of the cache see only what is written.
         events_.subscribe<OperationEnded>([this](const OperationEnded& ended) {
@@ -85,6 +93,7 @@ public:
         registry_.load();
         operations_.load();
         dispatcher_.restore_assignments();
+        admin_runs_.load();
         const std::uint16_t port = server_.listen();
         log::info("fleet-backend listening on port ", port, " (db ", config_.db, ", ", registry_.all().size(),
                   " workers and ", operations_.queue_depth(), " queued operations on file)");
@@ -145,6 +154,13 @@ private:
         io_.stop();
     }
 
+    static AdminRuns::Settings admin_settings(const BackendConfig& config) {
+        AdminRuns::Settings settings;
+        settings.strict_overlap = config.strict_overlap;
+        settings.cache_ttl = std::chrono::duration_cast<std::chrono::milliseconds>(config.cache_ttl);
+        return settings;
+    }
+
     static http::ServerConfig server_config(const BackendConfig& config) {
         http::ServerConfig server;
         server.host = config.host;
@@ -181,6 +197,8 @@ private:
     RegistrationService registrations_;
     ReaderThread reader_;
     OperationProxy proxy_;
+    AdminRunRepository admin_run_repository_;
+    AdminRuns admin_runs_;
     HealthProber prober_;
     HealthMonitor monitor_;
     RetentionSweeper sweeper_;

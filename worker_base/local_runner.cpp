@@ -3,6 +3,7 @@
 #include "common/http/error.hpp"
 #include "common/json/fields.hpp"
 #include "common/json/text.hpp"
+#include "common/run_status.hpp"
 
 #include <unistd.h>
 
@@ -22,15 +23,28 @@ std::atomic<bool> g_interrupted{false};
 
 extern "C" void on_interrupt(int) { g_interrupted.store(true); }
 
-void draw(const ProgressSnapshot& progress, bool tty) {
+// The bar in the admin run's words: its status, and its progress capped at 99 until it has finished.
+void draw(RunStatus status, const ProgressSnapshot& progress, bool tty) {
     constexpr int kWidth = 30;
-    const int filled = static_cast<int>(progress.percentage / 100.0 * kWidth);
-    std::string bar(static_cast<std::size_t>(filled), '#');
+    const int percent = run_progress(status, progress.percentage);
+    std::string bar(static_cast<std::size_t>(percent * kWidth / 100), '#');
     bar.resize(kWidth, '-');
-    std::fprintf(stderr, "%s[%s] %5.1f%% %-40.40s", tty ? "\r" : "", bar.c_str(), progress.percentage,
-                 progress.current_step.c_str());
+    std::fprintf(stderr, "%s%-9s [%s] %3d%% %-40.40s", tty ? "\r" : "", std::string(to_string(status)).c_str(),
+                 bar.c_str(), percent, progress.current_step.c_str());
     if (!tty) std::fputc('\n', stderr);
     std::fflush(stderr);
+}
+
+// The run's outcome as the admin API shows it (GET /api/v1/admin/workers/runs/{id}).
+boost::json::object outcome_json(RunStatus status, const ProgressSnapshot& progress, const boost::json::value& result,
+                                 const std::string& error_message, SystemTime started, SystemTime finished) {
+    return boost::json::object{
+        {"status", to_string(status)},
+        {"progress", run_progress(status, progress.percentage)},
+        {"counters", status == RunStatus::Finished ? result : boost::json::value(nullptr)},
+        {"error_message", error_message.empty() ? boost::json::value(nullptr) : boost::json::value(error_message)},
+        {"duration_seconds", *run_duration_seconds(started, finished, finished)},
+    };
 }
 
 }  // namespace
@@ -55,6 +69,10 @@ int run_locally(const WorkerType& type, const std::string& parameters_json) {
 
     std::signal(SIGINT, on_interrupt);
     std::signal(SIGTERM, on_interrupt);
+    const bool tty = isatty(STDERR_FILENO) != 0;
+    const auto& clock = SystemClock::instance();
+    draw(RunStatus::Pending, progress.snapshot(), tty);
+    const SystemTime started = clock.now();
     progress.start();
     std::thread engine([&] {
         int outcome = 0;
@@ -72,7 +90,6 @@ int run_locally(const WorkerType& type, const std::string& parameters_json) {
         done_changed.notify_all();
     });
 
-    const bool tty = isatty(STDERR_FILENO) != 0;
     // Redraw a few times a second on a terminal, less often into a log.
     const auto redraw = tty ? std::chrono::milliseconds(100) : std::chrono::milliseconds(1000);
     {
@@ -80,21 +97,19 @@ int run_locally(const WorkerType& type, const std::string& parameters_json) {
         while (!done_changed.wait_for(lock, redraw, [&] { return done; })) {
             if (g_interrupted.load()) token.cancel();
             lock.unlock();
-            draw(progress.snapshot(), tty);
+            draw(RunStatus::Running, progress.snapshot(), tty);
             lock.lock();
         }
     }
     engine.join();
-    draw(progress.snapshot(), tty);
+    const SystemTime finished = clock.now();
+    const RunStatus status = code == 0 ? RunStatus::Finished : code == 130 ? RunStatus::Cancelled : RunStatus::Failed;
+    const auto snapshot = progress.snapshot();
+    draw(status, snapshot, tty);
     if (tty) std::fputc('\n', stderr);
-
-    if (code == 0) {
-        std::cout << json::to_text(result) << std::endl;
-    } else if (code == 130) {
-        std::fprintf(stderr, "cancelled\n");
-    } else {
-        std::fprintf(stderr, "failed: %s\n", error_message.c_str());
-    }
+    if (status == RunStatus::Failed) std::fprintf(stderr, "failed: %s\n", error_message.c_str());
+    std::cout << json::to_text(outcome_json(status, snapshot, result, error_message, started, finished))
+              << std::endl;
     return code;
 }
 

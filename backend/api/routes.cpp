@@ -1,5 +1,6 @@
 #include "backend/api/routes.hpp"
 
+#include "backend/api/on_core.hpp"
 #include "backend/api/operation_answers.hpp"
 #include "backend/api/requests.hpp"
 #include "backend/api/responses.hpp"
@@ -30,29 +31,6 @@ namespace {
 using http::HttpRequest;
 using http::HttpResponse;
 using http::Reply;
-
-// Runs `work` on the core thread; an ApiError it throws becomes the answer,
-// anything else a 500. The one place core-side failures are turned into HTTP.
-// The answer goes once the store has committed what the work wrote
-// (post_after_commit), so nothing is acknowledged before it is written.
-// With `admission`, the work waits its turn there (new starts).
-void on_core(CoreExecutor& core, Reply answer, std::function<void(Reply)> work, Admission* admission = nullptr) {
-    Reply reply = [&core, answer = std::move(answer)](HttpResponse response) {
-        core.post_after_commit([answer, response = std::move(response)]() mutable { answer(std::move(response)); });
-    };
-    auto run = [reply = std::move(reply), work = std::move(work)] {
-        try {
-            work(reply);
-        } catch (const http::ApiError& error) {
-            reply(http::error_response(error));
-        } catch (const std::exception& error) {
-            log::error("unhandled error on the core thread: ", error.what());
-            reply(http::error_response(500, "internal error"));
-        }
-    };
-    if (admission) admission->admit(std::move(run));
-    else core.post(std::move(run));
-}
 
 std::string id_param(const HttpRequest& request, std::string_view name, std::string_view what) {
     std::string id(request.path_param(name));

@@ -90,6 +90,7 @@ void Dispatcher::start(StartRequest request, std::function<void(StartResult)> do
     if (!drawn) throw std::runtime_error("could not draw an unused operation id");
     OperationRecord& created = *drawn;
     const std::string id = created.operation_id;
+    if (request.on_created) request.on_created(created);
     // Older work of the domain that is waiting goes first: join the queue behind it.
     if (operations_.has_queued(request.domain)) {
         operations_.enqueue(created);

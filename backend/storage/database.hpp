@@ -71,6 +71,7 @@ private:
     // The repositories prepare their statements on the connection and call
     // before_write() ahead of every write; nobody else sees SQLite.
     friend class WorkerRepository;
+    friend class AdminRunRepository;
     friend class OperationRepository;
     friend class OperationReader;
     void before_write();

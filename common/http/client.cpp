@@ -107,6 +107,12 @@ std::string request_head(const ClientRequest& request, const Target& target) {
         out += request.bearer_token;
         out += "\r\n";
     }
+    for (const auto& [name, value] : request.headers) {
+        out += name;
+        out += ": ";
+        out += value;
+        out += "\r\n";
+    }
     if (!request.body.empty()) out += "Content-Type: application/json\r\n";
     if (!request.body.empty() || request.method == Method::Post || request.method == Method::Put ||
         request.method == Method::Options) {
@@ -242,6 +248,9 @@ struct HttpClient::Impl : std::enable_shared_from_this<Impl> {
 asio::awaitable<ClientResponse> HttpClient::Impl::exchange(ClientRequest request, Target target,
                                                            std::shared_ptr<Connection> first) {
     if (has_line_break(request.bearer_token)) co_return failure(ClientError::Other, "bearer token has a line break");
+    for (const auto& [name, value] : request.headers)
+        if (has_line_break(name) || has_line_break(value))
+            co_return failure(ClientError::Other, "header '" + name + "' has a line break");
     const std::string head = request_head(request, target);
     const std::array<asio::const_buffer, 2> text{asio::buffer(head), asio::buffer(request.body)};
     const auto deadline = Clock::now() + request.timeout;

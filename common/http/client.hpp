@@ -32,6 +32,7 @@ struct ClientRequest {
     std::string bearer_token;  // sent as `Authorization: Bearer ...` when not empty
     std::chrono::milliseconds timeout{5000};  // the whole exchange: connect, write, read
     std::size_t body_limit = kDefaultClientBodyLimit;  // a longer answer is TooLarge
+    Fields headers;  // any others, sent as they are (last, so positional initializers keep working)
 };
 
 struct ClientResponse {

@@ -3,6 +3,7 @@
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
+#include <boost/beast/core/string.hpp>
 
 #include <cstdint>
 #include <string>
@@ -11,7 +12,7 @@
 namespace fleet::http {
 
 // A Beast parser that keeps only what Fleet reads of a message: the request
-// line or status, the Authorization header and the body. Beast's own parser
+// line or status, the Authorization and Idempotency-Key headers and the body. Beast's own parser
 // builds a field list, an allocation per header, that nobody reads here.
 // Limits, keep-alive, chunked bodies and content lengths stay Beast's work.
 template <bool IsRequest>
@@ -20,6 +21,7 @@ public:
     boost::beast::http::verb method = boost::beast::http::verb::unknown;  // requests
     std::string target;                                                    // requests
     std::string authorization;                                             // requests
+    std::string idempotency_key;                                           // requests
     int status = 0;                                                        // responses
     unsigned version = 11;
     std::string body;
@@ -40,9 +42,13 @@ private:
         version = static_cast<unsigned>(response_version);
     }
 
-    void on_field_impl(boost::beast::http::field name, string_view, string_view value, error_code&) override {
-        if (IsRequest && name == boost::beast::http::field::authorization)
-            authorization.assign(value.data(), value.size());
+    void on_field_impl(boost::beast::http::field name, string_view name_text, string_view value,
+                       error_code&) override {
+        if (!IsRequest) return;
+        if (name == boost::beast::http::field::authorization) authorization.assign(value.data(), value.size());
+        // Beast has no constant for it: compared by text, only for fields it does not know.
+        else if (name == boost::beast::http::field::unknown && boost::beast::iequals(name_text, "Idempotency-Key"))
+            idempotency_key.assign(value.data(), value.size());
     }
 
     void on_header_impl(error_code&) override {}

@@ -24,6 +24,7 @@ struct HttpRequest {
     std::string path;           // target without the query
     std::string query;          // raw query, without '?'
     std::string authorization;  // the Authorization header, if any
+    std::string idempotency_key;  // the Idempotency-Key header, if any
     std::string body;
     Fields path_params;         // filled by the router from `{name}` segments
 

@@ -66,6 +66,7 @@ HttpRequest to_request(RequestParser& parser) {
     request.path = request.target.substr(0, q);
     if (q != std::string::npos) request.query = request.target.substr(q + 1);
     request.authorization = std::move(parser.authorization);
+    request.idempotency_key = std::move(parser.idempotency_key);
     request.body = std::move(parser.body);
     return request;
 }

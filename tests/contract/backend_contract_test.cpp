@@ -22,6 +22,9 @@ std::optional<std::string> backend_exemption(const Triple& triple) {
     const bool relayed = triple.path == "/api/v1/operations/{id}/metrics" || triple.path == "/api/v1/operations/{id}/cancel";
     if (triple.status == "500" && !relayed)
         return "500: an unexpected failure has no outside trigger in a correct backend";
+    // Admin runs are of real worker types only, which the scripted worker is not.
+    if (triple.path == "/api/v1/admin/workers/runs/{id}/cancel" && triple.status == "502")
+        return "502: a run's worker hanging up needs a fault no real worker type shows";
     return std::nullopt;
 }
 
@@ -78,6 +81,29 @@ ScriptedAnswer scripted_answer(const std::string& method, const std::string& tar
         }
     }
     return ScriptedAnswer::json(404, object{{"success", false}, {"error", "no route"}});
+}
+
+// `request` (from http_request) with one more header line.
+std::string with_header(std::string request, const std::string& header) {
+    request.insert(request.find("\r\n") + 2, header + "\r\n");
+    return request;
+}
+
+// A backend of its own whose only echo worker is gone: a run, then a re-run,
+// find no worker (503). The run is taken while a worker is registered (at an
+// address nobody listens on, so it waits in the queue).
+void runs_without_workers(ContractChecker& checker) {
+    BackendUnderTest lonely({"--token", kToken});
+    ContractSession api("backend without workers", checker, lonely.port(), kToken);
+    const std::string run = "/api/v1/admin/workers/run";
+    api.expect(503, "POST", run, body_of(object{{"bot", "echo"}}));
+    const object ghost{{"worker_id", "contract-ghost"},
+                       {"worker_type", "echo"},
+                       {"endpoint_url", "http://127.0.0.1:" + std::to_string(fleet::test::free_loopback_port())}};
+    api.expect(200, "POST", "/api/v1/workers/register", body_of(ghost));
+    const auto taken = api.expect(201, "POST", run, body_of(object{{"bot", "echo"}}));
+    api.expect(200, "DELETE", "/api/v1/workers/contract-ghost");
+    api.expect(503, "POST", "/api/v1/admin/workers/runs/" + taken.text("run_id") + "/rerun");
 }
 
 // DESIGN.md: "While the backend is shutting down it answers 503 with
@@ -241,6 +267,63 @@ TEST_CASE("backend answers match proto_docs/openapi/backend.yaml", "[contract]")
     api.expect(400, "GET", "/api/v1/operations?status=bogus");
     api.expect(400, "GET", "/api/v1/operations?limit=5000");
     api.expect(400, "GET", "/api/v1/operations?offset=-1");
+
+    // Admin runs: one to the end, read every way; a re-run; overlaps, keys, refusals.
+    const std::string run_path = "/api/v1/admin/workers/run";
+    const std::string runs_path = "/api/v1/admin/workers/runs";
+    const object quick_run{{"bot", "echo"}, {"params", object{{"duration_ms", 200}, {"steps", 2}}}};
+    const auto admin_run = api.expect(201, "POST", run_path, body_of(quick_run));
+    const std::string admin_run_path = runs_path + "/" + admin_run.text("run_id");
+    api.poll_until(admin_run_path, [](const Answer& a) { return a.text("status") == "finished"; });
+    api.expect(200, "GET", runs_path);
+    api.expect(200, "GET", runs_path + "?bot=echo&status=finished&since=2020-01-01T00:00:00Z&limit=5&offset=0");
+    api.expect(400, "GET", runs_path + "?status=completed");
+    api.expect(400, "GET", runs_path + "?since=yesterday");
+    api.expect(400, "GET", runs_path + "?limit=0");
+    api.expect(404, "GET", runs_path + "/op_000000000000");
+    api.expect(400, "GET", runs_path + "/not%20plain");
+    api.expect(400, "POST", run_path, std::string("{not json"));
+    api.expect(400, "POST", run_path, body_of(object{{"bot", "teleport"}}));
+    api.expect(400, "POST", run_path, body_of(object{{"bot", "echo"}, {"params", object{{"steps", "many"}}}}));
+    api.expect(400, "POST", run_path, body_of(object{{"bot", "echo"}, {"city", "rotterdam"}}));
+    const auto rerun = api.expect(201, "POST", admin_run_path + "/rerun", std::string("{}"));
+    api.poll_until(runs_path + "/" + rerun.text("run_id"), [](const Answer& a) { return a.text("status") == "finished"; });
+    api.expect(404, "POST", runs_path + "/op_000000000000/rerun");
+    api.expect(400, "POST", admin_run_path + "/rerun", body_of(object{{"strict", "yes"}}));
+    api.expect(400, "POST", runs_path + "/not%20plain/rerun");
+    // A long run: the next one of the bot overlaps it (a warning), strict ones are refused.
+    const auto long_run = api.expect(201, "POST", run_path,
+                                     body_of(object{{"bot", "echo"}, {"params", object{{"duration_ms", 60000}, {"steps", 600}}}}));
+    const std::string long_run_path = runs_path + "/" + long_run.text("run_id");
+    api.poll_until(long_run_path, [](const Answer& a) { return a.text("status") == "running"; });
+    const auto overlapping = api.expect(201, "POST", run_path, body_of(quick_run));
+    CHECK(overlapping.text("overlapping_run_id") == long_run.text("run_id"));
+    api.expect(409, "POST", run_path, with_field(quick_run, "strict", true));
+    api.expect(409, "POST", admin_run_path + "/rerun", body_of(object{{"strict", true}}));
+    // The same Idempotency-Key with another request.
+    const auto keyed = [&](const std::string& target, const object& body) {
+        return api.record(Exchange{"POST", target, true,
+                                   raw_exchange(backend.port(), with_header(http_request("POST", target, body_of(body), kToken),
+                                                                            "Idempotency-Key: contract-key"))});
+    };
+    const auto first_keyed = keyed(run_path, quick_run);
+    CHECK(first_keyed.status() == 201);
+    const auto replayed = keyed(run_path, quick_run);  // the first run again
+    CHECK(replayed.status() == 201);
+    CHECK(replayed.raw.header("Idempotent-Replayed") == std::optional<std::string>("true"));
+    CHECK(replayed.text("run_id") == first_keyed.text("run_id"));
+    CHECK(keyed(run_path, object{{"bot", "echo"}}).status() == 422);
+    CHECK(keyed(admin_run_path + "/rerun", object{}).status() == 422);
+    api.expect(200, "DELETE", long_run_path + "/cancel");
+    api.poll_until(long_run_path, [](const Answer& a) { return a.text("status") == "cancelled"; });
+    // What queued behind it runs now; the echo worker is idle again before the starts below.
+    for (const auto* queued_run : {&overlapping, &first_keyed})
+        api.poll_until(runs_path + "/" + queued_run->text("run_id"),
+                       [](const Answer& a) { return a.text("status") == "finished"; });
+    api.expect(409, "DELETE", long_run_path + "/cancel");
+    api.expect(404, "DELETE", runs_path + "/op_000000000000/cancel");
+    api.expect(400, "DELETE", runs_path + "/not%20plain/cancel");
+    runs_without_workers(checker);
 
     // Faults of a worker, relayed: 5xx, a connection closed unanswered, an operation it does not know.
     const auto scripted_run = api.expect(200, "POST", "/api/v1/scripted/start", body_of(object{{"anything", 1}}));

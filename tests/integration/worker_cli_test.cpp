@@ -4,7 +4,18 @@
 using namespace fleet;
 using namespace fleet::test;
 
-TEST_CASE("--run runs one backtest locally and prints its result as JSON", "[integration][cli]") {
+namespace {
+
+// The last line on stdout that is a JSON object: the run's outcome.
+boost::json::object outcome_of(const std::string& output) {
+    const auto at = output.rfind("{\"status\"");
+    REQUIRE(at != std::string::npos);
+    return boost::json::parse(output.substr(at, output.find('\n', at) - at)).as_object();
+}
+
+}  // namespace
+
+TEST_CASE("--run runs one backtest locally and prints its outcome in the admin run's words", "[integration][cli]") {
     Process run(FLEET_WORKER_BIN, {"--type", "backtest", "--run",
                                    to_body({{"symbol", "AAPL"}, {"timeframe", "1h"},
                                             {"data_file", sample("AAPL_1h.csv")}})});
@@ -12,12 +23,20 @@ TEST_CASE("--run runs one backtest locally and prints its result as JSON", "[int
     REQUIRE(code.has_value());
     CHECK(*code == 0);
     const std::string output = run.output();
-    const auto json_line = output.find("{\"symbol\"");
-    REQUIRE(json_line != std::string::npos);
-    auto result = boost::json::parse(output.substr(json_line, output.find('\n', json_line) - json_line)).as_object();
-    CHECK(result.at("symbol") == "AAPL");
-    CHECK(result.at("trade_count").to_number<double>() > 0);
-    CHECK(output.find("100.0%") != std::string::npos);  // the progress bar reached the end
+    INFO(output);
+    const auto outcome = outcome_of(output);
+    CHECK(outcome.at("status") == "finished");
+    CHECK(outcome.at("progress") == 100);
+    CHECK(outcome.at("error_message").is_null());
+    CHECK(outcome.at("duration_seconds").to_number<double>() >= 0);
+    const auto& counters = outcome.at("counters").as_object();
+    CHECK(counters.at("symbol") == "AAPL");
+    CHECK(counters.at("trade_count").to_number<double>() > 0);
+    CHECK(output.find("pending") != std::string::npos);      // the status before the engine starts
+    CHECK(output.find("finished  [") != std::string::npos);  // the bar's last line
+    CHECK(output.find("100%") != std::string::npos);
+    // While it ran, the bar never said 100.
+    CHECK(output.find("running   [##############################] 100%") == std::string::npos);
 }
 
 TEST_CASE("--run refuses invalid parameters with exit code 2 and names them", "[integration][cli]") {
@@ -33,7 +52,12 @@ TEST_CASE("--run reports a failing engine with exit code 1", "[integration][cli]
     const auto code = run.wait(std::chrono::seconds(10));
     REQUIRE(code.has_value());
     CHECK(*code == 1);
-    CHECK(run.output().find("no disk") != std::string::npos);
+    INFO(run.output());
+    const auto outcome = outcome_of(run.output());
+    CHECK(outcome.at("status") == "failed");
+    CHECK(outcome.at("counters").is_null());
+    CHECK(std::string(outcome.at("error_message").as_string()).find("no disk") != std::string::npos);
+    CHECK(outcome.at("progress").to_number<int>() <= 99);
 }
 
 namespace {
