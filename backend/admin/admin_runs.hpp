@@ -1,7 +1,7 @@
 #pragma once
 
 #include "backend/admin/admin_run.hpp"
-#include "backend/api/requests.hpp"
+#include "backend/dispatch/start_request.hpp"
 #include "backend/operations/proxy_results.hpp"
 #include "common/clock.hpp"
 

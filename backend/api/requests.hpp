@@ -1,28 +1,15 @@
 #pragma once
 
-#include "backend/operations/operation_record.hpp"
+#include "backend/dispatch/start_request.hpp"
 #include "backend/registry/registry.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
-#include <cstdint>
-#include <functional>
 #include <string>
 
 // Request bodies of the backend API, validated; every failure is ApiError 400.
 namespace fleet::backend {
-
-struct StartRequest {
-    std::string domain;
-    std::int64_t priority = 0;
-    boost::json::object requirements;
-    int max_retries = 0;
-    boost::json::object parameters;  // everything else: forwarded to the worker
-    // Called once the operation exists, before it is dispatched, so that what a
-    // caller stores beside it (an admin run) is committed with it.
-    std::function<void(const OperationRecord&)> on_created;
-};
 
 Registration parse_registration(const boost::json::object& body);
 // `completed_operations` of a registration or a goodbye: [{"operation_id", "status" (final),

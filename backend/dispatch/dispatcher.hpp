@@ -1,6 +1,6 @@
 #pragma once
 
-#include "backend/api/requests.hpp"
+#include "backend/dispatch/start_request.hpp"
 #include "backend/dispatch/start_result.hpp"
 #include "backend/dispatch/worker_client.hpp"
 #include "backend/operations/operation_record.hpp"
