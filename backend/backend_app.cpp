@@ -45,6 +45,8 @@ namespace {
 
 // How many new starts the core takes before it goes round its other work.
 constexpr std::size_t kStartsPerTurn = 2;
+// While operations wait for workers, starts get at most this share of the core's time.
+constexpr double kStartShareWhileBacklogged = 0.1;
 // While the core is busy, group commits at most this often (CommitPacer).
 constexpr std::chrono::microseconds kCommitInterval{300};
 
@@ -191,7 +193,8 @@ private:
     http::HttpClient client_;
     HttpWorkerClient workers_;
     CoreTimers timers_;
-    Admission admission_{core_, kStartsPerTurn};
+    Admission admission_{core_, kStartsPerTurn,
+                         {[this] { return operations_.queue_depth() > 0; }, kStartShareWhileBacklogged}};
     Dispatcher dispatcher_;
     ConnectionWatch watch_;
     RegistrationService registrations_;

@@ -4,15 +4,32 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <exception>
 #include <utility>
 
 namespace fleet::backend {
 
-Admission::Admission(boost::asio::io_context& core, std::size_t per_turn)
-    : core_(core), per_turn_(per_turn == 0 ? 1 : per_turn) {}
+std::chrono::nanoseconds next_turn_delay(std::chrono::nanoseconds spent, bool backlogged, double share) {
+    if (!backlogged || share <= 0.0 || share >= 1.0) return std::chrono::nanoseconds::zero();
+    return std::chrono::nanoseconds(static_cast<std::int64_t>(static_cast<double>(spent.count()) * (1.0 - share) / share));
+}
+
+struct Admission::Timer {
+    explicit Timer(boost::asio::io_context& core) : timer(core) {}
+    boost::asio::steady_timer timer;
+};
+
+Admission::Admission(boost::asio::io_context& core, std::size_t per_turn, BacklogShare backlog)
+    : core_(core),
+      per_turn_(per_turn == 0 ? 1 : per_turn),
+      backlog_(std::move(backlog)),
+      timer_(std::make_unique<Timer>(core)) {}
+
+Admission::~Admission() = default;
 
 void Admission::admit(std::function<void()> work) {
     {
@@ -39,6 +56,7 @@ void Admission::turn() {
             waiting_.pop_front();
         }
     }
+    const auto began = std::chrono::steady_clock::now();
     for (auto& work : now) {
         try {
             work();
@@ -52,6 +70,15 @@ void Admission::turn() {
             turn_posted_ = false;
             return;
         }
+    }
+    const auto delay = next_turn_delay(std::chrono::steady_clock::now() - began,
+                                       backlog_.backlogged && backlog_.backlogged(), backlog_.share);
+    if (delay > std::chrono::nanoseconds::zero()) {
+        timer_->timer.expires_after(delay);
+        timer_->timer.async_wait([this](const boost::system::error_code& ec) {
+            if (!ec) turn();
+        });
+        return;
     }
     // Behind everything that came in meanwhile.
     boost::asio::post(core_, [this] { turn(); });

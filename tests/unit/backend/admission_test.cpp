@@ -5,7 +5,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace fleet::backend;
@@ -36,4 +38,39 @@ TEST_CASE("admission takes new work after it has gone idle", "[core][admission]"
     admission.admit([&] { ++ran; });
     core.run();
     CHECK(ran == 3);
+}
+
+TEST_CASE("next_turn_delay: starts get their share of the core's time only while a backlog lasts", "[core][admission]") {
+    using namespace std::chrono_literals;
+    CHECK(next_turn_delay(100us, false, 0.1) == 0ns);
+    CHECK(next_turn_delay(100us, true, 0.1) == 900us);
+    CHECK(next_turn_delay(100us, true, 0.5) == 100us);
+    CHECK(next_turn_delay(0ns, true, 0.1) == 0ns);
+    CHECK(next_turn_delay(100us, true, 1.0) == 0ns);  // all of it: no wait
+}
+
+TEST_CASE("while a backlog lasts, the next turn waits behind a timer; without one it follows at once",
+          "[core][admission]") {
+    bool backlogged = true;
+    boost::asio::io_context core;
+    // A share so small that the wait outlasts the test: the second start shows as not yet run.
+    Admission admission(core, 1, {[&] { return backlogged; }, 1e-9});
+    std::vector<std::string> ran;
+    admission.admit([&] {
+        ran.push_back("start1");
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));  // the turn takes time: the wait is long
+    });
+    admission.admit([&] { ran.push_back("start2"); });
+    core.poll();
+    CHECK(ran == std::vector<std::string>{"start1"});
+    CHECK(admission.waiting() == 1);
+
+    backlogged = false;
+    boost::asio::io_context idle_core;
+    Admission free_flowing(idle_core, 1, {[&] { return backlogged; }, 1e-9});
+    std::vector<std::string> flowed;
+    free_flowing.admit([&] { flowed.push_back("a"); });
+    free_flowing.admit([&] { flowed.push_back("b"); });
+    idle_core.poll();
+    CHECK(flowed == std::vector<std::string>{"a", "b"});
 }
