@@ -200,15 +200,9 @@ void Dispatcher::on_worker_answer(const std::string& operation_id, const std::st
         metrics_.dispatched(std::chrono::steady_clock::now() - began);
         // Work that ended before the worker answered comes back with its end,
         // which it sends in place of a completion notice.
-        if (const auto ended = end_in_answer(response, operation_id)) {
-            lifecycle::logged(*operation, "start answer", lifecycle::apply_worker_view(*operation, *ended, now));
-            operation->refreshed_at = now;
-            if (is_terminal(operation->status)) {
-                finish(*operation);
-                return done({Outcome::Started, worker_id});
-            }
-        }
-        if (move.outcome == lifecycle::Outcome::Applied) operations.save(*operation);
+        const auto ended = end_in_answer(response, operation_id);
+        const bool taken = ended && !take_in_view(*operation, *ended, "start answer").refused();
+        if (!taken && move.outcome == lifecycle::Outcome::Applied) operations.save(*operation);
         done({Outcome::Started, worker_id});
         return;
     }
@@ -330,6 +324,21 @@ void Dispatcher::lose_operation(OperationRecord& operation, const std::string& w
                             : why;
     lifecycle::logged(operation, "fail", lifecycle::fail(operation, std::move(error), clock_.now()));
     operations_.save(operation);
+}
+
+lifecycle::Move Dispatcher::take_in_view(OperationRecord& operation, const boost::json::object& view,
+                                         std::string_view event) {
+    const auto now = clock_.now();
+    const auto move = lifecycle::logged(operation, event, lifecycle::apply_worker_view(operation, view, now));
+    if (move.refused()) return move;
+    // The worker knows it and answered readably.
+    operation.refreshed_at = now;
+    operation.unknown_since.reset();
+    operation.unreadable_answers = 0;
+    if (lifecycle::carries_progress(view)) operations_.progressed(operation);
+    if (is_terminal(operation.status)) finish(operation);
+    else operations_.save(operation);
+    return move;
 }
 
 void Dispatcher::finish(OperationRecord& operation) {

@@ -3,6 +3,7 @@
 #include "backend/dispatch/start_request.hpp"
 #include "backend/dispatch/start_result.hpp"
 #include "backend/dispatch/worker_client.hpp"
+#include "backend/operations/operation_lifecycle.hpp"
 #include "backend/operations/operation_record.hpp"
 #include "common/clock.hpp"
 
@@ -12,6 +13,7 @@
 #include <functional>
 #include <set>
 #include <string>
+#include <string_view>
 
 namespace fleet::backend {
 
@@ -46,6 +48,11 @@ public:
     void lose_operation(OperationRecord& operation, const std::string& why);
     // The worker says the operation ended: release the worker, save, dispatch more.
     void finish(OperationRecord& operation);
+    // Takes in what the worker says of the operation (a notice, a refresh, the
+    // answer to its start): the lifecycle's move, logged as `event`; unless it
+    // is refused, the operation was heard from now, its progress is published,
+    // and it is saved, or finished when it ended (`operation` is gone then).
+    lifecycle::Move take_in_view(OperationRecord& operation, const boost::json::object& view, std::string_view event);
     // Its worker left before answering the start: it was refused, not run; queued again as never tried.
     void requeue_unstarted(OperationRecord& operation);
     void set_shutting_down() { shutting_down_ = true; }

@@ -99,15 +99,7 @@ void OperationProxy::take_in(const std::string& operation_id, const std::string&
     auto body = json::parse(response.body, ec);
     const auto* data = (!ec && body.is_object()) ? body.as_object().if_contains("data") : nullptr;
     if (response.status == 200 && data && data->is_object()) {
-        if (lifecycle::logged(*live, "worker report", lifecycle::apply_worker_view(*live, data->get_object(), now))
-                .refused())
-            return;
-        live->refreshed_at = now;
-        live->unknown_since.reset();
-        live->unreadable_answers = 0;
-        if (lifecycle::carries_progress(data->get_object())) operations_.progressed(*live);
-        if (is_terminal(live->status)) dispatcher_.finish(*live);
-        else operations_.save(*live);
+        dispatcher_.take_in_view(*live, data->get_object(), "worker report");
     } else if (response.status == 200) {
         unreadable(*live, ec ? "the answer is not JSON (" + ec.message() + ")" : "the answer has no operation in 'data'");
     } else if (response.status == 404) {

@@ -143,14 +143,9 @@ ReportOutcome RegistrationService::report(const std::string& operation_id, const
         instance->get_string() != operation->worker_instance_id)
         return ReportOutcome::IgnoredSuperseded;
     // A requeued operation only takes a final report (the work did get done).
-    const auto now = clock_.now();
-    const auto move = lifecycle::logged(*operation, "worker report", lifecycle::apply_worker_view(*operation, view, now));
+    const auto move = dispatcher_.take_in_view(*operation, view, "worker report");
     if (move.refused())
         return move.from == OperationStatus::Queued ? ReportOutcome::IgnoredQueued : ReportOutcome::IgnoredIllegal;
-    operation->refreshed_at = now;
-    if (lifecycle::carries_progress(view)) operations_.progressed(*operation);
-    if (is_terminal(operation->status)) dispatcher_.finish(*operation);
-    else operations_.save(*operation);
     return ReportOutcome::Applied;
 }
 
