@@ -44,6 +44,12 @@ WorkflowEngine::WorkflowEngine(Dispatcher& dispatcher, OperationProxy& proxy, Op
         [this](const OperationEnded& ended) { on_operation_ended(ended.operation.operation_id); });
 }
 
+WorkflowEngine::~WorkflowEngine() {
+    // What changed is written now; the database commits it when it closes, after this is gone.
+    write_dirty();
+    *alive_ = false;
+}
+
 void WorkflowEngine::load() {
     active_.clear();
     for (auto& state : repository_.load_active()) {
@@ -191,7 +197,9 @@ void WorkflowEngine::mark_dirty(Entry& entry) {
     if (write_pending_) return;
     write_pending_ = true;
     // Several changes of one workflow in a batch cost one write.
-    database_.before_commit([this] { write_dirty(); });
+    database_.before_commit([this, alive = alive_] {
+        if (*alive) write_dirty();
+    });
 }
 
 void WorkflowEngine::write_dirty() {

@@ -65,6 +65,9 @@ public:
     WorkflowEngine(Dispatcher& dispatcher, OperationProxy& proxy, OperationBook& operations,
                    WorkflowRepository& workflows, Database& database, EventBus& events, CoreExecutor& core,
                    CoreTimers& timers, BackendMetrics& metrics, const Clock& clock);
+    ~WorkflowEngine();
+    WorkflowEngine(const WorkflowEngine&) = delete;
+    WorkflowEngine& operator=(const WorkflowEngine&) = delete;
 
     // At start-up, after the operations are loaded: the workflows not settled.
     void load();
@@ -124,6 +127,8 @@ private:
     std::unordered_map<std::string, Entry> active_;  // not settled (and settled ones until their commit)
     std::unordered_set<std::string> dirty_;
     bool write_pending_ = false;
+    // False once this is gone: a write it left with the database's commit does nothing then.
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace fleet::backend
