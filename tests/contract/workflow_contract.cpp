@@ -5,6 +5,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -150,6 +151,8 @@ void exercise_workflows(ContractSession& api, const std::string& scripted_domain
     CHECK(approved.object().at("delivered") == true);
     const auto repeated = keyed_signal(api, path + "/signals/approve", approval, "contract-approval");
     CHECK(repeated.status() == 200);
+    CHECK(repeated.raw.header("Idempotent-Replayed") == std::optional<std::string>("true"));
+    api.expect(400, "POST", path + "/signals/approve", std::string("{not json"));
     const auto running = wait_for_step(api, path, "run", "running");
     const auto* run = step_of(running, "run");
     REQUIRE(run);
