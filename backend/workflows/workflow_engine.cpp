@@ -293,6 +293,14 @@ std::optional<WorkflowView> WorkflowEngine::find(const std::string& workflow_id)
     return view_of(std::move(*stored));
 }
 
+void WorkflowEngine::get(const std::string& workflow_id, std::function<void(std::optional<WorkflowView>)> done) {
+    std::vector<std::string> live;
+    if (const Entry* entry = entry_of(workflow_id))
+        for (const auto& step : entry->state.steps)
+            if (step.live) live.push_back(step.operation_id);
+    proxy_.refresh_stale(live, [this, workflow_id, done = std::move(done)] { done(find(workflow_id)); });
+}
+
 void WorkflowEngine::list(const WorkflowQuery& query, std::function<void(Page)> done) {
     core_.post_after_commit([this, query, done = std::move(done)] {
         auto rows = repository_.list(query);

@@ -84,7 +84,11 @@ public:
     ControlOutcome control(const std::string& workflow_id, ControlAction action,
                            std::optional<std::string> from_step = std::nullopt);
 
+    // The workflow as memory or the store holds it.
     std::optional<WorkflowView> find(const std::string& workflow_id);
+    // The same, its running attempts first refreshed from their workers when
+    // their views are older than the cache TTL (progress as the workers see it).
+    void get(const std::string& workflow_id, std::function<void(std::optional<WorkflowView>)> done);
     struct Page {
         std::vector<WorkflowView> workflows;
         std::size_t total = 0;
