@@ -91,6 +91,9 @@ public:
         add_routes(router_, routes_);
         add_admin_routes(router_, executor_, admin_runs_, workers::all_worker_types());
         add_workflow_routes(router_, executor_, workflows_);
+        sweeper_.also_sweep([this](SystemTime cutoff, std::size_t limit) {
+            return workflow_repository_.delete_settled_before(cutoff, limit);
+        });
         executor_.group_commits(kCommitInterval);
         // Heard after the commit: readers of the cache see only what is written.
         events_.subscribe<OperationEnded>([this](const OperationEnded& ended) {

@@ -57,7 +57,8 @@ void RetentionSweeper::sweep(std::function<void(std::size_t deleted)> done) {
 void RetentionSweeper::delete_batch(SystemTime cutoff, std::size_t so_far, std::function<void(std::size_t)> done) {
     auto deleted = operations_.delete_finished_before(cutoff, batch_);
     const std::size_t total = so_far + deleted.size();
-    const bool more = more_to_sweep(deleted.size(), batch_);
+    bool more = more_to_sweep(deleted.size(), batch_);
+    for (const auto& sweep : also_) more = more_to_sweep(sweep(cutoff, batch_), batch_) || more;
     // Once the delete is committed, like every answer.
     if (!deleted.empty()) database_.after_commit([this, ids = std::move(deleted)] { finished_.erase(ids); });
     if (!more) return done(total);

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <vector>
 
 namespace fleet::backend {
 
@@ -28,6 +29,11 @@ public:
     void start();
     void stop();
 
+    // What else a sweep deletes past the same cutoff (finished workflows): a
+    // batch of at most `limit`, returning how many it deleted.
+    using Sweep = std::function<std::size_t(SystemTime cutoff, std::size_t limit)>;
+    void also_sweep(Sweep sweep) { also_.push_back(std::move(sweep)); }
+
     // One sweep now, on the core thread, with the cutoff of this moment;
     // `done` gets how many operations it deleted.
     void sweep(std::function<void(std::size_t deleted)> done);
@@ -46,6 +52,7 @@ private:
     const std::size_t batch_;
     TimerId next_sweep_ = 0;
     bool stopped_ = false;
+    std::vector<Sweep> also_;
 };
 
 }  // namespace fleet::backend

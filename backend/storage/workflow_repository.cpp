@@ -55,7 +55,9 @@ struct WorkflowRepository::Statements {
           count_by_status(db.prepare("SELECT status, COUNT(*) FROM workflows GROUP BY status")),
           list(db.prepare(std::string(kSelect) + kListWhere +
                           " ORDER BY created_at DESC, workflow_id DESC LIMIT ?4 OFFSET ?5")),
-          count(db.prepare(std::string("SELECT COUNT(*)") + kListWhere)) {}
+          count(db.prepare(std::string("SELECT COUNT(*)") + kListWhere)),
+          delete_settled(db.prepare("DELETE FROM workflows WHERE workflow_id IN (SELECT workflow_id FROM workflows"
+                                    " WHERE active = 0 AND updated_at < ?1 ORDER BY updated_at LIMIT ?2)")) {}
 
     db::Statement insert;
     db::Statement update_run;
@@ -65,6 +67,7 @@ struct WorkflowRepository::Statements {
     db::Statement count_by_status;
     db::Statement list;
     db::Statement count;
+    db::Statement delete_settled;
 };
 
 WorkflowRepository::WorkflowRepository(Database& database)
@@ -114,6 +117,15 @@ std::map<workflows::WorkflowStatus, std::size_t> WorkflowRepository::count_by_st
             counts[*status] = static_cast<std::size_t>(st->int64(1));
     }
     return counts;
+}
+
+std::size_t WorkflowRepository::delete_settled_before(SystemTime cutoff, std::size_t limit) {
+    database_.before_write();
+    Use st(statements_->delete_settled);
+    st->bind(1, to_ms(cutoff));
+    st->bind(2, clamp_to_int64(limit));
+    st->step();
+    return static_cast<std::size_t>(database_.db_.changes());
 }
 
 WorkflowRepository::Page WorkflowRepository::list(const WorkflowQuery& query) {

@@ -42,6 +42,10 @@ public:
     // How many workflows there are of each status.
     std::map<workflows::WorkflowStatus, std::size_t> count_by_status();
 
+    // Retention: deletes at most `limit` settled workflows last changed before
+    // `cutoff`, oldest first; returns how many.
+    std::size_t delete_settled_before(SystemTime cutoff, std::size_t limit);
+
     struct Page {
         std::vector<workflows::WorkflowState> workflows;
         std::size_t total = 0;

@@ -20,3 +20,5 @@ CREATE INDEX IF NOT EXISTS workflows_by_status ON workflows (status, created_at)
 CREATE INDEX IF NOT EXISTS workflows_by_name ON workflows (name, created_at);
 CREATE INDEX IF NOT EXISTS workflows_by_schedule ON workflows (schedule_id, scheduled_for) WHERE schedule_id <> '';
 CREATE INDEX IF NOT EXISTS workflows_active ON workflows (active) WHERE active = 1;
+-- Retention deletes settled workflows oldest first.
+CREATE INDEX IF NOT EXISTS workflows_settled ON workflows (updated_at) WHERE active = 0;

@@ -195,3 +195,20 @@ TEST_CASE("workflow engine: cancel stops the live attempt on its worker, after t
     CHECK(core.engine.control(id, ControlAction::Recover).kind == ControlOutcome::Kind::Refused);  // still stopping
     CHECK(core.engine.control("wf_nope", ControlAction::Pause).kind == ControlOutcome::Kind::UnknownWorkflow);
 }
+
+TEST_CASE("workflow engine: retention deletes settled workflows past the cutoff, never active ones",
+          "[workflow-engine]") {
+    EngineCore core;
+    core.add_worker("w1");
+    core.run();
+    const auto settled = core.engine.submit(core.definition(R"({"name": "x", "steps": [{"name": "a", "domain": "nowhere"}]})"));
+    const auto active = core.engine.submit(core.definition(R"({"name": "y", "steps": [{"name": "go", "signal": "go"}]})"));
+    core.run();
+    REQUIRE(core.engine.find(settled)->state.status == WorkflowStatus::Failed);
+    core.clock.advance(std::chrono::hours(1));
+    CHECK(core.repository.delete_settled_before(core.clock.now() - std::chrono::hours(2), 10) == 0);
+    CHECK(core.repository.delete_settled_before(core.clock.now(), 10) == 1);
+    core.run();
+    CHECK_FALSE(core.engine.find(settled));
+    CHECK(core.engine.find(active));
+}
