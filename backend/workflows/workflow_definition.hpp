@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -30,6 +31,8 @@ struct StepDefinition {
     std::int64_t priority = 0;
     boost::json::object requirements;
     bool idempotent = true;  // false: an attempt lost with its worker fails the step for a person to decide
+
+    bool operator==(const StepDefinition&) const = default;
 };
 
 // A workflow's definition: what was submitted, checked. It never changes once
@@ -43,6 +46,8 @@ struct WorkflowDefinition {
 
     // The index of the step called `name`, if any.
     std::optional<std::size_t> step_index(std::string_view name) const;
+
+    bool operator==(const WorkflowDefinition&) const = default;
 };
 
 // Why a definition was refused. backend/api answers BadType with 400 and
