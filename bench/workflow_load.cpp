@@ -482,6 +482,14 @@ State read_state(const std::string& path) {
     return s;
 }
 
+// "1.234 s", or "never" for a wait that ran out.
+std::string seconds_text(const std::optional<double>& seconds) {
+    if (!seconds) return "never (" + std::to_string(kEndDeadline.count()) + " s)";
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3f s", *seconds);
+    return text;
+}
+
 // Polls `reached` until it holds; the seconds it took, or nothing past the deadline.
 template <typename Reached>
 std::optional<double> time_until(Reached reached, std::chrono::seconds deadline = kEndDeadline) {
@@ -504,9 +512,8 @@ int recovery_submit(const Options& o) {
         return api.worker_count(s.workers, "running") >= static_cast<std::int64_t>(s.ids.size());
     });
     write_state(o.state, s);
-    std::printf("%s: %zu workflows submitted in %.1f s; every step one running on the %zu workers %s\n",
-                o.label.c_str(), s.ids.size(), submitted, s.workers.size(),
-                running ? ("after " + std::to_string(*running) + " s more").c_str() : "NEVER (120 s)");
+    std::printf("%s: %zu workflows submitted in %.1f s; every step one running on the %zu workers %s later\n",
+                o.label.c_str(), s.ids.size(), submitted, s.workers.size(), seconds_text(running).c_str());
     return running ? 0 : 1;
 }
 
@@ -516,9 +523,8 @@ int recovery_await_ended(const Options& o) {
     const auto ended_after = time_until([&] { return api.worker_count(s.workers, "running") == 0; });
     s.baseline = api.worker_count(s.workers, "completed");
     write_state(o.state, s);
-    std::printf("%s: backend down; every step one ended on its worker %s (%lld completed there)\n", o.label.c_str(),
-                ended_after ? ("after " + std::to_string(*ended_after) + " s").c_str() : "NEVER (120 s)",
-                static_cast<long long>(s.baseline));
+    std::printf("%s: backend down; every step one ended on its worker after %s (%lld completed there)\n",
+                o.label.c_str(), seconds_text(ended_after).c_str(), static_cast<long long>(s.baseline));
     return ended_after ? 0 : 1;
 }
 
@@ -537,13 +543,10 @@ int recovery_watch(const Options& o) {
         }))
         dispatched = since_start();
     if (time_until([&] { return api.count("completed") >= n; })) completed = since_start();
-    const auto show = [](const std::optional<double>& t) {
-        return t ? std::to_string(*t).substr(0, std::to_string(*t).find('.') + 4) + " s" : std::string("never");
-    };
     std::printf("%s: from the new backend's start: answering after %s, all %lld step twos on workers after %s, "
                 "all completed after %s\n",
-                o.label.c_str(), show(answering).c_str(), static_cast<long long>(n), show(dispatched).c_str(),
-                show(completed).c_str());
+                o.label.c_str(), seconds_text(answering).c_str(), static_cast<long long>(n),
+                seconds_text(dispatched).c_str(), seconds_text(completed).c_str());
     if (answering) figure(o, "answering_s", *answering);
     if (dispatched) figure(o, "all_dispatched_s", *dispatched);
     if (completed) figure(o, "all_completed_s", *completed);

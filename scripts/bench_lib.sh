@@ -19,7 +19,7 @@ cleanup() {
 wait_for_line() {
   local value=""
   for _ in $(seq 1 200); do
-    value=$(sed -n "s/$2/\\1/p" "$1" | head -1)
+    value=$(sed -n "s/$2/\\1/p" "$1" 2>/dev/null | head -1)  # the file may not exist yet
     [ -n "$value" ] && { echo "$value"; return 0; }
     sleep 0.05
   done

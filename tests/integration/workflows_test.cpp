@@ -252,7 +252,7 @@ TEST_CASE("workflows: a bad definition is 400 or 422 naming the step, and nothin
     both["domain"] = "echo";
     invalid(definition("both", {both}), {"a"});
     // A template may only name an ancestor, or an input that is there.
-    invalid(definition("sibling", {echo_step("a"), echo_step("b", {{"x", "${steps.a.result.echo}"}}),
+    invalid(definition("sibling", {echo_step("a"), echo_step("b", {{"x", "${steps.a.result.echo}"}}, {"a"}),
                                    echo_step("c", {{"y", "${steps.b.result.x}"}}, {"a"})}),
             {"c"});
     invalid(definition("input", {echo_step("a", {{"x", "${inputs.missing}"}})}, {{"inputs", {{"present", 1}}}}),
@@ -314,6 +314,13 @@ TEST_CASE("workflows: a diamond runs its middle steps at the same time, on two w
         CHECK(operation.at("status") == "completed");
         CHECK(operation.at("operation_type") == "echo");
     }
+    // ... and in the list of operations.
+    std::set<std::string> listed;
+    const auto page = json_of(backend.get("/api/v1/operations?limit=100"));
+    for (const auto& item : page.at("data").at("operations").as_array())
+        if (item.as_object().contains("workflow_id") && item.at("workflow_id") == boost::json::value(id))
+            listed.insert(string_of(item.at("step")));
+    CHECK(listed == std::set<std::string>{"a", "b", "c", "d"});
 }
 
 TEST_CASE("workflows: templates hand inputs and earlier results to a step with their types", "[integration][workflows]") {
@@ -728,8 +735,8 @@ TEST_CASE("kill -9 of the backend with workflows in flight: all complete, every 
                                                  {echo_step("one", {{"duration_ms", 200}, {"steps", 2}, {"i", i}}),
                                                   echo_step("two", {{"duration_ms", 200}, {"steps", 2}, {"i", "${steps.one.result.echo.i}"}},
                                                             {"one"})})));
-    // Some mid-step when the backend dies.
-    REQUIRE(eventually([&] { return backend.count_operations("running") > 0; }));
+    // Some mid-step when the backend dies, and some steps already done.
+    REQUIRE(eventually([&] { return backend.count_operations("running") > 0 && backend.count_operations("completed") > 0; }));
     backend.restart();
     INFO("backend output after restart:\n" << backend.process().output());
 
