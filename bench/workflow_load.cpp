@@ -533,21 +533,24 @@ int recovery_watch(const Options& o) {
     const auto s = read_state(o.state);
     const auto n = static_cast<std::int64_t>(s.ids.size());
     const auto since_start = [&] { return static_cast<double>(epoch_ms() - o.recover_from_ms) / 1000; };
-    std::optional<double> answering, dispatched, completed;
+    std::optional<double> answering, first, dispatched, completed;
     if (time_until([&] { return api.backend("/health").has_value(); })) answering = since_start();
-    // Every step two is on a worker: running there, or completed there since the backend came back.
+    // Step twos on a worker: running there, or completed there since the backend came back.
     if (time_until([&] {
             const auto running = api.worker_count(s.workers, "running");
             const auto finished = api.worker_count(s.workers, "completed");
-            return running >= 0 && finished >= 0 && running + finished - s.baseline >= n;
+            if (running < 0 || finished < 0) return false;
+            if (!first && running + finished > s.baseline) first = since_start();
+            return running + finished - s.baseline >= n;
         }))
         dispatched = since_start();
     if (time_until([&] { return api.count("completed") >= n; })) completed = since_start();
-    std::printf("%s: from the new backend's start: answering after %s, all %lld step twos on workers after %s, "
-                "all completed after %s\n",
-                o.label.c_str(), seconds_text(answering).c_str(), static_cast<long long>(n),
+    std::printf("%s: from the new backend's start: answering after %s, the first step two on a worker after %s, "
+                "all %lld after %s, all completed after %s\n",
+                o.label.c_str(), seconds_text(answering).c_str(), seconds_text(first).c_str(), static_cast<long long>(n),
                 seconds_text(dispatched).c_str(), seconds_text(completed).c_str());
     if (answering) figure(o, "answering_s", *answering);
+    if (first) figure(o, "first_dispatched_s", *first);
     if (dispatched) figure(o, "all_dispatched_s", *dispatched);
     if (completed) figure(o, "all_completed_s", *completed);
     return audit(api, o, s.ids) && dispatched && completed ? 0 : 1;
