@@ -558,6 +558,32 @@ TEST_CASE("workflows: signals before and after their step waits, once per Idempo
     check_error(send_signal(backend, id, "confirm", {}, "confirm-3"), 409);
 }
 
+TEST_CASE("workflows: a step no worker can take is queued, and a domain nobody serves fails its attempts",
+          "[integration][workflows]") {
+    BackendUnderTest backend;
+    EchoFleet fleet(backend, 1, "wf-queued");
+    const auto busy = submit(backend, definition("busy", {echo_step("long", {{"duration_ms", 20'000}, {"steps", 200}})}));
+    backend.wait_for_status(attempt_id(busy, "long", 1), "running");
+    const auto waiting = submit(backend, definition("waiting", {echo_step("next")}));
+    const auto queued = wait_for_step(backend, waiting, "next", "queued");
+    CHECK(queued.at("status") == "running");
+    CHECK(backend.operation_status(attempt_id(waiting, "next", 1)) == "queued");
+    act_ok(backend, busy, "cancel");
+    wait_for_workflow(backend, waiting, "completed");
+
+    auto nowhere = echo_step("nowhere");
+    nowhere["domain"] = "no-such-domain";
+    nowhere["max_retries"] = 1;
+    nowhere["retry_initial_seconds"] = 0.1;
+    const auto id = submit(backend, definition("nowhere", {nowhere}));
+    const auto failed = wait_for_workflow(backend, id, "failed");
+    const auto step = step_of(failed, "nowhere");
+    INFO(step);
+    CHECK(step.at("attempts") == 2);
+    CHECK(step.at("status") == "failed");
+    CHECK(string_of(failed.at("error_message")).find("nowhere") != std::string::npos);
+}
+
 TEST_CASE("workflows: a signal step past its timeout fails the workflow", "[integration][workflows]") {
     BackendUnderTest backend;
     auto wait = signal_step("approve", "approve");
@@ -582,6 +608,7 @@ TEST_CASE("workflows: pause holds back new steps while the running one finishes;
     // The running step ends on its own; nothing new starts.
     const auto paused = wait_for_step(backend, id, "a", "completed");
     CHECK(paused.at("status") == "paused");
+    CHECK(paused.at("progress") == 50);  // one step of two
     CHECK(stays([&] {
         const auto w = workflow(backend, id);
         return w.at("status") == "paused" && step_status(w, "b") == "pending";
