@@ -4,6 +4,7 @@
 #include "backend/api/admin_routes.hpp"
 #include "backend/api/responses.hpp"
 #include "backend/api/routes.hpp"
+#include "backend/api/workflow_routes.hpp"
 #include "backend/core/admission.hpp"
 #include "backend/core/core_executor.hpp"
 #include "backend/core/core_timers.hpp"
@@ -26,6 +27,8 @@
 #include "backend/storage/operation_repository.hpp"
 #include "backend/storage/reader_thread.hpp"
 #include "backend/storage/worker_repository.hpp"
+#include "backend/storage/workflow_repository.hpp"
+#include "backend/workflows/workflow_engine.hpp"
 #include "common/http/server.hpp"
 #include "common/log.hpp"
 #include "workers/worker_types.hpp"
@@ -75,6 +78,9 @@ public:
           admin_run_repository_(database_),
           admin_runs_(dispatcher_, proxy_, operations_, admin_run_repository_, events_, executor_,
                       SystemClock::instance(), admin_settings(config)),
+          workflow_repository_(database_),
+          workflows_(dispatcher_, proxy_, operations_, workflow_repository_, database_, events_, executor_, timers_,
+                     metrics_, SystemClock::instance()),
           prober_(io_, client_, config.token, config.health_timeout, config.probe_concurrency),
           monitor_(executor_, timers_, registry_, dispatcher_, proxy_, prober_, watch_, metrics_, SystemClock::instance(),
                    config.health_interval, {config.failure_threshold, config.remove_after}),
@@ -84,6 +90,7 @@ public:
           signals_(io_, SIGINT, SIGTERM) {
         add_routes(router_, routes_);
         add_admin_routes(router_, executor_, admin_runs_, workers::all_worker_types());
+        add_workflow_routes(router_, executor_, workflows_);
         executor_.group_commits(kCommitInterval);
         // Heard after the commit: readers of the cache see only what is written.
         events_.subscribe<OperationEnded>([this](const OperationEnded& ended) {
@@ -96,6 +103,7 @@ public:
         operations_.load();
         dispatcher_.restore_assignments();
         admin_runs_.load();
+        workflows_.load();
         const std::uint16_t port = server_.listen();
         log::info("fleet-backend listening on port ", port, " (db ", config_.db, ", ", registry_.all().size(),
                   " workers and ", operations_.queue_depth(), " queued operations on file)");
@@ -105,6 +113,7 @@ public:
         executor_.post([this] {
             for (auto* worker : registry_.all()) watch_.watch(worker->worker_id, worker->endpoint_url);
             dispatcher_.resend_unanswered_starts();
+            workflows_.resume_all();
             dispatcher_.pump_all();
         });
         monitor_.start();
@@ -202,12 +211,14 @@ private:
     OperationProxy proxy_;
     AdminRunRepository admin_run_repository_;
     AdminRuns admin_runs_;
+    WorkflowRepository workflow_repository_;
+    WorkflowEngine workflows_;
     HealthProber prober_;
     HealthMonitor monitor_;
     RetentionSweeper sweeper_;
     RouteTargets routes_{executor_,   admission_, dispatcher_, registrations_,         proxy_,
                          registry_,   operations_, operation_repository_, finished_, metrics_,
-                         SystemClock::instance(), config_.token};
+                         workflows_,  SystemClock::instance(), config_.token};
     http::Router router_;
     http::HttpServer server_;
     asio::signal_set signals_;

@@ -125,6 +125,7 @@ void AdminRuns::run(RunRequest request, std::function<void(RunOutcome)> done) {
             case StartResult::Kind::Started:
             case StartResult::Kind::Pending:
             case StartResult::Kind::Queued:
+            case StartResult::Kind::Duplicate:  // a run never names its id
                 return done({RunOutcome::Kind::Started, find(result.operation_id), overlapping});
         }
     });

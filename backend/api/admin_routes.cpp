@@ -5,6 +5,7 @@
 #include "backend/api/admin_responses.hpp"
 #include "backend/api/on_core.hpp"
 #include "common/http/error.hpp"
+#include "common/http/query.hpp"
 #include "common/json/fields.hpp"
 
 #include <boost/json/array.hpp>
@@ -17,11 +18,7 @@ void add_admin_routes(http::Router& router, CoreExecutor& core, AdminRuns& runs,
     using http::HttpResponse;
     using http::Method;
     using http::Reply;
-    const auto run_id_of = [](const HttpRequest& request) {
-        std::string id(request.path_param("id"));
-        http::require_plain_id(id, "run id");
-        return id;
-    };
+    const auto run_id_of = [](const HttpRequest& request) { return http::id_param(request, "id", "run id"); };
     const auto start = [&runs](RunRequest request, Reply done) {
         runs.run(std::move(request), [&runs, done = std::move(done)](RunOutcome outcome) {
             done(run_answer(outcome, runs.clock().now()));

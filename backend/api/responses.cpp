@@ -1,5 +1,7 @@
 #include "backend/api/responses.hpp"
 
+#include "backend/workflows/workflow_state.hpp"
+
 #include "common/http/error.hpp"
 #include "common/json/time.hpp"
 #include "common/json/text.hpp"
@@ -34,7 +36,7 @@ boost::json::object to_json(const OperationRecord& operation) {
     if (!progress.contains("percentage")) progress["percentage"] = 0.0;
     if (!progress.contains("current_step")) progress["current_step"] = "";
     if (!progress.contains("estimated_remaining_seconds")) progress["estimated_remaining_seconds"] = nullptr;
-    return boost::json::object{
+    boost::json::object answer{
         {"operation_id", operation.operation_id},
         {"operation_type", operation.operation_type},
         {"status", to_string(operation.status)},
@@ -52,6 +54,12 @@ boost::json::object to_json(const OperationRecord& operation) {
         {"priority", operation.priority},
         {"attempts", operation.attempts},
     };
+    // A workflow step's attempt says whose it is (its id says it too).
+    if (const auto attempt = workflows::attempt_of(operation.operation_id)) {
+        answer["workflow_id"] = attempt->workflow_id;
+        answer["step"] = attempt->step;
+    }
+    return answer;
 }
 
 boost::json::object operation_answer(const OperationRecord& operation) {
@@ -85,6 +93,8 @@ http::HttpResponse start_answer(const StartResult& result, const std::string& do
             relayed.body = result.worker_body;
             return relayed;
         }
+        case Kind::Duplicate:  // a client's start never names its id
+            break;
     }
     return http::error_response(500, "internal error");
 }

@@ -8,6 +8,7 @@
 #include "backend/core/core_executor.hpp"
 #include "backend/dispatch/dispatcher.hpp"
 #include "backend/metrics.hpp"
+#include "backend/workflows/workflow_engine.hpp"
 #include "backend/operations/finished_cache.hpp"
 #include "backend/operations/operation_book.hpp"
 #include "backend/operations/operation_proxy.hpp"
@@ -31,12 +32,6 @@ namespace {
 using http::HttpRequest;
 using http::HttpResponse;
 using http::Reply;
-
-std::string id_param(const HttpRequest& request, std::string_view name, std::string_view what) {
-    std::string id(request.path_param(name));
-    http::require_plain_id(id, what);
-    return id;
-}
 
 // Every status word, with 0 for those nobody has.
 template <typename Status, std::size_t N>
@@ -65,7 +60,7 @@ HttpResponse health(const RouteTargets& targets) {
                                     {"queue_depth", targets.operations.queue_depth()}});
 }
 
-HttpResponse prometheus(const RouteTargets& targets) {
+HttpResponse prometheus(RouteTargets& targets) {
     std::ostringstream out;
     out << "# HELP fleet_workers Registered workers by status.\n# TYPE fleet_workers gauge\n";
     const auto workers = targets.registry.count_by_status();
@@ -82,7 +77,7 @@ HttpResponse prometheus(const RouteTargets& targets) {
     }
     out << "# HELP fleet_queue_depth Operations waiting for a worker.\n# TYPE fleet_queue_depth gauge\n"
         << "fleet_queue_depth " << targets.operations.queue_depth() << "\n"
-        << targets.metrics.prometheus() << build_info_metric();
+        << targets.workflows.prometheus() << targets.metrics.prometheus() << build_info_metric();
     return HttpResponse::text(200, out.str(), "text/plain; version=0.0.4");
 }
 
@@ -116,7 +111,7 @@ void add_routes(http::Router& router, RouteTargets& targets) {
         });
     });
     router.add_async(Method::Delete, "/api/v1/workers/{id}", [&](HttpRequest request, Reply reply) {
-        auto id = id_param(request, "id", "worker id");
+        auto id = http::id_param(request, "id", "worker id");
         auto completed = parse_goodbye(request.body);
         on_core(core, std::move(reply), [&, id, completed = std::move(completed)](Reply done) {
             if (!registrations.deregister(id, completed)) throw http::not_found("worker '" + id + "' not found");
@@ -139,7 +134,7 @@ void add_routes(http::Router& router, RouteTargets& targets) {
         });
     });
     router.add_async(Method::Get, "/api/v1/workers/{id}", [&](HttpRequest request, Reply reply) {
-        auto id = id_param(request, "id", "worker id");
+        auto id = http::id_param(request, "id", "worker id");
         on_core(core, std::move(reply), [&, id](Reply done) {
             const WorkerRecord* worker = registry.find(id);
             if (!worker) throw http::not_found("worker '" + id + "' not found");
@@ -174,7 +169,7 @@ void add_routes(http::Router& router, RouteTargets& targets) {
         });
     });
     router.add_async(Method::Get, "/api/v1/operations/{id}", [&](HttpRequest request, Reply reply) {
-        auto id = id_param(request, "id", "operation id");
+        auto id = http::id_param(request, "id", "operation id");
         const auto force = http::query_text(request, "force_refresh");
         if (force && *force != "true" && *force != "false")
             throw http::bad_request("query parameter 'force_refresh' must be true or false");
@@ -187,7 +182,7 @@ void add_routes(http::Router& router, RouteTargets& targets) {
         });
     });
     router.add_async(Method::Get, "/api/v1/operations/{id}/metrics", [&](HttpRequest request, Reply reply) {
-        auto id = id_param(request, "id", "operation id");
+        auto id = http::id_param(request, "id", "operation id");
         const auto cursor = http::query_size(request, "cursor", 0, std::numeric_limits<std::size_t>::max());
         const auto limit = http::query_size(request, "limit", 100, 1000);
         const std::string query = "cursor=" + std::to_string(cursor) + "&limit=" + std::to_string(limit);
@@ -196,13 +191,13 @@ void add_routes(http::Router& router, RouteTargets& targets) {
         });
     });
     router.add_async(Method::Delete, "/api/v1/operations/{id}/cancel", [&](HttpRequest request, Reply reply) {
-        auto id = id_param(request, "id", "operation id");
+        auto id = http::id_param(request, "id", "operation id");
         on_core(core, std::move(reply), [&, id](Reply done) {
             proxy.cancel(id, [id, done = std::move(done)](CancelResult result) { done(cancel_answer(result, id)); });
         });
     });
     router.add_async(Method::Post, "/api/v1/operations/{id}/events", [&](HttpRequest request, Reply reply) {
-        auto id = id_param(request, "id", "operation id");
+        auto id = http::id_param(request, "id", "operation id");
         auto view = json::parse_object(request.body);
         on_core(core, std::move(reply), [&, id, view = std::move(view)](Reply done) {
             done(report_answer(registrations.report(id, view), id));
@@ -210,7 +205,7 @@ void add_routes(http::Router& router, RouteTargets& targets) {
     });
 
     router.add_async(Method::Post, "/api/v1/{domain}/start", [&](HttpRequest request, Reply reply) {
-        auto domain = id_param(request, "domain", "domain");
+        auto domain = http::id_param(request, "domain", "domain");
         auto start = parse_start(domain, json::parse_object(request.body, true));
         on_core(
             core, std::move(reply),

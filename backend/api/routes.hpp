@@ -17,6 +17,7 @@ class OperationProxy;
 class OperationRepository;
 class RegistrationService;
 class Registry;
+class WorkflowEngine;
 
 // What the routes call: the services, and what /health and /metrics count.
 struct RouteTargets {
@@ -30,6 +31,7 @@ struct RouteTargets {
     OperationRepository& operation_repository;
     FinishedCache& finished;  // read on the I/O threads
     BackendMetrics& metrics;
+    WorkflowEngine& workflows;
     const Clock& clock;
     std::string token;  // every route but /health and /metrics wants it, when set
 };

@@ -82,6 +82,12 @@ void Dispatcher::start(StartRequest request, std::function<void(StartResult)> do
     record.parameters = std::move(request.parameters);
     record.max_retries = request.max_retries;
     OperationRecord* drawn = nullptr;
+    if (!request.operation_id.empty()) {
+        // The caller's id (a workflow step's attempt): it names one operation only, ever.
+        record.operation_id = request.operation_id;
+        drawn = operations_.create(std::move(record));
+        if (!drawn) return done({StartResult::Kind::Duplicate, request.operation_id});
+    }
     for (int draw = 0; !drawn && draw < kIdDraws; ++draw) {
         record.operation_id = new_operation_id(clock_.now());
         drawn = operations_.create(std::move(record));  // moved from only when taken

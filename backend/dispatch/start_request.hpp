@@ -14,6 +14,9 @@ namespace fleet::backend {
 // POST /api/v1/<domain>/start (backend/api parses it), an admin run, and
 // later workflows and schedules.
 struct StartRequest {
+    // Empty: the dispatcher draws a new id. Else the operation's id, chosen by
+    // the caller (a workflow step's attempt); an id already used is refused.
+    std::string operation_id;
     std::string domain;
     std::int64_t priority = 0;
     boost::json::object requirements;

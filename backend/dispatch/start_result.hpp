@@ -14,6 +14,7 @@ struct StartResult {
         NoWorkerServes,   // no registered worker serves the domain (nothing was created)
         Unmeetable,       // no registered worker of the domain could ever meet the requirements (nothing created)
         Rejected,         // the worker refused the request itself; the operation failed: its answer below
+        Duplicate,        // the request's own operation_id is taken: nothing was created
     };
     Kind kind = Kind::Queued;
     std::string operation_id;  // empty for NoWorkerServes and Unmeetable

@@ -136,17 +136,8 @@ AdminRunRepository::Page AdminRunRepository::list(const RunQuery& query) {
         else st.bind(4, nullptr);
     };
     Page page;
-    {
-        Use st(statements_->count);
-        bind_filters(*st);
-        st->step();
-        page.total = static_cast<std::size_t>(st->int64(0));
-    }
-    Use st(statements_->list);
-    bind_filters(*st);
-    st->bind(5, clamp_to_int64(query.limit));
-    st->bind(6, clamp_to_int64(query.offset));
-    while (st->step()) page.runs.push_back(read_run(*st));
+    page.total = read_page(statements_->count, statements_->list, bind_filters, 5, query.limit, query.offset, page.runs,
+                           read_run);
     return page;
 }
 

@@ -72,6 +72,7 @@ private:
     // before_write() ahead of every write; nobody else sees SQLite.
     friend class WorkerRepository;
     friend class AdminRunRepository;
+    friend class WorkflowRepository;
     friend class OperationRepository;
     friend class OperationReader;
     void before_write();

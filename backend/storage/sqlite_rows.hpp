@@ -60,4 +60,25 @@ private:
     db::Statement& statement_;
 };
 
+// A page of a list: how many rows `count` finds, then the rows `list` reads.
+// Both take the filters from `bind_filters`; `list` takes the limit and
+// offset at `limit_index` and the one after it.
+template <typename Row, typename BindFilters, typename Read>
+std::size_t read_page(db::Statement& count, db::Statement& list, BindFilters&& bind_filters, int limit_index,
+                      std::size_t limit, std::size_t offset, std::vector<Row>& rows, Read&& read) {
+    std::size_t total = 0;
+    {
+        Use st(count);
+        bind_filters(*st);
+        st->step();
+        total = static_cast<std::size_t>(st->int64(0));
+    }
+    Use st(list);
+    bind_filters(*st);
+    st->bind(limit_index, clamp_to_int64(limit));
+    st->bind(limit_index + 1, clamp_to_int64(offset));
+    while (st->step()) rows.push_back(read(*st));
+    return total;
+}
+
 }  // namespace fleet::backend::sqlite_rows

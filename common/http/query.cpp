@@ -23,4 +23,10 @@ std::optional<std::string> query_text(const HttpRequest& request, std::string_vi
     return value;
 }
 
+std::string id_param(const HttpRequest& request, std::string_view name, std::string_view what) {
+    std::string id(request.path_param(name));
+    require_plain_id(id, what);
+    return id;
+}
+
 }  // namespace fleet::http

@@ -13,5 +13,7 @@ namespace fleet::http {
 std::size_t query_size(const HttpRequest& request, std::string_view name, std::size_t fallback, std::size_t max);
 // A query parameter that is present and not empty.
 std::optional<std::string> query_text(const HttpRequest& request, std::string_view name);
+// A path parameter that must be a plain id ([A-Za-z0-9_.:-]{1,128}); 400 saying `what` otherwise.
+std::string id_param(const HttpRequest& request, std::string_view name, std::string_view what);
 
 }  // namespace fleet::http
