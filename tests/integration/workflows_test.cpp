@@ -708,9 +708,12 @@ TEST_CASE("workflows: listed newest first, filtered by status and name, paged", 
     BackendUnderTest backend;
     EchoFleet fleet(backend, 1, "wf-list");
     std::vector<std::string> ids;
-    for (int i = 0; i < 3; ++i) ids.push_back(submit(backend, definition("list-a", {echo_step("a")})));
+    // One after the other: created_at has whole milliseconds, and workflows created in the same one have no order.
+    for (int i = 0; i < 3; ++i) {
+        ids.push_back(submit(backend, definition("list-a", {echo_step("a")})));
+        wait_for_workflow(backend, ids.back(), "completed");
+    }
     const auto failing = submit(backend, definition("list-b", {echo_step("a", {{"fail_with", "no"}})}));
-    for (const auto& id : ids) wait_for_workflow(backend, id, "completed");
     wait_for_workflow(backend, failing, "failed");
 
     const auto all = list_workflows(backend);
