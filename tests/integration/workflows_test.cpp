@@ -624,6 +624,46 @@ TEST_CASE("workflows: pause holds back new steps while the running one finishes;
     check_error(act(backend, id, "resume"), 409);
 }
 
+TEST_CASE("workflows: a retry that falls due while paused waits for resume", "[integration][workflows]") {
+    BackendUnderTest backend;
+    EchoFleet fleet(backend, 1, "wf-pause-retry");
+    auto flaky = echo_step("flaky", {{"fail_with", "boom"}});
+    flaky["max_retries"] = 1;
+    flaky["retry_initial_seconds"] = 0.3;
+    const auto id = submit(backend, definition("pause-retry", {flaky}));
+    wait_for_step(backend, id, "flaky", "retrying");
+    act_ok(backend, id, "pause");
+    // Well past the due time: still one attempt.
+    CHECK(stays([&] {
+        const auto w = workflow(backend, id);
+        return w.at("status") == "paused" && step_of(w, "flaky").at("attempts") == 1;
+    }, std::chrono::milliseconds(1000)));
+    CHECK(backend.get("/api/v1/operations/" + attempt_id(id, "flaky", 2)).status == 404);
+    act_ok(backend, id, "resume");
+    const auto failed = wait_for_workflow(backend, id, "failed");
+    CHECK(step_of(failed, "flaky").at("attempts") == 2);
+}
+
+TEST_CASE("workflows: a step's timeout counts its time queued; the queued attempt never reaches a worker",
+          "[integration][workflows]") {
+    BackendUnderTest backend;
+    EchoFleet fleet(backend, 1, "wf-queued-timeout");
+    const auto busy = submit(backend, definition("busy", {echo_step("long", {{"duration_ms", 20'000}, {"steps", 200}})}));
+    backend.wait_for_status(attempt_id(busy, "long", 1), "running");
+    auto hurried = echo_step("hurried");
+    hurried["timeout_seconds"] = 0.3;
+    const auto id = submit(backend, definition("hurried", {hurried}));
+    const auto failed = wait_for_workflow(backend, id, "failed");
+    const auto step = step_of(failed, "hurried");
+    INFO(step);
+    CHECK(string_of(step.at("error_message")).find("timed out") != std::string::npos);
+    const auto operation = attempt_id(id, "hurried", 1);
+    CHECK(backend.operation_status(operation) == "cancelled");
+    act_ok(backend, busy, "cancel");
+    REQUIRE(eventually([&] { return worker_view(fleet.at(0), attempt_id(busy, "long", 1)).at("status") == "cancelled"; }));
+    CHECK_FALSE(runs_on(fleet.all()).contains(operation));
+}
+
 TEST_CASE("workflows: cancel stops the running operation on its worker and ends every step",
           "[integration][workflows]") {
     BackendUnderTest backend;
