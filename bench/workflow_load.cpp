@@ -3,8 +3,9 @@
 //
 //   fleet-bench-workflows --backend URL --rate 100 --duration 10 [--step-ms 0]
 //       step-to-step latency: R workflows a second for D seconds (open loop), then for each
-//       workflow step two's start on its worker minus step one's completion in the backend
-//       (ms resolution on both sides), and the backend's own histogram (a metric whose name
+//       workflow step two's start on its worker minus step one's completion in the backend, and
+//       minus step one's completion on its worker (ms resolution everywhere), and the backend's
+//       own histogram (a metric whose name
 //       holds "workflow_step_latency", read from GET /metrics before and after)
 //   fleet-bench-workflows --backend URL --clients 16 --window 256 --duration 10
 //       throughput: C clients submit while fewer than W workflows are in flight (closed
@@ -371,7 +372,7 @@ int latency(const Options& o) {
 
     std::map<std::string, int> times;
     const auto on_workers = api.worker_operations(api.worker_urls(), times);
-    std::vector<double> backend_side, worker_created, worker_started;
+    std::vector<double> backend_side, worker_created, worker_started, worker_to_worker;
     for (const auto& id : ids) {
         const auto w = api.workflow(id);
         if (!w || w->at("status") != "completed") continue;
@@ -383,6 +384,9 @@ int latency(const Options& o) {
         if (it == on_workers.end()) continue;
         worker_created.push_back(ms_between(one.at("completed_at"), it->second.at("created_at")));
         worker_started.push_back(ms_between(one.at("completed_at"), it->second.at("started_at")));
+        // With the worker's notice of step one's end on the way: both times from the workers' clocks.
+        if (const auto first = on_workers.find(attempt(id, "one", 1)); first != on_workers.end())
+            worker_to_worker.push_back(ms_between(first->second.at("completed_at"), it->second.at("created_at")));
     }
     std::printf("%s step-to-step, backend's step two started_at - step one completed_at: %s\n", o.label.c_str(),
                 ms_summary(backend_side).c_str());
@@ -390,10 +394,14 @@ int latency(const Options& o) {
                 o.label.c_str(), ms_summary(worker_created).c_str());
     std::printf("%s step-to-step, worker's started_at of step two - backend's step one completed_at: %s\n",
                 o.label.c_str(), ms_summary(worker_started).c_str());
+    std::printf("%s step-to-step, worker's created_at of step two - worker's completed_at of step one: %s\n",
+                o.label.c_str(), ms_summary(worker_to_worker).c_str());
     std::printf("%s: those times are whole milliseconds (floored) on both sides: a figure of 0-2 ms says 'about a "
                 "millisecond', no finer\n", o.label.c_str());
     figure(o, "step_to_step_worker_p50_ms", quantile(worker_created, 0.5));
     figure(o, "step_to_step_worker_p99_ms", quantile(worker_created, 0.99));
+    figure(o, "worker_to_worker_p50_ms", quantile(worker_to_worker, 0.5));
+    figure(o, "worker_to_worker_p99_ms", quantile(worker_to_worker, 0.99));
 
     const auto after = read_histogram(api.metrics());
     if (after.name.empty()) {
