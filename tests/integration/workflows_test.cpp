@@ -36,6 +36,13 @@ object signal_step(const std::string& name, const std::string& signal, const std
     return step;
 }
 
+// `step` with up to `max_retries` more attempts, the first after `initial_seconds`.
+object retried(object step, int max_retries, double initial_seconds) {
+    step["max_retries"] = max_retries;
+    step["retry_initial_seconds"] = initial_seconds;
+    return step;
+}
+
 object definition(const std::string& name, array steps, object extra = {}) {
     object body{{"name", name}, {"steps", std::move(steps)}};
     for (auto& field : extra) body[field.key()] = field.value();
@@ -102,6 +109,20 @@ object wait_for_step(BackendUnderTest& backend, const std::string& id, const std
                       [&](const object& w) { return step_status(w, step) == status; }, timeout);
 }
 
+// Waits until the workflow failed because of `step`, after `attempts` attempts: the step failed and the
+// workflow's error names it. Returns the workflow.
+object failed_by(BackendUnderTest& backend, const std::string& id, const std::string& step, int attempts) {
+    const auto failed = wait_for_workflow(backend, id, "failed");
+    const auto at_fault = step_of(failed, step);
+    INFO(at_fault);
+    CHECK(at_fault.at("status") == "failed");
+    CHECK(at_fault.at("attempts") == attempts);
+    CHECK(at_fault.at("operation_id") == boost::json::value(id + "." + step + ".a" + std::to_string(attempts)));
+    CHECK(string_of(failed.at("error_message")).find(step) != std::string::npos);
+    CHECK(failed.at("completed_at").is_string());
+    return failed;
+}
+
 http::ClientResponse act(BackendUnderTest& backend, const std::string& id, const std::string& action,
                          const object& body = {}) {
     return backend.post(std::string(kWorkflows) + "/" + id + "/" + action, to_body(body));
@@ -116,6 +137,17 @@ object act_ok(BackendUnderTest& backend, const std::string& id, const std::strin
     CHECK(answer.at("success") == true);
     CHECK(answer.at("workflow_id") == boost::json::value(id));
     return answer;
+}
+
+// A recover that is taken: `recovering`, the attempt counted, exactly the `reset` steps to run again.
+void recover_ok(BackendUnderTest& backend, const std::string& id, const object& body, int recovery_attempts,
+                const std::set<std::string>& reset) {
+    const auto answer = act_ok(backend, id, "recover", body);
+    CHECK(answer.at("status") == "recovering");
+    CHECK(answer.at("recovery_attempts") == recovery_attempts);
+    std::set<std::string> names;
+    for (const auto& name : answer.at("reset_steps").as_array()) names.insert(string_of(name));
+    CHECK(names == reset);
 }
 
 http::ClientResponse send_signal(BackendUnderTest& backend, const std::string& id, const std::string& name,
@@ -202,6 +234,13 @@ private:
     BackendUnderTest& backend_;
     std::vector<std::unique_ptr<BackendWorker>> workers_;
 };
+
+// A workflow whose one step (`long`, 20 s) keeps a worker busy: its id, once the step runs.
+std::string occupy_worker(BackendUnderTest& backend) {
+    const auto id = submit(backend, definition("busy", {echo_step("long", {{"duration_ms", 20'000}, {"steps", 200}})}));
+    backend.wait_for_status(attempt_id(id, "long", 1), "running");
+    return id;
+}
 
 // Holds while `condition` stays true for `how_long`: the way to see that something does NOT happen.
 template <typename Condition>
@@ -369,9 +408,7 @@ TEST_CASE("workflows: a step that keeps failing is retried with backoff, then fa
           "[integration][workflows]") {
     BackendUnderTest backend;
     EchoFleet fleet(backend, 1, "wf-retry");
-    auto flaky = echo_step("flaky", {{"fail_with", "boom"}});
-    flaky["max_retries"] = 2;
-    flaky["retry_initial_seconds"] = 0.3;
+    auto flaky = retried(echo_step("flaky", {{"fail_with", "boom"}}), 2, 0.3);
     const auto id = submit(backend, definition("retries", {flaky, echo_step("after", {}, {"flaky"})}));
 
     // Between attempts the step says when the next one starts.
@@ -381,16 +418,9 @@ TEST_CASE("workflows: a step that keeps failing is retried with backoff, then fa
     CHECK(between.at("next_attempt_at").is_string());
     CHECK(string_of(between.at("error_message")).find("boom") != std::string::npos);
 
-    const auto failed = wait_for_workflow(backend, id, "failed");
-    const auto step = step_of(failed, "flaky");
-    INFO(step);
-    CHECK(step.at("status") == "failed");
-    CHECK(step.at("attempts") == 3);
-    CHECK(step.at("operation_id") == boost::json::value(attempt_id(id, "flaky", 3)));
-    CHECK(string_of(step.at("error_message")).find("boom") != std::string::npos);
-    CHECK(string_of(failed.at("error_message")).find("flaky") != std::string::npos);
+    const auto failed = failed_by(backend, id, "flaky", 3);
+    CHECK(string_of(step_of(failed, "flaky").at("error_message")).find("boom") != std::string::npos);
     CHECK(step_status(failed, "after") == "skipped");
-    CHECK(failed.at("completed_at").is_string());
 
     // Attempt n+1 started 0.3 s x 2^(n-1) after attempt n failed (the backend's own times, ms apart).
     const auto first = backend.operation(attempt_id(id, "flaky", 1));
@@ -411,9 +441,7 @@ TEST_CASE("workflows: a step that keeps failing is retried with backoff, then fa
 TEST_CASE("workflows: an attempt lost with its worker is retried on another worker", "[integration][workflows]") {
     BackendUnderTest backend;
     EchoFleet fleet(backend, 2, "wf-lost");
-    auto long_step = echo_step("long", {{"duration_ms", 3000}, {"steps", 30}});
-    long_step["max_retries"] = 1;
-    long_step["retry_initial_seconds"] = 0.1;
+    auto long_step = retried(echo_step("long", {{"duration_ms", 3000}, {"steps", 30}}), 1, 0.1);
     const auto id = submit(backend, definition("lost", {long_step, echo_step("next", {}, {"long"})}));
     const auto first = attempt_id(id, "long", 1);
     backend.wait_for_status(first, "running");
@@ -449,23 +477,15 @@ TEST_CASE("workflows: a non-idempotent step lost with its worker waits for a per
     victim.process().signal(SIGKILL);
     REQUIRE(victim.process().wait(std::chrono::seconds(5)).has_value());
 
-    const auto failed = wait_for_workflow(backend, id, "failed");
-    const auto step = step_of(failed, "once");
-    INFO(step);
-    CHECK(step.at("status") == "failed");
-    CHECK(step.at("attempts") == 1);  // retries left, but never after an ambiguous loss
-    const auto error = string_of(step.at("error_message"));
+    // Retries left, but never after an ambiguous loss.
+    const auto failed = failed_by(backend, id, "once", 1);
+    const auto error = string_of(step_of(failed, "once").at("error_message"));
+    INFO(error);
     CHECK((error.find("person") != std::string::npos || error.find("recover") != std::string::npos));
-    CHECK(string_of(failed.at("error_message")).find("once") != std::string::npos);
     CHECK(step_status(failed, "next") == "skipped");
     CHECK(backend.get("/api/v1/operations/" + attempt_id(id, "once", 2)).status == 404);
 
-    const auto recovered = act_ok(backend, id, "recover");
-    CHECK(recovered.at("status") == "recovering");
-    CHECK(recovered.at("recovery_attempts") == 1);
-    std::set<std::string> reset;
-    for (const auto& name : recovered.at("reset_steps").as_array()) reset.insert(string_of(name));
-    CHECK(reset == std::set<std::string>{"once", "next"});
+    recover_ok(backend, id, {}, 1, {"once", "next"});
     const auto done = wait_for_workflow(backend, id, "completed");
     CHECK(done.at("recovery_attempts") == 1);
     CHECK(step_of(done, "once").at("operation_id") == boost::json::value(attempt_id(id, "once", 2)));
@@ -478,18 +498,12 @@ TEST_CASE("workflows: an attempt past its timeout is cancelled on its worker bef
     BackendUnderTest backend;
     // Two slots: the worker could take the retry while the first attempt still ran.
     EchoFleet fleet(backend, 1, "wf-timeout", {"--max-concurrent", "2"});
-    auto slow = echo_step("slow", {{"duration_ms", 20'000}, {"steps", 200}});
+    auto slow = retried(echo_step("slow", {{"duration_ms", 20'000}, {"steps", 200}}), 1, 0.1);
     slow["timeout_seconds"] = 0.3;
-    slow["max_retries"] = 1;
-    slow["retry_initial_seconds"] = 0.1;
     const auto id = submit(backend, definition("timeout", {slow}));
 
-    const auto failed = wait_for_workflow(backend, id, "failed");
-    const auto step = step_of(failed, "slow");
-    INFO(step);
-    CHECK(step.at("attempts") == 2);
-    CHECK(string_of(step.at("error_message")).find("timed out") != std::string::npos);
-    CHECK(string_of(failed.at("error_message")).find("slow") != std::string::npos);
+    const auto failed = failed_by(backend, id, "slow", 2);
+    CHECK(string_of(step_of(failed, "slow").at("error_message")).find("timed out") != std::string::npos);
 
     auto& worker = fleet.at(0);
     const auto first = worker_view(worker, attempt_id(id, "slow", 1));
@@ -562,8 +576,7 @@ TEST_CASE("workflows: a step no worker can take is queued, and a domain nobody s
           "[integration][workflows]") {
     BackendUnderTest backend;
     EchoFleet fleet(backend, 1, "wf-queued");
-    const auto busy = submit(backend, definition("busy", {echo_step("long", {{"duration_ms", 20'000}, {"steps", 200}})}));
-    backend.wait_for_status(attempt_id(busy, "long", 1), "running");
+    const auto busy = occupy_worker(backend);
     const auto waiting = submit(backend, definition("waiting", {echo_step("next")}));
     const auto queued = wait_for_step(backend, waiting, "next", "queued");
     CHECK(queued.at("status") == "running");
@@ -571,17 +584,10 @@ TEST_CASE("workflows: a step no worker can take is queued, and a domain nobody s
     act_ok(backend, busy, "cancel");
     wait_for_workflow(backend, waiting, "completed");
 
-    auto nowhere = echo_step("nowhere");
+    auto nowhere = retried(echo_step("nowhere"), 1, 0.1);
     nowhere["domain"] = "no-such-domain";
-    nowhere["max_retries"] = 1;
-    nowhere["retry_initial_seconds"] = 0.1;
     const auto id = submit(backend, definition("nowhere", {nowhere}));
-    const auto failed = wait_for_workflow(backend, id, "failed");
-    const auto step = step_of(failed, "nowhere");
-    INFO(step);
-    CHECK(step.at("attempts") == 2);
-    CHECK(step.at("status") == "failed");
-    CHECK(string_of(failed.at("error_message")).find("nowhere") != std::string::npos);
+    failed_by(backend, id, "nowhere", 2);
 }
 
 TEST_CASE("workflows: a signal step past its timeout fails the workflow", "[integration][workflows]") {
@@ -627,9 +633,7 @@ TEST_CASE("workflows: pause holds back new steps while the running one finishes;
 TEST_CASE("workflows: a retry that falls due while paused waits for resume", "[integration][workflows]") {
     BackendUnderTest backend;
     EchoFleet fleet(backend, 1, "wf-pause-retry");
-    auto flaky = echo_step("flaky", {{"fail_with", "boom"}});
-    flaky["max_retries"] = 1;
-    flaky["retry_initial_seconds"] = 0.3;
+    auto flaky = retried(echo_step("flaky", {{"fail_with", "boom"}}), 1, 0.3);
     const auto id = submit(backend, definition("pause-retry", {flaky}));
     wait_for_step(backend, id, "flaky", "retrying");
     act_ok(backend, id, "pause");
@@ -640,16 +644,14 @@ TEST_CASE("workflows: a retry that falls due while paused waits for resume", "[i
     }, std::chrono::milliseconds(1000)));
     CHECK(backend.get("/api/v1/operations/" + attempt_id(id, "flaky", 2)).status == 404);
     act_ok(backend, id, "resume");
-    const auto failed = wait_for_workflow(backend, id, "failed");
-    CHECK(step_of(failed, "flaky").at("attempts") == 2);
+    failed_by(backend, id, "flaky", 2);
 }
 
 TEST_CASE("workflows: a step's timeout counts its time queued; the queued attempt never reaches a worker",
           "[integration][workflows]") {
     BackendUnderTest backend;
     EchoFleet fleet(backend, 1, "wf-queued-timeout");
-    const auto busy = submit(backend, definition("busy", {echo_step("long", {{"duration_ms", 20'000}, {"steps", 200}})}));
-    backend.wait_for_status(attempt_id(busy, "long", 1), "running");
+    const auto busy = occupy_worker(backend);
     auto hurried = echo_step("hurried");
     hurried["timeout_seconds"] = 0.3;
     const auto id = submit(backend, definition("hurried", {hurried}));
@@ -684,8 +686,7 @@ TEST_CASE("workflows: cancel stops the running operation on its worker and ends 
     check_error(act(backend, "wf_0123456789abcdef01234567", "cancel"), 404);
 
     // A cancelled workflow can be recovered: from its first step not completed.
-    const auto recovered = act_ok(backend, id, "recover");
-    CHECK(recovered.at("status") == "recovering");
+    recover_ok(backend, id, {}, 1, {"a", "b"});
     backend.wait_for_status(attempt_id(id, "a", 2), "running");
     act_ok(backend, id, "cancel");
     REQUIRE(eventually([&] { return worker_view(fleet.at(0), attempt_id(id, "a", 2)).at("status") == "cancelled"; }));
@@ -708,12 +709,7 @@ TEST_CASE("workflows: recover from the failed step keeps upstream results; from 
     check_error(act(backend, id, "pause"), 409);
 
     // From the step that failed (the default): b and c again, a kept as it was.
-    const auto first = act_ok(backend, id, "recover");
-    CHECK(first.at("status") == "recovering");
-    CHECK(first.at("recovery_attempts") == 1);
-    std::set<std::string> reset;
-    for (const auto& name : first.at("reset_steps").as_array()) reset.insert(string_of(name));
-    CHECK(reset == std::set<std::string>{"b", "c"});
+    recover_ok(backend, id, {}, 1, {"b", "c"});
     failed = wait_until(backend, id, "failed again after a recovery", [](const object& w) {
         return w.at("status") == "failed" && w.at("recovery_attempts") == 1;
     });
@@ -724,11 +720,7 @@ TEST_CASE("workflows: recover from the failed step keeps upstream results; from 
     CHECK(step_of(failed, "b").at("attempts") == 2);
 
     // From a named step upstream: it runs again too.
-    const auto second = act_ok(backend, id, "recover", {{"from_step", "a"}});
-    CHECK(second.at("recovery_attempts") == 2);
-    reset.clear();
-    for (const auto& name : second.at("reset_steps").as_array()) reset.insert(string_of(name));
-    CHECK(reset == std::set<std::string>{"a", "b", "c"});
+    recover_ok(backend, id, {{"from_step", "a"}}, 2, {"a", "b", "c"});
     failed = wait_until(backend, id, "failed after the second recovery", [](const object& w) {
         return w.at("status") == "failed" && w.at("recovery_attempts") == 2;
     });
@@ -829,24 +821,21 @@ TEST_CASE("kill -9 of the backend with workflows in flight: all complete, every 
 TEST_CASE("kill -9 of the backend keeps backoff due times and buffered signals", "[integration][workflows-faults]") {
     BackendUnderTest backend({}, free_loopback_port());
     EchoFleet fleet(backend, 1, "wf-timers");
-    auto flaky = echo_step("flaky", {{"fail_with", "boom"}});
-    flaky["max_retries"] = 1;
-    flaky["retry_initial_seconds"] = 2;
-    const auto retried = submit(backend, definition("timers", {flaky}));
+    auto flaky = retried(echo_step("flaky", {{"fail_with", "boom"}}), 1, 2);
+    const auto backing_off = submit(backend, definition("timers", {flaky}));
     const auto signalled = submit(backend, definition("buffered", {echo_step("prep", {{"duration_ms", 1000}, {"steps", 10}}),
                                                                    signal_step("approve", "approve", {"prep"})}));
     CHECK(signal_ok(backend, signalled, "approve", {{"by", "bob"}}, "before-kill").at("delivered") == false);
-    const auto due = step_of(wait_for_step(backend, retried, "flaky", "retrying"), "flaky").at("next_attempt_at");
+    const auto due = step_of(wait_for_step(backend, backing_off, "flaky", "retrying"), "flaky").at("next_attempt_at");
     REQUIRE(due.is_string());
 
     backend.restart();
     INFO("backend output after restart:\n" << backend.process().output());
 
-    const auto after = workflow(backend, retried);
+    const auto after = workflow(backend, backing_off);
     if (step_status(after, "flaky") == "retrying") CHECK(step_of(after, "flaky").at("next_attempt_at") == due);
-    const auto failed = wait_for_workflow(backend, retried, "failed");
-    CHECK(step_of(failed, "flaky").at("attempts") == 2);
-    const auto second = backend.operation(attempt_id(retried, "flaky", 2));
+    failed_by(backend, backing_off, "flaky", 2);
+    const auto second = backend.operation(attempt_id(backing_off, "flaky", 2));
     CHECK(time_of(second, "created_at") + std::chrono::milliseconds(5) >= *json::parse_iso8601(due.get_string()));
 
     const auto done = wait_for_workflow(backend, signalled, "completed");
