@@ -569,7 +569,10 @@ TEST_CASE("workflows: signals before and after their step waits, once per Idempo
     CHECK(last.at("step") == "confirm2");
     const auto done = wait_for_workflow(backend, id, "completed");
     CHECK(step_of(done, "confirm2").at("result") == object{{"ok", "twice"}});
-    check_error(send_signal(backend, id, "confirm", {}, "confirm-3"), 409);
+    check_error(send_signal(backend, id, "confirm", {}, "confirm-3"), 409, "ended");
+    // A repeat is answered as the first was, even once the workflow has ended.
+    CHECK(signal_ok(backend, id, "confirm", {{"ok", "twice"}}, "confirm-2").at("step") == "confirm2");
+    CHECK(step_of(workflow(backend, id), "confirm2").at("result") == object{{"ok", "twice"}});
 }
 
 TEST_CASE("workflows: a step no worker can take is queued, and a domain nobody serves fails its attempts",
