@@ -844,3 +844,29 @@ TEST_CASE("kill -9 of the backend keeps backoff due times and buffered signals",
     const auto done = wait_for_workflow(backend, signalled, "completed");
     CHECK(step_of(done, "approve").at("result") == object{{"by", "bob"}});
 }
+
+TEST_CASE("a worker that dies while the backend is down: an idempotent step runs again elsewhere, "
+          "a non-idempotent one waits for a person", "[integration][workflows-faults]") {
+    BackendUnderTest backend({}, free_loopback_port());
+    auto doomed = std::make_unique<BackendWorker>(backend, "echo", "wf-doomed", std::vector<std::string>{"--max-concurrent", "2"});
+    const auto long_echo = object{{"duration_ms", 5000}, {"steps", 50}};
+    const auto safe = submit(backend, definition("safe", {retried(echo_step("work", long_echo), 1, 0.1)}));
+    auto once = retried(echo_step("work", long_echo), 1, 0.1);
+    once["idempotent"] = false;
+    const auto unsafe = submit(backend, definition("unsafe", {once}));
+    for (const auto& id : {safe, unsafe}) backend.wait_for_status(attempt_id(id, "work", 1), "running");
+    BackendWorker spare(backend, "echo", "wf-spare");
+
+    backend.kill9();
+    doomed->process().signal(SIGKILL);
+    REQUIRE(doomed->process().wait(std::chrono::seconds(5)).has_value());
+    backend.start_again();
+    INFO("backend output after restart:\n" << backend.process().output());
+
+    const auto done = wait_for_workflow(backend, safe, "completed");
+    CHECK(step_of(done, "work").at("attempts") == 2);
+    CHECK(backend.operation(attempt_id(safe, "work", 2)).at("worker_id") == "wf-spare");
+    const auto failed = failed_by(backend, unsafe, "work", 1);
+    CHECK(string_of(step_of(failed, "work").at("error_message")).find("recover") != std::string::npos);
+    CHECK_FALSE(runs_on({&spare}).contains(attempt_id(unsafe, "work", 2)));
+}
