@@ -870,3 +870,26 @@ TEST_CASE("a worker that dies while the backend is down: an idempotent step runs
     CHECK(string_of(step_of(failed, "work").at("error_message")).find("recover") != std::string::npos);
     CHECK_FALSE(runs_on({&spare}).contains(attempt_id(unsafe, "work", 2)));
 }
+
+TEST_CASE("workflows: recover is refused while a cancelled attempt is still stopping on its worker",
+          "[integration][workflows]") {
+    // A worker that stops answering (SIGSTOP) cannot confirm the cancel; health checks far apart
+    // keep it from being declared lost meanwhile.
+    BackendUnderTest backend({"--health-interval", "60s"});
+    BackendWorker worker(backend, "echo", "wf-frozen", {"--health-interval", "60s"});
+    const auto id = occupy_worker(backend);
+    worker.process().signal(SIGSTOP);
+    struct Thaw {
+        Process& process;
+        ~Thaw() { process.signal(SIGCONT); }
+    } thaw{worker.process()};
+
+    CHECK(act_ok(backend, id, "cancel").at("status") == "cancelled");
+    check_error(act(backend, id, "recover"), 409, "stopping");
+
+    worker.process().signal(SIGCONT);
+    REQUIRE(eventually([&] { return worker_view(worker, attempt_id(id, "long", 1)).at("status") == "cancelled"; }));
+    REQUIRE(eventually([&] { return act(backend, id, "recover").status == 200; }));
+    backend.wait_for_status(attempt_id(id, "long", 2), "running");
+    act_ok(backend, id, "cancel");
+}
