@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <thread>
 
 using namespace fleet;
 using namespace fleet::test;
@@ -843,6 +844,28 @@ TEST_CASE("kill -9 of the backend keeps backoff due times and buffered signals",
 
     const auto done = wait_for_workflow(backend, signalled, "completed");
     CHECK(step_of(done, "approve").at("result") == object{{"by", "bob"}});
+}
+
+TEST_CASE("kill -9 of the backend keeps a step's timeout due time", "[integration][workflows-faults]") {
+    BackendUnderTest backend({}, free_loopback_port());
+    EchoFleet fleet(backend, 1, "wf-deadline-kept");
+    auto slow = echo_step("slow", {{"duration_ms", 20'000}, {"steps", 200}});
+    slow["timeout_seconds"] = 2;
+    const auto id = submit(backend, definition("deadline-kept", {slow}));
+    const auto attempt = attempt_id(id, "slow", 1);
+    backend.wait_for_status(attempt, "running");
+
+    // Down for longer than the timeout: it falls due meanwhile, and fires when the backend is back.
+    backend.kill9();
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    backend.start_again();
+    INFO("backend output after restart:\n" << backend.process().output());
+
+    failed_by(backend, id, "slow", 1);
+    REQUIRE(eventually([&] { return worker_view(fleet.at(0), attempt).at("status") == "cancelled"; }));
+    const auto view = worker_view(fleet.at(0), attempt);
+    // Timed from the attempt's start, not again from the restart (that would be 5 s and more).
+    CHECK(time_of(view, "completed_at") - time_of(view, "created_at") < std::chrono::milliseconds(4500));
 }
 
 TEST_CASE("a worker that dies while the backend is down: an idempotent step runs again elsewhere, "
