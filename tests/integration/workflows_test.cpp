@@ -439,6 +439,38 @@ TEST_CASE("workflows: a step that keeps failing is retried with backoff, then fa
     CHECK(backend.get("/api/v1/operations/" + attempt_id(id, "flaky", 4)).status == 404);
 }
 
+TEST_CASE("workflows: backoff doubles up to retry_max_seconds", "[integration][workflows]") {
+    BackendUnderTest backend;
+    EchoFleet fleet(backend, 1, "wf-backoff");
+    auto flaky = retried(echo_step("flaky", {{"fail_with", "boom"}}), 3, 0.2);
+    flaky["retry_max_seconds"] = 0.25;
+    const auto id = submit(backend, definition("backoff", {flaky}));
+
+    // Each due time the step shows while it waits, by the attempt it follows.
+    std::map<int, std::string> due;
+    REQUIRE(eventually([&] {
+        const auto w = workflow(backend, id);
+        const auto step = step_of(w, "flaky");
+        if (step.at("status") == "retrying" && step.at("next_attempt_at").is_string())
+            due[step.at("attempts").to_number<int>()] = string_of(step.at("next_attempt_at"));
+        return w.at("status") == "failed";
+    }, kRunDeadline));
+    failed_by(backend, id, "flaky", 4);
+    INFO("due times seen: " << due.size());
+    // 0.2 s, then 0.4 s capped to 0.25 s, then 0.25 s, after each failed attempt: counted from when the
+    // engine took the failure in, a little after the operation's end was stamped (a commit between).
+    const std::map<int, int> expected_ms{{1, 200}, {2, 250}, {3, 250}};
+    for (const auto& [attempt, ms] : expected_ms) {
+        if (!due.contains(attempt)) continue;  // a wait too short to be seen
+        const auto failed_at = time_of(backend.operation(attempt_id(id, "flaky", attempt)), "completed_at");
+        const auto wait = *json::parse_iso8601(due.at(attempt)) - failed_at;
+        INFO("after attempt " << attempt);
+        CHECK(wait >= std::chrono::milliseconds(ms - 5));
+        CHECK(wait <= std::chrono::milliseconds(ms + 100));
+    }
+    CHECK(due.size() >= 2);
+}
+
 TEST_CASE("workflows: an attempt lost with its worker is retried on another worker", "[integration][workflows]") {
     BackendUnderTest backend;
     EchoFleet fleet(backend, 2, "wf-lost");
