@@ -14,8 +14,9 @@
 //   fleet-bench-workflows --backend URL --in-flight 1000 --step-ms 2000 --two-ms 2000 --state FILE
 //       recovery, before the kill: submits N workflows, waits until their step one runs
 //       on the workers, writes the workers and ids to FILE
-//   fleet-bench-workflows --state FILE --await-ended 1
-//       recovery, backend down: waits until every step one has ended on its worker
+//   fleet-bench-workflows --state FILE --await-ended 1|0
+//       recovery, backend down: (1) waits until every step one has ended on its worker, or (0)
+//       not; notes how many operations the workers hold, so that the next form counts step twos
 //   fleet-bench-workflows --backend URL --state FILE --recover-from-ms T
 //       recovery, after the restart (T: when the new process was started, ms since the epoch):
 //       time until the backend answers, until every step two is on a worker, until every
@@ -68,6 +69,7 @@ struct Options {
     int step_ms = 0;
     int two_ms = -1;  // -1: as step one
     std::string state;
+    bool backend_down = false;  // --await-ended given: the backend was killed
     bool await_ended = false;
     std::int64_t recover_from_ms = 0;
     std::string label = "workflows";
@@ -88,7 +90,7 @@ Options parse_options(int argc, char** argv) {
         else if (key == "--step-ms") o.step_ms = std::max(0, std::atoi(value.c_str()));
         else if (key == "--two-ms") o.two_ms = std::max(0, std::atoi(value.c_str()));
         else if (key == "--state") o.state = value;
-        else if (key == "--await-ended") o.await_ended = value != "0";
+        else if (key == "--await-ended") o.backend_down = true, o.await_ended = value != "0";
         else if (key == "--recover-from-ms") o.recover_from_ms = std::atoll(value.c_str());
         else if (key == "--label") o.label = value;
         else if (key == "--figures") o.figures = value;
@@ -467,7 +469,7 @@ int throughput(const Options& o) {
 struct State {
     std::vector<std::string> workers;
     std::vector<std::string> ids;
-    std::int64_t baseline = 0;  // operations the workers had completed when the backend was down
+    std::int64_t baseline = 0;  // operations the workers held (running or completed) with the backend down
 };
 
 void write_state(const std::string& path, const State& s) {
@@ -525,14 +527,20 @@ int recovery_submit(const Options& o) {
     return running ? 0 : 1;
 }
 
-int recovery_await_ended(const Options& o) {
+int recovery_backend_down(const Options& o) {
     Api api(o);
     auto s = read_state(o.state);
-    const auto ended_after = time_until([&] { return api.worker_count(s.workers, "running") == 0; });
-    s.baseline = api.worker_count(s.workers, "completed");
+    std::optional<double> ended_after = 0.0;
+    if (o.await_ended) ended_after = time_until([&] { return api.worker_count(s.workers, "running") == 0; });
+    const auto running = api.worker_count(s.workers, "running");
+    s.baseline = running + api.worker_count(s.workers, "completed");
     write_state(o.state, s);
-    std::printf("%s: backend down; every step one ended on its worker after %s (%lld completed there)\n",
-                o.label.c_str(), seconds_text(ended_after).c_str(), static_cast<long long>(s.baseline));
+    if (o.await_ended)
+        std::printf("%s: backend down; every step one ended on its worker after %s (%lld there)\n", o.label.c_str(),
+                    seconds_text(ended_after).c_str(), static_cast<long long>(s.baseline));
+    else
+        std::printf("%s: backend down; restarted at once, %lld step ones still running on the workers\n",
+                    o.label.c_str(), static_cast<long long>(running));
     return ended_after ? 0 : 1;
 }
 
@@ -543,7 +551,7 @@ int recovery_watch(const Options& o) {
     const auto since_start = [&] { return static_cast<double>(epoch_ms() - o.recover_from_ms) / 1000; };
     std::optional<double> answering, first, dispatched, completed;
     if (time_until([&] { return api.backend("/health").has_value(); })) answering = since_start();
-    // Step twos on a worker: running there, or completed there since the backend came back.
+    // Step twos on a worker: what the workers hold beyond what they held while the backend was down.
     if (time_until([&] {
             const auto running = api.worker_count(s.workers, "running");
             const auto finished = api.worker_count(s.workers, "completed");
@@ -568,7 +576,7 @@ int recovery_watch(const Options& o) {
 
 int main(int argc, char** argv) {
     const Options o = parse_options(argc, argv);
-    if (o.await_ended) return recovery_await_ended(o);
+    if (o.backend_down) return recovery_backend_down(o);
     if (o.backend.empty()) fleet::bench::usage(kProgram, "--backend is required");
     if (o.recover_from_ms > 0) return recovery_watch(o);
     if (o.in_flight > 0) return recovery_submit(o);
