@@ -168,7 +168,6 @@ private:
     static AdminRuns::Settings admin_settings(const BackendConfig& config) {
         AdminRuns::Settings settings;
         settings.strict_overlap = config.strict_overlap;
-        settings.cache_ttl = std::chrono::duration_cast<std::chrono::milliseconds>(config.cache_ttl);
         return settings;
     }
 

@@ -150,18 +150,8 @@ void AdminRuns::cancel(const std::string& run_id, std::function<void(CancelResul
     proxy_.cancel(run_id, std::move(done));
 }
 
-bool AdminRuns::stale(const std::string& run_id) const {
-    const OperationRecord* operation = operations_.find_active(run_id);
-    const bool on_a_worker = operation && (operation->status == OperationStatus::Pending ||
-                                           operation->status == OperationStatus::Running);
-    const bool fresh = operation && operation->refreshed_at &&
-                       clock_.now() - *operation->refreshed_at < settings_.cache_ttl;
-    return on_a_worker && !fresh;
-}
-
 void AdminRuns::get(const std::string& run_id, std::function<void(std::optional<AdminRun>)> done) {
-    if (!stale(run_id)) return done(find(run_id));
-    proxy_.refresh(run_id, [this, run_id, done = std::move(done)] { done(find(run_id)); });
+    proxy_.refresh_stale({run_id}, [this, run_id, done = std::move(done)] { done(find(run_id)); });
 }
 
 void AdminRuns::list(const RunQuery& query, std::function<void(Page)> done) {
@@ -177,19 +167,13 @@ void AdminRuns::list(const RunQuery& query, std::function<void(Page)> done) {
         }
         // A run on a worker is shown as its worker sees it (as GET of one run does): the
         // page's stale ones are refreshed together, each costing its worker one call.
-        std::vector<std::string> refresh;
-        for (const auto& run : page->runs)
-            if (stale(run.record.run_id)) refresh.push_back(run.record.run_id);
-        if (refresh.empty()) return done(std::move(*page));
-        auto waiting = std::make_shared<std::size_t>(refresh.size());
-        auto finish = [this, page, waiting, done = std::move(done)]() mutable {
-            if (--*waiting > 0) return;
+        std::vector<std::string> ids;
+        for (const auto& run : page->runs) ids.push_back(run.record.run_id);
+        proxy_.refresh_stale(ids, [this, page, done = std::move(done)]() mutable {
             for (auto& run : page->runs)
                 if (auto operation = operations_.find(run.record.run_id)) run.operation = std::move(*operation);
             done(std::move(*page));
-        };
-        auto shared_finish = std::make_shared<decltype(finish)>(std::move(finish));
-        for (const auto& run_id : refresh) proxy_.refresh(run_id, [shared_finish] { (*shared_finish)(); });
+        });
     });
 }
 

@@ -62,7 +62,6 @@ public:
     struct Settings {
         bool strict_overlap = false;  // --strict-overlap: every overlap is refused
         std::chrono::seconds idempotency_ttl{std::chrono::hours(24)};
-        std::chrono::milliseconds cache_ttl{1000};  // a run's operation is refreshed from its worker when older
     };
 
     AdminRuns(Dispatcher& dispatcher, OperationProxy& proxy, OperationBook& operations, AdminRunRepository& runs,
@@ -94,8 +93,6 @@ public:
     const Clock& clock() const { return clock_; }
 
 private:
-    // On a worker, and last refreshed longer ago than the cache TTL.
-    bool stale(const std::string& run_id) const;
     // The newest active run of `bot`, if any.
     std::optional<AdminRun> active_run_of(const std::string& bot);
 

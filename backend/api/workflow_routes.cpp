@@ -47,9 +47,10 @@ void add_workflow_routes(http::Router& router, CoreExecutor& core, WorkflowEngin
     router.add_async(Method::Get, "/api/v1/workflows/{id}", [&, id_of](HttpRequest request, Reply reply) {
         auto id = id_of(request);
         on_core(core, std::move(reply), [&engine, id](Reply done) {
-            const auto workflow = engine.find(id);
-            if (!workflow) throw http::not_found("workflow '" + id + "' not found");
-            done(HttpResponse::json(200, {{"success", true}, {"data", to_json(*workflow, true)}}));
+            engine.get(id, [id, done = std::move(done)](std::optional<WorkflowView> workflow) {
+                if (!workflow) return done(http::error_response(http::not_found("workflow '" + id + "' not found")));
+                done(HttpResponse::json(200, {{"success", true}, {"data", to_json(*workflow, true)}}));
+            });
         });
     });
     router.add_async(Method::Post, "/api/v1/workflows/{id}/signals/{name}", [&, id_of](HttpRequest request, Reply reply) {

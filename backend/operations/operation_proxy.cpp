@@ -1,5 +1,7 @@
 #include "backend/operations/operation_proxy.hpp"
 
+#include <memory>
+
 #include "backend/core/core_timers.hpp"
 #include "backend/dispatch/dispatcher.hpp"
 #include "backend/metrics.hpp"
@@ -82,6 +84,26 @@ void OperationProxy::refresh(const std::string& operation_id, std::function<void
                              if (!done.empty())
                                  for (auto& waiter : done.mapped()) waiter();
                          });
+}
+
+void OperationProxy::refresh_stale(const std::vector<std::string>& operation_ids, std::function<void()> then) {
+    std::vector<std::string> stale;
+    for (const auto& id : operation_ids) {
+        const OperationRecord* operation = operations_.find_active(id);
+        const bool on_a_worker = operation && (operation->status == OperationStatus::Pending ||
+                                               operation->status == OperationStatus::Running);
+        const bool fresh = operation && operation->refreshed_at &&
+                           clock_.now() - *operation->refreshed_at < settings_.cache_ttl;
+        if (on_a_worker && !fresh) stale.push_back(id);
+    }
+    if (stale.empty()) return then();
+    auto waiting = std::make_shared<std::size_t>(stale.size());
+    auto all_done = std::make_shared<std::function<void()>>(std::move(then));
+    for (const auto& id : stale) {
+        refresh(id, [waiting, all_done] {
+            if (--*waiting == 0) (*all_done)();
+        });
+    }
 }
 
 void OperationProxy::take_in(const std::string& operation_id, const std::string& worker_id,

@@ -60,6 +60,11 @@ public:
     // While a fetch of the operation is under way, a new one joins it: many
     // clients watching one operation cost its worker one call.
     void refresh(const std::string& operation_id, std::function<void()> then);
+    // Refreshes those of `operation_ids` that are on a worker and were last heard
+    // from longer ago than the cache TTL, then runs `then` once, when every fetch
+    // has answered (at once when none is stale): a page of runs or a workflow's
+    // steps shown as their workers see them.
+    void refresh_stale(const std::vector<std::string>& operation_ids, std::function<void()> then);
 
 private:
     // `read` on the reader thread once what it must see is committed; `done` on the core thread.

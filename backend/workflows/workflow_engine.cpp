@@ -44,6 +44,12 @@ WorkflowEngine::WorkflowEngine(Dispatcher& dispatcher, OperationProxy& proxy, Op
         [this](const OperationEnded& ended) { on_operation_ended(ended.operation.operation_id); });
 }
 
+WorkflowEngine::~WorkflowEngine() {
+    // What changed is written now; the database commits it when it closes, after this is gone.
+    write_dirty();
+    *alive_ = false;
+}
+
 void WorkflowEngine::load() {
     active_.clear();
     for (auto& state : repository_.load_active()) {
@@ -191,7 +197,9 @@ void WorkflowEngine::mark_dirty(Entry& entry) {
     if (write_pending_) return;
     write_pending_ = true;
     // Several changes of one workflow in a batch cost one write.
-    database_.before_commit([this] { write_dirty(); });
+    database_.before_commit([this, alive = alive_] {
+        if (*alive) write_dirty();
+    });
 }
 
 void WorkflowEngine::write_dirty() {
@@ -284,6 +292,14 @@ std::optional<WorkflowView> WorkflowEngine::find(const std::string& workflow_id)
     auto stored = repository_.find(workflow_id);
     if (!stored) return std::nullopt;
     return view_of(std::move(*stored));
+}
+
+void WorkflowEngine::get(const std::string& workflow_id, std::function<void(std::optional<WorkflowView>)> done) {
+    std::vector<std::string> live;
+    if (const Entry* entry = entry_of(workflow_id))
+        for (const auto& step : entry->state.steps)
+            if (step.live) live.push_back(step.operation_id);
+    proxy_.refresh_stale(live, [this, workflow_id, done = std::move(done)] { done(find(workflow_id)); });
 }
 
 void WorkflowEngine::list(const WorkflowQuery& query, std::function<void(Page)> done) {

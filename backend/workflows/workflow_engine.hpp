@@ -65,6 +65,9 @@ public:
     WorkflowEngine(Dispatcher& dispatcher, OperationProxy& proxy, OperationBook& operations,
                    WorkflowRepository& workflows, Database& database, EventBus& events, CoreExecutor& core,
                    CoreTimers& timers, BackendMetrics& metrics, const Clock& clock);
+    ~WorkflowEngine();
+    WorkflowEngine(const WorkflowEngine&) = delete;
+    WorkflowEngine& operator=(const WorkflowEngine&) = delete;
 
     // At start-up, after the operations are loaded: the workflows not settled.
     void load();
@@ -81,7 +84,11 @@ public:
     ControlOutcome control(const std::string& workflow_id, ControlAction action,
                            std::optional<std::string> from_step = std::nullopt);
 
+    // The workflow as memory or the store holds it.
     std::optional<WorkflowView> find(const std::string& workflow_id);
+    // The same, its running attempts first refreshed from their workers when
+    // their views are older than the cache TTL (progress as the workers see it).
+    void get(const std::string& workflow_id, std::function<void(std::optional<WorkflowView>)> done);
     struct Page {
         std::vector<WorkflowView> workflows;
         std::size_t total = 0;
@@ -124,6 +131,8 @@ private:
     std::unordered_map<std::string, Entry> active_;  // not settled (and settled ones until their commit)
     std::unordered_set<std::string> dirty_;
     bool write_pending_ = false;
+    // False once this is gone: a write it left with the database's commit does nothing then.
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace fleet::backend

@@ -1,6 +1,7 @@
 #include "tests/contract/contract_fixture.hpp"
 #include "tests/contract/contract_probes.hpp"
 #include "tests/contract/scripted_worker.hpp"
+#include "tests/contract/workflow_contract.hpp"
 #include "tests/integration/backend_fixture.hpp"
 
 #include <boost/json/array.hpp>
@@ -81,12 +82,6 @@ ScriptedAnswer scripted_answer(const std::string& method, const std::string& tar
         }
     }
     return ScriptedAnswer::json(404, object{{"success", false}, {"error", "no route"}});
-}
-
-// `request` (from http_request) with one more header line.
-std::string with_header(std::string request, const std::string& header) {
-    request.insert(request.find("\r\n") + 2, header + "\r\n");
-    return request;
 }
 
 // A backend of its own whose only echo worker is gone: a run, then a re-run,
@@ -324,6 +319,10 @@ TEST_CASE("backend answers match proto_docs/openapi/backend.yaml", "[contract]")
     api.expect(404, "DELETE", runs_path + "/op_000000000000/cancel");
     api.expect(400, "DELETE", runs_path + "/not%20plain/cancel");
     runs_without_workers(checker);
+
+    // Workflows, on the scripted worker; it answers cancels with 404, so a cancelled attempt ends at once.
+    fault = Fault::NotFound;
+    exercise_workflows(api, "scripted");
 
     // Faults of a worker, relayed: 5xx, a connection closed unanswered, an operation it does not know.
     const auto scripted_run = api.expect(200, "POST", "/api/v1/scripted/start", body_of(object{{"anything", 1}}));

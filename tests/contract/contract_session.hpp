@@ -112,4 +112,10 @@ inline std::string with_field(boost::json::object request, std::string_view key,
     return body_of(request);
 }
 
+// `request` (from http_request) with one more header line.
+inline std::string with_header(std::string request, const std::string& header) {
+    request.insert(request.find("\r\n") + 2, header + "\r\n");
+    return request;
+}
+
 }  // namespace fleet::contract

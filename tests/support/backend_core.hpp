@@ -33,9 +33,13 @@ struct NoWatch final : backend::WorkerWatch {
 // The backend's core in small, on this thread: an in-memory store (reads run
 // on this thread too), a scripted worker client, a clock moved by hand.
 struct BackendCore {
+    BackendCore() : BackendCore(":memory:") {}
+    // On a file: a second core opened on it is the backend after a restart.
+    explicit BackendCore(const std::string& db_path) : store(db_path) {}
+
     boost::asio::io_context io;  // run only by tests that post (no group commits unless they ask)
     ManualClock clock;
-    Storage store{":memory:"};
+    Storage store;
     backend::CoreExecutor core{io, store.database};
     backend::EventBus events{[this](std::function<void()> then) { core.post_after_next_commit(std::move(then)); }};
     backend::Registry registry{store.workers, clock, events};
