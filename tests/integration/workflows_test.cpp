@@ -702,10 +702,7 @@ TEST_CASE("workflows: a step's timeout counts its time queued; the queued attemp
     CHECK_FALSE(runs_on(fleet.all()).contains(operation));
 }
 
-// Known to fail on the engine of 2026-11-30: a workflow's progress reads its attempts' operation
-// records, which take in a worker's progress only when someone reads the operation itself
-// (GET /api/v1/operations/{id}); watching the workflow alone, progress stays 0 until a step ends.
-TEST_CASE("workflows: progress counts the running attempt's own percentage", "[integration][workflows][!mayfail]") {
+TEST_CASE("workflows: progress counts the running attempt's own percentage", "[integration][workflows]") {
     BackendUnderTest backend;
     EchoFleet fleet(backend, 1, "wf-progress");
     const auto id = submit(backend, definition("progress", {echo_step("a", {{"duration_ms", 4000}, {"steps", 40}}),
