@@ -245,6 +245,7 @@ SignalOutcome WorkflowEngine::signal(const std::string& workflow_id, const std::
         // Settled: it has ended, and decide says so in its own words.
         auto state = *stored;
         auto decision = decide(state, SignalReceived{name, std::move(payload), idempotency_key}, clock_.now());
+        if (decision.verdict == Decision::Verdict::Ignored) return {SignalOutcome::Kind::Repeated, decision.delivered_to, {}};
         const auto kind = decision.verdict == Decision::Verdict::NotFound ? SignalOutcome::Kind::UnknownSignal
                                                                           : SignalOutcome::Kind::Ended;
         return {kind, {}, decision.message};

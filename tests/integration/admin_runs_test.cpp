@@ -15,14 +15,7 @@ constexpr const char* kRuns = "/api/v1/admin/workers/runs";
 
 http::ClientResponse post_run(BackendUnderTest& backend, const object& body, const std::string& key = {},
                               const std::string& path = "/api/v1/admin/workers/run") {
-    http::ClientRequest request;
-    request.method = http::Method::Post;
-    request.url = backend.url() + path;
-    request.body = to_body(body);
-    request.bearer_token = backend.token();
-    if (!key.empty()) request.headers.emplace_back("Idempotency-Key", key);
-    http::BlockingHttpClient client;
-    return client.send(std::move(request));
+    return backend.post(path, to_body(body), key);
 }
 
 // Starts a run and checks the answer is 201 in the contract's shape; returns the body.
@@ -72,16 +65,6 @@ object list_runs(BackendUnderTest& backend, const std::string& query = {}) {
     auto body = json_of(response);
     REQUIRE(response.status == 200);
     return body;
-}
-
-void check_error(const http::ClientResponse& response, int status, const std::string& mentions = {}) {
-    INFO("status " << response.status << " body " << response.body << " error " << response.error_message);
-    REQUIRE(response.ok());
-    CHECK(response.status == status);
-    auto body = json_of(response);
-    CHECK(body.at("success") == false);
-    REQUIRE(body.at("error").is_string());
-    if (!mentions.empty()) CHECK(string_of(body.at("error")).find(mentions) != std::string::npos);
 }
 
 object echo_run(int duration_ms, int steps = 10) {

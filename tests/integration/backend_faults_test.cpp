@@ -165,19 +165,7 @@ TEST_CASE("kill -9 of the backend under load: every acknowledged operation compl
     // Nothing acknowledged is lost...
     for (const auto& id : acknowledged) backend.wait_for_status(id, "completed", std::chrono::seconds(30));
     // ...and nothing ran twice: each appears once across the workers' own lists.
-    std::map<std::string, int> runs;
-    http::BlockingHttpClient client;
-    for (auto* worker : {&first, &second}) {
-        for (std::size_t offset = 0, total = 1; offset < total; offset += 1000) {
-            const auto response =
-                client.get(worker->url() + "/api/v1/operations?limit=1000&offset=" + std::to_string(offset));
-            REQUIRE(response.status == 200);
-            const auto data = boost::json::parse(response.body).as_object().at("data").as_object();
-            total = data.at("total").to_number<std::size_t>();
-            for (const auto& operation : data.at("operations").as_array())
-                ++runs[std::string(operation.as_object().at("operation_id").as_string())];
-        }
-    }
+    auto runs = runs_on({&first, &second});
     for (const auto& id : acknowledged) {
         INFO("operation " << id);
         CHECK(runs[id] == 1);

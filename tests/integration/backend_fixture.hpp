@@ -10,6 +10,7 @@
 #include <atomic>
 #include <csignal>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <random>
@@ -77,6 +78,16 @@ public:
         return client_.post(url_ + path, body, token_);
     }
     http::ClientResponse del(const std::string& path) { return client_.del(url_ + path, token_); }
+    // A POST with an Idempotency-Key header (none when `idempotency_key` is empty).
+    http::ClientResponse post(const std::string& path, const std::string& body, const std::string& idempotency_key) {
+        http::ClientRequest request;
+        request.method = http::Method::Post;
+        request.url = url_ + path;
+        request.body = body;
+        request.bearer_token = token_;
+        if (!idempotency_key.empty()) request.headers.emplace_back("Idempotency-Key", idempotency_key);
+        return client_.send(std::move(request));
+    }
 
     boost::json::array workers(const std::string& query = {}) {
         auto response = get("/api/v1/workers" + query);
@@ -207,6 +218,35 @@ private:
 
 inline std::string string_of(const boost::json::value& value) {
     return value.is_string() ? std::string(value.get_string()) : std::string{};
+}
+
+// How often each operation id appears in the workers' own lists: a count above 1 ran twice.
+inline std::map<std::string, int> runs_on(const std::vector<WorkerUnderTest*>& workers) {
+    std::map<std::string, int> runs;
+    http::BlockingHttpClient client;
+    for (auto* worker : workers) {
+        for (std::size_t offset = 0, total = 1; offset < total; offset += 1000) {
+            const auto response =
+                client.get(worker->url() + "/api/v1/operations?limit=1000&offset=" + std::to_string(offset));
+            REQUIRE(response.status == 200);
+            const auto data = boost::json::parse(response.body).as_object().at("data").as_object();
+            total = data.at("total").to_number<std::size_t>();
+            for (const auto& operation : data.at("operations").as_array())
+                ++runs[string_of(operation.at("operation_id"))];
+        }
+    }
+    return runs;
+}
+
+// A 4xx/5xx answer in Fleet's error shape, with `mentions` in its message when given.
+inline void check_error(const http::ClientResponse& response, int status, const std::string& mentions = {}) {
+    INFO("status " << response.status << " body " << response.body << " error " << response.error_message);
+    REQUIRE(response.ok());
+    CHECK(response.status == status);
+    auto body = json_of(response);
+    CHECK(body.at("success") == false);
+    REQUIRE(body.at("error").is_string());
+    if (!mentions.empty()) CHECK(string_of(body.at("error")).find(mentions) != std::string::npos);
 }
 
 // What a fake worker says to a health check: idle, running nothing.
