@@ -14,14 +14,19 @@ using workflows::WorkflowState;
 constexpr const char* kColumns =
     "workflow_id, name, status, active, schedule_id, scheduled_for, created_at, updated_at, definition, state";
 constexpr const char* kSelect = "SELECT workflow_id, definition, state";
-constexpr const char* kRead = "SELECT workflow_id, definition, state FROM workflows";
+constexpr const char* kRead = "SELECT workflow_id, definition, state FROM workflows";  // kSelect, whole table
 
-// The filters of a list, each off when its parameter is NULL: one statement
-// for every combination; the created_at index serves the usual question (the
-// newest page), the others a filter by status, name or schedule.
-constexpr const char* kListWhere =
-    " FROM workflows WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR name = ?2)"
-    " AND (?3 IS NULL OR schedule_id = ?3)";
+// A list's WHERE for the filters it has (bit 0 status, 1 name, 2 schedule_id):
+// a statement for each combination, so that SQLite picks the index of the
+// filter (a scan of every row's JSON would cost the core its throughput).
+std::string list_where(unsigned filters) {
+    std::string where;
+    const auto add = [&where](const char* condition) { where += (where.empty() ? " WHERE " : " AND ") + std::string(condition); };
+    if (filters & 1u) add("status = ?1");
+    if (filters & 2u) add("name = ?2");
+    if (filters & 4u) add("schedule_id = ?3");
+    return " FROM workflows" + where;
+}
 
 void bind_run(db::Statement& st, const WorkflowState& w) {
     st.bind(1, w.workflow_id);
@@ -53,11 +58,9 @@ struct WorkflowRepository::Statements {
           find(db.prepare(std::string(kRead) + " WHERE workflow_id = ?1")),
           load_active(db.prepare(std::string(kRead) + " WHERE active = 1 ORDER BY created_at, workflow_id")),
           count_by_status(db.prepare("SELECT status, COUNT(*) FROM workflows GROUP BY status")),
-          list(db.prepare(std::string(kSelect) + kListWhere +
-                          " ORDER BY created_at DESC, workflow_id DESC LIMIT ?4 OFFSET ?5")),
-          count(db.prepare(std::string("SELECT COUNT(*)") + kListWhere)),
           delete_settled(db.prepare("DELETE FROM workflows WHERE workflow_id IN (SELECT workflow_id FROM workflows"
-                                    " WHERE active = 0 AND updated_at < ?1 ORDER BY updated_at LIMIT ?2)")) {}
+                                    " WHERE active = 0 AND updated_at < ?1 ORDER BY updated_at LIMIT ?2)")),
+          db(db) {}
 
     db::Statement insert;
     db::Statement update_run;
@@ -65,9 +68,21 @@ struct WorkflowRepository::Statements {
     db::Statement find;
     db::Statement load_active;
     db::Statement count_by_status;
-    db::Statement list;
-    db::Statement count;
     db::Statement delete_settled;
+    db::Database& db;
+    // Prepared on first use, by filter combination: (count, list).
+    std::map<unsigned, std::pair<db::Statement, db::Statement>> lists;
+
+    std::pair<db::Statement, db::Statement>& list_for(unsigned filters) {
+        auto it = lists.find(filters);
+        if (it != lists.end()) return it->second;
+        const auto where = list_where(filters);
+        return lists
+            .emplace(filters, std::pair{db.prepare("SELECT COUNT(*)" + where),
+                                        db.prepare(std::string(kSelect) + where +
+                                                   " ORDER BY created_at DESC, workflow_id DESC LIMIT ?4 OFFSET ?5")})
+            .first->second;
+    }
 };
 
 WorkflowRepository::WorkflowRepository(Database& database)
@@ -129,15 +144,15 @@ std::size_t WorkflowRepository::delete_settled_before(SystemTime cutoff, std::si
 }
 
 WorkflowRepository::Page WorkflowRepository::list(const WorkflowQuery& query) {
+    const unsigned filters = (query.status ? 1u : 0u) | (query.name ? 2u : 0u) | (query.schedule_id ? 4u : 0u);
     const auto bind_filters = [&query](db::Statement& st) {
         if (query.status) st.bind(1, to_string(*query.status));
-        else st.bind(1, nullptr);
-        st.bind(2, query.name);
-        st.bind(3, query.schedule_id);
+        if (query.name) st.bind(2, *query.name);
+        if (query.schedule_id) st.bind(3, *query.schedule_id);
     };
+    auto& [count, list] = statements_->list_for(filters);
     Page page;
-    page.total = read_page(statements_->count, statements_->list, bind_filters, 4, query.limit, query.offset,
-                           page.workflows, read_workflow);
+    page.total = read_page(count, list, bind_filters, 4, query.limit, query.offset, page.workflows, read_workflow);
     return page;
 }
 
