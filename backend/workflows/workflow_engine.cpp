@@ -26,6 +26,12 @@ constexpr WorkflowStatus kAllStatuses[] = {WorkflowStatus::Pending,   WorkflowSt
                                            WorkflowStatus::Failed,    WorkflowStatus::Cancelled,
                                            WorkflowStatus::Recovering};
 
+// An attempt's operation, ended, as decide() takes it: a failure with a lost worker is ambiguous.
+AttemptEnded attempt_ended(const OperationRecord& operation) {
+    return {operation.operation_id, operation.status, operation.result, operation.error_message,
+            operation.status == OperationStatus::Failed && operation.worker_losses > 0};
+}
+
 }  // namespace
 
 WorkflowEngine::WorkflowEngine(Dispatcher& dispatcher, OperationProxy& proxy, OperationBook& operations,
@@ -41,7 +47,7 @@ WorkflowEngine::WorkflowEngine(Dispatcher& dispatcher, OperationProxy& proxy, Op
       metrics_(metrics),
       clock_(clock) {
     events.subscribe<OperationEnded>(
-        [this](const OperationEnded& ended) { on_operation_ended(ended.operation.operation_id); });
+        [this](const OperationEnded& ended) { on_operation_ended(ended.operation); });
 }
 
 WorkflowEngine::~WorkflowEngine() {
@@ -75,9 +81,7 @@ void WorkflowEngine::resume_all() {
             if (!operation) {
                 handle(*entry, StartRefused{step.operation_id, "its operation was never created"});
             } else if (is_terminal(operation->status)) {
-                handle(*entry, AttemptEnded{operation->operation_id, operation->status, operation->result,
-                                            operation->error_message,
-                                            operation->status == OperationStatus::Failed && operation->worker_losses > 0});
+                handle(*entry, attempt_ended(*operation));
             }
         }
         for (const auto& timer : timers_of(entry->state)) arm(id, timer);
@@ -217,23 +221,15 @@ void WorkflowEngine::write_dirty() {
     }
 }
 
-void WorkflowEngine::on_operation_ended(const std::string& operation_id) {
+void WorkflowEngine::on_operation_ended(const OperationRecord& operation) {
     // Most operations are not a workflow's: one comparison for them.
-    if (!operation_id.starts_with("wf_")) return;
-    const auto attempt = attempt_of(operation_id);
+    if (!operation.operation_id.starts_with("wf_")) return;
+    const auto attempt = attempt_of(operation.operation_id);
     if (!attempt) return;
     Entry* entry = entry_of(attempt->workflow_id);
     if (!entry) return;
-    const OperationRecord* operation = operations_.find_active(operation_id);
-    std::optional<OperationRecord> stored;
-    if (!operation) {
-        stored = operations_.find(operation_id);
-        operation = stored ? &*stored : nullptr;
-    }
-    if (!operation || !is_terminal(operation->status)) return;
-    metrics_.step_attempt_ended(operation->status == OperationStatus::Completed);
-    handle(*entry, AttemptEnded{operation_id, operation->status, operation->result, operation->error_message,
-                                operation->status == OperationStatus::Failed && operation->worker_losses > 0});
+    metrics_.step_attempt_ended(operation.status == OperationStatus::Completed);
+    handle(*entry, attempt_ended(operation));
 }
 
 SignalOutcome WorkflowEngine::signal(const std::string& workflow_id, const std::string& name,

@@ -28,6 +28,7 @@ class Dispatcher;
 class EventBus;
 class OperationBook;
 class OperationProxy;
+struct OperationRecord;
 
 // A workflow as it is shown: its state, with what its live attempts' operations say.
 struct WorkflowView {
@@ -116,7 +117,7 @@ private:
     void evict_when_written(const std::string& workflow_id);
     void mark_dirty(Entry& entry);
     void write_dirty();
-    void on_operation_ended(const std::string& operation_id);
+    void on_operation_ended(const OperationRecord& operation);
     WorkflowView view_of(workflows::WorkflowState state);
 
     Dispatcher& dispatcher_;
