@@ -290,9 +290,24 @@ TEST_CASE("cron: America/New_York's 2027 changes follow Debian cron", "[cron]") 
     }, "America/New_York");
 }
 
+// America/Santiago changes at midnight: 2027-09-05 00:00 -04 -> 01:00 -03 at 04:00Z; 2027-04-04 00:00 -03 -> 2027-04-03 23:00 -04 at 03:00Z.
+TEST_CASE("cron: a change at local midnight moves a daily job's day, not its count", "[cron]") {
+    check_due_times({
+        {"@daily", "2027-09-03 12:00:00",
+         {"2027-09-04T04:00:00.000Z", "2027-09-05T04:00:00.000Z", "2027-09-06T03:00:00.000Z"}},
+        {"30 23 * * *", "2027-04-02 12:00:00",
+         {"2027-04-03T02:30:00.000Z", "2027-04-04T02:30:00.000Z", "2027-04-05T03:30:00.000Z"}},
+        {"@daily", "2027-04-02 12:00:00",
+         {"2027-04-03T03:00:00.000Z", "2027-04-04T04:00:00.000Z", "2027-04-05T04:00:00.000Z"}},
+    }, "America/Santiago");
+}
+
 TEST_CASE("cron: time zones are IANA names from the system tzdata, UTC by default", "[cron]") {
     CHECK(std::holds_alternative<const date::time_zone*>(find_zone("Europe/Amsterdam")));
     CHECK(std::get<const date::time_zone*>(find_zone("")) == std::get<const date::time_zone*>(find_zone("UTC")));
+    CHECK(std::holds_alternative<const date::time_zone*>(find_zone("US/Eastern")));  // a link
+    CHECK(std::holds_alternative<CronError>(find_zone("utc")));  // names are case-sensitive
+    CHECK(std::holds_alternative<CronError>(find_zone("../../../etc/passwd")));
     const auto unknown = find_zone("Mars/Olympus_Mons");
     REQUIRE(std::holds_alternative<CronError>(unknown));
     CHECK(std::get<CronError>(unknown).field == "timezone");
