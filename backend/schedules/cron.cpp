@@ -137,7 +137,8 @@ bool parse_day_of_month_special(std::string_view item, const FieldSpec& spec, Pa
         out.days_before_last.set(0);
         return true;
     }
-    const auto offset = text.size() > 2 && text[1] == '-' ? parse_number(std::string_view(text).substr(2)) : std::nullopt;
+    const auto offset =
+        text.size() > 2 && text[1] == '-' ? parse_number(std::string_view(text).substr(2)) : std::nullopt;
     if (!offset || *offset < 1 || *offset > 30)
         fail(spec.name, quoted(item) + " is not `L` or `L-n` with n in 1-30 (days before the last day)");
     out.days_before_last.set(static_cast<std::size_t>(*offset));
@@ -222,9 +223,11 @@ void check_days_exist(const CronExpression& e) {
     while (first_day < 31 && !e.days_of_month[static_cast<std::size_t>(first_day)]) ++first_day;
     int longest = 0;
     for (int m = 1; m <= 12; ++m)
-        if (e.months[static_cast<std::size_t>(m)]) longest = std::max(longest, kMaxMonthDays[static_cast<std::size_t>(m)]);
+        if (e.months[static_cast<std::size_t>(m)])
+            longest = std::max(longest, kMaxMonthDays[static_cast<std::size_t>(m)]);
     if (first_day > longest)
-        fail("day-of-month", "day " + std::to_string(first_day) + " never occurs in the selected months (they have at most " +
+        fail("day-of-month", "day " + std::to_string(first_day) +
+                                 " never occurs in the selected months (they have at most " +
                                  std::to_string(longest) + " days)");
 }
 
@@ -316,18 +319,19 @@ CronExpression parse(std::string_view text) {
     return parse_fields(words);
 }
 
+void add_item(std::string& field, const std::string& item) { field += (field.empty() ? "" : ",") + item; }
+
 // Values as a list, consecutive runs of three or more as ranges: `0-5,10,12`.
 template <std::size_t N>
-void append_values(std::string& out, const std::bitset<N>& bits) {
+void append_values(std::string& field, const std::bitset<N>& bits) {
     for (std::size_t v = 0; v < N; ++v) {
         if (!bits[v]) continue;
         std::size_t last = v;
         while (last + 1 < N && bits[last + 1]) ++last;
-        const auto add = [&out](std::string item) { out += (out.empty() ? "" : ",") + item; };
         if (last - v >= 2) {
-            add(std::to_string(v) + "-" + std::to_string(last));
+            add_item(field, std::to_string(v) + "-" + std::to_string(last));
         } else {
-            for (std::size_t x = v; x <= last; ++x) add(std::to_string(x));
+            for (std::size_t x = v; x <= last; ++x) add_item(field, std::to_string(x));
         }
         v = last;
     }
@@ -353,7 +357,8 @@ bool CronExpression::is_wildcard_time() const {
 bool CronExpression::day_matches(int year, unsigned month, unsigned day) const {
     using namespace std::chrono;
     const year_month_day date{std::chrono::year{year} / std::chrono::month{month} / std::chrono::day{day}};
-    const unsigned last = static_cast<unsigned>(year_month_day_last{date.year() / date.month() / std::chrono::last}.day());
+    const auto last_day = year_month_day_last{date.year(), month_day_last{date.month()}}.day();
+    const unsigned last = static_cast<unsigned>(last_day);
     const unsigned weekday_index = weekday{sys_days{date}}.c_encoding();
     const bool dom = days_of_month[day] || (last - day < 31 && days_before_last[last - day]);
     const bool dow = days_of_week[weekday_index] || (last_weekdays[weekday_index] && day + 7 > last) ||
@@ -378,14 +383,13 @@ std::string to_string(const CronExpression& e) {
     append_values(fields[2], e.hours);
     append_values(fields[3], e.days_of_month);
     for (std::size_t n = 0; n < e.days_before_last.size(); ++n)
-        if (e.days_before_last[n]) fields[3] += (fields[3].empty() ? "" : ",") + std::string(n == 0 ? "L" : "L-" + std::to_string(n));
+        if (e.days_before_last[n]) add_item(fields[3], n == 0 ? "L" : "L-" + std::to_string(n));
     append_values(fields[4], e.months);
     append_values(fields[5], e.days_of_week);
     for (std::size_t d = 0; d < 7; ++d) {
-        if (e.last_weekdays[d]) fields[5] += (fields[5].empty() ? "" : ",") + std::to_string(d) + "L";
+        if (e.last_weekdays[d]) add_item(fields[5], std::to_string(d) + "L");
         for (std::size_t n = 1; n < 6; ++n)
-            if (e.nth_weekdays[d][n])
-                fields[5] += (fields[5].empty() ? "" : ",") + std::to_string(d) + "#" + std::to_string(n);
+            if (e.nth_weekdays[d][n]) add_item(fields[5], std::to_string(d) + "#" + std::to_string(n));
     }
     std::string text;
     for (std::size_t i = 0; i < kCronFields; ++i) {

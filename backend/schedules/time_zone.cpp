@@ -11,8 +11,8 @@ std::variant<const date::time_zone*, CronError> find_zone(std::string_view name)
     try {
         return date::locate_zone(name.empty() ? kDefaultTimeZone : name);
     } catch (const std::runtime_error&) {
-        return CronError{"timezone", "unknown time zone `" + std::string(name) +
-                                         "`: expected an IANA name such as `UTC`, `Europe/Amsterdam` or `America/New_York`"};
+        return CronError{"timezone", "unknown time zone `" + std::string(name) + "`: expected an IANA name such as " +
+                                         "`UTC`, `Europe/Amsterdam` or `America/New_York`"};
     }
 }
 

@@ -15,7 +15,8 @@ namespace {
 
 CronExpression parsed(std::string_view text) {
     auto result = parse_cron(text);
-    if (const auto* error = std::get_if<CronError>(&result)) FAIL(text << " -> " << error->field << ": " << error->message);
+    if (const auto* error = std::get_if<CronError>(&result))
+        FAIL(text << " -> " << error->field << ": " << error->message);
     return std::get<CronExpression>(result);
 }
 
@@ -27,8 +28,11 @@ const date::time_zone& zone(std::string_view name) {
 
 // "2027-03-28 01:00:00" in UTC.
 SystemTime utc(std::string_view text) {
-    const auto number = [&](std::size_t at, std::size_t length) { return std::stoi(std::string(text.substr(at, length))); };
-    const std::chrono::year_month_day day{std::chrono::year{number(0, 4)}, std::chrono::month{static_cast<unsigned>(number(5, 2))},
+    const auto number = [&](std::size_t at, std::size_t length) {
+        return std::stoi(std::string(text.substr(at, length)));
+    };
+    const std::chrono::year_month_day day{std::chrono::year{number(0, 4)},
+                                          std::chrono::month{static_cast<unsigned>(number(5, 2))},
                                           std::chrono::day{static_cast<unsigned>(number(8, 2))}};
     return std::chrono::sys_days{day} + std::chrono::hours{number(11, 2)} + std::chrono::minutes{number(14, 2)} +
            std::chrono::seconds{number(17, 2)};
@@ -38,7 +42,8 @@ SystemTime utc(std::string_view text) {
 std::vector<std::string> upcoming(std::string_view cron, std::string_view zone_name, std::string_view after,
                                   std::size_t count, SystemTime anchor = {}) {
     std::vector<std::string> texts;
-    for (const auto t : next_times(parsed(cron), zone(zone_name), utc(after), count, anchor)) texts.push_back(to_iso8601(t));
+    for (const auto t : next_times(parsed(cron), zone(zone_name), utc(after), count, anchor))
+        texts.push_back(to_iso8601(t));
     return texts;
 }
 
@@ -223,7 +228,8 @@ TEST_CASE("cron: an expression that never matches gives up after the search hori
     CHECK(upcoming("0 0 * 2 1#5", "UTC", "2027-01-01 00:00:00", 1).empty());
     // February has no day 30 days before its last.
     CHECK(upcoming("0 0 L-30 2 *", "UTC", "2027-01-01 00:00:00", 1).empty());
-    CHECK(upcoming("0 0 * 2 1#5", "UTC", "2043-06-01 00:00:00", 1) == std::vector<std::string>{"2044-02-29T00:00:00.000Z"});
+    CHECK(upcoming("0 0 * 2 1#5", "UTC", "2043-06-01 00:00:00", 1) ==
+          std::vector<std::string>{"2044-02-29T00:00:00.000Z"});
 }
 
 TEST_CASE("cron: @every counts whole periods from the anchor, whatever the zone", "[cron]") {
@@ -290,7 +296,8 @@ TEST_CASE("cron: America/New_York's 2027 changes follow Debian cron", "[cron]") 
     }, "America/New_York");
 }
 
-// America/Santiago changes at midnight: 2027-09-05 00:00 -04 -> 01:00 -03 at 04:00Z; 2027-04-04 00:00 -03 -> 2027-04-03 23:00 -04 at 03:00Z.
+// America/Santiago changes at midnight: 2027-09-05 00:00 -04 -> 01:00 -03 at 04:00Z;
+// 2027-04-04 00:00 -03 -> 2027-04-03 23:00 -04 at 03:00Z.
 TEST_CASE("cron: a change at local midnight moves a daily job's day, not its count", "[cron]") {
     check_due_times({
         {"@daily", "2027-09-03 12:00:00",
