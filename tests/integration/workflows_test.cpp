@@ -2,7 +2,7 @@
 // fleet-backend and echo fleet-workers, as a user with curl sees them:
 // proto_docs/workflows.md is what they check.
 #include "common/json/time.hpp"
-#include "tests/integration/backend_fixture.hpp"
+#include "tests/integration/workflow_client.hpp"
 
 #include <algorithm>
 #include <csignal>
@@ -17,17 +17,6 @@ using boost::json::array;
 using boost::json::object;
 
 namespace {
-
-constexpr const char* kWorkflows = "/api/v1/workflows";
-// Long enough for a step on a loaded machine; nothing here is a speed check.
-constexpr std::chrono::seconds kRunDeadline{30};
-
-// An echo step: it waits `duration_ms` and returns {"echo": parameters, ...}.
-object echo_step(const std::string& name, object parameters = {}, const std::vector<std::string>& depends_on = {}) {
-    array deps;
-    for (const auto& dep : depends_on) deps.emplace_back(dep);
-    return {{"name", name}, {"domain", "echo"}, {"parameters", std::move(parameters)}, {"depends_on", std::move(deps)}};
-}
 
 object signal_step(const std::string& name, const std::string& signal, const std::vector<std::string>& depends_on = {}) {
     auto step = echo_step(name, {}, depends_on);
@@ -44,12 +33,6 @@ object retried(object step, int max_retries, double initial_seconds) {
     return step;
 }
 
-object definition(const std::string& name, array steps, object extra = {}) {
-    object body{{"name", name}, {"steps", std::move(steps)}};
-    for (auto& field : extra) body[field.key()] = field.value();
-    return body;
-}
-
 std::string submit(BackendUnderTest& backend, const object& body) {
     const auto response = backend.post(kWorkflows, to_body(body));
     INFO("submit " << to_body(body) << " -> " << response.status << " " << response.body);
@@ -62,14 +45,6 @@ std::string submit(BackendUnderTest& backend, const object& body) {
     return id;
 }
 
-object workflow(BackendUnderTest& backend, const std::string& id) {
-    const auto response = backend.get(std::string(kWorkflows) + "/" + id);
-    INFO("workflow " << id << " -> " << response.status << " " << response.body);
-    auto body = json_of(response);
-    REQUIRE(response.status == 200);
-    return body.at("data").as_object();
-}
-
 object step_of(const object& workflow, const std::string& name) {
     for (const auto& step : workflow.at("steps").as_array())
         if (step.at("name") == boost::json::value(name)) return step.as_object();
@@ -79,29 +54,6 @@ object step_of(const object& workflow, const std::string& name) {
 
 std::string step_status(const object& workflow, const std::string& name) {
     return string_of(step_of(workflow, name).at("status"));
-}
-
-// Waits until `done(workflow)` holds; on failure says what it was waiting for and what the backend logged.
-template <typename Done>
-object wait_until(BackendUnderTest& backend, const std::string& id, const std::string& what, Done done,
-                  std::chrono::milliseconds timeout = kRunDeadline) {
-    object last;
-    const bool reached = eventually(
-        [&] {
-            last = workflow(backend, id);
-            return done(last);
-        },
-        timeout);
-    INFO("workflow " << id << " never reached: " << what << "\nlast seen: " << last << "\nbackend output:\n"
-                     << backend.process().output());
-    REQUIRE(reached);
-    return last;
-}
-
-object wait_for_workflow(BackendUnderTest& backend, const std::string& id, const std::string& status,
-                         std::chrono::milliseconds timeout = kRunDeadline) {
-    return wait_until(backend, id, "status " + status,
-                      [&](const object& w) { return w.at("status") == boost::json::value(status); }, timeout);
 }
 
 object wait_for_step(BackendUnderTest& backend, const std::string& id, const std::string& step,
@@ -167,86 +119,11 @@ object signal_ok(BackendUnderTest& backend, const std::string& id, const std::st
     return answer;
 }
 
-object list_workflows(BackendUnderTest& backend, const std::string& query = {}) {
-    const auto response = backend.get(std::string(kWorkflows) + query);
-    INFO("list " << query << " -> " << response.status << " " << response.body);
-    auto body = json_of(response);
-    REQUIRE(response.status == 200);
-    return body.at("data").as_object();
-}
-
-std::int64_t total_workflows(BackendUnderTest& backend, const std::string& query = {}) {
-    return list_workflows(backend, query).at("total").to_number<std::int64_t>();
-}
-
-SystemTime time_of(const object& view, const char* key) {
-    INFO(key << " of " << view);
-    REQUIRE(view.at(key).is_string());
-    const auto parsed = json::parse_iso8601(view.at(key).get_string());
-    REQUIRE(parsed.has_value());
-    return *parsed;
-}
-
-std::string attempt_id(const std::string& workflow_id, const std::string& step, int attempt) {
-    return workflow_id + "." + step + ".a" + std::to_string(attempt);
-}
-
-// The operation as its worker reports it (GET /api/v1/operations/{id} on the worker).
-object worker_view(const WorkerUnderTest& worker, const std::string& operation_id) {
-    http::BlockingHttpClient client;
-    const auto response = client.get(worker.url() + "/api/v1/operations/" + operation_id);
-    INFO("worker " << worker.url() << " operation " << operation_id << " -> " << response.status << " "
-                   << response.body);
-    auto body = json_of(response);
-    REQUIRE(response.status == 200);
-    return body.at("data").as_object();
-}
-
-// Echo workers registered with one backend, found again by the operations they run.
-class EchoFleet {
-public:
-    EchoFleet(BackendUnderTest& backend, int count, const std::string& prefix, const std::vector<std::string>& extra = {})
-        : backend_(backend) {
-        for (int i = 1; i <= count; ++i)
-            workers_.push_back(std::make_unique<BackendWorker>(backend, "echo", prefix + "-" + std::to_string(i), extra));
-    }
-
-    // The worker the backend sent `operation_id` to.
-    BackendWorker& running(const std::string& operation_id) {
-        const auto worker_id = string_of(backend_.operation(operation_id).at("worker_id"));
-        for (auto& worker : workers_)
-            if (worker->id() == worker_id) return *worker;
-        FAIL("operation " << operation_id << " is on '" << worker_id << "', not one of this fleet's workers");
-        throw std::logic_error("unreachable");
-    }
-
-    // The operation as the worker that ran it says.
-    object view(const std::string& operation_id) { return worker_view(running(operation_id), operation_id); }
-
-    std::vector<WorkerUnderTest*> all() {
-        std::vector<WorkerUnderTest*> out;
-        for (auto& worker : workers_) out.push_back(worker.get());
-        return out;
-    }
-
-    BackendWorker& at(std::size_t i) { return *workers_.at(i); }
-
-private:
-    BackendUnderTest& backend_;
-    std::vector<std::unique_ptr<BackendWorker>> workers_;
-};
-
 // A workflow whose one step (`long`, 20 s) keeps a worker busy: its id, once the step runs.
 std::string occupy_worker(BackendUnderTest& backend) {
     const auto id = submit(backend, definition("busy", {echo_step("long", {{"duration_ms", 20'000}, {"steps", 200}})}));
     backend.wait_for_status(attempt_id(id, "long", 1), "running");
     return id;
-}
-
-// Holds while `condition` stays true for `how_long`: the way to see that something does NOT happen.
-template <typename Condition>
-bool stays(Condition condition, std::chrono::milliseconds how_long) {
-    return !eventually([&] { return !condition(); }, how_long);
 }
 
 }  // namespace
