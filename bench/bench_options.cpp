@@ -30,4 +30,14 @@ LoopbackBackend loopback_backend(const Program& program, std::string_view url) {
     return {"http://127.0.0.1:" + std::to_string(parsed->port), parsed->port};
 }
 
+bool CommonOptions::take(const Program& program, std::string_view key, const std::string& value) {
+    if (key == "--backend") backend = loopback_backend(program, value).url;
+    else if (key == "--token") token = value;
+    else if (key == "--label") label = value;
+    else if (key == "--figures") figures = value;
+    else if (key == "--build") build = value;
+    else return false;
+    return true;
+}
+
 }  // namespace fleet::bench

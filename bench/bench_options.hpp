@@ -28,4 +28,16 @@ struct LoopbackBackend {
 };
 LoopbackBackend loopback_backend(const Program& program, std::string_view url);
 
+// The options the backend's load tools share: --backend, --token, --label, --figures, --build.
+struct CommonOptions {
+    std::string backend;  // http://127.0.0.1:PORT
+    std::string token;
+    std::string label;    // names the tool's lines and figures
+    std::string figures;  // where key figures are appended (none when empty)
+    std::string build;    // names the build in the figures
+
+    // Takes one of the shared options; false for any other key.
+    bool take(const Program& program, std::string_view key, const std::string& value);
+};
+
 }  // namespace fleet::bench

@@ -27,6 +27,7 @@
 // attempt's operation id in exactly one worker's list, once
 // (GET /api/v1/operations?limit=1000 on each worker). Only talks to 127.0.0.1;
 // every wait is bounded.
+#include "bench/bench_figures.hpp"
 #include "bench/bench_options.hpp"
 #include "common/http/client.hpp"
 #include "common/json/time.hpp"
@@ -53,14 +54,18 @@ namespace {
 namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
 using fleet::http::BlockingHttpClient;
+using fleet::bench::histogram_mean;
+using fleet::bench::histogram_quantile;
+using fleet::bench::ms_between;
+using fleet::bench::quantile;
+using fleet::bench::read_histogram;
 
 constexpr fleet::bench::Program kProgram{"fleet-bench-workflows", "bench/workflow_load.cpp"};
 constexpr auto kPoll = std::chrono::milliseconds(20);
 constexpr auto kEndDeadline = std::chrono::seconds(120);
 
-struct Options {
-    std::string backend;
-    std::string token;
+struct Options : fleet::bench::CommonOptions {
+    Options() { label = "workflows"; }
     double rate = 0;
     double duration = 10;
     int clients = 0;
@@ -72,17 +77,13 @@ struct Options {
     bool backend_down = false;  // --await-ended given: the backend was killed
     bool await_ended = false;
     std::int64_t recover_from_ms = 0;
-    std::string label = "workflows";
-    std::string figures;
-    std::string build;
 };
 
 Options parse_options(int argc, char** argv) {
     Options o;
     fleet::bench::read_options(kProgram, argc, argv, [&](std::string_view key, const std::string& value) {
-        if (key == "--backend") o.backend = fleet::bench::loopback_backend(kProgram, value).url;
-        else if (key == "--token") o.token = value;
-        else if (key == "--rate") o.rate = std::atof(value.c_str());
+        if (o.take(kProgram, key, value)) return true;
+        if (key == "--rate") o.rate = std::atof(value.c_str());
         else if (key == "--duration") o.duration = std::atof(value.c_str());
         else if (key == "--clients") o.clients = std::max(1, std::atoi(value.c_str()));
         else if (key == "--window") o.window = std::max(1, std::atoi(value.c_str()));
@@ -92,9 +93,6 @@ Options parse_options(int argc, char** argv) {
         else if (key == "--state") o.state = value;
         else if (key == "--await-ended") o.backend_down = true, o.await_ended = value != "0";
         else if (key == "--recover-from-ms") o.recover_from_ms = std::atoll(value.c_str());
-        else if (key == "--label") o.label = value;
-        else if (key == "--figures") o.figures = value;
-        else if (key == "--build") o.build = value;
         else return false;
         return true;
     });
@@ -103,15 +101,7 @@ Options parse_options(int argc, char** argv) {
 }
 
 void figure(const Options& o, const std::string& name, double value) {
-    if (o.figures.empty()) return;
-    std::ofstream(o.figures, std::ios::app) << o.build << '\t' << o.label << '\t' << name << '\t' << value << '\n';
-}
-
-double quantile(std::vector<double> values, double q) {
-    if (values.empty()) return 0;
-    std::sort(values.begin(), values.end());
-    const auto index = static_cast<std::size_t>(q * static_cast<double>(values.size() - 1) + 0.5);
-    return values[std::min(index, values.size() - 1)];
+    fleet::bench::FigureFile{o.figures, o.build, o.label}.add(name, value);
 }
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
@@ -288,57 +278,6 @@ std::vector<std::string> submit_all(const Options& o, std::size_t count, int thr
 
 // ---------------------------------------------------------------- (a) step-to-step latency
 
-// The buckets of the first histogram whose name holds "workflow_step_latency": le -> count.
-struct Histogram {
-    std::string name;
-    std::map<double, double> buckets;
-    double sum = 0, count = 0;
-};
-
-Histogram read_histogram(const std::string& page) {
-    Histogram h;
-    std::size_t pos = 0;
-    while (pos < page.size()) {
-        const auto end = std::min(page.find('\n', pos), page.size());
-        const std::string line = page.substr(pos, end - pos);
-        pos = end + 1;
-        if (line.empty() || line[0] == '#' || line.find("workflow_step_latency") == std::string::npos) continue;
-        const auto space = line.rfind(' ');
-        if (space == std::string::npos) continue;
-        const double value = std::atof(line.c_str() + space + 1);
-        const std::string name = line.substr(0, line.find_first_of("{ "));
-        if (name.ends_with("_bucket")) {
-            h.name = name.substr(0, name.size() - 7);
-            const auto le = line.find("le=\"");
-            if (le == std::string::npos) continue;
-            const std::string bound = line.substr(le + 4, line.find('"', le + 4) - le - 4);
-            h.buckets[bound == "+Inf" ? INFINITY : std::atof(bound.c_str())] += value;
-        } else if (name.ends_with("_sum")) {
-            h.sum += value;
-        } else if (name.ends_with("_count")) {
-            h.count += value;
-        }
-    }
-    return h;
-}
-
-// The q-quantile of the observations between two readings, interpolated inside its bucket.
-double histogram_quantile(const Histogram& before, const Histogram& after, double q) {
-    double total = after.count - before.count, lower = 0, below = 0;
-    if (total <= 0) return NAN;
-    for (const auto& [le, cumulative] : after.buckets) {
-        const auto was = before.buckets.find(le);
-        const double count = cumulative - (was == before.buckets.end() ? 0 : was->second);
-        if (count >= q * total) {
-            if (std::isinf(le)) return lower;
-            return lower + (le - lower) * (count - below > 0 ? (q * total - below) / (count - below) : 1);
-        }
-        lower = le;
-        below = count;
-    }
-    return lower;
-}
-
 std::string ms_summary(const std::vector<double>& values) {
     char text[128];
     std::snprintf(text, sizeof text, "p50 %.1f ms, p99 %.1f ms, max %.1f ms (%zu workflows)", quantile(values, 0.5),
@@ -346,17 +285,9 @@ std::string ms_summary(const std::vector<double>& values) {
     return text;
 }
 
-double ms_between(const json::value& from, const json::value& to) {
-    if (!from.is_string() || !to.is_string()) return NAN;
-    const auto a = fleet::json::parse_iso8601(from.as_string());
-    const auto b = fleet::json::parse_iso8601(to.as_string());
-    if (!a || !b) return NAN;
-    return std::chrono::duration<double, std::milli>(*b - *a).count();
-}
-
 int latency(const Options& o) {
     Api api(o);
-    const auto before = read_histogram(api.metrics());
+    const auto before = read_histogram(api.metrics(), "workflow_step_latency");
     const auto count = static_cast<std::size_t>(o.rate * o.duration);
     const auto start = Clock::now();
     std::atomic<std::size_t> late{0};
@@ -405,18 +336,19 @@ int latency(const Options& o) {
     figure(o, "worker_to_worker_p50_ms", quantile(worker_to_worker, 0.5));
     figure(o, "worker_to_worker_p99_ms", quantile(worker_to_worker, 0.99));
 
-    const auto after = read_histogram(api.metrics());
+    const auto after = read_histogram(api.metrics(), "workflow_step_latency");
     if (after.name.empty()) {
         std::printf("%s: GET /metrics has no metric named like 'workflow_step_latency'\n", o.label.c_str());
     } else {
         // Prometheus convention: a name ending in _seconds is in seconds.
         const double scale = after.name.ends_with("_seconds") ? 1000 : 1;
         const double n = after.count - before.count;
+        const double mean = histogram_mean(before, after) * scale;
         const double p50 = histogram_quantile(before, after, 0.5) * scale;
         const double p99 = histogram_quantile(before, after, 0.99) * scale;
         std::printf("%s step-to-step, backend histogram %s: p50 %.3f ms, p99 %.3f ms, mean %.3f ms (%.0f observations, "
                     "interpolated within buckets)\n",
-                    o.label.c_str(), after.name.c_str(), p50, p99, n > 0 ? (after.sum - before.sum) / n * scale : NAN, n);
+                    o.label.c_str(), after.name.c_str(), p50, p99, mean, n);
         figure(o, "step_to_step_histogram_p50_ms", p50);
         figure(o, "step_to_step_histogram_p99_ms", p99);
     }
