@@ -4,6 +4,7 @@
 #include "backend/api/admin_routes.hpp"
 #include "backend/api/responses.hpp"
 #include "backend/api/routes.hpp"
+#include "backend/api/schedule_routes.hpp"
 #include "backend/api/workflow_routes.hpp"
 #include "backend/core/admission.hpp"
 #include "backend/core/core_executor.hpp"
@@ -27,6 +28,8 @@
 #include "backend/storage/operation_repository.hpp"
 #include "backend/storage/reader_thread.hpp"
 #include "backend/storage/worker_repository.hpp"
+#include "backend/schedules/scheduler.hpp"
+#include "backend/storage/schedule_repository.hpp"
 #include "backend/storage/workflow_repository.hpp"
 #include "backend/workflows/workflow_engine.hpp"
 #include "common/http/server.hpp"
@@ -81,6 +84,8 @@ public:
           workflow_repository_(database_),
           workflows_(dispatcher_, proxy_, operations_, workflow_repository_, database_, events_, executor_, timers_,
                      metrics_, SystemClock::instance()),
+          schedule_repository_(database_),
+          scheduler_(workflows_, schedule_repository_, events_, timers_, metrics_, SystemClock::instance()),
           prober_(io_, client_, config.token, config.health_timeout, config.probe_concurrency),
           monitor_(executor_, timers_, registry_, dispatcher_, proxy_, prober_, watch_, metrics_, SystemClock::instance(),
                    config.health_interval, {config.failure_threshold, config.remove_after}),
@@ -91,6 +96,7 @@ public:
         add_routes(router_, routes_);
         add_admin_routes(router_, executor_, admin_runs_, workers::all_worker_types());
         add_workflow_routes(router_, executor_, workflows_);
+        add_schedule_routes(router_, executor_, scheduler_, SystemClock::instance());
         sweeper_.also_sweep([this](SystemTime cutoff, std::size_t limit) {
             return workflow_repository_.delete_settled_before(cutoff, limit);
         });
@@ -107,6 +113,7 @@ public:
         dispatcher_.restore_assignments();
         admin_runs_.load();
         workflows_.load();
+        scheduler_.load();
         const std::uint16_t port = server_.listen();
         log::info("fleet-backend listening on port ", port, " (db ", config_.db, ", ", registry_.all().size(),
                   " workers and ", operations_.queue_depth(), " queued operations on file)");
@@ -117,6 +124,7 @@ public:
             for (auto* worker : registry_.all()) watch_.watch(worker->worker_id, worker->endpoint_url);
             dispatcher_.resend_unanswered_starts();
             workflows_.resume_all();
+            scheduler_.start();
             dispatcher_.pump_all();
         });
         monitor_.start();
@@ -215,6 +223,8 @@ private:
     AdminRuns admin_runs_;
     WorkflowRepository workflow_repository_;
     WorkflowEngine workflows_;
+    ScheduleRepository schedule_repository_;
+    Scheduler scheduler_;
     HealthProber prober_;
     HealthMonitor monitor_;
     RetentionSweeper sweeper_;

@@ -45,7 +45,13 @@ std::string BackendMetrics::prometheus() const {
         << "fleet_workflow_step_attempts_total{outcome=\"completed\"} " << step_attempts_completed_.load() << "\n"
         << "fleet_workflow_step_attempts_total{outcome=\"failed\"} " << step_attempts_failed_.load() << "\n"
         << step_latency_.prometheus("fleet_workflow_step_latency_seconds",
-                                    "From a step's last dependency ending to its own operation accepted by a worker.");
+                                    "From a step's last dependency ending to its own operation accepted by a worker.")
+        << "# HELP fleet_schedule_runs_total Schedules' due times, by outcome.\n"
+        << "# TYPE fleet_schedule_runs_total counter\n"
+        << "fleet_schedule_runs_total{outcome=\"started\"} " << schedule_lateness_.count() << "\n"
+        << "fleet_schedule_runs_total{outcome=\"skipped\"} " << schedule_runs_skipped_.load() << "\n"
+        << schedule_lateness_.prometheus("fleet_schedule_lateness_seconds",
+                                         "From a schedule's due time to the workflow it started.");
     return out.str();
 }
 

@@ -39,6 +39,10 @@ public:
     // From a step's last dependency's end (taken in) to its own operation accepted by a worker.
     void step_to_step(std::chrono::nanoseconds latency) { step_latency_.observe(latency); }
 
+    // A schedule's due time started a workflow (`lateness` after it) or was skipped.
+    void schedule_run_started(std::chrono::nanoseconds lateness) { schedule_lateness_.observe(lateness); }
+    void schedule_run_skipped() { schedule_runs_skipped_.fetch_add(1, std::memory_order_relaxed); }
+
     // The counter and histogram lines of the Prometheus page.
     std::string prometheus() const;
 
@@ -49,7 +53,9 @@ private:
     std::atomic<std::uint64_t> step_attempts_completed_{0};
     std::atomic<std::uint64_t> step_attempts_failed_{0};
     LatencyHistogram dispatch_latency_;
+    std::atomic<std::uint64_t> schedule_runs_skipped_{0};
     LatencyHistogram step_latency_;
+    LatencyHistogram schedule_lateness_;
 };
 
 }  // namespace fleet::backend

@@ -15,7 +15,11 @@ constexpr std::size_t kMaxWorkflowsPage = 1000;
 }  // namespace
 
 std::shared_ptr<const workflows::WorkflowDefinition> parse_workflow_submission(const std::string& body) {
-    auto parsed = workflows::parse_definition(json::parse_object(body));
+    return parse_workflow_definition(json::parse_object(body));
+}
+
+std::shared_ptr<const workflows::WorkflowDefinition> parse_workflow_definition(const boost::json::object& definition) {
+    auto parsed = workflows::parse_definition(definition);
     if (auto* error = std::get_if<workflows::DefinitionError>(&parsed)) {
         const int status = error->kind == workflows::DefinitionError::Kind::BadType ? 400 : 422;
         boost::json::object extra;

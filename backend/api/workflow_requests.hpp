@@ -15,6 +15,8 @@ namespace fleet::backend {
 
 // POST /api/v1/workflows: the definition, checked whole (400 types, 422 the graph, naming the step).
 std::shared_ptr<const workflows::WorkflowDefinition> parse_workflow_submission(const std::string& body);
+// The same, of a definition inside another request (a schedule's `workflow`).
+std::shared_ptr<const workflows::WorkflowDefinition> parse_workflow_definition(const boost::json::object& definition);
 
 // POST .../signals/{name}: any JSON value, or no body (null).
 boost::json::value parse_signal_payload(const std::string& body);

@@ -2,6 +2,7 @@
 
 #include "backend/operations/operation_record.hpp"
 #include "backend/registry/worker_status.hpp"
+#include "backend/workflows/workflow_state.hpp"
 
 #include <array>
 #include <cstddef>
@@ -42,8 +43,17 @@ struct WorkerStatusChanged {
     WorkerStatus to;
 };
 
+// A workflow's status changed, as decide() moved it (a new one moves from pending).
+struct WorkflowStatusChanged {
+    std::string workflow_id;
+    std::string schedule_id;  // '' unless a schedule started it
+    workflows::WorkflowStatus from;
+    workflows::WorkflowStatus to;
+};
+
 // What the core tells whoever listens.
-using Event = std::variant<OperationStatusChanged, OperationProgressed, OperationEnded, WorkerStatusChanged>;
+using Event = std::variant<OperationStatusChanged, OperationProgressed, OperationEnded, WorkerStatusChanged,
+                           WorkflowStatusChanged>;
 
 // Events of the core thread with any number of subscribers, each delivered
 // only once what led to it is committed (`after_commit`: the core's

@@ -73,6 +73,7 @@ private:
     friend class WorkerRepository;
     friend class AdminRunRepository;
     friend class WorkflowRepository;
+    friend class ScheduleRepository;
     friend class OperationRepository;
     friend class OperationReader;
     void before_write();

@@ -24,7 +24,8 @@ std::string list_where(unsigned filters) {
     const auto add = [&where](const char* condition) { where += (where.empty() ? " WHERE " : " AND ") + std::string(condition); };
     if (filters & 1u) add("status = ?1");
     if (filters & 2u) add("name = ?2");
-    if (filters & 4u) add("schedule_id = ?3");
+    // The second term lets SQLite use the partial index on (schedule_id, scheduled_for).
+    if (filters & 4u) add("schedule_id = ?3 AND schedule_id <> ''");
     return " FROM workflows" + where;
 }
 

@@ -38,6 +38,7 @@ WorkflowEngine::WorkflowEngine(Dispatcher& dispatcher, OperationProxy& proxy, Op
                                WorkflowRepository& workflows, Database& database, EventBus& events,
                                CoreExecutor& core, CoreTimers& timers, BackendMetrics& metrics, const Clock& clock)
     : dispatcher_(dispatcher),
+      events_(events),
       proxy_(proxy),
       operations_(operations),
       repository_(workflows),
@@ -112,7 +113,12 @@ std::string WorkflowEngine::submit(std::shared_ptr<const WorkflowDefinition> def
 
 Decision WorkflowEngine::handle(Entry& entry, const WorkflowEvent& event) {
     const auto began = std::chrono::steady_clock::now();
+    const auto before = entry.state.status;
     auto decision = decide(entry.state, event, clock_.now());
+    if (before != entry.state.status && events_.wanted<WorkflowStatusChanged>()) {
+        events_.publish(WorkflowStatusChanged{entry.state.workflow_id, entry.state.schedule_id, before,
+                                              entry.state.status});
+    }
     if (decision.changed) mark_dirty(entry);
     const bool step_to_step = std::holds_alternative<AttemptEnded>(event);
     for (auto& command : decision.commands) carry_out(entry, std::move(command), began, step_to_step);
@@ -281,6 +287,11 @@ ControlOutcome WorkflowEngine::control(const std::string& workflow_id, ControlAc
         case Decision::Verdict::Applied: break;
     }
     return {ControlOutcome::Kind::Done, view_of(entry->state), std::move(decision.reset_steps), {}};
+}
+
+bool WorkflowEngine::is_active(const std::string& workflow_id) const {
+    const auto it = active_.find(workflow_id);
+    return it != active_.end() && !is_terminal(it->second.state.status);
 }
 
 std::optional<WorkflowView> WorkflowEngine::find(const std::string& workflow_id) {

@@ -85,6 +85,8 @@ public:
     ControlOutcome control(const std::string& workflow_id, ControlAction action,
                            std::optional<std::string> from_step = std::nullopt);
 
+    // Not ended (cheap: from memory).
+    bool is_active(const std::string& workflow_id) const;
     // The workflow as memory or the store holds it.
     std::optional<WorkflowView> find(const std::string& workflow_id);
     // The same, its running attempts first refreshed from their workers when
@@ -121,6 +123,7 @@ private:
     WorkflowView view_of(workflows::WorkflowState state);
 
     Dispatcher& dispatcher_;
+    EventBus& events_;
     OperationProxy& proxy_;
     OperationBook& operations_;
     WorkflowRepository& repository_;

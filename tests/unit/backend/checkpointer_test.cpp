@@ -31,16 +31,19 @@ TEST_CASE("past the catch-up size the writer checkpoints, and the WAL starts ove
     const auto path = (dir.path() / "fleet.db").string();
     constexpr int kCatchUp = 32;
     std::uintmax_t largest_wal = 0;
+    std::uintmax_t opened_wal = 0;
     {
         Database database(path, kNever, kCatchUp);  // the thread is never asked: only the writer checkpoints
         OperationRepository operations(database);
+        // The schema's migrations may leave more frames than the catch-up size: one commit is added to them.
+        opened_wal = std::filesystem::file_size(path + "-wal");
         for (int i = 0; i < 300; ++i) {  // one commit each (no group commit here)
             REQUIRE(operations.insert(big_operation(i)) == OperationRepository::Insert::Inserted);
             largest_wal = std::max(largest_wal, std::filesystem::file_size(path + "-wal"));
         }
     }
     // The size at which it caught up plus one commit's frames, not 300 commits' worth (about 2,000 frames).
-    CHECK(largest_wal < (kCatchUp + 16) * kFrameBytes + 32);
+    CHECK(largest_wal < std::max<std::uintmax_t>(opened_wal + 16 * kFrameBytes, (kCatchUp + 16) * kFrameBytes + 32));
     Database reopened(path);
     OperationRepository operations(reopened);
     CHECK(operations.find("op_0"));
