@@ -1,6 +1,7 @@
 #include "tests/contract/contract_fixture.hpp"
 #include "tests/contract/contract_probes.hpp"
 #include "tests/contract/scripted_worker.hpp"
+#include "tests/contract/schedule_contract.hpp"
 #include "tests/contract/workflow_contract.hpp"
 #include "tests/integration/backend_fixture.hpp"
 
@@ -323,6 +324,7 @@ TEST_CASE("backend answers match proto_docs/openapi/backend.yaml", "[contract]")
     // Workflows, on the scripted worker; it answers cancels with 404, so a cancelled attempt ends at once.
     fault = Fault::NotFound;
     exercise_workflows(api, "scripted");
+    exercise_schedules(api);
 
     // Faults of a worker, relayed: 5xx, a connection closed unanswered, an operation it does not know.
     const auto scripted_run = api.expect(200, "POST", "/api/v1/scripted/start", body_of(object{{"anything", 1}}));

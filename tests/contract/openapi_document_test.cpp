@@ -170,6 +170,17 @@ TEST_CASE("checker: conforming exchanges pass and count as covered", "[validator
     CHECK(checker.exchange_count() == 6);
 }
 
+TEST_CASE("checker: a concrete path comes before a template that also matches it", "[validator]") {
+    ContractChecker checker(document(), ValidationOptions{true});
+    // Fits /items/special (no body), not /items/{id} (an Item): checked against the concrete path only.
+    CHECK(checker.check(exchange("GET", "/items/special", 200, "", {})).empty());
+    CHECK(checker.covered().contains(Triple{"/items/special", "get", "200"}));
+    CHECK_FALSE(checker.covered().contains(Triple{"/items/{id}", "get", "200"}));
+    // A method only the template has is checked against it as usual.
+    CHECK(checker.check(exchange("DELETE", "/items/special", 204, "")).empty());
+    CHECK(checker.covered().contains(Triple{"/items/{id}", "delete", "default"}));
+}
+
 TEST_CASE("checker: drift is reported with the path and the reason", "[validator]") {
     ContractChecker checker(document(), ValidationOptions{true});
     auto only = [&](const Exchange& e) {
