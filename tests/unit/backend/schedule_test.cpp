@@ -120,6 +120,30 @@ TEST_CASE("scheduler: trigger starts a run under the overlap policy; pause and r
     CHECK(core.scheduler.trigger(created.schedule_id).kind == TriggerResult::Kind::NotFound);
 }
 
+TEST_CASE("scheduler: a trigger in the millisecond of a due time, before its timer, takes another due time",
+          "[schedules]") {
+    SchedulerCore core;
+    core.add_worker("w1");
+    core.run();
+    const auto created = core.scheduler.create(every_second(Overlap::Allow));
+    core.run();
+    const auto due = *created.next_run_at;
+    core.clock.advance(std::chrono::duration_cast<std::chrono::milliseconds>(due - core.clock.now()));
+    // The timer of `due` has not run yet: the trigger comes first, at exactly that time.
+    const auto triggered = core.scheduler.trigger(created.schedule_id);
+    REQUIRE(triggered.kind == TriggerResult::Kind::Started);
+    // The core's wake-up was set on the real clock, a second ahead: let it come.
+    core.io.restart();
+    core.io.run_for(1500ms);
+    INFO("runs started " << core.scheduler.find(created.schedule_id)->runs_started);
+    CHECK(core.runs_of(created.schedule_id) == 2);
+    // Still in that millisecond: another trigger takes neither the due time nor the first trigger's.
+    CHECK(core.scheduler.trigger(created.schedule_id).kind == TriggerResult::Kind::Started);
+    core.run();
+    CHECK(core.runs_of(created.schedule_id) == 3);
+    CHECK(*core.scheduler.find(created.schedule_id)->last_run_at == due + 2ms);
+}
+
 TEST_CASE("scheduler: after downtime, catch-up starts the latest missed due time once and records the rest",
           "[schedules]") {
     const auto path = (std::filesystem::temp_directory_path() / ("fleet-sched-" + random_hex(8) + ".db")).string();
