@@ -294,6 +294,12 @@ bool WorkflowEngine::is_active(const std::string& workflow_id) const {
     return it != active_.end() && !is_terminal(it->second.state.status);
 }
 
+WorkflowStatus WorkflowEngine::status_of(const std::string& workflow_id) const {
+    const auto it = active_.find(workflow_id);
+    // Settled ones leave memory only in a later turn, after their commit.
+    return it == active_.end() ? WorkflowStatus::Pending : it->second.state.status;
+}
+
 std::optional<WorkflowView> WorkflowEngine::find(const std::string& workflow_id) {
     if (const Entry* entry = entry_of(workflow_id)) return view_of(entry->state);
     auto stored = repository_.find(workflow_id);

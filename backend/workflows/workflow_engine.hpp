@@ -87,6 +87,8 @@ public:
 
     // Not ended (cheap: from memory).
     bool is_active(const std::string& workflow_id) const;
+    // The status of a workflow just submitted (in memory until it settles).
+    workflows::WorkflowStatus status_of(const std::string& workflow_id) const;
     // The workflow as memory or the store holds it.
     std::optional<WorkflowView> find(const std::string& workflow_id);
     // The same, its running attempts first refreshed from their workers when
