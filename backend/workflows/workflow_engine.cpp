@@ -83,6 +83,9 @@ void WorkflowEngine::resume_all() {
                 handle(*entry, StartRefused{step.operation_id, "its operation was never created"});
             } else if (is_terminal(operation->status)) {
                 handle(*entry, attempt_ended(*operation));
+            } else if (step.stopping) {
+                // Told to stop before the backend went down: the cancel may never have left.
+                carry_out(*entry, CancelAttempt{step.operation_id}, std::chrono::steady_clock::now(), false);
             }
         }
         for (const auto& timer : timers_of(entry->state)) arm(id, timer);

@@ -212,3 +212,33 @@ TEST_CASE("workflow engine: retention deletes settled workflows past the cutoff,
     CHECK_FALSE(core.engine.find(settled));
     CHECK(core.engine.find(active));
 }
+
+TEST_CASE("workflow engine: an attempt told to stop before a restart is told again after it", "[workflow-engine]") {
+    const auto path = (std::filesystem::temp_directory_path() / ("fleet-engine-" + random_hex(8) + ".db")).string();
+    std::string id;
+    {
+        EngineCore before(path);
+        before.add_worker("w1");
+        before.run();
+        id = before.engine.submit(before.definition(R"({"name": "one", "steps": [{"name": "a", "domain": "echo"}]})"));
+        before.run();
+        before.workers.answer(0, before.workers.status(200));
+        before.run();
+        before.engine.control(id, ControlAction::Cancel);
+        before.store.database.commit_batch();  // written; the backend stops before the cancel leaves
+    }
+    EngineCore after(path);
+    after.registry.load();
+    after.operations.load();
+    after.dispatcher.restore_assignments();
+    after.engine.load();
+    after.engine.resume_all();
+    after.run();
+    const auto cancels = std::count_if(after.workers.calls.begin(), after.workers.calls.end(),
+                                       [&id](const auto& call) { return call.kind == "cancel" && call.target == id + ".a.a1"; });
+    CHECK(cancels == 1);
+    CHECK(after.engine.find(id)->state.status == WorkflowStatus::Cancelled);
+    std::filesystem::remove(path);
+    std::filesystem::remove(path + "-wal");
+    std::filesystem::remove(path + "-shm");
+}
