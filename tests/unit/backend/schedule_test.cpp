@@ -6,8 +6,8 @@
 #include "backend/schedules/time_zone.hpp"
 #include "backend/storage/schedule_repository.hpp"
 #include "backend/storage/workflow_repository.hpp"
-#include "common/ids.hpp"
 #include "tests/support/backend_core.hpp"
+#include "tests/support/engine_test_support.hpp"
 
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
@@ -122,7 +122,8 @@ TEST_CASE("scheduler: trigger starts a run under the overlap policy; pause and r
 
 TEST_CASE("scheduler: after downtime, catch-up starts the latest missed due time once and records the rest",
           "[schedules]") {
-    const auto path = (std::filesystem::temp_directory_path() / ("fleet-sched-" + random_hex(8) + ".db")).string();
+    const test::TempDir dir;
+    const auto path = (dir.path() / "fleet.db").string();
     std::string id;
     SystemTime stopped_at;
     {
@@ -157,7 +158,4 @@ TEST_CASE("scheduler: after downtime, catch-up starts the latest missed due time
     after.scheduler.start();
     after.run();
     CHECK(after.runs_of(id) == 1);
-    std::filesystem::remove(path);
-    std::filesystem::remove(path + "-wal");
-    std::filesystem::remove(path + "-shm");
 }

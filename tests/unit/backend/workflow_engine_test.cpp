@@ -4,8 +4,8 @@
 // workflow where it stood without starting an attempt twice.
 #include "backend/storage/workflow_repository.hpp"
 #include "backend/workflows/workflow_engine.hpp"
-#include "common/ids.hpp"
 #include "tests/support/backend_core.hpp"
+#include "tests/support/engine_test_support.hpp"
 
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
@@ -127,7 +127,8 @@ TEST_CASE("workflow engine: no worker for a step's domain is a failed attempt", 
 
 TEST_CASE("workflow engine: after a restart every workflow goes on where it stood, no attempt started twice",
           "[workflow-engine]") {
-    const auto path = (std::filesystem::temp_directory_path() / ("fleet-engine-" + random_hex(8) + ".db")).string();
+    const test::TempDir dir;
+    const auto path = (dir.path() / "fleet.db").string();
     std::string running, ended_unheard, waiting;
     {
         EngineCore before(path);
@@ -169,9 +170,6 @@ TEST_CASE("workflow engine: after a restart every workflow goes on where it stoo
     CHECK(after.engine.signal(waiting, "go", true, "").kind == SignalOutcome::Kind::Delivered);
     after.run();
     CHECK(after.unanswered_starts().size() == 2);
-    std::filesystem::remove(path);
-    std::filesystem::remove(path + "-wal");
-    std::filesystem::remove(path + "-shm");
 }
 
 TEST_CASE("workflow engine: cancel stops the live attempt on its worker, after the commit", "[workflow-engine]") {
@@ -214,7 +212,8 @@ TEST_CASE("workflow engine: retention deletes settled workflows past the cutoff,
 }
 
 TEST_CASE("workflow engine: an attempt told to stop before a restart is told again after it", "[workflow-engine]") {
-    const auto path = (std::filesystem::temp_directory_path() / ("fleet-engine-" + random_hex(8) + ".db")).string();
+    const test::TempDir dir;
+    const auto path = (dir.path() / "fleet.db").string();
     std::string id;
     {
         EngineCore before(path);
@@ -238,7 +237,4 @@ TEST_CASE("workflow engine: an attempt told to stop before a restart is told aga
                                        [&id](const auto& call) { return call.kind == "cancel" && call.target == id + ".a.a1"; });
     CHECK(cancels == 1);
     CHECK(after.engine.find(id)->state.status == WorkflowStatus::Cancelled);
-    std::filesystem::remove(path);
-    std::filesystem::remove(path + "-wal");
-    std::filesystem::remove(path + "-shm");
 }
