@@ -1,5 +1,6 @@
 #pragma once
 
+#include "backend/core/timer_queue.hpp"
 #include "backend/workflows/decide.hpp"
 #include "backend/workflows/workflow_state.hpp"
 #include "backend/storage/workflow_repository.hpp"
@@ -108,7 +109,9 @@ private:
     struct Entry {
         workflows::WorkflowState state;
         workflows::WorkflowStatus saved_status;  // as the store has it (or will, at the next commit)
+        bool saved_settled = false;              // ... and whether it was settled then (its `active` column)
         bool stored = false;                     // its row exists (or is written at the next commit)
+        std::vector<TimerId> timers;             // armed for it: cancelled when it leaves memory
     };
 
     Entry* entry_of(const std::string& workflow_id);

@@ -191,6 +191,12 @@ TEST_CASE("workflow engine: cancel stops the live attempt on its worker, after t
     core.run();
     CHECK(cancels() == 1);
     CHECK(core.engine.control(id, ControlAction::Recover).kind == ControlOutcome::Kind::Refused);  // still stopping
+    // Once the attempt has stopped, the workflow is settled in the store too (not loaded at a restart).
+    CHECK(core.repository.load_active().size() == 1);
+    const auto stopped = boost::json::parse(R"({"status": "cancelled"})").as_object();
+    REQUIRE(core.registrations.report(id + ".a.a1", stopped) == ReportOutcome::Applied);
+    core.run();
+    CHECK(core.repository.load_active().empty());
     CHECK(core.engine.control("wf_nope", ControlAction::Pause).kind == ControlOutcome::Kind::UnknownWorkflow);
 }
 
