@@ -100,6 +100,9 @@ public:
         sweeper_.also_sweep([this](SystemTime cutoff, std::size_t limit) {
             return workflow_repository_.delete_settled_before(cutoff, limit);
         });
+        sweeper_.also_sweep([this](SystemTime cutoff, std::size_t limit) {
+            return schedule_repository_.delete_skips_before(cutoff, limit);
+        });
         executor_.group_commits(kCommitInterval);
         // Heard after the commit: readers of the cache see only what is written.
         events_.subscribe<OperationEnded>([this](const OperationEnded& ended) {

@@ -41,7 +41,7 @@ public:
 
     // A schedule's due time started a workflow (`lateness` after it) or was skipped.
     void schedule_run_started(std::chrono::nanoseconds lateness) { schedule_lateness_.observe(lateness); }
-    void schedule_run_skipped() { schedule_runs_skipped_.fetch_add(1, std::memory_order_relaxed); }
+    void schedule_runs_skipped(std::uint64_t n = 1) { schedule_runs_skipped_.fetch_add(n, std::memory_order_relaxed); }
 
     // The counter and histogram lines of the Prometheus page.
     std::string prometheus() const;

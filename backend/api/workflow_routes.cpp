@@ -23,10 +23,9 @@ void add_workflow_routes(http::Router& router, CoreExecutor& core, WorkflowEngin
         auto definition = parse_workflow_submission(request.body);
         on_core(core, std::move(reply), [&engine, definition = std::move(definition)](Reply done) {
             const auto id = engine.submit(definition);
-            const auto workflow = engine.find(id);
             done(HttpResponse::json(201, {{"success", true},
                                           {"workflow_id", id},
-                                          {"status", to_string(workflow->state.status)}}));
+                                          {"status", to_string(engine.status_of(id))}}));
         });
     });
     router.add_async(Method::Get, "/api/v1/workflows", [&](HttpRequest request, Reply reply) {

@@ -47,38 +47,57 @@ void Scheduler::load() {
 void Scheduler::start() {
     const auto now = clock_.now();
     for (auto& [id, schedule] : schedules_) {
-        if (schedule.paused) continue;
-        if (schedule.next_run_at && *schedule.next_run_at <= now) catch_up(schedule, now);
-        // A kept due time whose run ended while the backend was down.
+        // A kept due time whose run ended while the backend was down goes first (as it
+        // would have, paused or not, had the backend been up).
         if (schedule.buffered_for && !workflows_.is_active(schedule.last_workflow_id)) {
             const auto due = *schedule.buffered_for;
             schedule.buffered_for.reset();
             start_run(schedule, due);
             save(schedule);
         }
+        if (schedule.paused) continue;
+        if (schedule.next_run_at && *schedule.next_run_at <= now) catch_up(schedule, now);
         arm(schedule);
     }
 }
 
 void Scheduler::catch_up(Schedule& schedule, SystemTime now) {
     std::vector<SystemTime> missed;
-    auto due = schedule.next_run_at;
-    while (due && *due <= now && missed.size() < kMaxMissedListed) {
-        missed.push_back(*due);
-        due = schedule.next_after(*due);
+    const auto list_from = [&](std::optional<SystemTime> due) {
+        missed.clear();
+        while (due && *due <= now && missed.size() < kMaxMissedListed) {
+            missed.push_back(*due);
+            due = schedule.next_after(*due);
+        }
+        return due && *due <= now;
+    };
+    bool more = list_from(schedule.next_run_at);
+    std::size_t unlisted = 0;
+    if (more) {
+        // Too many to list: the latest ones are those a catch-up runs, so list again from
+        // a tenth of the listed stretch back from now (the ones between are only counted, roughly).
+        const auto first = missed;
+        const auto spacing = (first.back() - first.front()) / static_cast<int>(first.size() - 1);
+        more = list_from(schedule.next_after(now - (first.back() - first.front()) / 10 - std::chrono::seconds(1)));
+        // Those of the first list before the second, and those between the two, estimated
+        // from the first list's spacing.
+        const auto second_starts = missed.empty() ? now : missed.front();
+        unlisted = static_cast<std::size_t>(
+            std::count_if(first.begin(), first.end(), [&](SystemTime t) { return t < second_starts; }));
+        const auto gap = second_starts - first.back();
+        if (spacing.count() > 0 && gap > spacing) unlisted += static_cast<std::size_t>(gap / spacing) - 1;
     }
-    const bool more = due && *due <= now;
     auto plan = schedules::catch_up(schedule.catchup, missed);
     const auto recorded = plan.missed.size() > kMaxMissedRecorded ? plan.missed.end() - kMaxMissedRecorded
                                                                    : plan.missed.begin();
     for (auto it = recorded; it != plan.missed.end(); ++it) skip(schedule, *it, kMissed);
     // The rest are only counted.
-    const auto uncounted = static_cast<std::int64_t>(recorded - plan.missed.begin());
+    const auto uncounted = static_cast<std::int64_t>(recorded - plan.missed.begin() + unlisted);
     schedule.runs_skipped += uncounted;
-    for (std::int64_t i = 0; i < uncounted; ++i) metrics_.schedule_run_skipped();
+    metrics_.schedule_runs_skipped(static_cast<std::uint64_t>(uncounted));
     for (const auto run : plan.run) fire(schedule, run);
     schedule.next_run_at = schedule.next_after(now);
-    log::info("schedule ", schedule.schedule_id, ": ", missed.size(), more ? "+" : "",
+    log::info("schedule ", schedule.schedule_id, ": ", missed.size() + unlisted, unlisted > 0 || more ? "+" : "",
               " due times missed while down; catchup ", to_string(schedule.catchup), " started ", plan.run.size());
     save(schedule);
 }
@@ -138,7 +157,7 @@ void Scheduler::skip(Schedule& schedule, SystemTime due, std::string reason) {
     log::info("schedule ", schedule.schedule_id, ": due time ", to_iso8601(due), " skipped (", reason, ")");
     repository_.add_skip(schedule.schedule_id, {due, std::move(reason), clock_.now()});
     ++schedule.runs_skipped;
-    metrics_.schedule_run_skipped();
+    metrics_.schedule_runs_skipped();
 }
 
 void Scheduler::on_workflow_ended(const std::string& schedule_id, const std::string& workflow_id) {
@@ -183,9 +202,15 @@ TriggerResult Scheduler::trigger(const std::string& schedule_id) {
     const auto it = schedules_.find(schedule_id);
     if (it == schedules_.end()) return {};
     Schedule& schedule = it->second;
+    // A due time names one run: a trigger's is never a due time of the expression (its timer
+    // will fire for that one), nor one an earlier trigger or run took.
     auto due = whole_ms(clock_.now());
-    // A due time names one run: never the last one's again.
-    if (schedule.last_run_at && due <= *schedule.last_run_at) due = *schedule.last_run_at + std::chrono::milliseconds(1);
+    const auto taken = [&](SystemTime t) {
+        return schedule.next_after(t - std::chrono::milliseconds(1)) == t || (schedule.last_run_at && t <= *schedule.last_run_at) ||
+               (last_triggered_.contains(schedule_id) && t <= last_triggered_[schedule_id]);
+    };
+    while (taken(due)) due += std::chrono::milliseconds(1);
+    last_triggered_[schedule_id] = due;
     auto result = fire(schedule, due);
     save(schedule);
     return result;
@@ -193,6 +218,7 @@ TriggerResult Scheduler::trigger(const std::string& schedule_id) {
 
 bool Scheduler::remove(const std::string& schedule_id) {
     if (schedules_.erase(schedule_id) == 0) return false;
+    last_triggered_.erase(schedule_id);
     repository_.remove(schedule_id);
     log::info("schedule ", schedule_id, " deleted");
     return true;

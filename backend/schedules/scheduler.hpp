@@ -91,6 +91,7 @@ private:
     BackendMetrics& metrics_;
     const Clock& clock_;
     std::map<std::string, schedules::Schedule> schedules_;
+    std::map<std::string, SystemTime> last_triggered_;  // the due time of each schedule's last trigger
 };
 
 }  // namespace fleet::backend

@@ -85,7 +85,10 @@ struct ScheduleRepository::Statements {
           add_skip(db.prepare("INSERT INTO schedule_skips (schedule_id, scheduled_for, reason, recorded_at)"
                               " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING")),
           recent_skips(db.prepare("SELECT scheduled_for, reason, recorded_at FROM schedule_skips"
-                                  " WHERE schedule_id = ?1 ORDER BY scheduled_for DESC LIMIT ?2")) {}
+                                  " WHERE schedule_id = ?1 ORDER BY scheduled_for DESC LIMIT ?2")),
+          delete_skips(db.prepare("DELETE FROM schedule_skips WHERE (schedule_id, scheduled_for) IN"
+                                  " (SELECT schedule_id, scheduled_for FROM schedule_skips"
+                                  " WHERE recorded_at < ?1 ORDER BY recorded_at LIMIT ?2)")) {}
 
     db::Statement insert;
     db::Statement update;
@@ -94,6 +97,7 @@ struct ScheduleRepository::Statements {
     db::Statement load_all;
     db::Statement add_skip;
     db::Statement recent_skips;
+    db::Statement delete_skips;
 };
 
 ScheduleRepository::ScheduleRepository(Database& database)
@@ -148,6 +152,11 @@ std::vector<ScheduleSkip> ScheduleRepository::recent_skips(const std::string& sc
     std::vector<ScheduleSkip> skips;
     while (st->step()) skips.push_back({from_ms(st->int64(0)), st->text(1), from_ms(st->int64(2))});
     return skips;
+}
+
+std::size_t ScheduleRepository::delete_skips_before(SystemTime cutoff, std::size_t limit) {
+    database_.before_write();
+    return delete_older(database_.db_, statements_->delete_skips, cutoff, limit);
 }
 
 }  // namespace fleet::backend

@@ -38,6 +38,9 @@ public:
     // The newest `limit` skips of a schedule, newest first.
     std::vector<ScheduleSkip> recent_skips(const std::string& schedule_id, std::size_t limit);
 
+    // Retention: deletes at most `limit` skips recorded before `cutoff`; returns how many.
+    std::size_t delete_skips_before(SystemTime cutoff, std::size_t limit);
+
 private:
     struct Statements;
     Database& database_;

@@ -111,4 +111,12 @@ std::vector<std::string> parse_ids(const std::string& text, std::string_view col
     return ids;
 }
 
+std::size_t delete_older(db::Database& db, db::Statement& st, SystemTime cutoff, std::size_t limit) {
+    Use use(st);
+    st.bind(1, to_ms(cutoff));
+    st.bind(2, clamp_to_int64(limit));
+    st.step();
+    return static_cast<std::size_t>(db.changes());
+}
+
 }  // namespace fleet::backend::sqlite_rows

@@ -60,6 +60,9 @@ private:
     db::Statement& statement_;
 };
 
+// A retention batch: `st` deletes at most ?2 rows older than ?1; how many it deleted.
+std::size_t delete_older(db::Database& db, db::Statement& st, SystemTime cutoff, std::size_t limit);
+
 // A page of a list: how many rows `count` finds, then the rows `list` reads.
 // Both take the filters from `bind_filters`; `list` takes the limit and
 // offset at `limit_index` and the one after it.

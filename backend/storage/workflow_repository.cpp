@@ -2,6 +2,7 @@
 
 #include "backend/storage/database.hpp"
 #include "backend/storage/sqlite_rows.hpp"
+#include "common/log.hpp"
 
 #include <stdexcept>
 
@@ -52,7 +53,8 @@ WorkflowState read_workflow(const db::Statement& row) {
 struct WorkflowRepository::Statements {
     explicit Statements(db::Database& db)
         : insert(db.prepare(insert_sql("workflows", kColumns) + " DO NOTHING")),
-          // The status (and its index) is rewritten only when it changed: most changes are a step's.
+          // The status and `active` (and their indexes) are rewritten only when they changed:
+          // most changes are a step's.
           update_run(db.prepare("UPDATE workflows SET updated_at = ?8, state = ?10 WHERE workflow_id = ?1")),
           update_status(db.prepare(
               "UPDATE workflows SET status = ?3, active = ?4, updated_at = ?8, state = ?10 WHERE workflow_id = ?1")),
@@ -101,12 +103,14 @@ void WorkflowRepository::insert(const WorkflowState& w) {
     st->bind(7, to_ms(w.created_at));
     st->bind(9, to_json(boost::json::value(workflows::to_json(*w.definition))));
     st->step();
-    if (database_.db_.changes() == 0) throw std::runtime_error("workflow " + w.workflow_id + " exists already");
+    // Never overwritten, and never a reason to stop the commit that carries everything else.
+    if (database_.db_.changes() == 0)
+        log::error("workflow ", w.workflow_id, " was not stored: its id or its (schedule_id, scheduled_for) exists");
 }
 
-void WorkflowRepository::update(const WorkflowState& w, bool status_changed) {
+void WorkflowRepository::update(const WorkflowState& w, bool columns_changed) {
     database_.before_write();
-    Use st(status_changed ? statements_->update_status : statements_->update_run);
+    Use st(columns_changed ? statements_->update_status : statements_->update_run);
     bind_run(*st, w);
     st->step();
 }
@@ -137,11 +141,7 @@ std::map<workflows::WorkflowStatus, std::size_t> WorkflowRepository::count_by_st
 
 std::size_t WorkflowRepository::delete_settled_before(SystemTime cutoff, std::size_t limit) {
     database_.before_write();
-    Use st(statements_->delete_settled);
-    st->bind(1, to_ms(cutoff));
-    st->bind(2, clamp_to_int64(limit));
-    st->step();
-    return static_cast<std::size_t>(database_.db_.changes());
+    return delete_older(database_.db_, statements_->delete_settled, cutoff, limit);
 }
 
 WorkflowRepository::Page WorkflowRepository::list(const WorkflowQuery& query) {

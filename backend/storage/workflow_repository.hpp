@@ -33,8 +33,9 @@ public:
 
     // A new workflow, with its definition. Never overwrites a row.
     void insert(const workflows::WorkflowState& workflow);
-    // Its run as it stands now (the definition is never rewritten).
-    void update(const workflows::WorkflowState& workflow, bool status_changed);
+    // Its run as it stands now (the definition is never rewritten);
+    // `columns_changed`: its status or whether it is settled changed too.
+    void update(const workflows::WorkflowState& workflow, bool columns_changed);
 
     std::optional<workflows::WorkflowState> find(const std::string& workflow_id);
     // Every workflow not yet settled, oldest first.

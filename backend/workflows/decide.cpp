@@ -8,6 +8,9 @@
 namespace fleet::backend::workflows {
 namespace {
 
+// Signals kept for steps that do not wait yet, at most: each is in the state every write carries.
+constexpr std::size_t kMaxBufferedSignals = 100;
+
 std::string seconds_text(std::chrono::milliseconds duration) {
     const double seconds = static_cast<double>(duration.count()) / 1000.0;
     std::string text = std::to_string(seconds);
@@ -236,17 +239,18 @@ private:
             complete(i, e.result);
             return advance();
         }
-        if (step.timed_out) {
+        if (e.worker_lost && !def(i).idempotent) {
+            // Ambiguous: it may still run there (a timed-out one too, whose cancel never landed).
+            step.live = false;
+            fail_step(i, "its worker was lost while attempt " + std::to_string(n) +
+                             " ran; the step is not idempotent, so it is not retried (recover the workflow to run it again)");
+        } else if (step.timed_out) {
             attempt_failed(i, "attempt " + std::to_string(n) + " timed out after " +
                                   seconds_text(def(i).timeout.value_or(std::chrono::milliseconds{0})));
         } else if (e.status == OperationStatus::Cancelled) {
             // Somebody cancelled the step's operation itself: a person's decision, not a fault to retry.
             step.live = false;
             fail_step(i, "attempt " + std::to_string(n) + " was cancelled");
-        } else if (e.worker_lost && !def(i).idempotent) {
-            step.live = false;
-            fail_step(i, "its worker was lost while attempt " + std::to_string(n) +
-                             " ran; the step is not idempotent, so it is not retried (recover the workflow to run it again)");
         } else {
             attempt_failed(i, e.error_message.empty() ? "attempt " + std::to_string(n) + " failed" : e.error_message);
         }
@@ -311,6 +315,12 @@ private:
             return s.kind == StepDefinition::Kind::Signal && s.signal == e.name;
         });
         if (!awaited) return not_found("no step of workflow '" + state_.workflow_id + "' waits for signal '" + e.name + "'");
+        const auto waiting = std::count_if(state_.signals.begin(), state_.signals.end(),
+                                           [](const SignalRecord& s) { return s.step.empty(); });
+        if (static_cast<std::size_t>(waiting) >= kMaxBufferedSignals) {
+            return refuse("workflow '" + state_.workflow_id + "' already holds " + std::to_string(waiting) +
+                          " signals no step has taken; it takes no more until one is");
+        }
         decision_.changed = true;
         state_.signals.push_back({e.name, e.payload, e.idempotency_key, now_, {}});
         for (std::size_t i = 0; i < state_.steps.size(); ++i) {

@@ -62,7 +62,7 @@ void WorkflowEngine::load() {
     for (auto& state : repository_.load_active()) {
         const auto id = state.workflow_id;
         const auto status = state.status;
-        active_.emplace(id, Entry{std::move(state), status, true});
+        active_.emplace(id, Entry{std::move(state), status, false, true});
     }
     if (!active_.empty()) log::info(active_.size(), " workflows on file are active");
 }
@@ -83,6 +83,9 @@ void WorkflowEngine::resume_all() {
                 handle(*entry, StartRefused{step.operation_id, "its operation was never created"});
             } else if (is_terminal(operation->status)) {
                 handle(*entry, attempt_ended(*operation));
+            } else if (step.stopping) {
+                // Told to stop before the backend went down: the cancel may never have left.
+                carry_out(*entry, CancelAttempt{step.operation_id}, std::chrono::steady_clock::now(), false);
             }
         }
         for (const auto& timer : timers_of(entry->state)) arm(id, timer);
@@ -104,7 +107,7 @@ std::string WorkflowEngine::submit(std::shared_ptr<const WorkflowDefinition> def
     auto state = new_workflow(id, std::move(definition), now);
     state.schedule_id = std::move(schedule_id);
     state.scheduled_for = scheduled_for;
-    auto& entry = active_.emplace(id, Entry{std::move(state), WorkflowStatus::Pending, false}).first->second;
+    auto& entry = active_.emplace(id, Entry{std::move(state), WorkflowStatus::Pending, false, false}).first->second;
     log::info("workflow ", id, " (", entry.state.definition->name, ") submitted with ",
               entry.state.steps.size(), " steps");
     handle(entry, Advance{});
@@ -115,11 +118,12 @@ Decision WorkflowEngine::handle(Entry& entry, const WorkflowEvent& event) {
     const auto began = std::chrono::steady_clock::now();
     const auto before = entry.state.status;
     auto decision = decide(entry.state, event, clock_.now());
+    // The write first: the event is delivered after the commit that holds it.
+    if (decision.changed) mark_dirty(entry);
     if (before != entry.state.status && events_.wanted<WorkflowStatusChanged>()) {
         events_.publish(WorkflowStatusChanged{entry.state.workflow_id, entry.state.schedule_id, before,
                                               entry.state.status});
     }
-    if (decision.changed) mark_dirty(entry);
     const bool step_to_step = std::holds_alternative<AttemptEnded>(event);
     for (auto& command : decision.commands) carry_out(entry, std::move(command), began, step_to_step);
     if (entry.state.settled()) evict_when_written(entry.state.workflow_id);
@@ -134,6 +138,7 @@ void WorkflowEngine::evict_when_written(const std::string& workflow_id) {
             const auto it = active_.find(workflow_id);
             if (it == active_.end() || !it->second.state.settled()) return;
             if (dirty_.contains(workflow_id)) return evict_when_written(workflow_id);
+            for (const auto timer : it->second.timers) timers_.cancel(timer);
             active_.erase(it);
         });
     });
@@ -197,9 +202,11 @@ void WorkflowEngine::carry_out(Entry& entry, Command command, std::chrono::stead
 }
 
 void WorkflowEngine::arm(const std::string& workflow_id, const ArmTimer& timer) {
-    timers_.at(timer.due, [this, workflow_id, t = timer.timer] {
-        if (Entry* entry = entry_of(workflow_id)) handle(*entry, TimerFired{t});
-    });
+    Entry* entry = entry_of(workflow_id);
+    if (!entry) return;
+    entry->timers.push_back(timers_.at(timer.due, [this, workflow_id, t = timer.timer] {
+        if (Entry* armed_for = entry_of(workflow_id)) handle(*armed_for, TimerFired{t});
+    }));
 }
 
 void WorkflowEngine::mark_dirty(Entry& entry) {
@@ -221,9 +228,12 @@ void WorkflowEngine::write_dirty() {
             repository_.insert(entry->state);
             entry->stored = true;
         } else {
-            repository_.update(entry->state, entry->saved_status != entry->state.status);
+            const bool listed_columns_changed =
+                entry->saved_status != entry->state.status || entry->saved_settled != entry->state.settled();
+            repository_.update(entry->state, listed_columns_changed);
         }
         entry->saved_status = entry->state.status;
+        entry->saved_settled = entry->state.settled();
     }
 }
 
@@ -271,7 +281,7 @@ ControlOutcome WorkflowEngine::control(const std::string& workflow_id, ControlAc
         if (!stored) return {ControlOutcome::Kind::UnknownWorkflow, std::nullopt, {}, "workflow '" + workflow_id + "' not found"};
         // Settled, so only a recover can change it: back into memory for it.
         const auto status = stored->status;
-        entry = &active_.emplace(workflow_id, Entry{std::move(*stored), status, true}).first->second;
+        entry = &active_.emplace(workflow_id, Entry{std::move(*stored), status, true, true}).first->second;
     }
     Decision decision;
     switch (action) {
@@ -292,6 +302,12 @@ ControlOutcome WorkflowEngine::control(const std::string& workflow_id, ControlAc
 bool WorkflowEngine::is_active(const std::string& workflow_id) const {
     const auto it = active_.find(workflow_id);
     return it != active_.end() && !is_terminal(it->second.state.status);
+}
+
+WorkflowStatus WorkflowEngine::status_of(const std::string& workflow_id) const {
+    const auto it = active_.find(workflow_id);
+    // Settled ones leave memory only in a later turn, after their commit.
+    return it == active_.end() ? WorkflowStatus::Pending : it->second.state.status;
 }
 
 std::optional<WorkflowView> WorkflowEngine::find(const std::string& workflow_id) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "backend/core/timer_queue.hpp"
 #include "backend/workflows/decide.hpp"
 #include "backend/workflows/workflow_state.hpp"
 #include "backend/storage/workflow_repository.hpp"
@@ -87,6 +88,8 @@ public:
 
     // Not ended (cheap: from memory).
     bool is_active(const std::string& workflow_id) const;
+    // The status of a workflow just submitted (in memory until it settles).
+    workflows::WorkflowStatus status_of(const std::string& workflow_id) const;
     // The workflow as memory or the store holds it.
     std::optional<WorkflowView> find(const std::string& workflow_id);
     // The same, its running attempts first refreshed from their workers when
@@ -106,7 +109,9 @@ private:
     struct Entry {
         workflows::WorkflowState state;
         workflows::WorkflowStatus saved_status;  // as the store has it (or will, at the next commit)
+        bool saved_settled = false;              // ... and whether it was settled then (its `active` column)
         bool stored = false;                     // its row exists (or is written at the next commit)
+        std::vector<TimerId> timers;             // armed for it: cancelled when it leaves memory
     };
 
     Entry* entry_of(const std::string& workflow_id);

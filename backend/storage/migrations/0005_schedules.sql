@@ -29,6 +29,8 @@ CREATE TABLE IF NOT EXISTS schedule_skips (
     recorded_at   INTEGER NOT NULL,
     PRIMARY KEY (schedule_id, scheduled_for)
 ) STRICT, WITHOUT ROWID;
+-- Retention deletes the oldest.
+CREATE INDEX IF NOT EXISTS schedule_skips_by_recorded_at ON schedule_skips (recorded_at);
 
 -- A due time starts at most one workflow, whatever crashes when.
 CREATE UNIQUE INDEX IF NOT EXISTS workflows_by_scheduled_for ON workflows (schedule_id, scheduled_for)

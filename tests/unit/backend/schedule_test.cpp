@@ -6,8 +6,8 @@
 #include "backend/schedules/time_zone.hpp"
 #include "backend/storage/schedule_repository.hpp"
 #include "backend/storage/workflow_repository.hpp"
-#include "common/ids.hpp"
 #include "tests/support/backend_core.hpp"
+#include "tests/support/engine_test_support.hpp"
 
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
@@ -146,7 +146,8 @@ TEST_CASE("scheduler: a trigger in the millisecond of a due time, before its tim
 
 TEST_CASE("scheduler: after downtime, catch-up starts the latest missed due time once and records the rest",
           "[schedules]") {
-    const auto path = (std::filesystem::temp_directory_path() / ("fleet-sched-" + random_hex(8) + ".db")).string();
+    const test::TempDir dir;
+    const auto path = (dir.path() / "fleet.db").string();
     std::string id;
     SystemTime stopped_at;
     {
@@ -181,7 +182,47 @@ TEST_CASE("scheduler: after downtime, catch-up starts the latest missed due time
     after.scheduler.start();
     after.run();
     CHECK(after.runs_of(id) == 1);
-    std::filesystem::remove(path);
-    std::filesystem::remove(path + "-wal");
-    std::filesystem::remove(path + "-shm");
+}
+
+TEST_CASE("scheduler: a trigger never takes a due time of the expression, nor one taken before", "[schedules]") {
+    SchedulerCore core;  // its clock starts on a whole second: a due time of `* * * * * *`
+    core.add_worker("w1");
+    core.run();
+    const auto id = core.scheduler.create(every_second(Overlap::Allow)).schedule_id;
+    const auto first = core.scheduler.trigger(id);
+    const auto second = core.scheduler.trigger(id);
+    REQUIRE(first.kind == TriggerResult::Kind::Started);
+    REQUIRE(second.kind == TriggerResult::Kind::Started);
+    core.run();
+    CHECK(*core.engine.find(first.workflow_id)->state.scheduled_for == core.clock.now() + 1ms);
+    CHECK(*core.engine.find(second.workflow_id)->state.scheduled_for == core.clock.now() + 2ms);
+    CHECK(core.runs_of(id) == 2);
+}
+
+TEST_CASE("scheduler: catch-up after a long downtime starts the latest due time; retention trims skips",
+          "[schedules]") {
+    const test::TempDir dir;
+    const auto path = (dir.path() / "fleet.db").string();
+    std::string id;
+    {
+        SchedulerCore before(path);
+        id = before.scheduler.create(every_second(Overlap::Allow, Catchup::One)).schedule_id;
+        before.run();
+    }
+    SchedulerCore after(path);
+    after.clock.advance(3000s);  // 3,000 due times missed: more than are listed one by one
+    after.add_worker("w1");
+    after.engine.load();
+    after.scheduler.load();
+    after.scheduler.start();
+    after.run();
+    const auto* schedule = after.scheduler.find(id);
+    REQUIRE(schedule);
+    CHECK(schedule->runs_started == 1);
+    CHECK(*schedule->last_run_at == after.clock.now());
+    CHECK(schedule->runs_skipped >= 2000);
+    CHECK(after.repository.recent_skips(id, 1000).size() == 100);
+    after.clock.advance(1s);
+    CHECK(after.repository.delete_skips_before(after.clock.now(), 60) == 60);
+    CHECK(after.repository.recent_skips(id, 1000).size() == 40);
 }

@@ -254,6 +254,27 @@ TEST_CASE("decide: a lost worker is a failed attempt, except for a step that is 
     CHECK(f.step(0).status == StepStatus::Cancelled);
 }
 
+TEST_CASE("decide: a timed-out attempt of a step that is not idempotent, lost with its worker, is not retried",
+          "[workflow-decide]") {
+    auto a = op("a");
+    a.max_retries = 3;
+    a.timeout = 100ms;
+    a.idempotent = false;
+    Fixture f({a});
+    f.clock.advance(100ms);
+    f.take(TimerFired{{Timer::Kind::AttemptTimeout, 0, 1}});
+    f.failed(0, "worker lost", true);  // the cancel never landed: it may still run there
+    CHECK(f.step(0).status == StepStatus::Failed);
+    CHECK(commands_of<ArmTimer>(f.last).empty());
+}
+
+TEST_CASE("decide: a workflow keeps at most 100 signals no step has taken", "[workflow-decide]") {
+    Fixture f({op("a"), signal_step("s", "go", {0})});
+    for (int i = 0; i < 100; ++i) REQUIRE(f.take(SignalReceived{"go", i, ""}).verdict == Decision::Verdict::Applied);
+    CHECK(f.take(SignalReceived{"go", 100, ""}).verdict == Decision::Verdict::Refused);
+    CHECK(f.state.signals.size() == 100);
+}
+
 TEST_CASE("decide: a step failing for good cancels live attempts and skips steps not started", "[workflow-decide]") {
     Fixture f({op("a"), op("b"), op("c", {0}), op("d", {1})});
     f.failed(0);

@@ -4,8 +4,8 @@
 // workflow where it stood without starting an attempt twice.
 #include "backend/storage/workflow_repository.hpp"
 #include "backend/workflows/workflow_engine.hpp"
-#include "common/ids.hpp"
 #include "tests/support/backend_core.hpp"
+#include "tests/support/engine_test_support.hpp"
 
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
@@ -127,7 +127,8 @@ TEST_CASE("workflow engine: no worker for a step's domain is a failed attempt", 
 
 TEST_CASE("workflow engine: after a restart every workflow goes on where it stood, no attempt started twice",
           "[workflow-engine]") {
-    const auto path = (std::filesystem::temp_directory_path() / ("fleet-engine-" + random_hex(8) + ".db")).string();
+    const test::TempDir dir;
+    const auto path = (dir.path() / "fleet.db").string();
     std::string running, ended_unheard, waiting;
     {
         EngineCore before(path);
@@ -169,9 +170,6 @@ TEST_CASE("workflow engine: after a restart every workflow goes on where it stoo
     CHECK(after.engine.signal(waiting, "go", true, "").kind == SignalOutcome::Kind::Delivered);
     after.run();
     CHECK(after.unanswered_starts().size() == 2);
-    std::filesystem::remove(path);
-    std::filesystem::remove(path + "-wal");
-    std::filesystem::remove(path + "-shm");
 }
 
 TEST_CASE("workflow engine: cancel stops the live attempt on its worker, after the commit", "[workflow-engine]") {
@@ -193,6 +191,12 @@ TEST_CASE("workflow engine: cancel stops the live attempt on its worker, after t
     core.run();
     CHECK(cancels() == 1);
     CHECK(core.engine.control(id, ControlAction::Recover).kind == ControlOutcome::Kind::Refused);  // still stopping
+    // Once the attempt has stopped, the workflow is settled in the store too (not loaded at a restart).
+    CHECK(core.repository.load_active().size() == 1);
+    const auto stopped = boost::json::parse(R"({"status": "cancelled"})").as_object();
+    REQUIRE(core.registrations.report(id + ".a.a1", stopped) == ReportOutcome::Applied);
+    core.run();
+    CHECK(core.repository.load_active().empty());
     CHECK(core.engine.control("wf_nope", ControlAction::Pause).kind == ControlOutcome::Kind::UnknownWorkflow);
 }
 
@@ -211,4 +215,32 @@ TEST_CASE("workflow engine: retention deletes settled workflows past the cutoff,
     core.run();
     CHECK_FALSE(core.engine.find(settled));
     CHECK(core.engine.find(active));
+}
+
+TEST_CASE("workflow engine: an attempt told to stop before a restart is told again after it", "[workflow-engine]") {
+    const test::TempDir dir;
+    const auto path = (dir.path() / "fleet.db").string();
+    std::string id;
+    {
+        EngineCore before(path);
+        before.add_worker("w1");
+        before.run();
+        id = before.engine.submit(before.definition(R"({"name": "one", "steps": [{"name": "a", "domain": "echo"}]})"));
+        before.run();
+        before.workers.answer(0, before.workers.status(200));
+        before.run();
+        before.engine.control(id, ControlAction::Cancel);
+        before.store.database.commit_batch();  // written; the backend stops before the cancel leaves
+    }
+    EngineCore after(path);
+    after.registry.load();
+    after.operations.load();
+    after.dispatcher.restore_assignments();
+    after.engine.load();
+    after.engine.resume_all();
+    after.run();
+    const auto cancels = std::count_if(after.workers.calls.begin(), after.workers.calls.end(),
+                                       [&id](const auto& call) { return call.kind == "cancel" && call.target == id + ".a.a1"; });
+    CHECK(cancels == 1);
+    CHECK(after.engine.find(id)->state.status == WorkflowStatus::Cancelled);
 }
