@@ -14,24 +14,27 @@ constexpr const char* kColumns =
     "schedule_id, name, cron, timezone, workflow, overlap, catchup, paused, next_run_at, last_run_at,"
     " last_workflow_id, buffered_for, runs_started, runs_skipped, created_at, updated_at";
 
-void bind_schedule(db::Statement& st, const Schedule& s) {
-    int i = 0;
-    st.bind(++i, s.schedule_id);
-    st.bind(++i, s.name);
-    st.bind(++i, s.cron);
-    st.bind(++i, s.timezone);
-    st.bind(++i, to_json(boost::json::value(workflows::to_json(*s.workflow))));
-    st.bind(++i, to_string(s.overlap));
-    st.bind(++i, to_string(s.catchup));
-    st.bind(++i, std::int64_t{s.paused ? 1 : 0});
-    st.bind(++i, to_ms(s.next_run_at));
-    st.bind(++i, to_ms(s.last_run_at));
-    st.bind(++i, s.last_workflow_id);
-    st.bind(++i, to_ms(s.buffered_for));
-    st.bind(++i, s.runs_started);
-    st.bind(++i, s.runs_skipped);
-    st.bind(++i, to_ms(s.created_at));
-    st.bind(++i, to_ms(s.updated_at));
+// Parameters numbered as in kColumns; the columns an update leaves alone are
+// bound for an insert only (the workflow's JSON is not written at every due time).
+void bind_schedule(db::Statement& st, const Schedule& s, bool insert) {
+    st.bind(1, s.schedule_id);
+    if (insert) {
+        st.bind(2, s.name);
+        st.bind(3, s.cron);
+        st.bind(4, s.timezone);
+        st.bind(5, to_json(boost::json::value(workflows::to_json(*s.workflow))));
+        st.bind(6, to_string(s.overlap));
+        st.bind(7, to_string(s.catchup));
+        st.bind(15, to_ms(s.created_at));
+    }
+    st.bind(8, std::int64_t{s.paused ? 1 : 0});
+    st.bind(9, to_ms(s.next_run_at));
+    st.bind(10, to_ms(s.last_run_at));
+    st.bind(11, s.last_workflow_id);
+    st.bind(12, to_ms(s.buffered_for));
+    st.bind(13, s.runs_started);
+    st.bind(14, s.runs_skipped);
+    st.bind(16, to_ms(s.updated_at));
 }
 
 // Columns in the order of kColumns.
@@ -108,14 +111,14 @@ ScheduleRepository::~ScheduleRepository() = default;
 void ScheduleRepository::insert(const Schedule& schedule) {
     database_.before_write();
     Use st(statements_->insert);
-    bind_schedule(*st, schedule);
+    bind_schedule(*st, schedule, true);
     st->step();
 }
 
 void ScheduleRepository::update(const Schedule& schedule) {
     database_.before_write();
     Use st(statements_->update);
-    bind_schedule(*st, schedule);
+    bind_schedule(*st, schedule, false);
     st->step();
 }
 
