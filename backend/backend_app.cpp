@@ -85,7 +85,7 @@ public:
           workflows_(dispatcher_, proxy_, operations_, workflow_repository_, database_, events_, executor_, timers_,
                      metrics_, SystemClock::instance()),
           schedule_repository_(database_),
-          scheduler_(workflows_, schedule_repository_, events_, timers_, metrics_, SystemClock::instance()),
+          scheduler_(workflows_, schedule_repository_, database_, events_, timers_, metrics_, SystemClock::instance()),
           prober_(io_, client_, config.token, config.health_timeout, config.probe_concurrency),
           monitor_(executor_, timers_, registry_, dispatcher_, proxy_, prober_, watch_, metrics_, SystemClock::instance(),
                    config.health_interval, {config.failure_threshold, config.remove_after}),

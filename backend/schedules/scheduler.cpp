@@ -26,9 +26,16 @@ SystemTime whole_ms(SystemTime t) { return std::chrono::floor<std::chrono::milli
 
 }  // namespace
 
-Scheduler::Scheduler(WorkflowEngine& workflows, ScheduleRepository& repository, EventBus& events, CoreTimers& timers,
-                     BackendMetrics& metrics, const Clock& clock)
-    : workflows_(workflows), repository_(repository), timers_(timers), metrics_(metrics), clock_(clock) {
+Scheduler::Scheduler(WorkflowEngine& workflows, ScheduleRepository& repository, Database& database, EventBus& events,
+                     CoreTimers& timers, BackendMetrics& metrics, const Clock& clock)
+    : workflows_(workflows),
+      repository_(repository),
+      timers_(timers),
+      metrics_(metrics),
+      clock_(clock),
+      written_(database, [this](const std::string& id) {
+          if (const auto it = schedules_.find(id); it != schedules_.end()) repository_.update(it->second);
+      }) {
     events.subscribe<WorkflowStatusChanged>([this](const WorkflowStatusChanged& changed) {
         if (!changed.schedule_id.empty() && workflows::is_terminal(changed.to))
             on_workflow_ended(changed.schedule_id, changed.workflow_id);
@@ -154,7 +161,7 @@ std::string Scheduler::start_run(Schedule& schedule, SystemTime due) {
 }
 
 void Scheduler::skip(Schedule& schedule, SystemTime due, std::string reason) {
-    log::info("schedule ", schedule.schedule_id, ": due time ", to_iso8601(due), " skipped (", reason, ")");
+    log::debug("schedule ", schedule.schedule_id, ": due time ", to_iso8601(due), " skipped (", reason, ")");
     repository_.add_skip(schedule.schedule_id, {due, std::move(reason), clock_.now()});
     ++schedule.runs_skipped;
     metrics_.schedule_runs_skipped();
@@ -173,7 +180,8 @@ void Scheduler::on_workflow_ended(const std::string& schedule_id, const std::str
 
 void Scheduler::save(Schedule& schedule) {
     schedule.updated_at = clock_.now();
-    repository_.update(schedule);
+    // Written at the group commit, with the workflow or the skip of the due time.
+    written_.mark(schedule.schedule_id);
 }
 
 Scheduler::Change Scheduler::pause(const std::string& schedule_id) {

@@ -2,6 +2,7 @@
 
 #include "backend/schedules/schedule.hpp"
 #include "backend/storage/schedule_repository.hpp"
+#include "backend/storage/write_behind.hpp"
 #include "backend/workflows/workflow_engine.hpp"
 #include "common/clock.hpp"
 
@@ -16,6 +17,7 @@ namespace fleet::backend {
 
 class BackendMetrics;
 class CoreTimers;
+class Database;
 class EventBus;
 
 // A schedule as GET shows it: the schedule, its next due times, its last runs and skips.
@@ -42,8 +44,8 @@ struct TriggerResult {
 // every schedule lives in memory.
 class Scheduler {
 public:
-    Scheduler(WorkflowEngine& workflows, ScheduleRepository& repository, EventBus& events, CoreTimers& timers,
-              BackendMetrics& metrics, const Clock& clock);
+    Scheduler(WorkflowEngine& workflows, ScheduleRepository& repository, Database& database, EventBus& events,
+              CoreTimers& timers, BackendMetrics& metrics, const Clock& clock);
 
     // At start-up: the schedules on file.
     void load();
@@ -92,6 +94,7 @@ private:
     const Clock& clock_;
     std::map<std::string, schedules::Schedule> schedules_;
     std::map<std::string, SystemTime> last_triggered_;  // the due time of each schedule's last trigger
+    WriteBehind written_;  // last: it writes schedules as it goes
 };
 
 }  // namespace fleet::backend

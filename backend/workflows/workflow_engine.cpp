@@ -42,20 +42,16 @@ WorkflowEngine::WorkflowEngine(Dispatcher& dispatcher, OperationProxy& proxy, Op
       proxy_(proxy),
       operations_(operations),
       repository_(workflows),
-      database_(database),
       core_(core),
       timers_(timers),
       metrics_(metrics),
-      clock_(clock) {
+      clock_(clock),
+      written_(database, [this](const std::string& id) { write(id); }) {
     events.subscribe<OperationEnded>(
         [this](const OperationEnded& ended) { on_operation_ended(ended.operation); });
 }
 
-WorkflowEngine::~WorkflowEngine() {
-    // What changed is written now; the database commits it when it closes, after this is gone.
-    write_dirty();
-    *alive_ = false;
-}
+WorkflowEngine::~WorkflowEngine() = default;
 
 void WorkflowEngine::load() {
     active_.clear();
@@ -108,7 +104,7 @@ std::string WorkflowEngine::submit(std::shared_ptr<const WorkflowDefinition> def
     state.schedule_id = std::move(schedule_id);
     state.scheduled_for = scheduled_for;
     auto& entry = active_.emplace(id, Entry{std::move(state), WorkflowStatus::Pending, false, false}).first->second;
-    log::info("workflow ", id, " (", entry.state.definition->name, ") submitted with ",
+    log::debug("workflow ", id, " (", entry.state.definition->name, ") submitted with ",
               entry.state.steps.size(), " steps");
     handle(entry, Advance{});
     return id;
@@ -119,7 +115,7 @@ Decision WorkflowEngine::handle(Entry& entry, const WorkflowEvent& event) {
     const auto before = entry.state.status;
     auto decision = decide(entry.state, event, clock_.now());
     // The write first: the event is delivered after the commit that holds it.
-    if (decision.changed) mark_dirty(entry);
+    if (decision.changed) written_.mark(entry.state.workflow_id);
     if (before != entry.state.status && events_.wanted<WorkflowStatusChanged>()) {
         events_.publish(WorkflowStatusChanged{entry.state.workflow_id, entry.state.schedule_id, before,
                                               entry.state.status});
@@ -137,7 +133,7 @@ void WorkflowEngine::evict_when_written(const std::string& workflow_id) {
         core_.post_after_commit([this, workflow_id] {
             const auto it = active_.find(workflow_id);
             if (it == active_.end() || !it->second.state.settled()) return;
-            if (dirty_.contains(workflow_id)) return evict_when_written(workflow_id);
+            if (written_.pending(workflow_id)) return evict_when_written(workflow_id);
             for (const auto timer : it->second.timers) timers_.cancel(timer);
             active_.erase(it);
         });
@@ -196,7 +192,9 @@ void WorkflowEngine::carry_out(Entry& entry, Command command, std::chrono::stead
     } else if (auto* timer = std::get_if<ArmTimer>(&command)) {
         arm(workflow_id, *timer);
     } else if (auto* ended = std::get_if<WorkflowEnded>(&command)) {
-        log::info("workflow ", workflow_id, " ", to_string(ended->status),
+        // Thousands a second may complete: those at debug; a failure or a cancel is news.
+        log::emit(ended->status == WorkflowStatus::Completed ? log::Level::Debug : log::Level::Info, "workflow ",
+                  workflow_id, " ", to_string(ended->status),
                   entry.state.error_message.empty() ? "" : ": " + entry.state.error_message);
     }
 }
@@ -209,32 +207,19 @@ void WorkflowEngine::arm(const std::string& workflow_id, const ArmTimer& timer) 
     }));
 }
 
-void WorkflowEngine::mark_dirty(Entry& entry) {
-    dirty_.insert(entry.state.workflow_id);
-    if (write_pending_) return;
-    write_pending_ = true;
-    // Several changes of one workflow in a batch cost one write.
-    database_.before_commit([this, alive = alive_] {
-        if (*alive) write_dirty();
-    });
-}
-
-void WorkflowEngine::write_dirty() {
-    write_pending_ = false;
-    for (const auto& id : std::exchange(dirty_, {})) {
-        Entry* entry = entry_of(id);
-        if (!entry) continue;
-        if (!entry->stored) {
-            repository_.insert(entry->state);
-            entry->stored = true;
-        } else {
-            const bool listed_columns_changed =
-                entry->saved_status != entry->state.status || entry->saved_settled != entry->state.settled();
-            repository_.update(entry->state, listed_columns_changed);
-        }
-        entry->saved_status = entry->state.status;
-        entry->saved_settled = entry->state.settled();
+void WorkflowEngine::write(const std::string& workflow_id) {
+    Entry* entry = entry_of(workflow_id);
+    if (!entry) return;
+    if (!entry->stored) {
+        repository_.insert(entry->state);
+        entry->stored = true;
+    } else {
+        const bool listed_columns_changed =
+            entry->saved_status != entry->state.status || entry->saved_settled != entry->state.settled();
+        repository_.update(entry->state, listed_columns_changed);
     }
+    entry->saved_status = entry->state.status;
+    entry->saved_settled = entry->state.settled();
 }
 
 void WorkflowEngine::on_operation_ended(const OperationRecord& operation) {

@@ -4,6 +4,7 @@
 #include "backend/workflows/decide.hpp"
 #include "backend/workflows/workflow_state.hpp"
 #include "backend/storage/workflow_repository.hpp"
+#include "backend/storage/write_behind.hpp"
 #include "common/clock.hpp"
 #include "common/operation_status.hpp"
 
@@ -122,8 +123,8 @@ private:
     void arm(const std::string& workflow_id, const workflows::ArmTimer& timer);
     // Settled: out of memory once its last change is committed.
     void evict_when_written(const std::string& workflow_id);
-    void mark_dirty(Entry& entry);
-    void write_dirty();
+    // Its row as memory holds it (WriteBehind, at the group commit).
+    void write(const std::string& workflow_id);
     void on_operation_ended(const OperationRecord& operation);
     WorkflowView view_of(workflows::WorkflowState state);
 
@@ -132,16 +133,12 @@ private:
     OperationProxy& proxy_;
     OperationBook& operations_;
     WorkflowRepository& repository_;
-    Database& database_;
     CoreExecutor& core_;
     CoreTimers& timers_;
     BackendMetrics& metrics_;
     const Clock& clock_;
     std::unordered_map<std::string, Entry> active_;  // not settled (and settled ones until their commit)
-    std::unordered_set<std::string> dirty_;
-    bool write_pending_ = false;
-    // False once this is gone: a write it left with the database's commit does nothing then.
-    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+    WriteBehind written_;  // last: it writes entries as it goes
 };
 
 }  // namespace fleet::backend

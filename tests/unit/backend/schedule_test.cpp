@@ -46,7 +46,7 @@ struct SchedulerCore : test::BackendCore {
     WorkflowEngine engine{dispatcher, proxy, operations, workflow_repository, store.database, events,
                           core,       timers, metrics,   clock};
     ScheduleRepository repository{store.database};
-    Scheduler scheduler{engine, repository, events, timers, metrics, clock};
+    Scheduler scheduler{engine, repository, store.database, events, timers, metrics, clock};
 
     std::size_t runs_of(const std::string& schedule_id) {
         WorkflowQuery query;
