@@ -210,14 +210,13 @@ TriggerResult Scheduler::trigger(const std::string& schedule_id) {
     const auto it = schedules_.find(schedule_id);
     if (it == schedules_.end()) return {};
     Schedule& schedule = it->second;
-    // A due time names one run: a trigger's is never a due time of the expression (its timer
-    // will fire for that one), nor one an earlier trigger or run took.
+    // A due time names one run: a trigger's comes after every run and trigger so far, and is
+    // never a due time of the expression (its timer will fire for that one).
     auto due = whole_ms(clock_.now());
-    const auto taken = [&](SystemTime t) {
-        return schedule.next_after(t - std::chrono::milliseconds(1)) == t || (schedule.last_run_at && t <= *schedule.last_run_at) ||
-               (last_triggered_.contains(schedule_id) && t <= last_triggered_[schedule_id]);
-    };
-    while (taken(due)) due += std::chrono::milliseconds(1);
+    const auto after = [&due](SystemTime taken) { due = std::max(due, taken + std::chrono::milliseconds(1)); };
+    if (schedule.last_run_at) after(*schedule.last_run_at);
+    if (const auto last = last_triggered_.find(schedule_id); last != last_triggered_.end()) after(last->second);
+    while (schedule.next_after(due - std::chrono::milliseconds(1)) == due) due += std::chrono::milliseconds(1);
     last_triggered_[schedule_id] = due;
     auto result = fire(schedule, due);
     save(schedule);

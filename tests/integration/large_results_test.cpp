@@ -4,6 +4,7 @@
 #include "common/http/error.hpp"
 #include "tests/integration/backend_fixture.hpp"
 #include "tests/support/fake_server.hpp"
+#include "tests/support/wait.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -119,7 +120,9 @@ TEST_CASE("answers about an operation that cannot be read are asked again, then 
         const std::string error = error_of(backend, id);
         CHECK(error == "the backend could not read worker fake's answer 3 times: "
                        "answer of 3.1 MB exceeds the 2.1 MB limit");
-        CHECK(backend.process().output().find("could not be read 3 times") != std::string::npos);
+        // The log line reaches the captured output a moment after the answer that shows the failure.
+        CHECK(eventually(
+            [&] { return backend.process().output().find("could not be read 3 times") != std::string::npos; }));
     }
     SECTION("not JSON") {
         malformed = true;
