@@ -333,6 +333,12 @@ bool reap_if_exited(pid_t pid) {
     return ::waitpid(pid, &status, WNOHANG) == pid;
 }
 
+bool child_exited(pid_t pid) {
+    int status = 0;
+    const auto result = ::waitpid(pid, &status, WNOHANG);
+    return result == pid || (result < 0 && errno == ECHILD);
+}
+
 std::vector<std::string> terminate(const FleetDir& dir, const std::vector<std::string>& names,
                                    std::chrono::seconds timeout) {
     std::map<std::string, pid_t> running;

@@ -94,6 +94,11 @@ std::optional<std::string> ready_url(const fs::path& ready_file);
 // Reaps `pid` when it is our child and has exited; whether it has.
 bool reap_if_exited(pid_t pid);
 
+// For a child this process started: whether it has exited (reaped here, or before).
+// Unlike FleetDir::alive it does not look at the command line, which is still
+// fleetctl's between fork and exec.
+bool child_exited(pid_t pid);
+
 // Signals and waits: SIGTERM, up to `timeout` for them to go, SIGKILL for the rest.
 // Returns the names that had to be killed.
 std::vector<std::string> terminate(const FleetDir& dir, const std::vector<std::string>& names,

@@ -9,7 +9,9 @@
 
 #include <boost/json/value.hpp>
 
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <fstream>
@@ -139,8 +141,17 @@ public:
         if (done_ || !started_) return;
         ctx_.err << "fleetctl: stopping what up started\n";
         stop_fleet(dir_, token_, kFailedUpStopTimeout, [](const std::string&) {});
+        // One caught between fork and exec does not look like the fleet's yet: stopped by its pid.
+        for (const pid_t pid : children_) {
+            if (local::child_exited(pid)) continue;
+            ::kill(pid, SIGKILL);
+            ::waitpid(pid, nullptr, 0);
+        }
     }
-    void started() { started_ = true; }
+    void started(pid_t pid) {
+        started_ = true;
+        children_.push_back(pid);
+    }
     void succeeded() { done_ = true; }
 
     [[noreturn]] void fail(const std::string& message, const std::vector<std::string>& logs) {
@@ -157,6 +168,7 @@ private:
     Context& ctx_;
     const FleetDir& dir_;
     std::string token_;
+    std::vector<pid_t> children_;
     bool started_ = false;
     bool done_ = false;
 };
@@ -174,7 +186,7 @@ void wait_ready(UpAttempt& attempt, const FleetDir& dir, const std::map<std::str
                 continue;
             }
             const pid_t pid = processes.at(*it);
-            if (!dir.alive(*it, pid))
+            if (local::child_exited(pid))
                 attempt.fail(*it + " (pid " + std::to_string(pid) + ") exited before it listened", {*it});
             ++it;
         }
@@ -249,7 +261,7 @@ int up(Context& ctx) {
         {binaries.backend, "--host", "127.0.0.1", "--port", std::to_string(port), "--db", (dir.path() / "fleet.db").string(),
          "--ready-file", dir.file("backend", ".ready").string()},
         local::child_environment(set, unset));
-    attempt.started();
+    attempt.started(backend_pid);
     wait_ready(attempt, dir, {{"backend", backend_pid}}, deadline, timeout);
     const auto backend_url = dir.url_of("backend");
 
@@ -266,6 +278,7 @@ int up(Context& ctx) {
                                        "--backend-url", backend_url, "--worker-id", name, "--ready-file",
                                        dir.file(name, ".ready").string()},
                                       worker_env);
+        attempt.started(workers[name]);
     }
     wait_ready(attempt, dir, workers, deadline, timeout);
 
@@ -288,9 +301,9 @@ int up(Context& ctx) {
             // Not answering yet, or refusing: the deadline decides.
         }
         if (missing.empty()) break;
-        if (!dir.alive("backend", backend_pid)) attempt.fail("fleet-backend exited", {"backend"});
+        if (local::child_exited(backend_pid)) attempt.fail("fleet-backend exited", {"backend"});
         for (const auto& [name, pid] : workers)
-            if (!dir.alive(name, pid)) attempt.fail(name + " exited before it registered", {name});
+            if (local::child_exited(pid)) attempt.fail(name + " exited before it registered", {name});
         if (std::chrono::steady_clock::now() > deadline) {
             std::string list;
             for (const auto& n : missing) list += n + " ";

@@ -32,7 +32,7 @@ void Table::print(std::ostream& out) const {
     for (const auto& row : rows_) line(row);
 }
 
-std::string relative_time(std::string_view iso8601, SystemTime now) {
+std::string relative_time_of(std::string_view iso8601, SystemTime now) {
     const auto time = json::parse_iso8601(iso8601);
     if (!time) return "-";
     const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(now - *time).count();
@@ -46,7 +46,7 @@ std::string relative_time(std::string_view iso8601, SystemTime now) {
 }
 
 std::string relative_time(const boost::json::value& iso8601, SystemTime now) {
-    return iso8601.is_string() ? relative_time(std::string_view(iso8601.get_string()), now) : "-";
+    return iso8601.is_string() ? relative_time_of(std::string_view(iso8601.get_string()), now) : "-";
 }
 
 std::string cell(const boost::json::value& value) {

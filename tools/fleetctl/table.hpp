@@ -27,7 +27,7 @@ private:
 
 // "12s ago", "3m ago", "5h ago", "2d ago", "in 40s"; "-" for null or text that is no time.
 std::string relative_time(const boost::json::value& iso8601, SystemTime now);
-std::string relative_time(std::string_view iso8601, SystemTime now);
+std::string relative_time_of(std::string_view iso8601, SystemTime now);
 
 // A JSON value as a cell: strings bare, null as "-", numbers as written, the rest as compact JSON.
 std::string cell(const boost::json::value& value);
