@@ -81,7 +81,7 @@ int start_operation(Context& ctx) {
     }
     const auto* id = answer.json.is_object() ? answer.json.get_object().if_contains("operation_id") : nullptr;
     if (!id || !id->is_string()) throw CliError(ExitCode::Unreachable, "the start answer has no operation_id: " + answer.body);
-    if (!ctx.invocation.json) ctx.err << "started operation " << id->get_string() << '\n';
+    if (!ctx.invocation.json) ctx.err << "started operation " << std::string(id->get_string()) << '\n';
     return finish_watch(ctx, watch(ctx, operation_target(std::string(id->get_string()))), print_operation);
 }
 

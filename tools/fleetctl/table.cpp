@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <ostream>
 
 namespace fleet::ctl {
@@ -52,6 +53,12 @@ std::string relative_time(const boost::json::value& iso8601, SystemTime now) {
 std::string cell(const boost::json::value& value) {
     if (value.is_null()) return "-";
     if (value.is_string()) return value.get_string().empty() ? "-" : std::string(value.get_string());
+    if (value.is_double()) {
+        // Boost.JSON writes 0.501 as 5.01E-1: people read %g.
+        char text[32];
+        std::snprintf(text, sizeof text, "%.6g", value.get_double());
+        return text;
+    }
     return boost::json::serialize(value);
 }
 

@@ -206,7 +206,8 @@ WatchResult watch(Context& ctx, const WatchTarget& target) {
         } catch (const CliError& error) {
             if (error.code() != ExitCode::NotFound) throw;
             // An older backend without GET /api/v1/events: poll.
-            bar.note("fleetctl: no event stream on this backend (" + std::string(error.what()) + "); polling");
+            bar.note("fleetctl: this backend has no event stream (GET /api/v1/events: 404); polling every " +
+                     std::to_string(kPollInterval.count()) + " ms");
             polling = true;
             continue;
         }

@@ -74,7 +74,7 @@ int submit_workflow(Context& ctx) {
     const auto answer = ctx.backend.post(kWorkflows, definition);
     const auto* id = answer.json.is_object() ? answer.json.get_object().if_contains("workflow_id") : nullptr;
     if (ctx.invocation.has("watch") && id && id->is_string()) {
-        if (!ctx.invocation.json) ctx.err << "submitted workflow " << id->get_string() << '\n';
+        if (!ctx.invocation.json) ctx.err << "submitted workflow " << std::string(id->get_string()) << '\n';
         return watch_workflow_id(ctx, std::string(id->get_string()));
     }
     return print_answer(ctx, answer, [&](const boost::json::value& body) {
