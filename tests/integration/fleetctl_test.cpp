@@ -29,7 +29,11 @@ struct CtlRun {
 CtlRun fleetctl(const std::vector<std::string>& args, std::vector<std::string> environment = {},
                 std::chrono::seconds timeout = 60s) {
     // Neither the test's nor the developer's environment may point fleetctl elsewhere.
-    environment.insert(environment.begin(), {"FLEET_URL=", "FLEET_TOKEN=", "FLEET_HOME="});
+    for (const std::string name : {"FLEET_URL=", "FLEET_TOKEN=", "FLEET_HOME="}) {
+        const bool given = std::any_of(environment.begin(), environment.end(),
+                                       [&](const std::string& e) { return e.rfind(name, 0) == 0; });
+        if (!given) environment.push_back(name);
+    }
     Process process(FLEETCTL_BIN, args, environment);
     CtlRun run;
     run.code = process.wait(timeout).value_or(-1);

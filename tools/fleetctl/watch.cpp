@@ -60,12 +60,30 @@ std::optional<WatchState> apply_progress_event(const http::SseEvent& event, cons
 
 }  // namespace
 
-WatchTarget operation_target(const std::string& operation_id) {
+namespace {
+
+// An operation or a run: a status event of `status_type` and operation.progress events move it.
+WatchTarget progress_target(std::string label, std::string state_path, std::string events_query,
+                            std::function<WatchState(const boost::json::value&)> read_state, std::string status_type,
+                            std::string success) {
     WatchTarget t;
-    t.label = operation_id;
-    t.state_path = "/api/v1/operations/" + path_segment(operation_id);
-    t.events_query = "types=operation&operation_id=" + path_segment(operation_id);
-    t.read_state = [](const boost::json::value& answer) {
+    t.label = std::move(label);
+    t.state_path = std::move(state_path);
+    t.events_query = std::move(events_query);
+    t.read_state = std::move(read_state);
+    t.apply_event = [status_type = std::move(status_type)](const http::SseEvent& event, const boost::json::object& data,
+                                                          const WatchState& current) {
+        return apply_progress_event(event, data, current, status_type);
+    };
+    t.terminal = [success](const std::string& s) { return s == success || one_of(s, {"failed", "cancelled"}); };
+    t.succeeded = [success](const std::string& s) { return s == success; };
+    return t;
+}
+
+}  // namespace
+
+WatchTarget operation_target(const std::string& operation_id) {
+    const auto read_state = [](const boost::json::value& answer) {
         const auto& data = data_object(answer);
         WatchState s{text_of(data, "status"), 0, {}};
         if (const auto* p = data.if_contains("progress"); p && p->is_object()) {
@@ -76,32 +94,22 @@ WatchTarget operation_target(const std::string& operation_id) {
         if (s.message.empty()) s.message = text_of(data, "error_message");
         return s;
     };
-    t.apply_event = [](const http::SseEvent& event, const boost::json::object& data, const WatchState& current) {
-        return apply_progress_event(event, data, current, "operation.status");
-    };
-    t.terminal = [](const std::string& s) { return one_of(s, {"completed", "failed", "cancelled"}); };
-    t.succeeded = [](const std::string& s) { return s == "completed"; };
-    return t;
+    return progress_target(operation_id, "/api/v1/operations/" + path_segment(operation_id),
+                           "types=operation&operation_id=" + path_segment(operation_id), read_state,
+                           "operation.status", "completed");
 }
 
 WatchTarget run_target(const std::string& run_id, const std::string& operation_id) {
-    WatchTarget t;
-    t.label = run_id;
-    t.state_path = "/api/v1/admin/workers/runs/" + path_segment(run_id);
-    // A run's progress comes as its operation's progress events.
-    t.events_query = "types=run,operation.progress&operation_id=" + path_segment(operation_id);
-    t.read_state = [](const boost::json::value& answer) {
+    const auto read_state = [](const boost::json::value& answer) {
         const auto& run = data_object(answer);
         WatchState s{text_of(run, "status"), number_of(run.if_contains("progress"), 0), text_of(run, "current_step")};
         if (s.message.empty()) s.message = text_of(run, "error_message");
         return s;
     };
-    t.apply_event = [](const http::SseEvent& event, const boost::json::object& data, const WatchState& current) {
-        return apply_progress_event(event, data, current, "run.status");
-    };
-    t.terminal = [](const std::string& s) { return one_of(s, {"finished", "failed", "cancelled"}); };
-    t.succeeded = [](const std::string& s) { return s == "finished"; };
-    return t;
+    // A run's progress comes as its operation's progress events.
+    return progress_target(run_id, "/api/v1/admin/workers/runs/" + path_segment(run_id),
+                           "types=run,operation.progress&operation_id=" + path_segment(operation_id), read_state,
+                           "run.status", "finished");
 }
 
 WatchTarget workflow_target(const std::string& workflow_id) {
