@@ -235,6 +235,20 @@ TEST_CASE("fleetctl exit codes: usage 2, not found 3, refused 4, unreachable 5",
     const auto help = fleetctl({"--help"});
     CHECK(help.code == 0);
     CHECK(help.output.find("Exit status:") != std::string::npos);
+
+    // An unknown worker is not found; a known one drains, or, on a backend without
+    // POST /api/v1/workers/{id}/drain, is refused saying so (never a bare 404).
+    const auto unknown_worker = fleetctl(fleet.with({"workers", "drain", "nobody"}));
+    INFO(unknown_worker.output);
+    CHECK(unknown_worker.code == 3);
+    const auto drain = fleetctl(fleet.with({"workers", "drain", "echo-ctl"}));
+    INFO(drain.output);
+    if (drain.code == 0) {
+        CHECK(eventually([&] { return fleet.backend.worker_status("echo-ctl") != "AVAILABLE"; }));
+    } else {
+        CHECK(drain.code == 4);
+        CHECK(drain.output.find("older than fleetctl") != std::string::npos);
+    }
 }
 
 TEST_CASE("fleet-backend and fleet-worker write --ready-file; fleet-worker --list-types", "[integration][fleetctl]") {
