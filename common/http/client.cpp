@@ -312,6 +312,8 @@ asio::awaitable<ClientResponse> HttpClient::Impl::stream_exchange(ClientRequest 
     auto& buffer = connection->buffer;
     ResponseParser parser;
     parser.header_limit(kHeaderLimit);
+    // A declared length is checked against the limit as the head is read: the streamed case has none.
+    parser.body_limit(boost::none);
     co_await bhttp::async_read_header(connection->socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (connection->timed_out) co_return timeout_failure(request.timeout);
     if (ec) co_return failure(classify(ec), "read: " + ec.message());
@@ -321,7 +323,6 @@ asio::awaitable<ClientResponse> HttpClient::Impl::stream_exchange(ClientRequest 
     const bool streamed = parser.status >= 200 && parser.status < 300;
     bool stopped = false;
     if (streamed) {
-        parser.body_limit(boost::none);
         parser.body_sink = [&](std::string_view piece) {
             connection->expect_by(Clock::now() + request.timeout);
             stopped = !on_chunk(piece);

@@ -212,12 +212,17 @@ WatchResult watch(Context& ctx, const WatchTarget& target) {
                 resume_id);
             if (failure) std::rethrow_exception(failure);
         } catch (const CliError& error) {
-            if (error.code() != ExitCode::NotFound) throw;
-            // An older backend without GET /api/v1/events: poll.
-            bar.note("fleetctl: this backend has no event stream (GET /api/v1/events: 404); polling every " +
-                     std::to_string(kPollInterval.count()) + " ms");
-            polling = true;
-            continue;
+            if (error.code() == ExitCode::NotFound) {
+                // An older backend without GET /api/v1/events: poll.
+                bar.note("fleetctl: this backend has no event stream (GET /api/v1/events: 404); polling every " +
+                         std::to_string(kPollInterval.count()) + " ms");
+                polling = true;
+                continue;
+            }
+            // Too many streams (503), a restart under way: tried again like a dropped stream.
+            if (error.code() != ExitCode::Unreachable) throw;
+            ended.error = http::ClientError::Other;
+            ended.error_message = error.what();
         }
         if (done) break;
         if (std::chrono::steady_clock::now() - failing_since > kGiveUpAfter) {
