@@ -8,6 +8,7 @@
 #include "common/version.hpp"
 #include "worker_base/operation_json.hpp"
 #include "worker_base/operations_service.hpp"
+#include "worker_base/progress_reporter.hpp"
 #include "worker_base/registrar.hpp"
 #include "worker_base/worker_api_base.hpp"
 
@@ -90,6 +91,7 @@ public:
                   ", domain /", type_.domain, "/start)");
         if (!config_.ready_file.empty()) write_ready_file(config_.ready_file, port, advertise_url_);
         registrar_->start();
+        progress_.start();
         wait_for_signal();
 
         std::vector<std::thread> extra;
@@ -176,6 +178,7 @@ private:
         drain_timer_.cancel();
         registrar_->deregister([this] {
             asio::post(lifecycle_, [this] {
+                progress_.stop();
                 registrar_->stop();
                 server_.stop();
                 signals_.cancel();
@@ -194,6 +197,9 @@ private:
     http::HttpServer server_;
     http::HttpClient client_;
     std::unique_ptr<Registrar> registrar_;
+    ProgressReporter progress_{io_, operations_, [this](boost::json::object operation) {
+                                   registrar_->notify_progress(std::move(operation));
+                               }};
     // Signals, the drain timer and the drain state live on this strand.
     asio::strand<asio::io_context::executor_type> lifecycle_;
     asio::signal_set signals_;
