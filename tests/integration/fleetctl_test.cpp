@@ -123,6 +123,7 @@ TEST_CASE("fleetctl lists workers and starts, shows and watches operations", "[i
     INFO(watched.output);
     CHECK(watched.code == 0);
     CHECK(watched.output.find("completed") != std::string::npos);
+    CHECK(watched.output.find("polling") == std::string::npos);  // it followed the event stream
 
     // ... 1 when it failed,
     const auto failed = fleetctl(fleet.with({"start", "echo", "--json", R"({"duration_ms": 100, "fail_with": "boom"})", "--watch"}));
@@ -169,13 +170,18 @@ TEST_CASE("fleetctl submits, signals and watches a workflow; schedules one", "[i
     Fleet fleet;
     const auto dir = fresh_dir("workflow");
     const auto definition = write_file(dir / "approve.json", R"({"name": "ctl-approve", "steps": [
-        {"name": "first", "domain": "echo", "parameters": {"duration_ms": 50}},
+        {"name": "first", "domain": "echo", "parameters": {"duration_ms": 1500, "steps": 3}},
         {"name": "approve", "signal": "approve", "depends_on": ["first"]},
         {"name": "last", "domain": "echo", "depends_on": ["approve"], "parameters": {"duration_ms": 50}}]})");
     const auto submitted = parsed(fleetctl_stdout(fleet.with({"workflows", "submit", definition, "-o", "json"})));
     const std::string id(submitted.at("workflow_id").as_string());
 
+    // The watcher is on the stream long before `first` (1.5 s) ends and `approve` waits.
     Process watcher(FLEETCTL_BIN, fleet.with({"workflows", "watch", id}), {"FLEET_URL=", "FLEET_TOKEN="});
+    REQUIRE(eventually([&] {
+        const auto workflow = fleet.backend.get("/api/v1/workflows/" + id);
+        return workflow.body.find(R"("status":"waiting")") != std::string::npos;  // only a signal step waits
+    }));
     const auto signal = fleetctl(fleet.with({"workflows", "signal", id, "approve", "--json", R"({"by": "ctl"})"}));
     INFO(signal.output);
     CHECK(signal.code == 0);
@@ -184,6 +190,9 @@ TEST_CASE("fleetctl submits, signals and watches a workflow; schedules one", "[i
     INFO(watcher.output());
     CHECK(code == 0);
     CHECK(watcher.output().find("last") != std::string::npos);  // the steps table
+    // Step moves come from the event stream, one line each.
+    CHECK(watcher.output().find(": step approve pending -> waiting") != std::string::npos);
+    CHECK(watcher.output().find(": step approve waiting -> completed") != std::string::npos);
 
     const auto listed = fleetctl(fleet.with({"workflows", "--name", "ctl-approve"}));
     CHECK(listed.output.find(id) != std::string::npos);

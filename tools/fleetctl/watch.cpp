@@ -43,7 +43,7 @@ bool one_of(const std::string& status, std::initializer_list<const char*> words)
 }
 
 // A status event (`status_type`: its `to`, `progress`, `error_message`) or an
-// `operation.progress` (its `progress` and `message`) applied to the state.
+// `operation.progress` (its `progress` and `current_step`) applied to the state.
 std::optional<WatchState> apply_progress_event(const http::SseEvent& event, const boost::json::object& data,
                                                const WatchState& current, std::string_view status_type) {
     WatchState s = current;
@@ -53,7 +53,7 @@ std::optional<WatchState> apply_progress_event(const http::SseEvent& event, cons
         if (const auto error = text_of(data, "error_message"); !error.empty()) s.message = error;
     } else if (event.type == "operation.progress") {
         s.progress = number_of(data.if_contains("progress"), s.progress);
-        if (const auto message = text_of(data, "message"); !message.empty()) s.message = message;
+        if (const auto step = text_of(data, "current_step"); !step.empty()) s.message = step;
     }
     return s;
 }

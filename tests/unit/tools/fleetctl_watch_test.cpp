@@ -122,7 +122,7 @@ TEST_CASE("fleetctl watch follows the event stream and resumes a dropped one wit
         if (head.find("GET /api/v1/events?types=operation&operation_id=op_1 ") == 0) {
             if (++streams == 1) {
                 // One progress event, then the connection drops.
-                write_events(socket, "id: 5\nevent: operation.progress\ndata: {\"operation_id\":\"op_1\",\"progress\":50,\"message\":\"half\"}\n\n");
+                write_events(socket, "id: 5\nevent: operation.progress\ndata: {\"operation_id\":\"op_1\",\"progress\":50,\"current_step\":\"half\"}\n\n");
             } else {
                 finished = true;
                 write_events(socket, "id: 6\nevent: operation.status\ndata: {\"operation_id\":\"op_1\",\"from\":\"running\",\"to\":\"completed\",\"progress\":100}\n\n");
