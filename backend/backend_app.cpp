@@ -36,7 +36,9 @@
 #include "backend/storage/schedule_repository.hpp"
 #include "backend/storage/workflow_repository.hpp"
 #include "backend/workflows/workflow_engine.hpp"
+#include "common/http/listen_address.hpp"
 #include "common/http/server.hpp"
+#include "common/ready_file.hpp"
 #include "common/log.hpp"
 #include "workers/worker_types.hpp"
 
@@ -135,6 +137,8 @@ public:
         const std::uint16_t port = server_.listen();
         log::info("fleet-backend listening on port ", port, " (db ", config_.db, ", ", registry_.all().size(),
                   " workers and ", operations_.queue_depth(), " queued operations on file)");
+        if (!config_.ready_file.empty()) write_ready_file(config_.ready_file, port,
+                             "http://" + http::local_address_of(config_.host) + ":" + std::to_string(port));
 
         auto core_work = asio::make_work_guard(core_);
         std::thread core_thread([this] { core_.run(); });

@@ -59,7 +59,8 @@ std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, co
         ("max-event-streams", po::value<std::size_t>()->default_value(1000), "event streams (GET /api/v1/events) open at once; more get 503")
         ("event-history", po::value<std::size_t>()->default_value(100'000), "events kept in memory (at most an hour of them) for event-stream clients that reconnect with Last-Event-ID")
         ("retention", po::value<std::string>()->default_value("30d"), "finished operations (completed, failed, cancelled) are deleted this long after they ended, in small batches; 0 keeps everything")
-        ("check-health", po::bool_switch(), "ask the backend these options describe for its /health on this machine; exit 0 when it answers 200");
+        ("check-health", po::bool_switch(), "ask the backend these options describe for its /health on this machine; exit 0 when it answers 200")
+        ("ready-file", po::value<std::string>()->default_value(""), "once listening, write {\"pid\", \"port\", \"url\"} to this file (atomically: temporary file, then rename); fleetctl up reads it");
 
     po::variables_map vm;
     try {
@@ -91,6 +92,7 @@ std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, co
         if (config.max_result_bytes < 1024 || config.max_result_bytes > 1024 * 1024 * 1024)
             throw po::error("--max-result-bytes must be from 1KiB to 1GiB");
         config.check_health = vm["check-health"].as<bool>();
+        config.ready_file = vm["ready-file"].as<std::string>();
         config.max_event_streams = vm["max-event-streams"].as<std::size_t>();
         config.event_history = std::clamp<std::size_t>(vm["event-history"].as<std::size_t>(), 1, 10'000'000);
         config.io_threads = std::clamp<std::size_t>(vm["io-threads"].as<std::size_t>(), 1, 64);

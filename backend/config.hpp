@@ -32,6 +32,7 @@ struct BackendConfig {
     std::size_t event_history = 100'000;    // events kept for clients that resume
     std::chrono::milliseconds retention{std::chrono::hours(30 * 24)};  // finished operations kept; 0 keeps all  // after SIGTERM: 503 to registrations, in-flight calls finish
     bool check_health = false;  // --check-health: ask the running backend, then exit
+    std::string ready_file;     // --ready-file: {"pid","port","url"} written here once listening
 };
 
 // What a worker's message about an operation may add to its result: the

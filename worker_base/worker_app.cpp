@@ -4,6 +4,7 @@
 #include "common/http/listen_address.hpp"
 #include "common/http/server.hpp"
 #include "common/log.hpp"
+#include "common/ready_file.hpp"
 #include "common/version.hpp"
 #include "worker_base/operation_json.hpp"
 #include "worker_base/operations_service.hpp"
@@ -88,6 +89,7 @@ public:
         // Scripts and tests read this line to learn the port.
         log::info("fleet-worker ", type_.type, " listening on port ", port, " as ", worker_id_, " (", advertise_url_,
                   ", domain /", type_.domain, "/start)");
+        if (!config_.ready_file.empty()) write_ready_file(config_.ready_file, port, advertise_url_);
         registrar_->start();
         progress_.start();
         wait_for_signal();

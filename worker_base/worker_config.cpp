@@ -105,6 +105,8 @@ std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char*
         ("history", po::value<std::size_t>()->default_value(1000), "finished operations kept [FLEET_WORKER_HISTORY]")
         ("max-result-bytes", po::value<std::string>()->default_value("4MiB"), "largest result an operation may return (as JSON); a larger one fails the operation [FLEET_WORKER_MAX_RESULT_BYTES]")
         ("run", po::value<std::string>(), "run one operation locally with these JSON parameters, print the result, exit")
+        ("ready-file", po::value<std::string>()->default_value(""), "once listening, write {\"pid\", \"port\", \"url\"} to this file (atomically: temporary file, then rename); fleetctl up reads it")
+        ("list-types", "print the worker types this binary hosts, one a line with its domain (\"echo echo\"), and exit")
         ("check-health", po::bool_switch(), "ask the worker these options describe for its /health on this machine; exit 0 when it answers 200 (no --type needed)");
 
     po::variables_map vm;
@@ -124,7 +126,8 @@ std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char*
         config.host = vm["host"].as<std::string>();
         config.port = vm["port"].as<std::uint16_t>();
         config.check_health = vm["check-health"].as<bool>();
-        if (config.check_health) return config;
+        config.list_types = vm.count("list-types") > 0;
+        if (config.check_health || config.list_types) return config;
         if (!vm.count("type")) throw po::error("--type is required (one of: " + join(known_types) + ")");
         config.type = vm["type"].as<std::string>();
         if (std::find(known_types.begin(), known_types.end(), config.type) == known_types.end())
@@ -167,6 +170,7 @@ std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char*
         if (config.max_result_bytes < kMinResultBytes || config.max_result_bytes > kMaxResultBytes)
             throw po::error("--max-result-bytes must be from 1KiB to 1GiB");
         if (vm.count("run")) config.run = vm["run"].as<std::string>();
+        config.ready_file = vm["ready-file"].as<std::string>();
         return config;
     } catch (const po::error& error) {
         return ConfigExit{2, std::string("fleet-worker: ") + error.what() + "\n(try --help)\n"};

@@ -34,6 +34,8 @@ struct WorkerConfig {
     std::size_t max_result_bytes = kDefaultMaxResultBytes;  // a larger result fails its operation
     bool check_health = false;       // --check-health: ask the running worker, then exit
     std::optional<std::string> run;  // --run '<json>': one local operation, no server
+    std::string ready_file;          // --ready-file: {"pid","port","url"} written here once listening
+    bool list_types = false;         // --list-types: print the worker types and their domains, then exit
 };
 
 // What the command line asked for: a config to run, or text to print and exit.

@@ -24,6 +24,10 @@ int main(int argc, char* argv[]) {
     const auto& config = std::get<worker::WorkerConfig>(parsed);
     if (config.check_health) return http::check_local_health(config.host, config.port, std::cout);
     const auto& types = workers::all_worker_types();
+    if (config.list_types) {
+        for (const auto& type : types) std::cout << type.type << ' ' << type.domain << '\n';
+        return 0;
+    }
     const auto& type = *std::find_if(types.begin(), types.end(), [&](const auto& t) { return t.type == config.type; });
     if (config.run) return worker::run_locally(type, *config.run);
     return worker::run_worker(config, type);

@@ -146,6 +146,19 @@ ClientResponse failure(ClientError error, std::string message) {
     return response;
 }
 
+ClientResponse timeout_failure(std::chrono::milliseconds timeout) {
+    return failure(ClientError::Timeout, "no answer within " + std::to_string(timeout.count()) + " ms");
+}
+
+// A request that cannot be written safely: a line break would forge a header.
+std::optional<ClientResponse> refuse_header_injection(const ClientRequest& request) {
+    if (has_line_break(request.bearer_token)) return failure(ClientError::Other, "bearer token has a line break");
+    for (const auto& [name, value] : request.headers)
+        if (has_line_break(name) || has_line_break(value))
+            return failure(ClientError::Other, "header '" + name + "' has a line break");
+    return std::nullopt;
+}
+
 // One connection and what its exchanges reuse: the strand its I/O and its
 // deadline run on, the read buffer, and one timer for its whole life. An
 // exchange moves `deadline`; the timer checks it when it fires and is re-armed
@@ -240,17 +253,111 @@ struct HttpClient::Impl : std::enable_shared_from_this<Impl> {
         stack.push_back(std::move(connection));
     }
 
-        // `first` is a pooled connection or a fresh one, not yet connected.
+    // `first` is a pooled connection or a fresh one, not yet connected.
     asio::awaitable<ClientResponse> exchange(ClientRequest request, Target target,
                                              std::shared_ptr<Connection> first);
+    asio::awaitable<ClientResponse> stream_exchange(ClientRequest request, Target target,
+                                                    std::shared_ptr<Connection> connection, ChunkHandler on_chunk);
+    // Resolves and connects a fresh connection under its deadline; a failure, or nothing when connected.
+    static asio::awaitable<std::optional<ClientResponse>> connect(Connection& connection, const Target& target,
+                                                                  std::chrono::milliseconds timeout);
 };
+
+asio::awaitable<std::optional<ClientResponse>> HttpClient::Impl::connect(Connection& connection, const Target& target,
+                                                                         std::chrono::milliseconds timeout) {
+    error_code ec;
+    std::vector<tcp::endpoint> endpoints;
+    if (target.ip_literal) {
+        endpoints.emplace_back(asio::ip::make_address(target.host, ec), target.port);
+        if (ec) co_return failure(ClientError::InvalidUrl, "bad address: " + target.host);
+    } else {
+        auto& resolver = connection.resolver.emplace(connection.strand);
+        auto results = co_await resolver.async_resolve(target.host, std::to_string(target.port),
+                                                       asio::redirect_error(asio::use_awaitable, ec));
+        connection.resolver.reset();
+        if (connection.timed_out) co_return timeout_failure(timeout);
+        if (ec) co_return failure(ClientError::Resolve, "resolve " + target.host + ": " + ec.message());
+        for (const auto& entry : results) endpoints.push_back(entry.endpoint());
+        if (endpoints.empty()) co_return failure(ClientError::Resolve, "resolve " + target.host + ": no address");
+    }
+    co_await asio::async_connect(connection.socket, endpoints, asio::redirect_error(asio::use_awaitable, ec));
+    if (connection.timed_out) co_return timeout_failure(timeout);
+    if (ec) co_return failure(classify(ec), "connect " + target.host_and_port + ": " + ec.message());
+    connection.socket.set_option(tcp::no_delay(true), ec);
+    co_return std::nullopt;
+}
+
+asio::awaitable<ClientResponse> HttpClient::Impl::stream_exchange(ClientRequest request, Target target,
+                                                                  std::shared_ptr<Connection> connection,
+                                                                  ChunkHandler on_chunk) {
+    if (auto refused = refuse_header_injection(request)) co_return std::move(*refused);
+    const std::string head = request_head(request, target);
+    const std::array<asio::const_buffer, 2> text{asio::buffer(head), asio::buffer(request.body)};
+    struct Finish {
+        Connection& connection;
+        ~Finish() {
+            connection.expect_nothing();
+            error_code ignored;
+            connection.socket.close(ignored);
+        }
+    } finish{*connection};
+
+    connection->expect_by(Clock::now() + request.timeout);
+    if (auto failed = co_await connect(*connection, target, request.timeout)) co_return std::move(*failed);
+    error_code ec;
+    co_await asio::async_write(connection->socket, text, asio::redirect_error(asio::use_awaitable, ec));
+    if (connection->timed_out) co_return timeout_failure(request.timeout);
+    if (ec) co_return failure(classify(ec), "write: " + ec.message());
+
+    auto& buffer = connection->buffer;
+    ResponseParser parser;
+    parser.header_limit(kHeaderLimit);
+    // A declared length is checked against the limit as the head is read: the streamed case has none.
+    parser.body_limit(boost::none);
+    co_await bhttp::async_read_header(connection->socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (connection->timed_out) co_return timeout_failure(request.timeout);
+    if (ec) co_return failure(classify(ec), "read: " + ec.message());
+
+    ClientResponse response;
+    response.status = parser.status;
+    const bool streamed = parser.status >= 200 && parser.status < 300;
+    bool stopped = false;
+    if (streamed) {
+        parser.body_sink = [&](std::string_view piece) {
+            connection->expect_by(Clock::now() + request.timeout);
+            stopped = !on_chunk(piece);
+            return !stopped;
+        };
+    } else {
+        parser.body_limit(request.body_limit);
+    }
+    while (!parser.is_done()) {
+        co_await bhttp::async_read_some(connection->socket, buffer, parser,
+                                        asio::redirect_error(asio::use_awaitable, ec));
+        if (stopped) break;
+        if (connection->timed_out) {
+            response.error = ClientError::Timeout;
+            response.error_message = "nothing for " + std::to_string(request.timeout.count()) + " ms";
+            break;
+        }
+        if (ec == bhttp::error::body_limit) {
+            response.error = ClientError::TooLarge;
+            response.error_message = "answer exceeds the " + describe_bytes(request.body_limit) + " limit";
+            break;
+        }
+        if (ec) {
+            response.error = is_closed(ec) ? ClientError::Truncated : classify(ec);
+            response.error_message = "answer cut off: " + ec.message();
+            break;
+        }
+    }
+    if (!streamed) response.body = std::move(parser.body);
+    co_return response;
+}
 
 asio::awaitable<ClientResponse> HttpClient::Impl::exchange(ClientRequest request, Target target,
                                                            std::shared_ptr<Connection> first) {
-    if (has_line_break(request.bearer_token)) co_return failure(ClientError::Other, "bearer token has a line break");
-    for (const auto& [name, value] : request.headers)
-        if (has_line_break(name) || has_line_break(value))
-            co_return failure(ClientError::Other, "header '" + name + "' has a line break");
+    if (auto refused = refuse_header_injection(request)) co_return std::move(*refused);
     const std::string head = request_head(request, target);
     const std::array<asio::const_buffer, 2> text{asio::buffer(head), asio::buffer(request.body)};
     const auto deadline = Clock::now() + request.timeout;
@@ -265,9 +372,7 @@ asio::awaitable<ClientResponse> HttpClient::Impl::exchange(ClientRequest request
         }
     } finish{connection};
 
-    const auto timeout_response = [&] {
-        return failure(ClientError::Timeout, "no answer within " + std::to_string(request.timeout.count()) + " ms");
-    };
+    const auto timeout_response = [&] { return timeout_failure(request.timeout); };
 
     error_code ec;
     for (int attempt = 0; attempt < 2; ++attempt) {
@@ -278,24 +383,7 @@ asio::awaitable<ClientResponse> HttpClient::Impl::exchange(ClientRequest request
         connection->expect_by(deadline);
 
         if (!reused) {
-            std::vector<tcp::endpoint> endpoints;
-            if (target.ip_literal) {
-                endpoints.emplace_back(asio::ip::make_address(target.host, ec), target.port);
-                if (ec) co_return failure(ClientError::InvalidUrl, "bad address: " + target.host);
-            } else {
-                auto& resolver = connection->resolver.emplace(strand);
-                auto results = co_await resolver.async_resolve(target.host, std::to_string(target.port),
-                                                               asio::redirect_error(asio::use_awaitable, ec));
-                connection->resolver.reset();
-                if (connection->timed_out) co_return timeout_response();
-                if (ec) co_return failure(ClientError::Resolve, "resolve " + target.host + ": " + ec.message());
-                for (const auto& entry : results) endpoints.push_back(entry.endpoint());
-                if (endpoints.empty()) co_return failure(ClientError::Resolve, "resolve " + target.host + ": no address");
-            }
-            co_await asio::async_connect(connection->socket, endpoints, asio::redirect_error(asio::use_awaitable, ec));
-            if (connection->timed_out) co_return timeout_response();
-            if (ec) co_return failure(classify(ec), "connect " + target.host_and_port + ": " + ec.message());
-            connection->socket.set_option(tcp::no_delay(true), ec);
+            if (auto failed = co_await connect(*connection, target, request.timeout)) co_return std::move(*failed);
         }
 
         co_await asio::async_write(connection->socket, text, asio::redirect_error(asio::use_awaitable, ec));
@@ -348,35 +436,59 @@ HttpClient::HttpClient(asio::io_context& io, std::size_t max_idle_per_host)
 // In-flight exchanges keep the Impl (and its pool) alive until they finish.
 HttpClient::~HttpClient() = default;
 
-void HttpClient::send(ClientRequest request, std::function<void(ClientResponse)> done) {
+namespace {
+
+// A request that cannot start is answered on the io_context all the same, as every other outcome is.
+std::optional<Target> startable(asio::io_context& io, const ClientRequest& request,
+                                std::function<void(ClientResponse)>& done) {
     auto target = parse_target(request.url);
-    if (!target || request.method == Method::Other) {
-        // Answered on the io_context all the same, as every other outcome is.
-        auto response = !target ? failure(ClientError::InvalidUrl, "invalid http URL: " + request.url)
-                                : failure(ClientError::Other, "unsupported method");
-        asio::post(impl_->io, [done = std::move(done), response = std::move(response)]() mutable {
-            done(std::move(response));
-        });
-        return;
-    }
+    if (target && request.method != Method::Other) return target;
+    auto response = !target ? failure(ClientError::InvalidUrl, "invalid http URL: " + request.url)
+                            : failure(ClientError::Other, "unsupported method");
+    asio::post(io, [done = std::move(done), response = std::move(response)]() mutable { done(std::move(response)); });
+    return std::nullopt;
+}
+
+// co_spawn's completion: an escaped exception becomes an `Other` answer. `keep`
+// holds the client's state (its pool) until the exchange is over.
+auto completion(std::shared_ptr<void> keep, std::function<void(ClientResponse)> done) {
+    return [keep = std::move(keep), done = std::move(done)](std::exception_ptr error, ClientResponse response) {
+        if (error) {
+            try {
+                std::rethrow_exception(error);
+            } catch (const std::exception& e) {
+                response = failure(ClientError::Other, e.what());
+            } catch (...) {
+                response = failure(ClientError::Other, "unknown error");
+            }
+        }
+        done(std::move(response));
+    };
+}
+
+}  // namespace
+
+void HttpClient::send(ClientRequest request, std::function<void(ClientResponse)> done) {
+    auto target = startable(impl_->io, request, done);
+    if (!target) return;
     // The exchange runs on its connection's strand, with the connection's deadline
     // timer; a new connection gets a strand of its own. co_spawn posts, so any thread may call.
     auto connection = impl_->take_idle(target->pool_key);
     if (!connection) connection = std::make_shared<Connection>(asio::make_strand(impl_->io));
     const Strand strand = connection->strand;
     asio::co_spawn(strand, impl_->exchange(std::move(request), std::move(*target), std::move(connection)),
-                   [impl = impl_, done = std::move(done)](std::exception_ptr error, ClientResponse response) {
-                       if (error) {
-                           try {
-                               std::rethrow_exception(error);
-                           } catch (const std::exception& e) {
-                               response = failure(ClientError::Other, e.what());
-                           } catch (...) {
-                               response = failure(ClientError::Other, "unknown error");
-                           }
-                       }
-                       done(std::move(response));
-                   });
+                   completion(impl_, std::move(done)));
+}
+
+void HttpClient::stream(ClientRequest request, ChunkHandler on_chunk, std::function<void(ClientResponse)> done) {
+    auto target = startable(impl_->io, request, done);
+    if (!target) return;
+    auto connection = std::make_shared<Connection>(asio::make_strand(impl_->io));
+    const Strand strand = connection->strand;
+    asio::co_spawn(strand,
+                   impl_->stream_exchange(std::move(request), std::move(*target), std::move(connection),
+                                          std::move(on_chunk)),
+                   completion(impl_, std::move(done)));
 }
 
 struct BlockingHttpClient::Impl {
@@ -400,6 +512,14 @@ ClientResponse BlockingHttpClient::send(ClientRequest request) {
     std::promise<ClientResponse> promise;
     auto future = promise.get_future();
     impl_->client.send(std::move(request), [&promise](ClientResponse response) { promise.set_value(std::move(response)); });
+    return future.get();
+}
+
+ClientResponse BlockingHttpClient::stream(ClientRequest request, ChunkHandler on_chunk) {
+    std::promise<ClientResponse> promise;
+    auto future = promise.get_future();
+    impl_->client.stream(std::move(request), std::move(on_chunk),
+                         [&promise](ClientResponse response) { promise.set_value(std::move(response)); });
     return future.get();
 }
 

@@ -44,6 +44,10 @@ struct ClientResponse {
     bool ok() const noexcept { return error == ClientError::None; }
 };
 
+// Takes a streamed answer's body piece by piece as it arrives; returning
+// false ends the exchange (not an error).
+using ChunkHandler = std::function<bool(std::string_view chunk)>;
+
 // Asynchronous HTTP/1.1 client with a deadline on every exchange and a pool
 // of kept-alive connections per host:port. `done` runs on the io_context.
 // Each connection keeps one deadline timer for its life; after the last
@@ -57,6 +61,15 @@ public:
     HttpClient& operator=(const HttpClient&) = delete;
 
     void send(ClientRequest request, std::function<void(ClientResponse)> done);
+
+    // A long answer read as it comes (Server-Sent Events, a log): a 2xx body
+    // goes to `on_chunk` piece by piece, on the io_context, and never into
+    // `ClientResponse::body`; any other status's body is collected as send()
+    // does. `request.timeout` bounds connecting and the answer's head, then
+    // each silence between two pieces; there is no body limit. The connection
+    // is never pooled. `done` gets the status, and `None` when the answer ended
+    // or `on_chunk` stopped it.
+    void stream(ClientRequest request, ChunkHandler on_chunk, std::function<void(ClientResponse)> done);
 
 private:
     struct Impl;
@@ -75,6 +88,8 @@ public:
     ClientResponse get(std::string url, std::string token = {});
     ClientResponse post(std::string url, std::string body, std::string token = {});
     ClientResponse del(std::string url, std::string token = {});
+    // HttpClient::stream, waited for; `on_chunk` runs on the client's thread.
+    ClientResponse stream(ClientRequest request, ChunkHandler on_chunk);
 
 private:
     struct Impl;

@@ -5,8 +5,12 @@
 #include <boost/beast/http/verb.hpp>
 #include <boost/beast/core/string.hpp>
 
+#include <boost/asio/error.hpp>
+
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 
 // Internal to common/http: the server and the client parse with it.
 namespace fleet::http {
@@ -26,6 +30,9 @@ public:
     int status = 0;                                                        // responses
     unsigned version = 11;
     std::string body;
+    // When set, body pieces go here as they arrive instead of into `body`
+    // (a streamed answer); returning false stops the read with operation_aborted.
+    std::function<bool(std::string_view)> body_sink;
 
 private:
     using string_view = boost::beast::string_view;
@@ -61,15 +68,20 @@ private:
         if (length) body.reserve(static_cast<std::size_t>(*length));
     }
 
-    std::size_t on_body_impl(string_view piece, error_code&) override {
-        body.append(piece.data(), piece.size());
-        return piece.size();
-    }
+    std::size_t on_body_impl(string_view piece, error_code& ec) override { return take(piece, ec); }
 
     void on_chunk_header_impl(std::uint64_t, string_view, error_code&) override {}
 
-    std::size_t on_chunk_body_impl(std::uint64_t, string_view piece, error_code&) override {
-        body.append(piece.data(), piece.size());
+    std::size_t on_chunk_body_impl(std::uint64_t, string_view piece, error_code& ec) override {
+        return take(piece, ec);
+    }
+
+    std::size_t take(string_view piece, error_code& ec) {
+        if (!body_sink) {
+            body.append(piece.data(), piece.size());
+        } else if (!body_sink(std::string_view(piece.data(), piece.size()))) {
+            ec = boost::asio::error::operation_aborted;
+        }
         return piece.size();
     }
 

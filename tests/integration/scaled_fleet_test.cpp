@@ -33,11 +33,13 @@ struct ScriptRun {
     std::string output;
 };
 
-// Runs scripts/fleet with the binaries of this build (they live in two build
-// folders, so they go by FLEET_BACKEND_BIN / FLEET_WORKER_BIN, not --bin-dir).
+// Runs scripts/fleet (a wrapper over fleetctl up/status/down) with the
+// programs of this build: fleetctl by FLEETCTL, the others by
+// FLEET_BACKEND_BIN / FLEET_WORKER_BIN (they live in separate build folders).
 ScriptRun fleet_script(const std::vector<std::string>& args, std::chrono::seconds timeout = std::chrono::seconds(60),
                        std::vector<std::string> environment = {}) {
     environment.push_back(std::string("FLEET_BACKEND_BIN=") + FLEET_BACKEND_BIN);
+    environment.push_back(std::string("FLEETCTL=") + FLEETCTL_BIN);
     if (std::none_of(environment.begin(), environment.end(),
                      [](const std::string& e) { return e.rfind("FLEET_WORKER_BIN=", 0) == 0; }))
         environment.push_back(std::string("FLEET_WORKER_BIN=") + FLEET_WORKER_BIN);
