@@ -22,6 +22,7 @@
 #include "backend/operations/retention.hpp"
 #include "backend/operations/retention_sweeper.hpp"
 #include "backend/registry/registration_service.hpp"
+#include "backend/registry/worker_drain.hpp"
 #include "backend/registry/registry.hpp"
 #include "backend/storage/admin_run_repository.hpp"
 #include "backend/storage/database.hpp"
@@ -220,6 +221,7 @@ private:
     Dispatcher dispatcher_;
     ConnectionWatch watch_;
     RegistrationService registrations_;
+    WorkerDrain drains_{registry_, workers_};
     ReaderThread reader_;
     OperationProxy proxy_;
     AdminRunRepository admin_run_repository_;
@@ -233,7 +235,7 @@ private:
     RetentionSweeper sweeper_;
     RouteTargets routes_{executor_,   admission_, dispatcher_, registrations_,         proxy_,
                          registry_,   operations_, operation_repository_, finished_, metrics_,
-                         workflows_,  SystemClock::instance(), config_.token};
+                         workflows_,  drains_,    SystemClock::instance(), config_.token};
     http::Router router_;
     http::HttpServer server_;
     asio::signal_set signals_;

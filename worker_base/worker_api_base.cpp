@@ -62,6 +62,8 @@ void WorkerApiBase::set_worker_id(std::string worker_id) {
 
 void WorkerApiBase::on_health_check(std::function<void()> listener) { health_listener_ = std::move(listener); }
 
+void WorkerApiBase::on_drain_request(std::function<void()> listener) { drain_listener_ = std::move(listener); }
+
 void WorkerApiBase::add_routes(http::Router& router) {
     router.guard(http::bearer_guard(token_))
         .get("/health", [this](const HttpRequest& r) { return health(r); })
@@ -70,7 +72,8 @@ void WorkerApiBase::add_routes(http::Router& router) {
         .get("/api/v1/operations", [this](const HttpRequest& r) { return list_operations(r); })
         .get("/api/v1/operations/{id}", [this](const HttpRequest& r) { return get_operation(r); })
         .get("/api/v1/operations/{id}/metrics", [this](const HttpRequest& r) { return get_metrics(r); })
-        .del("/api/v1/operations/{id}/cancel", [this](const HttpRequest& r) { return cancel_operation(r); });
+        .del("/api/v1/operations/{id}/cancel", [this](const HttpRequest& r) { return cancel_operation(r); })
+        .post("/api/v1/drain", [this](const HttpRequest& r) { return drain(r); });
 }
 
 HttpResponse WorkerApiBase::health(const HttpRequest&) const {
@@ -229,6 +232,21 @@ HttpResponse WorkerApiBase::cancel_operation(const HttpRequest& request) {
     return HttpResponse::json(200, boost::json::object{{"success", true},
                                                        {"operation_id", id},
                                                        {"message", "cancellation requested"}});
+}
+
+HttpResponse WorkerApiBase::drain(const HttpRequest&) {
+    if (!drain_listener_) throw ApiError(500, "this process cannot drain");
+    // Refused at once, so that the answer's promise holds before the drain itself starts.
+    const bool already = operations_.draining();
+    operations_.set_draining();
+    if (!already) drain_listener_();
+    boost::json::array running;
+    for (const auto& id : operations_.active_ids()) running.emplace_back(id);
+    return HttpResponse::json(202, boost::json::object{{"success", true},
+                                                       {"worker_id", worker_id_},
+                                                       {"worker_status", "draining"},
+                                                       {"already_draining", already},
+                                                       {"current_operations", std::move(running)}});
 }
 
 HttpResponse WorkerApiBase::prometheus(const HttpRequest&) const {

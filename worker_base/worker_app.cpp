@@ -78,6 +78,13 @@ public:
                 }
             });
         api_.on_health_check([registrar = registrar_.get()] { registrar->note_health_check(); });
+        api_.on_drain_request([this] {
+            asio::post(lifecycle_, [this] {
+                if (draining_) return;
+                log::info("drain requested over HTTP");
+                begin_drain();
+            });
+        });
         operations_.on_finished([this](const OperationView& operation) {
             if (!operation.end_in_start_answer) registrar_->notify_completion(to_json(operation));
             // begin_drain checks once itself, so only an end while draining needs a look.

@@ -13,6 +13,7 @@
 #include "backend/operations/operation_book.hpp"
 #include "backend/operations/operation_proxy.hpp"
 #include "backend/registry/registration_service.hpp"
+#include "backend/registry/worker_drain.hpp"
 #include "backend/storage/operation_repository.hpp"
 #include "common/http/auth.hpp"
 #include "common/http/error.hpp"
@@ -116,6 +117,12 @@ void add_routes(http::Router& router, RouteTargets& targets) {
         on_core(core, std::move(reply), [&, id, completed = std::move(completed)](Reply done) {
             if (!registrations.deregister(id, completed)) throw http::not_found("worker '" + id + "' not found");
             done(HttpResponse::json(200, {{"success", true}, {"worker_id", id}, {"message", "worker removed"}}));
+        });
+    });
+    router.add_async(Method::Post, "/api/v1/workers/{id}/drain", [&](HttpRequest request, Reply reply) {
+        auto id = http::id_param(request, "id", "worker id");
+        on_core(core, std::move(reply), [&, id](Reply done) {
+            targets.drains.drain(id, [id, done = std::move(done)](DrainResult result) { done(drain_answer(result, id)); });
         });
     });
     router.add_async(Method::Get, "/api/v1/workers", [&](HttpRequest request, Reply reply) {

@@ -17,6 +17,7 @@ class OperationProxy;
 class OperationRepository;
 class RegistrationService;
 class Registry;
+class WorkerDrain;
 class WorkflowEngine;
 
 // What the routes call: the services, and what /health and /metrics count.
@@ -32,6 +33,7 @@ struct RouteTargets {
     FinishedCache& finished;  // read on the I/O threads
     BackendMetrics& metrics;
     WorkflowEngine& workflows;
+    WorkerDrain& drains;
     const Clock& clock;
     std::string token;  // every route but /health and /metrics wants it, when set
 };
