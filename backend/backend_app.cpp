@@ -19,6 +19,7 @@
 #include "backend/operations/finished_cache.hpp"
 #include "backend/operations/operation_book.hpp"
 #include "backend/operations/operation_proxy.hpp"
+#include "backend/operations/operation_telemetry.hpp"
 #include "backend/operations/retention.hpp"
 #include "backend/operations/retention_sweeper.hpp"
 #include "backend/registry/registration_service.hpp"
@@ -212,6 +213,7 @@ private:
     Registry registry_;
     OperationBook operations_;
     BackendMetrics metrics_;
+    OperationTelemetry telemetry_{events_, metrics_.domains()};
     FinishedCache finished_;
     http::HttpClient client_;
     HttpWorkerClient workers_;
@@ -246,6 +248,7 @@ private:
 
 int run_backend(const BackendConfig& config) {
     log::set_level(config.log_level);
+    log::set_format(config.log_format);
     try {
         BackendProcess process(config);
         return process.run();

@@ -6,6 +6,7 @@
 #include "common/json/fields.hpp"
 #include "common/json/text.hpp"
 #include "common/log.hpp"
+#include "common/process_metrics.hpp"
 #include "common/version.hpp"
 #include "worker_base/operation_json.hpp"
 
@@ -144,7 +145,7 @@ StartResult WorkerApiBase::start(const std::optional<std::string>& task_id, Prep
         ++started_total_;
         // Per-operation lines are debug: at thousands of operations a second they
         // would cost more than the operations (failures and cancels stay visible).
-        log::debug("operation ", claim.operation_id, " started");
+        log::debug("operation started", log::field("operation_id", claim.operation_id));
         if (work.instant) {
             execute(claim.operation_id, work, *claim.progress, claim.token);
             return StartResult{claim.outcome, claim.operation_id, operations_.get(claim.operation_id)};
@@ -161,22 +162,22 @@ void WorkerApiBase::execute(const std::string& id, const PreparedWork& work, Pro
     try {
         boost::json::value result = work.run(progress, token);
         if (auto too_large = result_too_large(result, max_result_bytes_)) {
-            log::warn("operation ", id, " failed: ", *too_large);
+            log::warn("operation failed: ", *too_large, log::field("operation_id", id));
             operations_.fail(id, std::move(*too_large));
             return;
         }
         operations_.complete(id, std::move(result));
-        log::debug("operation ", id, " completed");
+        log::debug("operation completed", log::field("operation_id", id));
     } catch (const OperationCancelled&) {
         operations_.mark_cancelled(id);
-        log::info("operation ", id, " cancelled");
+        log::info("operation cancelled", log::field("operation_id", id));
     } catch (const std::exception& error) {
         if (token.is_cancelled()) {
             operations_.mark_cancelled(id);
-            log::info("operation ", id, " cancelled");
+            log::info("operation cancelled", log::field("operation_id", id));
         } else {
             operations_.fail(id, error.what());
-            log::warn("operation ", id, " failed: ", error.what());
+            log::warn("operation failed: ", error.what(), log::field("operation_id", id));
         }
     }
 }
@@ -228,7 +229,7 @@ HttpResponse WorkerApiBase::cancel_operation(const HttpRequest& request) {
         }
         case CancelOutcome::Requested: break;
     }
-    log::info("operation ", id, " cancellation requested");
+    log::info("operation cancellation requested", log::field("operation_id", id));
     return HttpResponse::json(200, boost::json::object{{"success", true},
                                                        {"operation_id", id},
                                                        {"message", "cancellation requested"}});
@@ -266,7 +267,7 @@ HttpResponse WorkerApiBase::prometheus(const HttpRequest&) const {
         << "# HELP fleet_worker_draining 1 while the worker drains.\n"
         << "# TYPE fleet_worker_draining gauge\n"
         << "fleet_worker_draining " << (operations_.draining() ? 1 : 0) << "\n"
-        << build_info_metric();
+        << process_metrics() << build_info_metric();
     return HttpResponse::text(200, out.str(), "text/plain; version=0.0.4");
 }
 

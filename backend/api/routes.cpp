@@ -20,6 +20,7 @@
 #include "common/http/query.hpp"
 #include "common/json/fields.hpp"
 #include "common/log.hpp"
+#include "common/process_metrics.hpp"
 #include "common/version.hpp"
 
 #include <boost/json/array.hpp>
@@ -76,9 +77,11 @@ HttpResponse prometheus(RouteTargets& targets) {
         out << "fleet_operations{status=\"" << to_string(status) << "\"} "
             << (it == operations.end() ? 0 : it->second) << "\n";
     }
-    out << "# HELP fleet_queue_depth Operations waiting for a worker.\n# TYPE fleet_queue_depth gauge\n"
-        << "fleet_queue_depth " << targets.operations.queue_depth() << "\n"
-        << targets.workflows.prometheus() << targets.metrics.prometheus() << build_info_metric();
+    // Every domain a worker serves has its series, 0 when nothing queues.
+    auto depths = targets.operations.queue_depths();
+    for (const auto* worker : targets.registry.list({})) depths.try_emplace(worker->domain, 0);
+    out << targets.metrics.domains().prometheus(depths) << targets.workflows.prometheus()
+        << targets.metrics.prometheus() << process_metrics() << build_info_metric();
     return HttpResponse::text(200, out.str(), "text/plain; version=0.0.4");
 }
 

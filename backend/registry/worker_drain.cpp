@@ -32,11 +32,12 @@ void WorkerDrain::drain(const std::string& worker_id, std::function<void(DrainRe
                                   ? DrainResult::Kind::TimedOut
                                   : DrainResult::Kind::Unreachable;
             const std::string why = failure_of(response);
-            log::warn("worker ", asked.worker_id, " was asked to drain and did not agree (", why, ")");
+            log::warn("worker ", asked.worker_id, " was asked to drain and did not agree (", why, ")",
+                      log::field("worker_id", asked.worker_id));
             const WorkerRecord* now = registry_.find(asked.worker_id);
             return done({kind, now ? *now : asked, why});
         }
-        log::info("worker ", asked.worker_id, " is draining (asked by the backend)");
+        log::info("worker ", asked.worker_id, " is draining (asked by the backend)", log::field("worker_id", asked.worker_id));
         WorkerRecord* now = registry_.find(asked.worker_id);
         if (!now || now->instance_id != asked.instance_id) {
             // Gone already (it had nothing to finish) or registered again since: it drained.
