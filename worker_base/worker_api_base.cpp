@@ -8,6 +8,7 @@
 #include "common/log.hpp"
 #include "common/process_metrics.hpp"
 #include "common/version.hpp"
+#include "worker_base/api_description.hpp"
 #include "worker_base/operation_json.hpp"
 
 #include <boost/json/array.hpp>
@@ -69,6 +70,8 @@ void WorkerApiBase::add_routes(http::Router& router) {
     router.guard(http::bearer_guard(token_))
         .get("/health", [this](const HttpRequest& r) { return health(r); })
         .get("/metrics", [this](const HttpRequest& r) { return prometheus(r); })
+        .get("/openapi.yaml",
+             [](const HttpRequest&) { return HttpResponse::text(200, std::string(openapi_yaml()), "application/yaml"); })
         .post("/" + type_.domain + "/start", [this](const HttpRequest& r) { return start_operation(r); })
         .get("/api/v1/operations", [this](const HttpRequest& r) { return list_operations(r); })
         .get("/api/v1/operations/{id}", [this](const HttpRequest& r) { return get_operation(r); })

@@ -1,5 +1,6 @@
 #include "backend/api/routes.hpp"
 
+#include "backend/api/api_description.hpp"
 #include "backend/api/on_core.hpp"
 #include "backend/api/operation_answers.hpp"
 #include "backend/api/requests.hpp"
@@ -104,6 +105,13 @@ void add_routes(http::Router& router, RouteTargets& targets) {
     });
     router.add_async(Method::Get, "/metrics", [&](HttpRequest, Reply reply) {
         on_core(core, std::move(reply), [&](Reply done) { done(prometheus(targets)); });
+    });
+
+    router.get("/openapi.yaml", [](const HttpRequest&) {
+        return HttpResponse::text(200, std::string(openapi_yaml()), "application/yaml");
+    });
+    router.get("/docs", [](const HttpRequest&) {
+        return HttpResponse::text(200, std::string(docs_html()), "text/html; charset=utf-8");
     });
 
     router.add_async(Method::Post, "/api/v1/workers/register", [&](HttpRequest request, Reply reply) {

@@ -165,6 +165,8 @@ TEST_CASE("backend answers match proto_docs/openapi/backend.yaml", "[contract]")
     // Health, metrics and routing.
     api.expect(200, "GET", "/health");
     api.expect(200, "GET", "/metrics");
+    api.expect(200, "GET", "/openapi.yaml", std::nullopt, Credentials::None);
+    api.expect(200, "GET", "/docs", std::nullopt, Credentials::None);
     api.expect(404, "GET", "/no/such/path");
     api.expect(405, "PUT", "/api/v1/workers");
     api.expect(405, "GET", "/api/v1/echo/start");

@@ -66,6 +66,7 @@ TEST_CASE("worker answers match proto_docs/openapi/worker.yaml", "[contract]") {
     // Health, metrics and routing.
     echo_api.expect(200, "GET", "/health");
     echo_api.expect(200, "GET", "/metrics");
+    echo_api.expect(200, "GET", "/openapi.yaml", std::nullopt, Credentials::None);
     echo_api.expect(405, "DELETE", "/health");
     echo_api.expect(405, "GET", "/echo/start");
     echo_api.expect(404, "GET", "/no/such/path");
