@@ -1,6 +1,7 @@
 #include "common/log.hpp"
 
 #include "common/journal_stream.hpp"
+#include "common/json/text.hpp"
 
 #include <unistd.h>
 
@@ -59,36 +60,11 @@ void append_lines(std::string& out, std::string_view text, std::string_view pref
     out += text;
 }
 
-// `text` as a JSON string, quotes included.
-void append_json_string(std::string& out, std::string_view text) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    out += '"';
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (byte < 0x20) {
-                    out += "\\u00";
-                    out += kHex[byte >> 4];
-                    out += kHex[byte & 0xf];
-                } else {
-                    out += c;
-                }
-        }
-    }
-    out += '"';
-}
-
 // A text field's value: as it is, or quoted (JSON escapes) when it is empty or has spaces, quotes or `=`.
 void append_text_value(std::string& out, const FieldValue& field) {
     const bool plain = !field.is_string || (!field.text.empty() && field.text.find_first_of(" \t\n\"=") == std::string::npos);
     if (plain) out += field.text;
-    else append_json_string(out, field.text);
+    else json::append_quoted(out, field.text);
 }
 
 void append_text_fields(std::string& out, const Fields& fields) {
@@ -103,9 +79,9 @@ void append_text_fields(std::string& out, const Fields& fields) {
 void append_json_fields(std::string& out, const Fields& fields) {
     for (const auto& field : fields) {
         out += ',';
-        append_json_string(out, field.key);
+        json::append_quoted(out, field.key);
         out += ':';
-        if (field.is_string) append_json_string(out, field.text);
+        if (field.is_string) json::append_quoted(out, field.text);
         else out += field.text;
     }
 }
@@ -155,7 +131,7 @@ std::string format_line(Level level, std::string_view message, SystemTime time, 
         line += R"(","level":")";
         line += json_name_of(level);
         line += R"(","message":)";
-        append_json_string(line, message);
+        json::append_quoted(line, message);
         append_json_fields(line, fields);
         line += "}\n";
         return line;
