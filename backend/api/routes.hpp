@@ -19,6 +19,7 @@ class RegistrationService;
 class Registry;
 class WorkerDrain;
 class WorkflowEngine;
+class StatusWaits;
 
 // What the routes call: the services, and what /health and /metrics count.
 struct RouteTargets {
@@ -34,6 +35,7 @@ struct RouteTargets {
     BackendMetrics& metrics;
     WorkflowEngine& workflows;
     WorkerDrain& drains;
+    StatusWaits& waits;  // blocking reads (?wait=)
     const Clock& clock;
     std::string token;  // every route but /health and /metrics wants it, when set
 };
