@@ -23,9 +23,11 @@
 #include "backend/operations/finished_cache.hpp"
 #include "backend/operations/operation_book.hpp"
 #include "backend/operations/operation_proxy.hpp"
+#include "backend/operations/operation_telemetry.hpp"
 #include "backend/operations/retention.hpp"
 #include "backend/operations/retention_sweeper.hpp"
 #include "backend/registry/registration_service.hpp"
+#include "backend/registry/worker_drain.hpp"
 #include "backend/registry/registry.hpp"
 #include "backend/storage/admin_run_repository.hpp"
 #include "backend/storage/database.hpp"
@@ -243,6 +245,7 @@ private:
     Registry registry_;
     OperationBook operations_;
     BackendMetrics metrics_;
+    OperationTelemetry telemetry_{events_, metrics_.domains()};
     FinishedCache finished_;
     http::HttpClient client_;
     HttpWorkerClient workers_;
@@ -252,6 +255,7 @@ private:
     Dispatcher dispatcher_;
     ConnectionWatch watch_;
     RegistrationService registrations_;
+    WorkerDrain drains_{registry_, workers_};
     ReaderThread reader_;
     OperationProxy proxy_;
     AdminRunRepository admin_run_repository_;
@@ -270,7 +274,7 @@ private:
     RetentionSweeper sweeper_;
     RouteTargets routes_{executor_,   admission_, dispatcher_, registrations_,         proxy_,
                          registry_,   operations_, operation_repository_, finished_, metrics_,
-                         workflows_,  waits_,      SystemClock::instance(), config_.token};
+                         workflows_,  drains_,    waits_,      SystemClock::instance(), config_.token};
     http::Router router_;
     http::HttpServer server_;
     asio::signal_set signals_;
@@ -282,6 +286,7 @@ private:
 
 int run_backend(const BackendConfig& config) {
     log::set_level(config.log_level);
+    log::set_format(config.log_format);
     try {
         BackendProcess process(config);
         return process.run();

@@ -52,6 +52,7 @@ std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, co
         ("token", po::value<std::string>()->default_value(""), "bearer token required on every call but /health and /metrics, and sent to workers")
         ("strict-overlap", po::bool_switch(), "refuse a run of a bot that already has one pending or running")
         ("log-level", po::value<std::string>()->default_value("info"), "debug, info, warn, error")
+        ("log-format", po::value<std::string>()->default_value("text"), "text, or json: one JSON object a line")
         ("io-threads", po::value<std::size_t>()->default_value(2), "HTTP I/O threads")
         ("probe-concurrency", po::value<std::size_t>()->default_value(256), "health checks in flight at once")
         ("max-result-bytes", po::value<std::string>()->default_value("16MiB"), "largest operation result taken from a worker (notices, answers and registrations may be 2 MiB larger); keep it at or above every worker's --max-result-bytes")
@@ -100,6 +101,9 @@ std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, co
         const auto level = log::parse_level(vm["log-level"].as<std::string>());
         if (!level) throw po::error("--log-level must be debug, info, warn or error");
         config.log_level = *level;
+        const auto format = log::parse_format(vm["log-format"].as<std::string>());
+        if (!format) throw po::error("--log-format must be text or json");
+        config.log_format = *format;
         if (config.health_interval.count() <= 0) throw po::error("--health-interval must be positive");
         if (config.health_timeout.count() <= 0) throw po::error("--health-timeout must be positive");
         if (config.failure_threshold < 1) throw po::error("--failure-threshold must be at least 1");

@@ -24,6 +24,7 @@ struct BackendConfig {
     std::string token;
     bool strict_overlap = false;
     log::Level log_level = log::Level::Info;
+    log::Format log_format = log::Format::Text;
     std::size_t io_threads = 2;
     std::size_t probe_concurrency = 256;
     std::size_t max_result_bytes = 16 * 1024 * 1024;  // the largest result the backend takes from a worker

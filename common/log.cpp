@@ -1,6 +1,7 @@
 #include "common/log.hpp"
 
 #include "common/journal_stream.hpp"
+#include "common/json/text.hpp"
 
 #include <unistd.h>
 
@@ -14,6 +15,8 @@ namespace {
 
 std::atomic<Level> g_level{Level::Info};
 std::atomic<Sink> g_sink{Sink::Plain};
+std::atomic<Format> g_format{Format::Text};
+Fields g_process_fields;  // set once, before threads log
 
 const char* name_of(Level level) {
     switch (level) {
@@ -21,6 +24,16 @@ const char* name_of(Level level) {
         case Level::Info: return "INFO";
         case Level::Warn: return "WARN";
         case Level::Error: return "ERROR";
+    }
+    return "?";
+}
+
+const char* json_name_of(Level level) {
+    switch (level) {
+        case Level::Debug: return "debug";
+        case Level::Info: return "info";
+        case Level::Warn: return "warn";
+        case Level::Error: return "error";
     }
     return "?";
 }
@@ -47,6 +60,32 @@ void append_lines(std::string& out, std::string_view text, std::string_view pref
     out += text;
 }
 
+// A text field's value: as it is, or quoted (JSON escapes) when it is empty or has spaces, quotes or `=`.
+void append_text_value(std::string& out, const FieldValue& field) {
+    const bool plain = !field.is_string || (!field.text.empty() && field.text.find_first_of(" \t\n\"=") == std::string::npos);
+    if (plain) out += field.text;
+    else json::append_quoted(out, field.text);
+}
+
+void append_text_fields(std::string& out, const Fields& fields) {
+    for (const auto& field : fields) {
+        out += ' ';
+        out += field.key;
+        out += '=';
+        append_text_value(out, field);
+    }
+}
+
+void append_json_fields(std::string& out, const Fields& fields) {
+    for (const auto& field : fields) {
+        out += ',';
+        json::append_quoted(out, field.key);
+        out += ':';
+        if (field.is_string) json::append_quoted(out, field.text);
+        else out += field.text;
+    }
+}
+
 void write_stderr(const std::string& text) {
     // One fwrite per line keeps lines from different threads whole.
     std::fwrite(text.data(), 1, text.size(), stderr);
@@ -66,13 +105,37 @@ std::optional<Level> parse_level(std::string_view name) {
     return std::nullopt;
 }
 
+void set_format(Format format) { g_format.store(format, std::memory_order_relaxed); }
+
+std::optional<Format> parse_format(std::string_view name) {
+    if (name == "text") return Format::Text;
+    if (name == "json") return Format::Json;
+    return std::nullopt;
+}
+
+void set_process_fields(Fields fields) { g_process_fields = std::move(fields); }
+
 void use_journal_if_connected() {
     const bool journal = is_journal_stream(std::getenv("JOURNAL_STREAM"), STDERR_FILENO);
     g_sink.store(journal ? Sink::Journal : Sink::Plain, std::memory_order_relaxed);
 }
 
-std::string format_line(Level level, std::string_view message, SystemTime time, Sink sink) {
+std::string format_line(Level level, std::string_view message, SystemTime time, Sink sink, Format format,
+                        const Fields& fields) {
     std::string line;
+    if (format == Format::Json) {
+        // One line whatever the message holds: the journal keeps it whole, with its priority.
+        if (sink == Sink::Journal) line += priority_of(level);
+        line += R"({"time":")";
+        line += to_iso8601(time);
+        line += R"(","level":")";
+        line += json_name_of(level);
+        line += R"(","message":)";
+        json::append_quoted(line, message);
+        append_json_fields(line, fields);
+        line += "}\n";
+        return line;
+    }
     if (sink == Sink::Journal) {
         line += priority_of(level);
         line += name_of(level);
@@ -85,12 +148,23 @@ std::string format_line(Level level, std::string_view message, SystemTime time, 
         line += ' ';
         line += message;
     }
+    append_text_fields(line, fields);
     line += '\n';
     return line;
 }
 
-void write(Level level, std::string_view message) {
-    write_stderr(format_line(level, message, SystemClock::instance().now(), g_sink.load(std::memory_order_relaxed)));
+void write(Level level, std::string_view message, const Fields& fields) {
+    const Format format = g_format.load(std::memory_order_relaxed);
+    const Fields* all = &fields;
+    Fields merged;
+    // Text lines are read by people who know which process they look at; a collector does not.
+    if (format == Format::Json && !g_process_fields.empty()) {
+        merged = g_process_fields;
+        merged.insert(merged.end(), fields.begin(), fields.end());
+        all = &merged;
+    }
+    write_stderr(format_line(level, message, SystemClock::instance().now(), g_sink.load(std::memory_order_relaxed),
+                             format, *all));
 }
 
 std::string format_text(Level level, std::string_view text, Sink sink) {

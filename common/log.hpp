@@ -2,10 +2,15 @@
 
 #include "common/clock.hpp"
 
+#include <charconv>
+#include <cstdint>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
 namespace fleet::log {
 
@@ -15,20 +20,55 @@ enum class Level { Debug, Info, Warn, Error };
 // stamps lines itself and takes each line's priority from an sd-daemon prefix ("<4>").
 enum class Sink { Plain, Journal };
 
+// How a line is written (--log-format): text for people, or one JSON object a line
+// ({"time", "level", "message", ...fields}) for a log collector.
+enum class Format { Text, Json };
+
 void set_level(Level level);
 bool enabled(Level level);
 std::optional<Level> parse_level(std::string_view name);
+
+void set_format(Format format);
+std::optional<Format> parse_format(std::string_view name);
 
 // Called once by main, before anything is logged: writes in the journal's format when stderr
 // is the journal stream systemd gave this process (see is_journal_stream).
 void use_journal_if_connected();
 
-// One line as written: "<iso time> LEVEL message\n", or for the journal "<N>LEVEL message\n".
-// The journal splits a message at newlines, so there every line of it gets the prefix.
-std::string format_line(Level level, std::string_view message, SystemTime time, Sink sink);
+// A field of a line, e.g. field("operation_id", id): a JSON member of its own in JSON, and
+// ` key=value` after the message in text. It refers to its value: made and used in one call.
+template <typename T>
+struct Field {
+    std::string_view key;
+    const T& value;
+};
+template <typename T>
+Field<T> field(std::string_view key, const T& value) {
+    return {key, value};
+}
+
+// A field's value as written: a string (quoted in JSON, and in text when it has spaces) or a
+// number or boolean (written as it is).
+struct FieldValue {
+    std::string key;
+    std::string text;
+    bool is_string = true;
+};
+using Fields = std::vector<FieldValue>;
+
+// Fields every JSON line of this process carries (the worker's worker_id). Set before
+// the process has threads that log.
+void set_process_fields(Fields fields);
+
+// One line as written. Text: "<iso time> LEVEL message key=value ...\n", or for the journal
+// "<N>LEVEL message ...\n" (the journal splits a message at newlines, so there every line of
+// it gets the prefix). JSON: {"time":...,"level":"info","message":...,fields...}\n, with the
+// journal's priority prefix before it for the journal.
+std::string format_line(Level level, std::string_view message, SystemTime time, Sink sink,
+                        Format format = Format::Text, const Fields& fields = {});
 
 // Writes one line to stderr (one fwrite, so lines of different threads stay whole).
-void write(Level level, std::string_view message);
+void write(Level level, std::string_view message, const Fields& fields = {});
 
 // Text meant for a person at a terminal, such as a usage error: as it is, and for the journal
 // with the level's prefix on every line (no level word: the text is not a log line).
@@ -37,12 +77,53 @@ std::string format_text(Level level, std::string_view text, Sink sink);
 // Writes format_text to stderr, whatever the log level.
 void write_text(Level level, std::string_view text);
 
+namespace detail {
+
+template <typename T>
+FieldValue value_of(std::string_view key, const T& value) {
+    using V = std::decay_t<T>;
+    if constexpr (std::is_same_v<V, bool>) {
+        return {std::string(key), value ? "true" : "false", false};
+    } else if constexpr (std::is_arithmetic_v<V> && !std::is_same_v<V, char>) {
+        char buffer[32];
+        const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
+        return {std::string(key), std::string(buffer, end), false};
+    } else if constexpr (std::is_convertible_v<const T&, std::string_view>) {
+        return {std::string(key), std::string(std::string_view(value)), true};
+    } else {
+        std::ostringstream out;
+        out << value;
+        return {std::string(key), out.str(), true};
+    }
+}
+
+// Collects one call's arguments: fields apart, everything else into the message.
+class LineBuilder {
+public:
+    template <typename T>
+    void add(const Field<T>& f) {
+        fields_.push_back(value_of(f.key, f.value));
+    }
+    template <typename T>
+    void add(const T& part) {
+        message_ << part;
+    }
+    void write(Level level) const { log::write(level, message_.str(), fields_); }
+
+private:
+    std::ostringstream message_;
+    Fields fields_;
+};
+
+}  // namespace detail
+
+// Nothing is formatted, and no field built, when `level` is off.
 template <typename... Args>
 void emit(Level level, const Args&... args) {
     if (!enabled(level)) return;
-    std::ostringstream out;
-    (out << ... << args);
-    write(level, out.str());
+    detail::LineBuilder line;
+    (line.add(args), ...);
+    line.write(level);
 }
 
 template <typename... Args>

@@ -6,7 +6,9 @@
 #include "common/json/fields.hpp"
 #include "common/json/text.hpp"
 #include "common/log.hpp"
+#include "common/process_metrics.hpp"
 #include "common/version.hpp"
+#include "worker_base/api_description.hpp"
 #include "worker_base/operation_json.hpp"
 
 #include <boost/json/array.hpp>
@@ -62,15 +64,20 @@ void WorkerApiBase::set_worker_id(std::string worker_id) {
 
 void WorkerApiBase::on_health_check(std::function<void()> listener) { health_listener_ = std::move(listener); }
 
+void WorkerApiBase::on_drain_request(std::function<void()> listener) { drain_listener_ = std::move(listener); }
+
 void WorkerApiBase::add_routes(http::Router& router) {
     router.guard(http::bearer_guard(token_))
         .get("/health", [this](const HttpRequest& r) { return health(r); })
         .get("/metrics", [this](const HttpRequest& r) { return prometheus(r); })
+        .get("/openapi.yaml",
+             [](const HttpRequest&) { return HttpResponse::text(200, std::string(openapi_yaml()), "application/yaml"); })
         .post("/" + type_.domain + "/start", [this](const HttpRequest& r) { return start_operation(r); })
         .get("/api/v1/operations", [this](const HttpRequest& r) { return list_operations(r); })
         .get("/api/v1/operations/{id}", [this](const HttpRequest& r) { return get_operation(r); })
         .get("/api/v1/operations/{id}/metrics", [this](const HttpRequest& r) { return get_metrics(r); })
-        .del("/api/v1/operations/{id}/cancel", [this](const HttpRequest& r) { return cancel_operation(r); });
+        .del("/api/v1/operations/{id}/cancel", [this](const HttpRequest& r) { return cancel_operation(r); })
+        .post("/api/v1/drain", [this](const HttpRequest& r) { return drain(r); });
 }
 
 HttpResponse WorkerApiBase::health(const HttpRequest&) const {
@@ -141,7 +148,7 @@ StartResult WorkerApiBase::start(const std::optional<std::string>& task_id, Prep
         ++started_total_;
         // Per-operation lines are debug: at thousands of operations a second they
         // would cost more than the operations (failures and cancels stay visible).
-        log::debug("operation ", claim.operation_id, " started");
+        log::debug("operation started", log::field("operation_id", claim.operation_id));
         if (work.instant) {
             execute(claim.operation_id, work, *claim.progress, claim.token);
             return StartResult{claim.outcome, claim.operation_id, operations_.get(claim.operation_id)};
@@ -158,22 +165,22 @@ void WorkerApiBase::execute(const std::string& id, const PreparedWork& work, Pro
     try {
         boost::json::value result = work.run(progress, token);
         if (auto too_large = result_too_large(result, max_result_bytes_)) {
-            log::warn("operation ", id, " failed: ", *too_large);
+            log::warn("operation failed: ", *too_large, log::field("operation_id", id));
             operations_.fail(id, std::move(*too_large));
             return;
         }
         operations_.complete(id, std::move(result));
-        log::debug("operation ", id, " completed");
+        log::debug("operation completed", log::field("operation_id", id));
     } catch (const OperationCancelled&) {
         operations_.mark_cancelled(id);
-        log::info("operation ", id, " cancelled");
+        log::info("operation cancelled", log::field("operation_id", id));
     } catch (const std::exception& error) {
         if (token.is_cancelled()) {
             operations_.mark_cancelled(id);
-            log::info("operation ", id, " cancelled");
+            log::info("operation cancelled", log::field("operation_id", id));
         } else {
             operations_.fail(id, error.what());
-            log::warn("operation ", id, " failed: ", error.what());
+            log::warn("operation failed: ", error.what(), log::field("operation_id", id));
         }
     }
 }
@@ -225,10 +232,25 @@ HttpResponse WorkerApiBase::cancel_operation(const HttpRequest& request) {
         }
         case CancelOutcome::Requested: break;
     }
-    log::info("operation ", id, " cancellation requested");
+    log::info("operation cancellation requested", log::field("operation_id", id));
     return HttpResponse::json(200, boost::json::object{{"success", true},
                                                        {"operation_id", id},
                                                        {"message", "cancellation requested"}});
+}
+
+HttpResponse WorkerApiBase::drain(const HttpRequest&) {
+    if (!drain_listener_) throw ApiError(500, "this process cannot drain");
+    // Refused at once, so that the answer's promise holds before the drain itself starts.
+    const bool already = operations_.draining();
+    operations_.set_draining();
+    if (!already) drain_listener_();
+    boost::json::array running;
+    for (const auto& id : operations_.active_ids()) running.emplace_back(id);
+    return HttpResponse::json(202, boost::json::object{{"success", true},
+                                                       {"worker_id", worker_id_},
+                                                       {"worker_status", "draining"},
+                                                       {"already_draining", already},
+                                                       {"current_operations", std::move(running)}});
 }
 
 HttpResponse WorkerApiBase::prometheus(const HttpRequest&) const {
@@ -248,7 +270,7 @@ HttpResponse WorkerApiBase::prometheus(const HttpRequest&) const {
         << "# HELP fleet_worker_draining 1 while the worker drains.\n"
         << "# TYPE fleet_worker_draining gauge\n"
         << "fleet_worker_draining " << (operations_.draining() ? 1 : 0) << "\n"
-        << build_info_metric();
+        << process_metrics() << build_info_metric();
     return HttpResponse::text(200, out.str(), "text/plain; version=0.0.4");
 }
 

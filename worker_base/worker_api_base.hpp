@@ -38,6 +38,9 @@ public:
     const std::string& worker_id() const { return worker_id_; }
     // Called on every GET /health (the registrar's sign of life from the backend).
     void on_health_check(std::function<void()> listener);
+    // Called on POST /api/v1/drain, after new work is refused: starts the same
+    // graceful drain as SIGTERM (the process owns it).
+    void on_drain_request(std::function<void()> listener);
 
     void add_routes(http::Router& router);
 
@@ -51,6 +54,7 @@ private:
     http::HttpResponse get_operation(const http::HttpRequest& request) const;
     http::HttpResponse get_metrics(const http::HttpRequest& request) const;
     http::HttpResponse cancel_operation(const http::HttpRequest& request);
+    http::HttpResponse drain(const http::HttpRequest& request);
     http::HttpResponse prometheus(const http::HttpRequest& request) const;
     void execute(const std::string& id, const PreparedWork& work, ProgressBridge& progress,
                  const CancellationToken& token);
@@ -64,6 +68,7 @@ private:
     std::string worker_id_;
     std::string health_prefix_;  // `{"healthy":true,...,"status":"operational"` without the closing brace
     std::function<void()> health_listener_;
+    std::function<void()> drain_listener_;
     std::atomic<std::uint64_t> started_total_{0};
 };
 

@@ -65,6 +65,8 @@ public:
         advertise_url_ = config_.advertise_url.value_or("http://" + reachable_host + ":" + std::to_string(port));
         worker_id_ = config_.worker_id.value_or(type_.type + "-" + hostname + "-" + std::to_string(port));
         api_.set_worker_id(worker_id_);
+        // Before any thread but this one logs: every JSON line says which worker wrote it.
+        log::set_process_fields({{"worker_id", worker_id_, true}});
 
         RegistrarConfig registrar_config;
         registrar_config.backend_url = config_.backend_url;
@@ -75,11 +77,18 @@ public:
             io_, client_, registrar_config, [this] { return registration_body(); },
             [this](const std::vector<std::string>& ids) {
                 for (const auto& id : ids) {
-                    log::warn("backend asked to stop operation ", id);
+                    log::warn("backend asked to stop an operation", log::field("operation_id", id));
                     operations_.cancel(id);
                 }
             });
         api_.on_health_check([registrar = registrar_.get()] { registrar->note_health_check(); });
+        api_.on_drain_request([this] {
+            asio::post(lifecycle_, [this] {
+                if (draining_) return;
+                log::info("drain requested over HTTP");
+                begin_drain();
+            });
+        });
         operations_.on_finished([this](const OperationView& operation) {
             if (!operation.end_in_start_answer) registrar_->notify_completion(to_json(operation));
             // begin_drain checks once itself, so only an end while draining needs a look.
@@ -214,6 +223,7 @@ private:
 
 int run_worker(const WorkerConfig& config, const WorkerType& type) {
     log::set_level(config.log_level);
+    log::set_format(config.log_format);
     try {
         WorkerProcess process(config, type);
         return process.run();

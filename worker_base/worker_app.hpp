@@ -6,7 +6,7 @@
 namespace fleet::worker {
 
 // Runs a worker process: listens, registers with the backend, serves the
-// worker API, and on SIGTERM/SIGINT drains (503 for new work, the running
+// worker API, and on SIGTERM/SIGINT (or POST /api/v1/drain) drains (503 for new work, the running
 // operation gets up to --drain-timeout, then is cancelled), says goodbye to
 // the backend and returns 0. A second signal skips the wait.
 int run_worker(const WorkerConfig& config, const WorkerType& type);

@@ -37,6 +37,7 @@ const std::map<std::string, std::string>& environment_names() {
         {"FLEET_WORKER_READ_TIMEOUT", "read-timeout"},
         {"FLEET_TOKEN", "token"},
         {"FLEET_LOG_LEVEL", "log-level"},
+        {"FLEET_LOG_FORMAT", "log-format"},
         {"FLEET_WORKER_IO_THREADS", "io-threads"},
         {"FLEET_WORKER_HISTORY", "history"},
         {"FLEET_WORKER_MAX_RESULT_BYTES", "max-result-bytes"},
@@ -101,6 +102,7 @@ std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char*
         ("read-timeout", po::value<std::string>()->default_value("10s"), "time to receive a whole request [FLEET_WORKER_READ_TIMEOUT]")
         ("token", po::value<std::string>()->default_value(""), "bearer token required on every call but /health and /metrics [FLEET_TOKEN]")
         ("log-level", po::value<std::string>()->default_value("info"), "debug, info, warn, error [FLEET_LOG_LEVEL]")
+        ("log-format", po::value<std::string>()->default_value("text"), "text, or json: one JSON object a line [FLEET_LOG_FORMAT]")
         ("io-threads", po::value<std::size_t>()->default_value(1), "HTTP I/O threads [FLEET_WORKER_IO_THREADS]")
         ("history", po::value<std::size_t>()->default_value(1000), "finished operations kept [FLEET_WORKER_HISTORY]")
         ("max-result-bytes", po::value<std::string>()->default_value("4MiB"), "largest result an operation may return (as JSON); a larger one fails the operation [FLEET_WORKER_MAX_RESULT_BYTES]")
@@ -160,6 +162,9 @@ std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char*
         const auto level = log::parse_level(vm["log-level"].as<std::string>());
         if (!level) throw po::error("--log-level must be debug, info, warn or error");
         config.log_level = *level;
+        const auto format = log::parse_format(vm["log-format"].as<std::string>());
+        if (!format) throw po::error("--log-format must be text or json");
+        config.log_format = *format;
         config.io_threads = std::clamp<std::size_t>(vm["io-threads"].as<std::size_t>(), 1, 64);
         config.history_limit = vm["history"].as<std::size_t>();
         try {

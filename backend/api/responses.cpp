@@ -31,6 +31,26 @@ boost::json::object to_json(const WorkerRecord& worker) {
     };
 }
 
+http::HttpResponse drain_answer(const DrainResult& result, const std::string& worker_id) {
+    const std::string status = result.worker ? std::string(to_string(result.worker->status)) : std::string{};
+    const std::string who = "worker '" + worker_id + "'";
+    switch (result.kind) {
+        case DrainResult::Kind::Draining: return http::HttpResponse::json(202, to_json(*result.worker));
+        case DrainResult::Kind::NotFound: return http::error_response(404, who + " not found");
+        case DrainResult::Kind::NotDrainable:
+            return http::error_response(409, who + " is " + status + ": it cannot be drained", {{"worker_status", status}});
+        case DrainResult::Kind::Unreachable:
+            return http::error_response(
+                502, who + " could not be told to drain (" + result.why + "); its status is unchanged",
+                {{"worker_status", status}});
+        case DrainResult::Kind::TimedOut:
+            return http::error_response(
+                504, who + " did not answer the request to drain in time (" + result.why + "); its status is unchanged",
+                {{"worker_status", status}});
+    }
+    return http::error_response(500, "internal error");
+}
+
 boost::json::object to_json(const OperationRecord& operation) {
     boost::json::object progress = operation.progress;
     if (!progress.contains("percentage")) progress["percentage"] = 0.0;

@@ -3,6 +3,7 @@
 #include "backend/dispatch/start_result.hpp"
 #include "backend/operations/operation_record.hpp"
 #include "backend/registry/registration_service.hpp"
+#include "backend/registry/worker_drain.hpp"
 #include "backend/registry/worker_record.hpp"
 
 #include "common/http/message.hpp"
@@ -27,6 +28,10 @@ std::string finished_answer(const OperationRecord& operation);
 boost::json::object to_json(const Registered& registered);
 // POST /api/v1/operations/{id}/events' answer: 200 with a message when it was not applied, 404 unknown.
 http::HttpResponse report_answer(ReportOutcome outcome, const std::string& operation_id);
+
+// POST /api/v1/workers/{id}/drain's answer: 202 with the worker, 404 unknown, 409 already
+// draining or unavailable, 502 the worker unreachable or refusing, 504 no answer in time.
+http::HttpResponse drain_answer(const DrainResult& result, const std::string& worker_id);
 
 // POST /api/v1/{domain}/start's answer: 200 started, 202 pending or queued, 404 when no
 // worker serves the domain, 422 when none could meet `requirements`, or the worker's own refusal.

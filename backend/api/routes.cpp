@@ -1,5 +1,6 @@
 #include "backend/api/routes.hpp"
 
+#include "backend/api/api_description.hpp"
 #include "backend/api/blocking_read.hpp"
 #include "backend/api/on_core.hpp"
 #include "backend/api/operation_answers.hpp"
@@ -14,12 +15,14 @@
 #include "backend/operations/operation_book.hpp"
 #include "backend/operations/operation_proxy.hpp"
 #include "backend/registry/registration_service.hpp"
+#include "backend/registry/worker_drain.hpp"
 #include "backend/storage/operation_repository.hpp"
 #include "common/http/auth.hpp"
 #include "common/http/error.hpp"
 #include "common/http/query.hpp"
 #include "common/json/fields.hpp"
 #include "common/log.hpp"
+#include "common/process_metrics.hpp"
 #include "common/version.hpp"
 
 #include <boost/json/array.hpp>
@@ -76,9 +79,11 @@ HttpResponse prometheus(RouteTargets& targets) {
         out << "fleet_operations{status=\"" << to_string(status) << "\"} "
             << (it == operations.end() ? 0 : it->second) << "\n";
     }
-    out << "# HELP fleet_queue_depth Operations waiting for a worker.\n# TYPE fleet_queue_depth gauge\n"
-        << "fleet_queue_depth " << targets.operations.queue_depth() << "\n"
-        << targets.workflows.prometheus() << targets.metrics.prometheus() << build_info_metric();
+    // Every domain a worker serves has its series, 0 when nothing queues.
+    auto depths = targets.operations.queue_depths();
+    for (const auto* worker : targets.registry.list({})) depths.try_emplace(worker->domain, 0);
+    out << targets.metrics.domains().prometheus(depths) << targets.workflows.prometheus()
+        << targets.metrics.prometheus() << process_metrics() << build_info_metric();
     return HttpResponse::text(200, out.str(), "text/plain; version=0.0.4");
 }
 
@@ -103,6 +108,13 @@ void add_routes(http::Router& router, RouteTargets& targets) {
         on_core(core, std::move(reply), [&](Reply done) { done(prometheus(targets)); });
     });
 
+    router.get("/openapi.yaml", [](const HttpRequest&) {
+        return HttpResponse::text(200, std::string(openapi_yaml()), "application/yaml");
+    });
+    router.get("/docs", [](const HttpRequest&) {
+        return HttpResponse::text(200, std::string(docs_html()), "text/html; charset=utf-8");
+    });
+
     router.add_async(Method::Post, "/api/v1/workers/register", [&](HttpRequest request, Reply reply) {
         auto registration = parse_registration(json::parse_object(request.body));
         on_core(core, std::move(reply), [&, registration = std::move(registration)](Reply done) {
@@ -117,6 +129,12 @@ void add_routes(http::Router& router, RouteTargets& targets) {
         on_core(core, std::move(reply), [&, id, completed = std::move(completed)](Reply done) {
             if (!registrations.deregister(id, completed)) throw http::not_found("worker '" + id + "' not found");
             done(HttpResponse::json(200, {{"success", true}, {"worker_id", id}, {"message", "worker removed"}}));
+        });
+    });
+    router.add_async(Method::Post, "/api/v1/workers/{id}/drain", [&](HttpRequest request, Reply reply) {
+        auto id = http::id_param(request, "id", "worker id");
+        on_core(core, std::move(reply), [&, id](Reply done) {
+            targets.drains.drain(id, [id, done = std::move(done)](DrainResult result) { done(drain_answer(result, id)); });
         });
     });
     router.add_async(Method::Get, "/api/v1/workers", [&](HttpRequest request, Reply reply) {

@@ -17,6 +17,7 @@ class OperationProxy;
 class OperationRepository;
 class RegistrationService;
 class Registry;
+class WorkerDrain;
 class WorkflowEngine;
 class StatusWaits;
 
@@ -33,6 +34,7 @@ struct RouteTargets {
     FinishedCache& finished;  // read on the I/O threads
     BackendMetrics& metrics;
     WorkflowEngine& workflows;
+    WorkerDrain& drains;
     StatusWaits& waits;  // blocking reads (?wait=)
     const Clock& clock;
     std::string token;  // every route but /health and /metrics wants it, when set

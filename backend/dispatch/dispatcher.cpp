@@ -195,6 +195,7 @@ void Dispatcher::on_worker_answer(const std::string& operation_id, const std::st
         const auto finished = operation ? std::nullopt : operations.find(operation_id);
         if (accepted && finished && finished->worker_id == worker_id) {
             metrics_.dispatched(std::chrono::steady_clock::now() - began);
+            accepted_by(*finished, worker_id);
             return done({Outcome::Started, worker_id});
         }
         done({Outcome::Gone, worker_id});  // cancelled or resolved while the request was out
@@ -204,6 +205,7 @@ void Dispatcher::on_worker_answer(const std::string& operation_id, const std::st
         const auto now = clock_.now();
         const auto move = lifecycle::logged(*operation, "started", lifecycle::started(*operation, now));
         metrics_.dispatched(std::chrono::steady_clock::now() - began);
+        accepted_by(*operation, worker_id);
         // Work that ended before the worker answered comes back with its end,
         // which it sends in place of a completion notice.
         const auto ended = end_in_answer(response, operation_id);
@@ -250,6 +252,15 @@ void Dispatcher::on_worker_answer(const std::string& operation_id, const std::st
         }
     }
     dispatch(operation_id, std::move(tried), began, std::move(done));
+}
+
+void Dispatcher::accepted_by(const OperationRecord& operation, const std::string& worker_id) {
+    const auto waited = clock_.now() - operation.created_at;
+    metrics_.domains().dispatched(operation.domain, waited);
+    log::info("operation dispatched", log::field("operation_id", operation.operation_id),
+              log::field("domain", operation.domain), log::field("worker_id", worker_id),
+              log::field("attempt", operation.attempts),
+              log::field("queue_wait_ms", std::chrono::duration_cast<std::chrono::milliseconds>(waited).count()));
 }
 
 void Dispatcher::release(const OperationRecord& operation) {
@@ -309,7 +320,8 @@ void Dispatcher::worker_lost(const std::string& worker_id, const std::string& wh
     const std::string domain = worker->domain;
     registry_.save(*worker);
     registry_.announce(*worker);
-    log::warn("worker ", worker_id, " lost (", why, "); resolving ", held.size(), " operation(s)");
+    log::warn("worker ", worker_id, " lost (", why, "); resolving ", held.size(), " operation(s)",
+              log::field("worker_id", worker_id));
     for (const auto& id : held)
         if (OperationRecord* operation = operations_.find_active(id))
             lose_operation(*operation, "worker " + worker_id + " was lost: " + why);
@@ -320,7 +332,8 @@ void Dispatcher::lose_operation(OperationRecord& operation, const std::string& w
     release(operation);  // requeueing clears the worker; a failure keeps it
     ++operation.worker_losses;
     if (operation.attempts <= operation.max_retries && operation.worker_losses < max_worker_losses_) {
-        log::info("operation ", operation.operation_id, " queued again (", why, ")");
+        log::info("operation queued again (", why, ")", log::field("operation_id", operation.operation_id),
+                  log::field("domain", operation.domain));
         operations_.enqueue(operation);
         return;
     }

@@ -74,6 +74,8 @@ private:
                     Began began, std::function<void(Dispatched)> done);
     void on_worker_answer(const std::string& operation_id, const std::string& worker_id, std::set<std::string> tried,
                           Began began, std::function<void(Dispatched)> done, const http::ClientResponse& response);
+    // A worker accepted the operation's start: counted and logged (its dispatch).
+    void accepted_by(const OperationRecord& operation, const std::string& worker_id);
     // Frees the operation's slot on its worker (the operation still names it).
     void release(const OperationRecord& operation);
     // A start the worker did not take: as if it had never been tried (queued, attempt not counted).

@@ -29,6 +29,10 @@ void HttpWorkerClient::cancel(const std::string& endpoint_url, const std::string
     call(http::Method::Delete, endpoint_url + "/api/v1/operations/" + operation_id + "/cancel", {}, std::move(then));
 }
 
+void HttpWorkerClient::drain(const std::string& endpoint_url, Answer then) {
+    call(http::Method::Post, endpoint_url + "/api/v1/drain", {}, std::move(then));
+}
+
 void HttpWorkerClient::call(http::Method method, std::string url, std::string body, Answer then) {
     http::ClientRequest request;
     request.method = method;

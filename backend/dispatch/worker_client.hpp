@@ -13,7 +13,8 @@ class io_context;
 
 namespace fleet::backend {
 
-// Every call the backend makes to a worker about operations. Answers come
+// Every call the backend makes to a worker about operations (and the one
+// about the worker itself: drain). Answers come
 // back on the core thread. Tests script it (tests/support/scripted_worker_client)
 // to deliver answers in any order, so races that real processes show now and
 // then are deterministic unit tests of the dispatcher.
@@ -31,6 +32,8 @@ public:
                          Answer then) = 0;
     // DELETE <endpoint>/api/v1/operations/<id>/cancel
     virtual void cancel(const std::string& endpoint_url, const std::string& operation_id, Answer then) = 0;
+    // POST <endpoint>/api/v1/drain: the worker starts its graceful drain (as on SIGTERM).
+    virtual void drain(const std::string& endpoint_url, Answer then) = 0;
 };
 
 // The real one: HTTP with the backend's token, a 5 s deadline and the body
@@ -45,6 +48,7 @@ public:
     void metrics(const std::string& endpoint_url, const std::string& operation_id, const std::string& query,
                  Answer then) override;
     void cancel(const std::string& endpoint_url, const std::string& operation_id, Answer then) override;
+    void drain(const std::string& endpoint_url, Answer then) override;
 
 private:
     void call(http::Method method, std::string url, std::string body, Answer then);

@@ -121,4 +121,10 @@ std::size_t OperationBook::queue_depth() const {
     return depth;
 }
 
+std::map<std::string, std::size_t> OperationBook::queue_depths() const {
+    std::map<std::string, std::size_t> depths;
+    for (const auto& [domain, queue] : queues_) depths[domain] = queue.size();
+    return depths;
+}
+
 }  // namespace fleet::backend

@@ -65,6 +65,8 @@ public:
     bool has_queued(const std::string& domain) const;
     std::vector<std::string> domains_with_queue() const;
     std::size_t queue_depth() const;
+    // Queued operations by domain (domains with none are absent).
+    std::map<std::string, std::size_t> queue_depths() const;
 
     template <typename Visit>
     void for_each_active(Visit&& visit) const {

@@ -65,7 +65,8 @@ std::optional<Registered> RegistrationService::register_worker(const Registratio
     registry_.save(worker);
     registry_.announce(worker);
     watch_.watch(worker_id, worker.endpoint_url);
-    log::info("worker ", worker_id, " registered (", worker.worker_type, " at ", worker.endpoint_url, ")");
+    log::info("worker ", worker_id, " registered (", worker.worker_type, " at ", worker.endpoint_url, ")",
+              log::field("worker_id", worker_id), log::field("domain", worker.domain));
 
     registered.status = worker.status;
     dispatcher_.pump(worker.domain);
@@ -97,13 +98,14 @@ bool RegistrationService::deregister(const std::string& worker_id, const boost::
         OperationRecord* operation = operations_.find_active(id);
         if (!operation) continue;
         if (operation->status == OperationStatus::Pending) {
-            log::info("operation ", id, " queued again (worker ", worker_id, " left before starting it)");
+            log::info("operation queued again (its worker left before starting it)", log::field("operation_id", id),
+                      log::field("worker_id", worker_id));
             dispatcher_.requeue_unstarted(*operation);
         } else {
             dispatcher_.lose_operation(*operation, "worker " + worker_id + " left");
         }
     }
-    log::info("worker ", worker_id, " deregistered");
+    log::info("worker ", worker_id, " deregistered", log::field("worker_id", worker_id));
     dispatcher_.pump(removed->domain);
     return true;
 }

@@ -15,7 +15,7 @@ bool settle(WorkerRecord& worker) {
 
 WorkerStatus decide(const WorkerRecord& worker) {
     if (worker.status == WorkerStatus::TemporarilyUnavailable) return WorkerStatus::TemporarilyUnavailable;
-    if (worker.reported == WorkerStatus::Draining) return WorkerStatus::Draining;
+    if (worker.drain_requested || worker.reported == WorkerStatus::Draining) return WorkerStatus::Draining;
     if (worker.operations.size() >= worker.max_concurrent || worker.reported == WorkerStatus::Busy)
         return WorkerStatus::Busy;
     return WorkerStatus::Available;
@@ -62,8 +62,15 @@ bool registered(WorkerRecord& worker) {
     worker.status = WorkerStatus::Available;
     worker.unavailable_since.reset();
     worker.reported = WorkerStatus::Available;
+    worker.drain_requested = false;
     settle(worker);
     return worker.status != before;
+}
+
+bool drain_accepted(WorkerRecord& worker) {
+    worker.drain_requested = true;
+    worker.reported = WorkerStatus::Draining;
+    return settle(worker);
 }
 
 }  // namespace fleet::backend::worker_lifecycle

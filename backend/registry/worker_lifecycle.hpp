@@ -13,7 +13,8 @@
 // answers again or registers. Pure functions; time passed in.
 namespace fleet::backend::worker_lifecycle {
 
-// The status the inputs give: unavailable stays so; then draining; then
+// The status the inputs give: unavailable stays so; then draining (asked to
+// by the backend, or said by the worker); then
 // busy when every slot is held or the worker says it is busy; else available.
 WorkerStatus decide(const WorkerRecord& worker);
 
@@ -24,5 +25,6 @@ bool reported(WorkerRecord& worker, WorkerStatus said);  // Available (idle), Bu
 bool lost(WorkerRecord& worker, SystemTime now);         // unreachable or dead: TEMPORARILY_UNAVAILABLE
 bool answered(WorkerRecord& worker, WorkerStatus said);  // a health check it passed: no longer unavailable
 bool registered(WorkerRecord& worker);                    // a (re-)registration: a fresh start, idle
+bool drain_accepted(WorkerRecord& worker);                // it agreed to drain when the backend asked: DRAINING
 
 }  // namespace fleet::backend::worker_lifecycle

@@ -25,6 +25,9 @@ struct WorkerRecord {
     WorkerStatus status = WorkerStatus::Available;  // decided by worker_lifecycle only
     // What the worker last said of itself (Available for idle, Busy, Draining); not stored.
     WorkerStatus reported = WorkerStatus::Available;
+    // The backend told it to drain and it agreed: DRAINING until it registers again,
+    // whatever an older answer of it says (not stored: its /health says draining too).
+    bool drain_requested = false;
     std::vector<std::string> operations;  // non-terminal operations the backend gave it
     std::optional<SystemTime> last_health_check;
     int health_check_failures = 0;

@@ -104,8 +104,8 @@ std::string WorkflowEngine::submit(std::shared_ptr<const WorkflowDefinition> def
     state.schedule_id = std::move(schedule_id);
     state.scheduled_for = scheduled_for;
     auto& entry = active_.emplace(id, Entry{std::move(state), WorkflowStatus::Pending, false, false}).first->second;
-    log::debug("workflow ", id, " (", entry.state.definition->name, ") submitted with ",
-              entry.state.steps.size(), " steps");
+    log::debug("workflow submitted (", entry.state.definition->name, ", ", entry.state.steps.size(), " steps)",
+               log::field("workflow_id", id));
     handle(entry, Advance{});
     return id;
 }
@@ -183,7 +183,8 @@ void WorkflowEngine::carry_out(Entry& entry, Command command, std::chrono::stead
                     return;
                 }
                 case StartResult::Kind::Duplicate:
-                    log::error("workflow ", workflow_id, ": operation ", operation_id, " exists already; not started again");
+                    log::error("workflow step's operation exists already; not started again",
+                               log::field("workflow_id", workflow_id), log::field("operation_id", operation_id));
                     return;
                 case StartResult::Kind::Pending:
                 case StartResult::Kind::Queued:
@@ -206,8 +207,8 @@ void WorkflowEngine::carry_out(Entry& entry, Command command, std::chrono::stead
     } else if (auto* ended = std::get_if<WorkflowEnded>(&command)) {
         // Thousands a second may complete: those at debug; a failure or a cancel is news.
         log::emit(ended->status == WorkflowStatus::Completed ? log::Level::Debug : log::Level::Info, "workflow ",
-                  workflow_id, " ", to_string(ended->status),
-                  entry.state.error_message.empty() ? "" : ": " + entry.state.error_message);
+                  to_string(ended->status), entry.state.error_message.empty() ? "" : ": " + entry.state.error_message,
+                  log::field("workflow_id", workflow_id), log::field("status", to_string(ended->status)));
     }
 }
 

@@ -102,6 +102,8 @@ void write(Out& out, const boost::json::value& value, WholeDoubles whole) {
 
 }  // namespace
 
+void append_quoted(std::string& out, std::string_view text) { append_string(out, text); }
+
 void append_text(std::string& out, const boost::json::value& value) { write(out, value, WholeDoubles::AsIntegers); }
 
 std::size_t text_size(const boost::json::value& value) {

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 namespace fleet::json {
 
@@ -16,6 +17,9 @@ std::string to_text(const boost::json::value& value);
 
 // Appends to_text(value) to `out`.
 void append_text(std::string& out, const boost::json::value& value);
+
+// Appends `text` as a JSON string, quotes included (the escapes of to_text).
+void append_quoted(std::string& out, std::string_view text);
 
 // to_text(value).size(), without building the text.
 std::size_t text_size(const boost::json::value& value);

@@ -27,6 +27,8 @@ std::optional<std::string> backend_exemption(const Triple& triple) {
     // Admin runs are of real worker types only, which the scripted worker is not.
     if (triple.path == "/api/v1/admin/workers/runs/{id}/cancel" && triple.status == "502")
         return "502: a run's worker hanging up needs a fault no real worker type shows";
+    if (triple.path == "/api/v1/workers/{id}/drain" && triple.status == "504")
+        return "504: a worker that stays silent for the backend's 5 s call timeout would stall the run";
     // The event stream has no end for a request/answer checker to read.
     if (triple.path == "/api/v1/events" && (triple.status == "200" || triple.status == "503"))
         return triple.status + ": a stream (or streams held open); tests/integration/event_stream_test.cpp reads them";
@@ -57,6 +59,14 @@ ScriptedAnswer scripted_answer(const std::string& method, const std::string& tar
                                                 {"operation_id", request.at("task_id")},
                                                 {"status", "started"},
                                                 {"worker_id", "contract-scripted"}});
+    }
+    if (method == "POST" && path == "/api/v1/drain") {
+        if (fault == Fault::HangUp) return ScriptedAnswer::close_connection();
+        return ScriptedAnswer::json(202, object{{"success", true},
+                                                {"worker_id", "contract-scripted"},
+                                                {"worker_status", "draining"},
+                                                {"already_draining", false},
+                                                {"current_operations", boost::json::array{}}});
     }
     const std::string prefix = "/api/v1/operations/";
     if (path.starts_with(prefix)) {
@@ -158,6 +168,8 @@ TEST_CASE("backend answers match proto_docs/openapi/backend.yaml", "[contract]")
     // Health, metrics and routing.
     api.expect(200, "GET", "/health");
     api.expect(200, "GET", "/metrics");
+    api.expect(200, "GET", "/openapi.yaml", std::nullopt, Credentials::None);
+    api.expect(200, "GET", "/docs", std::nullopt, Credentials::None);
     api.expect(404, "GET", "/no/such/path");
     api.expect(405, "PUT", "/api/v1/workers");
     api.expect(405, "GET", "/api/v1/echo/start");
@@ -355,6 +367,17 @@ TEST_CASE("backend answers match proto_docs/openapi/backend.yaml", "[contract]")
     // A body the backend takes but the worker does not once `task_id` is added: the worker's 413, relayed.
     const std::string padding(1'048'576 - 4 - std::string(R"({"pad":""})").size(), 'x');
     api.expect(413, "POST", "/api/v1/echo/start", body_of(object{{"pad", padding}}));
+
+    // Draining from the backend: a worker that hangs up keeps its status; one that agrees drains once.
+    const std::string drain_path = "/api/v1/workers/contract-scripted/drain";
+    fault = Fault::HangUp;
+    api.expect(502, "POST", drain_path);
+    fault = Fault::NotFound;
+    const auto drained = api.expect(202, "POST", drain_path);
+    CHECK(drained.text("status") == "DRAINING");
+    api.expect(409, "POST", drain_path);
+    api.expect(404, "POST", "/api/v1/workers/nobody/drain");
+    api.expect(400, "POST", "/api/v1/workers/not%20plain/drain");
 
     // Registering again with an operation the backend did not give it: it must stop it.
     const auto again = api.expect(200, "POST", register_path,

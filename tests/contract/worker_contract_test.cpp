@@ -66,6 +66,7 @@ TEST_CASE("worker answers match proto_docs/openapi/worker.yaml", "[contract]") {
     // Health, metrics and routing.
     echo_api.expect(200, "GET", "/health");
     echo_api.expect(200, "GET", "/metrics");
+    echo_api.expect(200, "GET", "/openapi.yaml", std::nullopt, Credentials::None);
     echo_api.expect(405, "DELETE", "/health");
     echo_api.expect(405, "GET", "/echo/start");
     echo_api.expect(404, "GET", "/no/such/path");
@@ -167,6 +168,15 @@ TEST_CASE("worker answers match proto_docs/openapi/worker.yaml", "[contract]") {
     probe_authentication(document, session_for);
     probe_http_layer(document, session_for);
     finish_read_timeout_probes(read_timeouts, session_for);
+
+    // Drain last, on a worker of its own: it leaves once drained.
+    WorkerUnderTest drainer("echo", arguments({"--worker-id", "contract-drainer"}));
+    ContractSession drainer_api("draining worker", checker, drainer.port(), kToken);
+    const auto drained = drainer_api.expect(202, "POST", "/api/v1/drain");
+    CHECK(drained.text("worker_status") == "draining");
+    const auto code = drainer.process().wait(std::chrono::seconds(10));
+    REQUIRE(code.has_value());
+    CHECK(*code == 0);
 
     require_full_coverage(checker, "worker.yaml", worker_exemption);
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began);

@@ -521,7 +521,8 @@ TEST_CASE("/health counts and /metrics speaks Prometheus, both without a token",
     REQUIRE(page.status == 200);
     for (auto name : {"fleet_workers{status=\"AVAILABLE\"}", "fleet_operations{status=\"completed\"} 1\n",
                       "fleet_dispatches_total 1\n", "fleet_dispatch_latency_seconds_bucket{le=\"+Inf\"} 1\n",
-                      "fleet_queue_depth 0\n", "# TYPE fleet_dispatch_latency_seconds histogram"}) {
+                      "fleet_queue_depth{domain=\"echo\"} 0\n", "fleet_operations_dispatched_total{domain=\"echo\"} 1\n",
+                      "# TYPE fleet_dispatch_latency_seconds histogram"}) {
         INFO(name << "\n" << page.body);
         CHECK(page.body.find(name) != std::string::npos);
     }

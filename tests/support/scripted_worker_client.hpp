@@ -14,9 +14,9 @@ namespace fleet::test {
 class ScriptedWorkerClient final : public backend::WorkerClient {
 public:
     struct Call {
-        std::string kind;  // start, get, metrics, cancel
+        std::string kind;  // start, get, metrics, cancel, drain
         std::string endpoint_url;
-        std::string target;  // the domain of a start, else the operation id
+        std::string target;  // the domain of a start, the operation id, or nothing (drain)
         std::string body;
         Answer then;
     };
@@ -33,6 +33,10 @@ public:
     }
     void cancel(const std::string& endpoint_url, const std::string& operation_id, Answer then) override {
         calls.push_back({"cancel", endpoint_url, operation_id, {}, std::move(then)});
+    }
+
+    void drain(const std::string& endpoint_url, Answer then) override {
+        calls.push_back({"drain", endpoint_url, {}, {}, std::move(then)});
     }
 
     // Delivers call `i`'s answer, as the core thread would.
