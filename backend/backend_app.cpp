@@ -5,6 +5,7 @@
 #include "backend/api/responses.hpp"
 #include "backend/api/routes.hpp"
 #include "backend/api/schedule_routes.hpp"
+#include "backend/api/web_routes.hpp"
 #include "backend/api/workflow_routes.hpp"
 #include "backend/core/admission.hpp"
 #include "backend/core/core_executor.hpp"
@@ -97,6 +98,7 @@ public:
         add_admin_routes(router_, executor_, admin_runs_, workers::all_worker_types());
         add_workflow_routes(router_, executor_, workflows_);
         add_schedule_routes(router_, executor_, scheduler_, SystemClock::instance());
+        add_web_routes(router_);
         sweeper_.also_sweep([this](SystemTime cutoff, std::size_t limit) {
             return workflow_repository_.delete_settled_before(cutoff, limit);
         });

@@ -25,6 +25,7 @@ struct HttpRequest {
     std::string query;          // raw query, without '?'
     std::string authorization;  // the Authorization header, if any
     std::string idempotency_key;  // the Idempotency-Key header, if any
+    std::string if_none_match;    // the If-None-Match header, if any (the dashboard's files)
     std::string body;
     Fields path_params;         // filled by the router from `{name}` segments
 

@@ -67,6 +67,7 @@ HttpRequest to_request(RequestParser& parser) {
     if (q != std::string::npos) request.query = request.target.substr(q + 1);
     request.authorization = std::move(parser.authorization);
     request.idempotency_key = std::move(parser.idempotency_key);
+    request.if_none_match = std::move(parser.if_none_match);
     request.body = std::move(parser.body);
     return request;
 }
@@ -93,9 +94,12 @@ void serialize(std::string& out, HttpResponse&& response, unsigned version, bool
         out += value;
         out += "\r\n";
     }
-    out += "Content-Length: ";
-    out += std::to_string(response.body.size());
-    out += "\r\n";
+    // A 304 has no body and its length would not be the resource's (RFC 9110 8.6).
+    if (response.status != 304) {
+        out += "Content-Length: ";
+        out += std::to_string(response.body.size());
+        out += "\r\n";
+    }
     if (!keep_alive && version != 10) out += "Connection: close\r\n";
     if (keep_alive && version == 10) out += "Connection: keep-alive\r\n";
     out += "\r\n";
