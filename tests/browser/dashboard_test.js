@@ -55,6 +55,39 @@ async function main() {
     check(await page.evaluate(() => sessionStorage.getItem('fleet.token')) !== null, 'the token is kept for the tab');
     await shot('overview');
 
+    // The page's SSE parser, fed frames cut at awkward places: CRLF and LF, comments, a
+    // multi-line data field, a retry, an event without data, and a chunk boundary inside a line.
+    const parsed = await page.evaluate(async () => {
+      const text = ': connected\r\nretry: 2500\r\n\r\nid: 7\nevent: parser.test\ndata: {"a":\ndata: 1}\n\n' +
+        'id: 8\nevent: parser.empty\n\nid: 9\nevent: parser.test\ndata: {"a": 2}\n\n';
+      const bytes = new TextEncoder().encode(text);
+      const cuts = [5, 17, 18, 40, 41, 63, bytes.length];
+      const seen = [];
+      const before = window.fleetStats.byType['parser.test'] || 0;
+      let at = 0;
+      const stream = new ReadableStream({
+        pull(controller) {
+          if (!cuts.length) return controller.close();
+          const end = cuts.shift();
+          controller.enqueue(bytes.slice(at, end));
+          at = end;
+        },
+      });
+      const saved = { onEvent, retryMs: state.retryMs, lastEventId: state.lastEventId };
+      onEvent = (type, data) => seen.push([type, data.a]);
+      try {
+        await readStream(stream.getReader());
+        return { seen, retry: state.retryMs, last: state.lastEventId, counted: window.fleetStats.byType['parser.test'] - before };
+      } finally {
+        onEvent = saved.onEvent;
+        state.retryMs = saved.retryMs;
+        state.lastEventId = saved.lastEventId;
+      }
+    });
+    check(JSON.stringify(parsed.seen) === '[["parser.test",1],["parser.test",2]]' && parsed.retry === 2500 &&
+      parsed.last === '9' && parsed.counted === 2, 'the SSE parser reads split chunks, CRLF, comments, multi-line data: ' +
+      JSON.stringify(parsed));
+
     // Runs: start an echo run from the form; its bar moves from the event stream, without a reload.
     await page.click('nav a[data-page="runs"]');
     await page.waitForSelector('#run-form');
