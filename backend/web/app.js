@@ -299,8 +299,9 @@ async function route() {
   }
 }
 
-// Fills `region` with `render()`'s HTML now and on every refresh of this view.
-async function live(view, region, render) {
+// Fills `region` with `render()`'s HTML now and on every refresh of this view; with `everyMs`,
+// also that often while the view is shown (for what no event carries, e.g. health check times).
+async function live(view, region, render, everyMs = 0) {
   const refresh = async () => {
     if (state.view !== view) return;
     try {
@@ -317,6 +318,9 @@ async function live(view, region, render) {
     }
   };
   view.refresh = refresh;
+  if (everyMs) {
+    const timer = setInterval(() => (state.view === view ? scheduleRefresh(0) : clearInterval(timer)), everyMs);
+  }
   await refresh();
 }
 
@@ -329,6 +333,9 @@ function statusCounts(items, key, order) {
 }
 
 const WORKER_STATUSES = ['AVAILABLE', 'BUSY', 'DRAINING', 'TEMPORARILY_UNAVAILABLE'];
+// A passed health check changes no status, so no event says it happened: the worker pages
+// re-read the registry this often to keep "seconds since the last health check" true.
+const HEALTH_REREAD_MS = 10000;
 
 async function overview(main, _id, view) {
   main.innerHTML = '<h1>Overview</h1><div id="region"></div>';
@@ -354,7 +361,7 @@ async function overview(main, _id, view) {
       <section class="panel" aria-labelledby="h-queues"><h2 id="h-queues">Queue depth per domain</h2>
         ${table(['Domain', '#Queued'], Object.entries(depth).sort().map(([d, n]) =>
           `<td>${esc(d)}</td><td class="num">${n}</td>`), 'No domains yet.')}
-        <p class="muted">${queued.data.total} queued in all.</p>
+        <p class="muted">${queued.data.total} queued in all${queued.data.total > 1000 ? ' (domains counted over the first 1,000 listed)' : ''}.</p>
       </section>
       <section class="panel" aria-labelledby="h-active"><h2 id="h-active">Operations running now</h2>
         ${table(['Operation', 'Domain', 'Status', 'Progress'], active.map((op) =>
@@ -370,7 +377,7 @@ async function overview(main, _id, view) {
           `<td>${opLink(op.operation_id)}</td><td>${esc(op.operation_type)}</td><td>${esc(op.error_message)}</td>` +
           `<td>${when(op.completed_at || op.updated_at)}</td>`), 'No failures.')}
       </section></div>`;
-  });
+  }, HEALTH_REREAD_MS);
 }
 
 async function workers(main, id, view) {
@@ -383,7 +390,7 @@ async function workers(main, id, view) {
           `<td class="mono">${esc(w.endpoint_url)}</td><td>${opLink(w.current_operation_id)}</td>` +
           `<td>${ago(w.last_health_check)}</td><td class="num">${esc(w.health_check_failures)}</td>` +
           `<td>${button('Drain', 'drain', { id: w.worker_id }, 'secondary')}</td>`), 'No workers registered.');
-  });
+  }, HEALTH_REREAD_MS);
 }
 
 const OP_STATUSES = ['queued', 'pending', 'running', 'completed', 'failed', 'cancelled'];
