@@ -2,6 +2,7 @@
 
 #include "backend/admin/admin_runs.hpp"
 #include "backend/api/admin_routes.hpp"
+#include "backend/api/event_routes.hpp"
 #include "backend/api/responses.hpp"
 #include "backend/api/routes.hpp"
 #include "backend/api/schedule_routes.hpp"
@@ -13,6 +14,9 @@
 #include "backend/core/event_bus.hpp"
 #include "backend/dispatch/dispatcher.hpp"
 #include "backend/dispatch/worker_client.hpp"
+#include "backend/events/event_feed.hpp"
+#include "backend/events/event_history.hpp"
+#include "backend/events/status_waits.hpp"
 #include "backend/health/connection_watch.hpp"
 #include "backend/health/health_monitor.hpp"
 #include "backend/health/health_prober.hpp"
@@ -39,6 +43,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -56,6 +61,15 @@ constexpr std::size_t kStartsPerTurn = 2;
 constexpr double kStartShareWhileBacklogged = 0.1;
 // While the core is busy, group commits at most this often (CommitPacer).
 constexpr std::chrono::microseconds kCommitInterval{300};
+// An event stream with nothing to send gets a comment this often.
+constexpr std::chrono::seconds kKeepAlive{15};
+
+// Event ids start at the start time in microseconds: a restarted backend's
+// ids are larger than any it gave before, so an old Last-Event-ID is a gap.
+std::uint64_t first_event_id() {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(SystemClock::instance().now().time_since_epoch()).count());
+}
 
 class BackendProcess {
 public:
@@ -95,8 +109,9 @@ public:
           server_(io_, server_config(config), router_.handler()),
           signals_(io_, SIGINT, SIGTERM) {
         add_routes(router_, routes_);
-        add_admin_routes(router_, executor_, admin_runs_, workers::all_worker_types());
-        add_workflow_routes(router_, executor_, workflows_);
+        add_admin_routes(router_, executor_, admin_runs_, waits_, workers::all_worker_types());
+        add_workflow_routes(router_, executor_, workflows_, waits_);
+        add_event_routes(router_, history_, stream_limits_);
         add_schedule_routes(router_, executor_, scheduler_, SystemClock::instance());
         add_web_routes(router_);
         sweeper_.also_sweep([this](SystemTime cutoff, std::size_t limit) {
@@ -134,6 +149,7 @@ public:
         });
         monitor_.start();
         sweeper_.start();
+        keep_streams_alive();
 
         signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
             if (ec) return;
@@ -174,7 +190,19 @@ public:
     }
 
 private:
+    // Every stream with nothing to say gets a comment now and then, so proxies
+    // keep it and a client that left is noticed.
+    void keep_streams_alive() {
+        keep_alive_timer_.expires_after(kKeepAlive);
+        keep_alive_timer_.async_wait([this](const boost::system::error_code& ec) {
+            if (ec) return;
+            history_.tick(SystemClock::instance().now());
+            keep_streams_alive();
+        });
+    }
+
     void stop_serving() {
+        keep_alive_timer_.cancel();
         shutdown_timer_.cancel();
         signals_.cancel();
         server_.stop();
@@ -230,16 +258,22 @@ private:
     WorkflowEngine workflows_;
     ScheduleRepository schedule_repository_;
     Scheduler scheduler_;
+    EventHistory history_{{config_.event_history}, first_event_id(), [this](std::function<void()> wake) { asio::post(io_, std::move(wake)); }};
+    StatusWaits waits_{timers_};
+    EventFeed feed_{events_, history_, waits_, timers_, SystemClock::instance(),
+                    [this](const std::string& id) { return admin_runs_.active_bot(id); }};
+    EventStreamLimits stream_limits_{config_.max_event_streams};
     HealthProber prober_;
     HealthMonitor monitor_;
     RetentionSweeper sweeper_;
     RouteTargets routes_{executor_,   admission_, dispatcher_, registrations_,         proxy_,
                          registry_,   operations_, operation_repository_, finished_, metrics_,
-                         workflows_,  SystemClock::instance(), config_.token};
+                         workflows_,  waits_,      SystemClock::instance(), config_.token};
     http::Router router_;
     http::HttpServer server_;
     asio::signal_set signals_;
     asio::steady_timer shutdown_timer_{io_};
+    asio::steady_timer keep_alive_timer_{io_};
 };
 
 }  // namespace

@@ -56,6 +56,8 @@ std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, co
         ("probe-concurrency", po::value<std::size_t>()->default_value(256), "health checks in flight at once")
         ("max-result-bytes", po::value<std::string>()->default_value("16MiB"), "largest operation result taken from a worker (notices, answers and registrations may be 2 MiB larger); keep it at or above every worker's --max-result-bytes")
         ("shutdown-grace", po::value<std::string>()->default_value("1s"), "after SIGTERM, how long requests in flight may finish while registrations get 503; a second signal stops at once")
+        ("max-event-streams", po::value<std::size_t>()->default_value(1000), "event streams (GET /api/v1/events) open at once; more get 503")
+        ("event-history", po::value<std::size_t>()->default_value(100'000), "events kept in memory (at most an hour of them) for event-stream clients that reconnect with Last-Event-ID")
         ("retention", po::value<std::string>()->default_value("30d"), "finished operations (completed, failed, cancelled) are deleted this long after they ended, in small batches; 0 keeps everything")
         ("check-health", po::bool_switch(), "ask the backend these options describe for its /health on this machine; exit 0 when it answers 200");
 
@@ -89,6 +91,8 @@ std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, co
         if (config.max_result_bytes < 1024 || config.max_result_bytes > 1024 * 1024 * 1024)
             throw po::error("--max-result-bytes must be from 1KiB to 1GiB");
         config.check_health = vm["check-health"].as<bool>();
+        config.max_event_streams = vm["max-event-streams"].as<std::size_t>();
+        config.event_history = std::clamp<std::size_t>(vm["event-history"].as<std::size_t>(), 1, 10'000'000);
         config.io_threads = std::clamp<std::size_t>(vm["io-threads"].as<std::size_t>(), 1, 64);
         config.probe_concurrency = std::clamp<std::size_t>(vm["probe-concurrency"].as<std::size_t>(), 1, 10'000);
         const auto level = log::parse_level(vm["log-level"].as<std::string>());

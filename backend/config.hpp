@@ -28,6 +28,8 @@ struct BackendConfig {
     std::size_t probe_concurrency = 256;
     std::size_t max_result_bytes = 16 * 1024 * 1024;  // the largest result the backend takes from a worker
     std::chrono::milliseconds shutdown_grace{1'000};
+    std::size_t max_event_streams = 1000;   // GET /api/v1/events at once
+    std::size_t event_history = 100'000;    // events kept for clients that resume
     std::chrono::milliseconds retention{std::chrono::hours(30 * 24)};  // finished operations kept; 0 keeps all  // after SIGTERM: 503 to registrations, in-flight calls finish
     bool check_health = false;  // --check-health: ask the running backend, then exit
 };

@@ -287,6 +287,21 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
         while (undelivered.size() > kMaxUndelivered) undelivered.pop_front();
     }
 
+    // Progress while it runs: best effort, never retried (the next one, or
+    // the end, says more); only while registered.
+    void notify_progress(json::object operation) {
+        if (config.backend_url.empty() || orphaned.load() || !is_registered.load()) return;
+        const auto* value = operation.if_contains("operation_id");
+        if (!value || !value->is_string()) return;
+        const std::string id(value->as_string());
+        if (!instance_id.empty()) operation["instance_id"] = instance_id;
+        send(request(http::Method::Post, "/api/v1/operations/" + path_segment(id) + "/events",
+                     fleet::json::to_text(operation)),
+             [id](http::ClientResponse response) {
+                 if (!is_success(response)) log::debug("registrar: progress of ", id, " not taken (", describe(response), ")");
+             });
+    }
+
     void notify(json::object operation) {
         if (config.backend_url.empty() || orphaned.load()) return;
         std::string id;
@@ -400,6 +415,12 @@ void Registrar::note_health_check() { impl_->last_health.store(steady_now()); }
 void Registrar::notify_completion(json::object operation) {
     asio::post(impl_->strand, [impl = impl_, operation = std::move(operation)]() mutable {
         impl->notify(std::move(operation));
+    });
+}
+
+void Registrar::notify_progress(json::object operation) {
+    asio::post(impl_->strand, [impl = impl_, operation = std::move(operation)]() mutable {
+        impl->notify_progress(std::move(operation));
     });
 }
 

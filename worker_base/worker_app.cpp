@@ -7,6 +7,7 @@
 #include "common/version.hpp"
 #include "worker_base/operation_json.hpp"
 #include "worker_base/operations_service.hpp"
+#include "worker_base/progress_reporter.hpp"
 #include "worker_base/registrar.hpp"
 #include "worker_base/worker_api_base.hpp"
 
@@ -88,6 +89,7 @@ public:
         log::info("fleet-worker ", type_.type, " listening on port ", port, " as ", worker_id_, " (", advertise_url_,
                   ", domain /", type_.domain, "/start)");
         registrar_->start();
+        progress_.start();
         wait_for_signal();
 
         std::vector<std::thread> extra;
@@ -174,6 +176,7 @@ private:
         drain_timer_.cancel();
         registrar_->deregister([this] {
             asio::post(lifecycle_, [this] {
+                progress_.stop();
                 registrar_->stop();
                 server_.stop();
                 signals_.cancel();
@@ -192,6 +195,9 @@ private:
     http::HttpServer server_;
     http::HttpClient client_;
     std::unique_ptr<Registrar> registrar_;
+    ProgressReporter progress_{io_, operations_, [this](boost::json::object operation) {
+                                   registrar_->notify_progress(std::move(operation));
+                               }};
     // Signals, the drain timer and the drain state live on this strand.
     asio::strand<asio::io_context::executor_type> lifecycle_;
     asio::signal_set signals_;

@@ -177,4 +177,10 @@ void AdminRuns::list(const RunQuery& query, std::function<void(Page)> done) {
     });
 }
 
+std::optional<std::string> AdminRuns::active_bot(const std::string& run_id) const {
+    const auto it = active_.find(run_id);
+    if (it == active_.end()) return std::nullopt;
+    return it->second.bot;
+}
+
 }  // namespace fleet::backend

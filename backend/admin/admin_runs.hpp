@@ -92,6 +92,9 @@ public:
 
     const Clock& clock() const { return clock_; }
 
+    // The bot of a run still active (its operation not ended), if `run_id` is one.
+    std::optional<std::string> active_bot(const std::string& run_id) const;
+
 private:
     // The newest active run of `bot`, if any.
     std::optional<AdminRun> active_run_of(const std::string& bot);

@@ -3,6 +3,7 @@
 #include "backend/admin/admin_runs.hpp"
 #include "backend/api/admin_requests.hpp"
 #include "backend/api/admin_responses.hpp"
+#include "backend/api/blocking_read.hpp"
 #include "backend/api/on_core.hpp"
 #include "common/http/error.hpp"
 #include "common/http/query.hpp"
@@ -12,7 +13,7 @@
 
 namespace fleet::backend {
 
-void add_admin_routes(http::Router& router, CoreExecutor& core, AdminRuns& runs,
+void add_admin_routes(http::Router& router, CoreExecutor& core, AdminRuns& runs, StatusWaits& waits,
                       const std::vector<worker::WorkerType>& types) {
     using http::HttpRequest;
     using http::HttpResponse;
@@ -47,11 +48,16 @@ void add_admin_routes(http::Router& router, CoreExecutor& core, AdminRuns& runs,
     });
     router.add_async(Method::Get, "/api/v1/admin/workers/runs/{id}", [&, run_id_of](HttpRequest request, Reply reply) {
         auto id = run_id_of(request);
-        on_core(core, std::move(reply), [&runs, id](Reply done) {
-            runs.get(id, [&runs, id, done = std::move(done)](std::optional<AdminRun> run) {
-                if (!run) return done(http::error_response(http::not_found("run '" + id + "' not found")));
-                done(HttpResponse::json(200, to_json(view_of(*run, runs.clock().now()))));
-            });
+        const auto wait = http::query_duration(request, "wait", kMaxBlockingWait);
+        on_core(core, std::move(reply), [&runs, &waits, id, wait](Reply done) {
+            using Found = std::optional<AdminRun>;
+            blocking_read<Found>(
+                waits, "run:" + id, wait, [&runs, id](std::function<void(Found)> then) { runs.get(id, std::move(then)); },
+                [](const Found& run) { return !run || is_terminal(run->operation.status); },
+                [&runs, id, done = std::move(done)](Found run) {
+                    if (!run) return done(http::error_response(http::not_found("run '" + id + "' not found")));
+                    done(HttpResponse::json(200, to_json(view_of(*run, runs.clock().now()))));
+                });
         });
     });
     router.add_async(Method::Delete, "/api/v1/admin/workers/runs/{id}/cancel",

@@ -1,5 +1,6 @@
 #include "backend/api/routes.hpp"
 
+#include "backend/api/blocking_read.hpp"
 #include "backend/api/on_core.hpp"
 #include "backend/api/operation_answers.hpp"
 #include "backend/api/requests.hpp"
@@ -174,11 +175,18 @@ void add_routes(http::Router& router, RouteTargets& targets) {
         if (force && *force != "true" && *force != "false")
             throw http::bad_request("query parameter 'force_refresh' must be true or false");
         const bool refresh = force && *force == "true";
+        const auto wait = http::query_duration(request, "wait", kMaxBlockingWait);
         // A finished operation never changes: answered here, on the I/O thread.
         if (auto answer = finished.get(id))
             return reply(HttpResponse::text(200, std::move(*answer), "application/json"));
-        on_core(core, std::move(reply), [&, id, refresh](Reply done) {
-            proxy.get(id, refresh, [id, done = std::move(done)](OperationLookup lookup) { done(get_answer(lookup, id)); });
+        on_core(core, std::move(reply), [&, id, refresh, wait](Reply done) {
+            blocking_read<OperationLookup>(
+                targets.waits, "operation:" + id, wait,
+                [&proxy, id, refresh](std::function<void(OperationLookup)> then) { proxy.get(id, refresh, std::move(then)); },
+                [](const OperationLookup& lookup) {
+                    return lookup.kind != OperationLookup::Kind::Found || is_terminal(lookup.operation.status);
+                },
+                [id, done = std::move(done)](OperationLookup lookup) { done(get_answer(lookup, id)); });
         });
     });
     router.add_async(Method::Get, "/api/v1/operations/{id}/metrics", [&](HttpRequest request, Reply reply) {

@@ -18,6 +18,7 @@ class OperationRepository;
 class RegistrationService;
 class Registry;
 class WorkflowEngine;
+class StatusWaits;
 
 // What the routes call: the services, and what /health and /metrics count.
 struct RouteTargets {
@@ -32,6 +33,7 @@ struct RouteTargets {
     FinishedCache& finished;  // read on the I/O threads
     BackendMetrics& metrics;
     WorkflowEngine& workflows;
+    StatusWaits& waits;  // blocking reads (?wait=)
     const Clock& clock;
     std::string token;  // every route but /health and /metrics wants it, when set
 };

@@ -1,6 +1,7 @@
 #include "backend/api/workflow_routes.hpp"
 
 #include "backend/api/admin_requests.hpp"
+#include "backend/api/blocking_read.hpp"
 #include "backend/api/on_core.hpp"
 #include "backend/api/workflow_answers.hpp"
 #include "backend/api/workflow_requests.hpp"
@@ -12,7 +13,7 @@
 
 namespace fleet::backend {
 
-void add_workflow_routes(http::Router& router, CoreExecutor& core, WorkflowEngine& engine) {
+void add_workflow_routes(http::Router& router, CoreExecutor& core, WorkflowEngine& engine, StatusWaits& waits) {
     using http::HttpRequest;
     using http::HttpResponse;
     using http::Method;
@@ -45,11 +46,17 @@ void add_workflow_routes(http::Router& router, CoreExecutor& core, WorkflowEngin
     });
     router.add_async(Method::Get, "/api/v1/workflows/{id}", [&, id_of](HttpRequest request, Reply reply) {
         auto id = id_of(request);
-        on_core(core, std::move(reply), [&engine, id](Reply done) {
-            engine.get(id, [id, done = std::move(done)](std::optional<WorkflowView> workflow) {
-                if (!workflow) return done(http::error_response(http::not_found("workflow '" + id + "' not found")));
-                done(HttpResponse::json(200, {{"success", true}, {"data", to_json(*workflow, true)}}));
-            });
+        const auto wait = http::query_duration(request, "wait", kMaxBlockingWait);
+        on_core(core, std::move(reply), [&engine, &waits, id, wait](Reply done) {
+            using Found = std::optional<WorkflowView>;
+            blocking_read<Found>(
+                waits, "workflow:" + id, wait,
+                [&engine, id](std::function<void(Found)> then) { engine.get(id, std::move(then)); },
+                [](const Found& workflow) { return !workflow || workflows::is_terminal(workflow->state.status); },
+                [id, done = std::move(done)](Found workflow) {
+                    if (!workflow) return done(http::error_response(http::not_found("workflow '" + id + "' not found")));
+                    done(HttpResponse::json(200, {{"success", true}, {"data", to_json(*workflow, true)}}));
+                });
         });
     });
     router.add_async(Method::Post, "/api/v1/workflows/{id}/signals/{name}", [&, id_of](HttpRequest request, Reply reply) {

@@ -41,6 +41,17 @@ struct WorkerStatusChanged {
     std::string worker_id;
     std::optional<WorkerStatus> from;
     WorkerStatus to;
+    std::string worker_type;
+    std::string endpoint_url;
+};
+
+// A worker left the registry (it said goodbye, was unavailable too long, or a
+// new registration replaced it at its endpoint).
+struct WorkerRemoved {
+    std::string worker_id;
+    std::string worker_type;
+    std::string endpoint_url;
+    WorkerStatus last;
 };
 
 // A workflow's status changed, as decide() moved it (a new one moves from pending).
@@ -51,9 +62,33 @@ struct WorkflowStatusChanged {
     workflows::WorkflowStatus to;
 };
 
+// A workflow step's status changed, as decide() moved it.
+struct StepStatusChanged {
+    std::string workflow_id;
+    std::string step;
+    int attempt = 0;           // the latest attempt's number (0 before the first)
+    std::string operation_id;  // the latest attempt's operation; '' for a signal step
+    workflows::StepStatus from;
+    workflows::StepStatus to;
+};
+
+// A schedule's due time started a workflow.
+struct ScheduleFired {
+    std::string schedule_id;
+    SystemTime scheduled_for;
+    std::string workflow_id;
+};
+
+// A schedule's due time was skipped (overlap policy, catch-up).
+struct ScheduleSkipped {
+    std::string schedule_id;
+    SystemTime scheduled_for;
+    std::string reason;
+};
+
 // What the core tells whoever listens.
 using Event = std::variant<OperationStatusChanged, OperationProgressed, OperationEnded, WorkerStatusChanged,
-                           WorkflowStatusChanged>;
+                           WorkerRemoved, WorkflowStatusChanged, StepStatusChanged, ScheduleFired, ScheduleSkipped>;
 
 // Events of the core thread with any number of subscribers, each delivered
 // only once what led to it is committed (`after_commit`: the core's

@@ -33,6 +33,7 @@ Registry::Upserted Registry::upsert(const Registration& registration) {
             out.replaced = std::move(it->second);
             store_.remove(it->first);
             workers_.erase(it);
+            announce_removal(*out.replaced);
             break;
         }
     }
@@ -63,6 +64,7 @@ std::optional<WorkerRecord> Registry::remove(const std::string& worker_id) {
     WorkerRecord removed = std::move(it->second);
     workers_.erase(it);
     store_.remove(worker_id);
+    announce_removal(removed);
     return removed;
 }
 
@@ -138,10 +140,16 @@ std::map<WorkerStatus, std::size_t> Registry::count_by_status() const {
     return counts;
 }
 
+void Registry::announce_removal(const WorkerRecord& worker) {
+    if (events_.wanted<WorkerRemoved>())
+        events_.publish(WorkerRemoved{worker.worker_id, worker.worker_type, worker.endpoint_url, worker.status});
+}
+
 void Registry::announce(WorkerRecord& worker) {
     if (worker.status == worker.announced) return;
     const auto from = std::exchange(worker.announced, worker.status);
-    if (events_.wanted<WorkerStatusChanged>()) events_.publish(WorkerStatusChanged{worker.worker_id, from, worker.status});
+    if (events_.wanted<WorkerStatusChanged>())
+        events_.publish(WorkerStatusChanged{worker.worker_id, from, worker.status, worker.worker_type, worker.endpoint_url});
 }
 
 }  // namespace fleet::backend

@@ -38,7 +38,7 @@ struct WorkerFilter {
 
 // The registry of workers: in memory for the core thread, every change
 // written through to the store. A change of a worker's status is published
-// on `events` as WorkerStatusChanged (announce).
+// on `events` as WorkerStatusChanged (announce), its leaving as WorkerRemoved.
 class Registry {
 public:
     Registry(WorkerRepository& store, const Clock& clock, EventBus& events);
@@ -72,6 +72,7 @@ public:
     // Publishes the worker's status when it is not the one last published:
     // called after worker_lifecycle's events, which alone decide it.
     void announce(WorkerRecord& worker);
+    void announce_removal(const WorkerRecord& worker);
     std::map<WorkerStatus, std::size_t> count_by_status() const;
 
 private:

@@ -30,6 +30,7 @@ Scheduler::Scheduler(WorkflowEngine& workflows, ScheduleRepository& repository, 
                      CoreTimers& timers, BackendMetrics& metrics, const Clock& clock)
     : workflows_(workflows),
       repository_(repository),
+      events_(events),
       timers_(timers),
       metrics_(metrics),
       clock_(clock),
@@ -157,11 +158,13 @@ std::string Scheduler::start_run(Schedule& schedule, SystemTime due) {
     schedule.last_workflow_id = id;
     schedule.last_run_at = due;
     ++schedule.runs_started;
+    if (events_.wanted<ScheduleFired>()) events_.publish(ScheduleFired{schedule.schedule_id, due, id});
     return id;
 }
 
 void Scheduler::skip(Schedule& schedule, SystemTime due, std::string reason) {
     log::debug("schedule ", schedule.schedule_id, ": due time ", to_iso8601(due), " skipped (", reason, ")");
+    if (events_.wanted<ScheduleSkipped>()) events_.publish(ScheduleSkipped{schedule.schedule_id, due, reason});
     repository_.add_skip(schedule.schedule_id, {due, std::move(reason), clock_.now()});
     ++schedule.runs_skipped;
     metrics_.schedule_runs_skipped();

@@ -89,6 +89,7 @@ private:
 
     WorkflowEngine& workflows_;
     ScheduleRepository& repository_;
+    EventBus& events_;
     CoreTimers& timers_;
     BackendMetrics& metrics_;
     const Clock& clock_;

@@ -113,9 +113,21 @@ std::string WorkflowEngine::submit(std::shared_ptr<const WorkflowDefinition> def
 Decision WorkflowEngine::handle(Entry& entry, const WorkflowEvent& event) {
     const auto began = std::chrono::steady_clock::now();
     const auto before = entry.state.status;
+    std::vector<StepStatus> steps_before;
+    if (events_.wanted<StepStatusChanged>()) {
+        steps_before.reserve(entry.state.steps.size());
+        for (const auto& step : entry.state.steps) steps_before.push_back(step.status);
+    }
     auto decision = decide(entry.state, event, clock_.now());
     // The write first: the event is delivered after the commit that holds it.
     if (decision.changed) written_.mark(entry.state.workflow_id);
+    // Steps first: the workflow's own move follows from theirs.
+    for (std::size_t i = 0; i < steps_before.size(); ++i) {
+        const auto& step = entry.state.steps[i];
+        if (step.status == steps_before[i]) continue;
+        events_.publish(StepStatusChanged{entry.state.workflow_id, entry.state.definition->steps[i].name, step.attempts,
+                                          step.operation_id, steps_before[i], step.status});
+    }
     if (before != entry.state.status && events_.wanted<WorkflowStatusChanged>()) {
         events_.publish(WorkflowStatusChanged{entry.state.workflow_id, entry.state.schedule_id, before,
                                               entry.state.status});

@@ -12,8 +12,8 @@
 namespace fleet::http {
 
 // A Beast parser that keeps only what Fleet reads of a message: the request
-// line or status, the Authorization, Idempotency-Key and If-None-Match headers and the body. Beast's own parser
-// builds a field list, an allocation per header, that nobody reads here.
+// line or status, the Authorization, Idempotency-Key, Last-Event-ID and
+// If-None-Match headers and the body. Beast's own parser builds a field list, an allocation per header, that nobody reads here.
 // Limits, keep-alive, chunked bodies and content lengths stay Beast's work.
 template <bool IsRequest>
 class LeanParser : public boost::beast::http::basic_parser<IsRequest> {
@@ -22,6 +22,7 @@ public:
     std::string target;                                                    // requests
     std::string authorization;                                             // requests
     std::string idempotency_key;                                           // requests
+    std::string last_event_id;                                             // requests
     std::string if_none_match;                                             // requests
     int status = 0;                                                        // responses
     unsigned version = 11;
@@ -51,6 +52,8 @@ private:
         // Beast has no constant for it: compared by text, only for fields it does not know.
         else if (name == boost::beast::http::field::unknown && boost::beast::iequals(name_text, "Idempotency-Key"))
             idempotency_key.assign(value.data(), value.size());
+        else if (name == boost::beast::http::field::unknown && boost::beast::iequals(name_text, "Last-Event-ID"))
+            last_event_id.assign(value.data(), value.size());
     }
 
     void on_header_impl(error_code&) override {}

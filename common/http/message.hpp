@@ -2,6 +2,7 @@
 
 #include <boost/json/value.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -11,6 +12,8 @@
 // Plain request/response types shared by the server, the router and handlers.
 // They keep Beast out of every header above the socket layer.
 namespace fleet::http {
+
+class ResponseStream;
 
 enum class Method { Get, Head, Post, Put, Patch, Delete, Options, Other };
 
@@ -25,6 +28,7 @@ struct HttpRequest {
     std::string query;          // raw query, without '?'
     std::string authorization;  // the Authorization header, if any
     std::string idempotency_key;  // the Idempotency-Key header, if any
+    std::string last_event_id;    // the Last-Event-ID header, if any (an event stream's reconnect)
     std::string if_none_match;    // the If-None-Match header, if any (the dashboard's files)
     std::string body;
     Fields path_params;         // filled by the router from `{name}` segments
@@ -40,6 +44,9 @@ struct HttpResponse {
     std::string body;
     std::string content_type = "application/json";
     Fields headers;
+    // Set: the answer has no length; `body` is written first, then what the
+    // stream gives until it ends or the client leaves, and the connection closes.
+    std::shared_ptr<ResponseStream> stream;
 
     static HttpResponse json(int status, const boost::json::value& body);
     static HttpResponse text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");

@@ -1,5 +1,6 @@
 #include "common/http/query.hpp"
 
+#include "common/duration.hpp"
 #include "common/http/error.hpp"
 
 #include <charconv>
@@ -20,6 +21,24 @@ std::size_t query_size(const HttpRequest& request, std::string_view name, std::s
 std::optional<std::string> query_text(const HttpRequest& request, std::string_view name) {
     auto value = request.query_param(name);
     if (value && value->empty()) return std::nullopt;
+    return value;
+}
+
+std::chrono::milliseconds query_duration(const HttpRequest& request, std::string_view name,
+                                         std::chrono::milliseconds max) {
+    const auto text = query_text(request, name);
+    if (!text) return std::chrono::milliseconds{0};
+    const auto refuse = [&] {
+        return bad_request("query parameter '" + std::string(name) + "' must be a duration such as 30s or 500ms, at most " +
+                           std::to_string(max.count() / 1000) + "s");
+    };
+    std::chrono::milliseconds value{};
+    try {
+        value = parse_duration(*text);
+    } catch (const std::invalid_argument&) {
+        throw refuse();
+    }
+    if (value.count() < 0 || value > max) throw refuse();
     return value;
 }
 

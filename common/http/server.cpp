@@ -2,6 +2,7 @@
 
 #include "common/http/error.hpp"
 #include "common/http/lean_parser.hpp"
+#include "common/http/response_stream.hpp"
 #include "common/log.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -20,6 +21,7 @@
 #include <boost/beast/http/read.hpp>
 
 #include <algorithm>
+#include <array>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -67,6 +69,7 @@ HttpRequest to_request(RequestParser& parser) {
     if (q != std::string::npos) request.query = request.target.substr(q + 1);
     request.authorization = std::move(parser.authorization);
     request.idempotency_key = std::move(parser.idempotency_key);
+    request.last_event_id = std::move(parser.last_event_id);
     request.if_none_match = std::move(parser.if_none_match);
     request.body = std::move(parser.body);
     return request;
@@ -94,8 +97,9 @@ void serialize(std::string& out, HttpResponse&& response, unsigned version, bool
         out += value;
         out += "\r\n";
     }
-    // A 304 has no body and its length would not be the resource's (RFC 9110 8.6).
-    if (response.status != 304) {
+    // A stream's length is unknown: its end is the connection's. A 304 has no body, and its
+    // length would not be the resource's (RFC 9110 8.6).
+    if (!response.stream && response.status != 304) {
         out += "Content-Length: ";
         out += std::to_string(response.body.size());
         out += "\r\n";
@@ -172,6 +176,24 @@ auto async_wait_reply(std::shared_ptr<PendingReply> pending, Token&& token) {
         token, std::move(pending));
 }
 
+// Suspends the session until its stream has the next piece (or ends), then
+// resumes it on its strand.
+template <typename Token>
+auto async_next_piece(std::shared_ptr<ResponseStream> stream, Token&& token) {
+    return asio::async_initiate<Token, void(std::optional<std::string>)>(
+        [](auto completion, std::shared_ptr<ResponseStream> stream) {
+            auto executor = asio::get_associated_executor(completion);
+            auto shared = std::make_shared<decltype(completion)>(std::move(completion));
+            auto work = asio::make_work_guard(executor);
+            stream->next([shared, executor, work](std::optional<std::string> piece) {
+                asio::post(executor, [shared, piece = std::move(piece)]() mutable {
+                    std::move (*shared)(std::move(piece));
+                });
+            });
+        },
+        token, std::move(stream));
+}
+
 }  // namespace
 
 struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
@@ -236,6 +258,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         Phase phase = Phase::Idle;
         bool timed_out = false;
         std::string out;  // the answer being written; its capacity serves the next one
+        std::shared_ptr<ResponseStream> stream;  // the answer being streamed, if any
+        std::array<char, 64> leaving{};          // where a streaming client's unexpected bytes go
     };
 
     Impl(asio::io_context& io, ServerConfig config, RequestHandler handler)
@@ -250,6 +274,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
 
     asio::awaitable<void> accept_loop();
     asio::awaitable<void> session(std::shared_ptr<Connection> connection, std::uint64_t id);
+    asio::awaitable<void> serve_stream(std::shared_ptr<Connection> connection);
     // `drain_up_to`: how much of what the client still sends is read away after the answer.
     asio::awaitable<void> refuse(Connection& connection, int status, std::string_view message,
                                  std::size_t drain_up_to = 0);
@@ -380,15 +405,38 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Connection> conn
         // (Plain statements: GCC 12 miscompiles co_await inside ?: expressions.)
         std::optional<HttpResponse> response = pending->take_ready();
         if (!response) response = co_await async_wait_reply(pending, asio::use_awaitable);
+        connection->stream = response->stream;
         connection->out.clear();
-        serialize(connection->out, std::move(*response), version, keep_alive, !head);
+        serialize(connection->out, std::move(*response), version, keep_alive && !connection->stream, !head);
         connection->expect(Phase::Writing, config.write_timeout);
         auto [write_ec, written] = co_await asio::async_write(socket, asio::buffer(connection->out), kUseTuple);
+        if (connection->stream) {
+            if (!write_ec && !head) co_await serve_stream(connection);
+            connection->stream->close();
+            break;
+        }
         if (write_ec || !keep_alive) break;
     }
     connection->close();
     std::lock_guard lock(mutex);
     connections.erase(id);
+}
+
+asio::awaitable<void> HttpServer::Impl::serve_stream(std::shared_ptr<Connection> connection) {
+    auto stream = connection->stream;
+    // A streaming client sends nothing more: a read that ends, with bytes or
+    // an error, means it left (or broke the protocol), so the stream closes
+    // at once instead of at its next write.
+    connection->socket.async_read_some(asio::buffer(connection->leaving),
+                                       [connection, stream](const beast::error_code&, std::size_t) { stream->close(); });
+    for (;;) {
+        connection->expect_nothing();
+        std::optional<std::string> piece = co_await async_next_piece(stream, asio::use_awaitable);
+        if (!piece || !connection->socket.is_open()) break;
+        connection->expect(Phase::Writing, config.write_timeout);
+        auto [ec, n] = co_await asio::async_write(connection->socket, asio::buffer(*piece), kUseTuple);
+        if (ec) break;
+    }
 }
 
 HttpServer::HttpServer(asio::io_context& io, ServerConfig config, RequestHandler handler)
@@ -438,6 +486,7 @@ void HttpServer::stop() {
             beast::error_code ignored;
             connection->socket.shutdown(tcp::socket::shutdown_both, ignored);
             connection->close();
+            if (connection->stream) connection->stream->close();
         });
     }
 }

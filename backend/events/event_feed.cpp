@@ -1,0 +1,191 @@
+#include "backend/events/event_feed.hpp"
+
+#include "backend/core/core_timers.hpp"
+#include "backend/core/event_bus.hpp"
+#include "backend/events/event_filter.hpp"
+#include "backend/events/event_history.hpp"
+#include "backend/events/status_waits.hpp"
+#include "common/json/text.hpp"
+#include "common/run_status.hpp"
+
+#include <boost/json/object.hpp>
+
+namespace fleet::backend {
+namespace {
+
+boost::json::value text_or_null(const std::string& text) {
+    if (text.empty()) return nullptr;
+    return boost::json::string(text);
+}
+
+template <typename Status>
+boost::json::value status_or_null(const std::optional<Status>& status) {
+    if (!status) return nullptr;
+    return boost::json::string(to_string(*status));
+}
+
+double percentage_of(const OperationRecord& operation) {
+    const auto* value = operation.progress.if_contains("percentage");
+    if (!value || !value->is_number()) return operation.status == OperationStatus::Completed ? 100.0 : 0.0;
+    return value->to_number<double>();
+}
+
+// What every operation event says of the operation, and the ids it concerns.
+EventKeys keys_of(const OperationRecord& operation, boost::json::object& data) {
+    EventKeys keys;
+    keys.operation_id = operation.operation_id;
+    keys.worker_id = operation.worker_id;
+    data["operation_id"] = operation.operation_id;
+    data["operation_type"] = operation.domain;
+    data["worker_id"] = text_or_null(operation.worker_id);
+    if (const auto attempt = workflows::attempt_of(operation.operation_id)) {
+        keys.workflow_id = attempt->workflow_id;
+        data["workflow_id"] = attempt->workflow_id;
+        data["step"] = attempt->step;
+    } else {
+        data["workflow_id"] = nullptr;
+        data["step"] = nullptr;
+    }
+    return keys;
+}
+
+}  // namespace
+
+EventFeed::EventFeed(EventBus& events, EventHistory& history, StatusWaits& waits, CoreTimers& timers,
+                     const Clock& clock, RunBot run_bot, std::chrono::milliseconds progress_interval)
+    : history_(history),
+      waits_(waits),
+      timers_(timers),
+      clock_(clock),
+      run_bot_(std::move(run_bot)),
+      progress_interval_(progress_interval) {
+    events.subscribe<OperationStatusChanged>([this](const OperationStatusChanged& changed) { on_status(changed); });
+    events.subscribe<OperationProgressed>([this](const OperationProgressed& progressed) { on_progress(progressed); });
+    events.subscribe<WorkerStatusChanged>([this](const WorkerStatusChanged& changed) {
+        boost::json::object data{{"worker_id", changed.worker_id},
+                                 {"worker_type", changed.worker_type},
+                                 {"endpoint", changed.endpoint_url},
+                                 {"from", status_or_null(changed.from)},
+                                 {"to", to_string(changed.to)}};
+        append("worker.status", EventKeys{.worker_id = changed.worker_id}, std::move(data));
+    });
+    events.subscribe<WorkerRemoved>([this](const WorkerRemoved& removed) {
+        boost::json::object data{{"worker_id", removed.worker_id},
+                                 {"worker_type", removed.worker_type},
+                                 {"endpoint", removed.endpoint_url},
+                                 {"from", to_string(removed.last)},
+                                 {"to", "REMOVED"}};
+        append("worker.status", EventKeys{.worker_id = removed.worker_id}, std::move(data));
+    });
+    events.subscribe<WorkflowStatusChanged>([this](const WorkflowStatusChanged& changed) {
+        boost::json::object data{{"workflow_id", changed.workflow_id},
+                                 {"schedule_id", text_or_null(changed.schedule_id)},
+                                 {"from", to_string(changed.from)},
+                                 {"to", to_string(changed.to)}};
+        append("workflow.status", EventKeys{.workflow_id = changed.workflow_id, .schedule_id = changed.schedule_id},
+               std::move(data));
+        waits_.fire("workflow:" + changed.workflow_id);
+    });
+    events.subscribe<StepStatusChanged>([this](const StepStatusChanged& changed) {
+        boost::json::object data{{"workflow_id", changed.workflow_id},
+                                 {"step", changed.step},
+                                 {"attempt", changed.attempt},
+                                 {"operation_id", text_or_null(changed.operation_id)},
+                                 {"from", to_string(changed.from)},
+                                 {"to", to_string(changed.to)}};
+        append("step.status",
+               EventKeys{.operation_id = changed.operation_id, .workflow_id = changed.workflow_id},
+               std::move(data));
+    });
+    events.subscribe<ScheduleFired>([this](const ScheduleFired& fired) {
+        boost::json::object data{{"schedule_id", fired.schedule_id},
+                                 {"scheduled_for", to_iso8601(fired.scheduled_for)},
+                                 {"workflow_id", fired.workflow_id}};
+        append("schedule.fired", EventKeys{.workflow_id = fired.workflow_id, .schedule_id = fired.schedule_id},
+               std::move(data));
+    });
+    events.subscribe<ScheduleSkipped>([this](const ScheduleSkipped& skipped) {
+        boost::json::object data{{"schedule_id", skipped.schedule_id},
+                                 {"scheduled_for", to_iso8601(skipped.scheduled_for)},
+                                 {"reason", skipped.reason}};
+        append("schedule.skipped", EventKeys{.schedule_id = skipped.schedule_id}, std::move(data));
+    });
+}
+
+void EventFeed::append(std::string_view type, EventKeys keys, boost::json::object data) {
+    const auto now = clock_.now();
+    if (!data.contains("time")) data["time"] = to_iso8601(now);
+    history_.append(type, std::move(keys), json::to_text(data), now);
+}
+
+void EventFeed::on_status(const OperationStatusChanged& changed) {
+    const auto& operation = changed.operation;
+    send_held(operation.operation_id);
+    if (is_terminal(operation.status)) progress_.erase(operation.operation_id);
+
+    boost::json::object data;
+    auto keys = keys_of(operation, data);
+    const auto bot = run_bot_ ? run_bot_(operation.operation_id) : std::nullopt;
+    if (bot) keys.run_id = operation.operation_id;
+    data["run_id"] = bot ? boost::json::value(operation.operation_id) : nullptr;
+    data["from"] = status_or_null(changed.from);
+    data["to"] = to_string(operation.status);
+    data["progress"] = percentage_of(operation);
+    data["error_message"] = text_or_null(operation.error_message);
+    append("operation.status", keys, std::move(data));
+    waits_.fire("operation:" + operation.operation_id);
+
+    if (!bot) return;
+    const auto to = run_status_of(operation.status);
+    const std::optional<RunStatus> from =
+        changed.from ? std::optional<RunStatus>(run_status_of(*changed.from)) : std::nullopt;
+    if (from == to) return;  // queued -> pending: a run is pending all along
+    boost::json::object run{{"run_id", operation.operation_id},
+                            {"bot", *bot},
+                            {"operation_id", operation.operation_id},
+                            {"from", status_or_null(from)},
+                            {"to", to_string(to)},
+                            {"progress", run_progress(to, percentage_of(operation))},
+                            {"error_message", text_or_null(operation.error_message)}};
+    append("run.status", std::move(keys), std::move(run));
+    waits_.fire("run:" + operation.operation_id);
+}
+
+void EventFeed::on_progress(const OperationProgressed& progressed) {
+    const auto& operation = progressed.operation;
+    if (is_terminal(operation.status)) return;  // its status event says the last word
+    boost::json::object data;
+    auto keys = keys_of(operation, data);
+    if (run_bot_ && run_bot_(operation.operation_id)) keys.run_id = operation.operation_id;
+    data["progress"] = percentage_of(operation);
+    const auto* step = operation.progress.if_contains("current_step");
+    data["current_step"] = step && step->is_string() ? *step : boost::json::value(nullptr);
+    const auto* remaining = operation.progress.if_contains("estimated_remaining_seconds");
+    data["estimated_remaining_seconds"] = remaining ? *remaining : boost::json::value(nullptr);
+
+    const auto now = clock_.now();
+    auto& progress = progress_[operation.operation_id];
+    progress.held = data;
+    progress.keys = std::move(keys);
+    if (progress.timer) return;  // sent when the interval has passed
+    const auto due = progress.sent + progress_interval_;
+    if (now >= due) {
+        send_held(operation.operation_id);
+        return;
+    }
+    progress.timer = timers_.at(due, [this, id = operation.operation_id] {
+        if (const auto it = progress_.find(id); it != progress_.end()) it->second.timer.reset();
+        send_held(id);
+    });
+}
+
+void EventFeed::send_held(const std::string& operation_id) {
+    const auto it = progress_.find(operation_id);
+    if (it == progress_.end() || !it->second.held) return;
+    auto& progress = it->second;
+    if (progress.timer) timers_.cancel(*std::exchange(progress.timer, std::nullopt));
+    progress.sent = clock_.now();
+    append("operation.progress", progress.keys, std::move(*std::exchange(progress.held, std::nullopt)));
+}
+
+}  // namespace fleet::backend

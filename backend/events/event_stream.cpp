@@ -1,0 +1,109 @@
+#include "backend/events/event_stream.hpp"
+
+#include "common/json/text.hpp"
+
+#include <boost/json/object.hpp>
+
+namespace fleet::backend {
+namespace {
+
+// How much one write carries at most: a client far behind catches up in pieces.
+constexpr std::size_t kMaxPiece = 256 * 1024;
+
+}  // namespace
+
+std::string gap_frame(std::uint64_t after, std::optional<std::uint64_t> oldest) {
+    boost::json::object data{{"last_event_id", std::to_string(after)}};
+    if (oldest) data["oldest_id"] = std::to_string(*oldest);
+    else data["oldest_id"] = nullptr;
+    return "event: gap\ndata: " + json::to_text(data) + "\n\n";
+}
+
+EventStream::EventStream(EventHistory& history, EventFilter filter, std::uint64_t after, bool resumed,
+                         std::shared_ptr<std::atomic<std::size_t>> open_streams)
+    : history_(history),
+      filter_(std::move(filter)),
+      open_streams_(std::move(open_streams)),
+      cursor_(after),
+      resumed_(resumed) {
+    ++*open_streams_;
+}
+
+EventStream::~EventStream() { --*open_streams_; }
+
+std::string EventStream::opening() {
+    std::string text = "retry: 2000\n: connected\n\n";
+    if (!resumed_) return text;
+    const auto last = history_.last_id();
+    const auto read = history_.read_after(cursor_, EventFilter{{"gap"}, {}}, 0);
+    // Missed events, or an id this backend never gave (another run's, or made up).
+    if (read.missed || cursor_ > last) {
+        text += gap_frame(cursor_, read.oldest);
+        // Then whatever is kept, from the oldest on (or what comes next).
+        cursor_ = read.oldest && cursor_ < last ? *read.oldest - 1 : last;
+    }
+    return text;
+}
+
+void EventStream::next(Ready ready) {
+    {
+        std::unique_lock lock(mutex_);
+        if (closed_ || ending_) {
+            closed_ = true;
+            lock.unlock();
+            ready(std::nullopt);
+            return;
+        }
+        pending_ = std::move(ready);
+    }
+    answer_from_history(false);
+}
+
+void EventStream::answer_from_history(bool keep_alive) {
+    std::unique_lock lock(mutex_);
+    if (!pending_ || closed_) return;
+    auto read = history_.read_after(cursor_, filter_, kMaxPiece);
+    std::string text;
+    if (read.missed) {
+        // Fell behind the whole history: say so and end; the client resumes with its Last-Event-ID.
+        text = gap_frame(cursor_, read.oldest);
+        ending_ = true;
+    } else {
+        cursor_ = read.next;
+        text = std::move(read.text);
+        if (text.empty() && keep_alive) text = ": keep-alive\n\n";
+    }
+    if (text.empty()) {
+        // Nothing yet: woken by the next append or the keep-alive tick.
+        const auto after = cursor_;
+        lock.unlock();
+        const auto id = history_.wait(after, [weak = weak_from_this()](bool tick) {
+            if (auto self = weak.lock()) self->answer_from_history(tick);
+        });
+        lock.lock();
+        waiter_ = id;
+        return;
+    }
+    auto ready = std::move(pending_);
+    pending_ = nullptr;
+    waiter_ = 0;
+    lock.unlock();
+    ready(std::move(text));
+}
+
+void EventStream::close() {
+    Ready ready;
+    EventHistory::WaiterId waiter = 0;
+    {
+        std::lock_guard lock(mutex_);
+        if (closed_) return;
+        closed_ = true;
+        ready = std::move(pending_);
+        pending_ = nullptr;
+        waiter = std::exchange(waiter_, 0);
+    }
+    if (waiter) history_.forget(waiter);
+    if (ready) ready(std::nullopt);
+}
+
+}  // namespace fleet::backend

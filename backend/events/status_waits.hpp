@@ -1,0 +1,41 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace fleet::backend {
+
+class CoreTimers;
+
+// Blocking reads (`?wait=30s`): requests waiting on the core thread for a
+// status to change. Each waiter is called once, when its key is fired or its
+// wait ends, whichever comes first. Keys name what changed, e.g.
+// "operation:<id>", "workflow:<id>", "run:<id>".
+class StatusWaits {
+public:
+    explicit StatusWaits(CoreTimers& timers);
+
+    void wait(std::string key, std::chrono::milliseconds wait, std::function<void()> then);
+    void fire(const std::string& key);
+    std::size_t waiting() const { return waiters_.size(); }
+
+private:
+    struct Waiter {
+        std::string key;
+        std::function<void()> then;
+        std::uint64_t timer = 0;
+    };
+    void finish(std::uint64_t id, bool cancel_timer);
+
+    CoreTimers& timers_;
+    std::map<std::uint64_t, Waiter> waiters_;
+    std::unordered_map<std::string, std::vector<std::uint64_t>> by_key_;
+    std::uint64_t next_ = 1;
+};
+
+}  // namespace fleet::backend
