@@ -13,7 +13,8 @@ namespace fleet::http {
 
 // A Beast parser that keeps only what Fleet reads of a message: the request
 // line or status, the Authorization, Idempotency-Key, Last-Event-ID and
-// If-None-Match headers and the body. Beast's own parser builds a field list, an allocation per header, that nobody reads here.
+// If-None-Match headers and the body. Beast's own parser builds a field
+// list, an allocation per header, that nobody reads here.
 // Limits, keep-alive, chunked bodies and content lengths stay Beast's work.
 template <bool IsRequest>
 class LeanParser : public boost::beast::http::basic_parser<IsRequest> {
