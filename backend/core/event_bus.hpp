@@ -17,17 +17,17 @@
 namespace fleet::backend {
 
 // An operation's status changed (every move: queued, pending, running, ...,
-// and the final one). `operation` is the record as saved; `from` is empty
-// for a new operation.
+// and the final one). `operation` is the record as saved, at a glance; `from`
+// is empty for a new operation.
 struct OperationStatusChanged {
-    OperationRecord operation;
+    OperationGlance operation;
     std::optional<OperationStatus> from;
 };
 
 // The backend took in new progress for an operation (a refresh from its
-// worker, or the worker's notice): the record with it.
+// worker, or the worker's notice): the record with it, at a glance.
 struct OperationProgressed {
-    OperationRecord operation;
+    OperationGlance operation;
 };
 
 // An operation reached completed, failed or cancelled: its final record.

@@ -24,14 +24,14 @@ boost::json::value status_or_null(const std::optional<Status>& status) {
     return boost::json::string(to_string(*status));
 }
 
-double percentage_of(const OperationRecord& operation) {
+double percentage_of(const OperationGlance& operation) {
     const auto* value = operation.progress.if_contains("percentage");
     if (!value || !value->is_number()) return operation.status == OperationStatus::Completed ? 100.0 : 0.0;
     return value->to_number<double>();
 }
 
 // What every operation event says of the operation, and the ids it concerns.
-EventKeys keys_of(const OperationRecord& operation, boost::json::object& data) {
+EventKeys keys_of(const OperationGlance& operation, boost::json::object& data) {
     EventKeys keys;
     keys.operation_id = operation.operation_id;
     keys.worker_id = operation.worker_id;

@@ -18,7 +18,6 @@ class CoreTimers;
 class EventBus;
 class EventHistory;
 class StatusWaits;
-struct OperationRecord;
 struct OperationStatusChanged;
 struct OperationProgressed;
 

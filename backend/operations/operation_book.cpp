@@ -60,7 +60,7 @@ void OperationBook::save(OperationRecord& record) {
     if (changed_.insert(id).second && changed_.size() == 1) store_.before_commit([this] { write_changed(); });
     if (record.status != record.saved_status) {
         const auto from = std::exchange(record.saved_status, record.status);
-        if (events_.wanted<OperationStatusChanged>()) events_.publish(OperationStatusChanged{record, from});
+        if (events_.wanted<OperationStatusChanged>()) events_.publish(OperationStatusChanged{OperationGlance::of(record), from});
     }
     if (is_terminal(record.status)) {
         if (events_.wanted<OperationEnded>()) events_.publish(OperationEnded{record});
@@ -72,7 +72,7 @@ void OperationBook::save(OperationRecord& record) {
 }
 
 void OperationBook::progressed(const OperationRecord& record) {
-    if (events_.wanted<OperationProgressed>()) events_.publish(OperationProgressed{record});
+    if (events_.wanted<OperationProgressed>()) events_.publish(OperationProgressed{OperationGlance::of(record)});
 }
 
 void OperationBook::write_changed() {

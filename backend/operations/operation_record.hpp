@@ -40,4 +40,21 @@ struct OperationRecord {
     std::optional<OperationStatus> saved_status;
 };
 
+// An operation at a glance: what its events say of it, without its
+// parameters or result (which may be megabytes, and which no listener of a
+// status move or of progress needs).
+struct OperationGlance {
+    std::string operation_id;
+    std::string domain;
+    std::string worker_id;
+    OperationStatus status = OperationStatus::Queued;
+    boost::json::object progress;
+    std::string error_message;
+
+    static OperationGlance of(const OperationRecord& record) {
+        return {record.operation_id, record.domain, record.worker_id, record.status, record.progress,
+                record.error_message};
+    }
+};
+
 }  // namespace fleet::backend

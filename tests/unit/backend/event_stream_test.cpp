@@ -253,8 +253,8 @@ struct Feed {
         return out;
     }
 
-    static OperationRecord operation(std::string id, OperationStatus status, double percentage = 0) {
-        OperationRecord r;
+    static OperationGlance operation(std::string id, OperationStatus status, double percentage = 0) {
+        OperationGlance r;
         r.operation_id = std::move(id);
         r.domain = "echo";
         r.status = status;
