@@ -6,6 +6,7 @@
 #include "backend/api/responses.hpp"
 #include "backend/api/routes.hpp"
 #include "backend/api/schedule_routes.hpp"
+#include "backend/api/web_routes.hpp"
 #include "backend/api/workflow_routes.hpp"
 #include "backend/core/admission.hpp"
 #include "backend/core/core_executor.hpp"
@@ -116,6 +117,7 @@ public:
         add_workflow_routes(router_, executor_, workflows_, waits_);
         add_event_routes(router_, history_, stream_limits_);
         add_schedule_routes(router_, executor_, scheduler_, SystemClock::instance());
+        add_web_routes(router_);
         sweeper_.also_sweep([this](SystemTime cutoff, std::size_t limit) {
             return workflow_repository_.delete_settled_before(cutoff, limit);
         });

@@ -20,6 +20,8 @@ Guard bearer_guard(std::string token) {
         const bool reads = request.method == Method::Get || request.method == Method::Head;
         if (reads && (request.path == "/health" || request.path == "/metrics")) return;
         if (reads && (request.path == "/openapi.yaml" || request.path == "/docs")) return;  // the API's description
+        // The dashboard's own files carry no data; the page asks for the token before it reads any.
+        if (reads && (request.path == "/ui" || request.path.starts_with("/ui/"))) return;
         constexpr std::string_view kBearer = "Bearer ";
         const std::string_view given = request.authorization;
         if (given.starts_with(kBearer) && equal_constant_time(given.substr(kBearer.size()), token)) return;

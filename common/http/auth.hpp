@@ -6,8 +6,9 @@
 
 namespace fleet::http {
 
-// A router guard: with a token, every request but GET /health, /metrics,
-// /openapi.yaml and /docs needs `Authorization: Bearer <token>` (401 otherwise); without one, all pass.
+// A router guard: with a token, every request but GET of /health, /metrics,
+// /openapi.yaml, /docs and the dashboard's files (`/ui`, `/ui/...`) needs
+// `Authorization: Bearer <token>` (401 otherwise); without one, all pass.
 Guard bearer_guard(std::string token);
 
 }  // namespace fleet::http

@@ -16,8 +16,9 @@
 namespace fleet::http {
 
 // A Beast parser that keeps only what Fleet reads of a message: the request
-// line or status, the Authorization, Idempotency-Key and Last-Event-ID headers and the body. Beast's own parser
-// builds a field list, an allocation per header, that nobody reads here.
+// line or status, the Authorization, Idempotency-Key, Last-Event-ID and
+// If-None-Match headers and the body. Beast's own parser builds a field
+// list, an allocation per header, that nobody reads here.
 // Limits, keep-alive, chunked bodies and content lengths stay Beast's work.
 template <bool IsRequest>
 class LeanParser : public boost::beast::http::basic_parser<IsRequest> {
@@ -27,6 +28,7 @@ public:
     std::string authorization;                                             // requests
     std::string idempotency_key;                                           // requests
     std::string last_event_id;                                             // requests
+    std::string if_none_match;                                             // requests
     int status = 0;                                                        // responses
     unsigned version = 11;
     std::string body;
@@ -54,6 +56,7 @@ private:
                        error_code&) override {
         if (!IsRequest) return;
         if (name == boost::beast::http::field::authorization) authorization.assign(value.data(), value.size());
+        else if (name == boost::beast::http::field::if_none_match) if_none_match.assign(value.data(), value.size());
         // Beast has no constant for it: compared by text, only for fields it does not know.
         else if (name == boost::beast::http::field::unknown && boost::beast::iequals(name_text, "Idempotency-Key"))
             idempotency_key.assign(value.data(), value.size());

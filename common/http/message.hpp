@@ -29,6 +29,7 @@ struct HttpRequest {
     std::string authorization;  // the Authorization header, if any
     std::string idempotency_key;  // the Idempotency-Key header, if any
     std::string last_event_id;    // the Last-Event-ID header, if any (an event stream's reconnect)
+    std::string if_none_match;    // the If-None-Match header, if any (the dashboard's files)
     std::string body;
     Fields path_params;         // filled by the router from `{name}` segments
 

@@ -70,6 +70,7 @@ HttpRequest to_request(RequestParser& parser) {
     request.authorization = std::move(parser.authorization);
     request.idempotency_key = std::move(parser.idempotency_key);
     request.last_event_id = std::move(parser.last_event_id);
+    request.if_none_match = std::move(parser.if_none_match);
     request.body = std::move(parser.body);
     return request;
 }
@@ -96,8 +97,9 @@ void serialize(std::string& out, HttpResponse&& response, unsigned version, bool
         out += value;
         out += "\r\n";
     }
-    // A stream's length is unknown: its end is the connection's.
-    if (!response.stream) {
+    // A stream's length is unknown: its end is the connection's. A 304 has no body, and its
+    // length would not be the resource's (RFC 9110 8.6).
+    if (!response.stream && response.status != 304) {
         out += "Content-Length: ";
         out += std::to_string(response.body.size());
         out += "\r\n";

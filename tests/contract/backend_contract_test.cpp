@@ -174,6 +174,21 @@ TEST_CASE("backend answers match proto_docs/openapi/backend.yaml", "[contract]")
     api.expect(405, "PUT", "/api/v1/workers");
     api.expect(405, "GET", "/api/v1/echo/start");
 
+    // The dashboard's files: no token needed, and a 304 to the ETag just given.
+    api.expect(301, "GET", "/ui", std::nullopt, Credentials::None);
+    api.expect(200, "GET", "/ui/app.js", std::nullopt, Credentials::None);
+    api.expect(404, "GET", "/ui/no-such-file.js", std::nullopt, Credentials::None);
+    for (const std::string target : {"/ui/", "/ui/app.css"}) {
+        const auto etag = api.expect(200, "GET", target, std::nullopt, Credentials::None).raw.header("ETag");
+        REQUIRE(etag);
+        const auto unchanged = api.record(Exchange{
+            "GET", target, false,
+            raw_exchange(api.port(), "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" +
+                                         "If-None-Match: \"other\", " + *etag + "\r\n\r\n")});
+        CHECK(unchanged.status() == 304);
+        CHECK(unchanged.raw.body.empty());
+    }
+
     // The registry.
     const object scripted_registration{{"worker_id", "contract-scripted"},
                                        {"worker_type", "scripted"},

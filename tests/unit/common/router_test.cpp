@@ -144,3 +144,18 @@ TEST_CASE("a bearer token guards HEAD as GET: /health and /metrics are open", "[
     CHECK(call(router, Method::Head, "/api/v1/operations").status == 401);
     CHECK(call(router, Method::Head, "/api/v1/operations", "Bearer secret").status == 200);
 }
+
+TEST_CASE("a bearer token leaves the dashboard's files open, to GET and HEAD only", "[router]") {
+    Router router;
+    router.guard(bearer_guard("secret"))
+        .get("/ui", [](const HttpRequest&) { return HttpResponse::text(200, "index"); })
+        .get("/ui/{file}", [](const HttpRequest&) { return HttpResponse::text(200, "file"); })
+        .post("/ui/{file}", [](const HttpRequest&) { return HttpResponse::text(200, "posted"); })
+        .get("/uix", [](const HttpRequest&) { return HttpResponse::text(200, "not the dashboard"); });
+    CHECK(call(router, Method::Get, "/ui").status == 200);
+    CHECK(call(router, Method::Get, "/ui/").status == 200);
+    CHECK(call(router, Method::Head, "/ui/app.js").status == 200);
+    CHECK(call(router, Method::Post, "/ui/app.js").status == 401);
+    CHECK(call(router, Method::Get, "/uix").status == 401);
+    CHECK(call(router, Method::Post, "/ui/app.js", "Bearer secret").status == 200);
+}
