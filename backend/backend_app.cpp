@@ -207,6 +207,16 @@ private:
         });
     }
 
+    // Runs `work` on the I/O threads after `delay` (at once when it is zero).
+    void run_later(std::chrono::microseconds delay, std::function<void()> work) {
+        if (delay <= std::chrono::microseconds::zero()) {
+            asio::post(io_, std::move(work));
+            return;
+        }
+        auto timer = std::make_shared<asio::steady_timer>(io_, delay);
+        timer->async_wait([timer, work = std::move(work)](const boost::system::error_code&) { work(); });
+    }
+
     void stop_serving() {
         keep_alive_timer_.cancel();
         shutdown_timer_.cancel();
@@ -266,7 +276,8 @@ private:
     WorkflowEngine workflows_;
     ScheduleRepository schedule_repository_;
     Scheduler scheduler_;
-    EventHistory history_{{config_.event_history}, first_event_id(), [this](std::function<void()> wake) { asio::post(io_, std::move(wake)); }};
+    EventHistory history_{{.max_events = config_.event_history}, first_event_id(), SystemClock::instance(),
+                          [this](std::chrono::microseconds delay, std::function<void()> wake) { run_later(delay, std::move(wake)); }};
     StatusWaits waits_{timers_};
     EventFeed feed_{events_, history_, waits_, timers_, SystemClock::instance(),
                     [this](const std::string& id) { return admin_runs_.active_bot(id); }};

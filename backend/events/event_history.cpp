@@ -4,15 +4,15 @@
 
 namespace fleet::backend {
 
-EventHistory::EventHistory(Limits limits, std::uint64_t first_id, Elsewhere wake_elsewhere)
-    : limits_(limits), wake_elsewhere_(std::move(wake_elsewhere)), last_id_(first_id) {}
+EventHistory::EventHistory(Limits limits, std::uint64_t first_id, const Clock& clock, Later wake_later)
+    : limits_(limits), clock_(clock), wake_later_(std::move(wake_later)), last_id_(first_id) {}
 
 std::uint64_t EventHistory::append(std::string_view type, EventKeys keys, std::string data_json, SystemTime time) {
     auto entry = std::make_shared<HistoryEntry>();
     entry->time = time;
     entry->type = type;
     entry->keys = std::move(keys);
-    bool post = false;
+    std::optional<std::chrono::microseconds> wake;
     std::uint64_t id = 0;
     {
         std::lock_guard lock(mutex_);
@@ -31,10 +31,23 @@ std::uint64_t EventHistory::append(std::string_view type, EventKeys keys, std::s
         while (entries_.size() > limits_.max_events) entries_.pop_front();
         drop_old(time);
         // One wake-up per batch: readers woken read everything appended until then.
-        if (!waiters_.empty() && !wake_posted_) post = wake_posted_ = true;
+        if (!waiters_.empty()) wake = claim_wake();
     }
-    if (post) wake_elsewhere_([this] { wake_all(false); });
+    if (wake) post_wake(*wake);
     return id;
+}
+
+std::optional<std::chrono::microseconds> EventHistory::claim_wake() {
+    if (wake_posted_) return std::nullopt;
+    wake_posted_ = true;
+    const auto since = clock_.now() - last_wake_;
+    // A clock that stepped back counts as a long pause.
+    if (since < SystemTime::duration::zero() || since >= limits_.pace) return std::chrono::microseconds::zero();
+    return std::chrono::ceil<std::chrono::microseconds>(limits_.pace - since);
+}
+
+void EventHistory::post_wake(std::chrono::microseconds delay) {
+    wake_later_(delay, [this] { wake_all(false); });
 }
 
 void EventHistory::drop_old(SystemTime now) {
@@ -46,6 +59,7 @@ void EventHistory::wake_all(bool keep_alive) {
     {
         std::lock_guard lock(mutex_);
         wake_posted_ = false;
+        last_wake_ = clock_.now();
         woken.swap(waiters_);
     }
     for (auto& [id, waiter] : woken) waiter(keep_alive);
@@ -67,17 +81,27 @@ EventHistory::Read EventHistory::read_after(std::uint64_t after, const EventFilt
             // Pointers only under the lock; filtering and copying after it.
             for (std::size_t taken = 0; index < entries_.size() && taken < 4096; ++index, ++taken)
                 batch.push_back(entries_[index]);
+            read.more = index < entries_.size();
         } else {
             read.missed = after < last_id_;
         }
     }
-    for (const auto& entry : batch) {
+    // The accepted frames first, so the text is allocated once, at its size.
+    std::size_t size = 0;
+    std::size_t accepted = 0;
+    for (auto& entry : batch) {
         read.next = entry->id;
         if (!filter.accepts(entry->type, entry->keys)) continue;
-        read.text += entry->frame;
-        ++read.events;
-        if (read.text.size() >= max_bytes) break;
+        size += entry->frame.size();
+        batch[accepted++] = entry;
+        if (size >= max_bytes) {
+            read.more = read.more || entry != batch.back();
+            break;
+        }
     }
+    read.text.reserve(size);
+    for (std::size_t i = 0; i < accepted; ++i) read.text += batch[i]->frame;
+    read.events = accepted;
     return read;
 }
 
@@ -87,16 +111,17 @@ std::uint64_t EventHistory::last_id() const {
 }
 
 EventHistory::WaiterId EventHistory::wait(std::uint64_t after, Waiter waiter) {
+    std::optional<std::chrono::microseconds> wake;
+    WaiterId id = 0;
     {
         std::lock_guard lock(mutex_);
-        if (last_id_ <= after) {
-            const auto id = next_waiter_++;
-            waiters_.emplace(id, std::move(waiter));
-            return id;
-        }
+        id = next_waiter_++;
+        waiters_.emplace(id, std::move(waiter));
+        // News already: the next wake-up due brings it.
+        if (last_id_ > after) wake = claim_wake();
     }
-    wake_elsewhere_([waiter = std::move(waiter)] { waiter(false); });
-    return 0;
+    if (wake) post_wake(*wake);
+    return id;
 }
 
 void EventHistory::forget(WaiterId id) {

@@ -27,21 +27,27 @@ struct HistoryEntry {
 
 // The backend's recent events, shared by every stream: the core thread
 // appends, any thread reads from a position. Bounded by count and age, so
-// what readers cost does not grow with how slowly they read. Readers with
-// nothing to read wait for the next append; they are woken off the core
-// thread (`wake_elsewhere`), once per batch of appends.
+// what readers cost does not grow with how slowly they read. Readers wait
+// for news; they are woken together, off the core thread (`wake_later`), once
+// per batch of appends and at most once per `pace`: under a steady flow of
+// events each reader takes everything since its last read in one piece, so
+// what the streams cost follows the number of readers, not of events.
 class EventHistory {
 public:
     struct Limits {
         std::size_t max_events = 100'000;
         std::chrono::seconds max_age{3600};
+        // The least time between two wake-ups; the first after a quiet spell goes at once.
+        std::chrono::milliseconds pace{20};
     };
-    using Elsewhere = std::function<void(std::function<void()>)>;
+    // Runs the function off the core thread, after the delay.
+    using Later = std::function<void(std::chrono::microseconds delay, std::function<void()>)>;
     using Waiter = std::function<void(bool keep_alive)>;  // true: woken by tick(), not an append
     using WaiterId = std::uint64_t;
 
     // Ids start after `first_id` (the start time in microseconds: larger than any earlier run's).
-    EventHistory(Limits limits, std::uint64_t first_id, Elsewhere wake_elsewhere);
+    // `clock` paces the wake-ups.
+    EventHistory(Limits limits, std::uint64_t first_id, const Clock& clock, Later wake_later);
 
     // Core thread. Returns the event's id.
     std::uint64_t append(std::string_view type, EventKeys keys, std::string data_json, SystemTime time);
@@ -50,6 +56,7 @@ public:
         std::string text;       // the accepted frames, in order
         std::uint64_t next = 0; // where the next read starts (the last event looked at)
         std::size_t events = 0; // how many frames `text` holds
+        bool more = false;      // stopped at a limit with events left to look at
         bool missed = false;    // events after `after` were already dropped
         std::optional<std::uint64_t> oldest;  // the oldest kept event's id
     };
@@ -58,8 +65,9 @@ public:
 
     std::uint64_t last_id() const;
 
-    // Calls `waiter` once, off the core thread, after an event later than `after`
-    // is appended or at the next keep-alive tick (`tick`); at once when there is one already.
+    // Calls `waiter` once, off the core thread, at the next wake-up after an event
+    // later than `after` is appended (the next one due, when there is one already),
+    // or at the next keep-alive tick (`tick`).
     WaiterId wait(std::uint64_t after, Waiter waiter);
     // Forgets a waiter that has not been called.
     void forget(WaiterId id);
@@ -70,16 +78,21 @@ public:
 
 private:
     void drop_old(SystemTime now);
+    // Under the lock: the delay of a wake-up the caller must post, none if one is posted.
+    std::optional<std::chrono::microseconds> claim_wake();
+    void post_wake(std::chrono::microseconds delay);
     void wake_all(bool keep_alive);
 
     const Limits limits_;
-    Elsewhere wake_elsewhere_;
+    const Clock& clock_;
+    Later wake_later_;
     mutable std::mutex mutex_;
     std::deque<std::shared_ptr<const HistoryEntry>> entries_;
     std::uint64_t last_id_;
     std::map<WaiterId, Waiter> waiters_;
     WaiterId next_waiter_ = 1;
     bool wake_posted_ = false;
+    SystemTime last_wake_{};
 };
 
 }  // namespace fleet::backend

@@ -55,8 +55,23 @@ void EventStream::next(Ready ready) {
             return;
         }
         pending_ = std::move(ready);
+        if (!read_now_) {
+            // Paced: what came since the last piece goes at the next wake-up, in one piece.
+            const auto after = cursor_;
+            lock.unlock();
+            wait_for_news(after);
+            return;
+        }
     }
     answer_from_history(false);
+}
+
+void EventStream::wait_for_news(std::uint64_t after) {
+    const auto id = history_.wait(after, [weak = weak_from_this()](bool tick) {
+        if (auto self = weak.lock()) self->answer_from_history(tick);
+    });
+    std::lock_guard lock(mutex_);
+    if (pending_) waiter_ = id;
 }
 
 void EventStream::answer_from_history(bool keep_alive) {
@@ -70,6 +85,7 @@ void EventStream::answer_from_history(bool keep_alive) {
         ending_ = true;
     } else {
         cursor_ = read.next;
+        read_now_ = read.more;  // a client catching up takes its pieces back to back
         text = std::move(read.text);
         if (text.empty() && keep_alive) text = ": keep-alive\n\n";
     }
@@ -77,11 +93,7 @@ void EventStream::answer_from_history(bool keep_alive) {
         // Nothing yet: woken by the next append or the keep-alive tick.
         const auto after = cursor_;
         lock.unlock();
-        const auto id = history_.wait(after, [weak = weak_from_this()](bool tick) {
-            if (auto self = weak.lock()) self->answer_from_history(tick);
-        });
-        lock.lock();
-        waiter_ = id;
+        wait_for_news(after);
         return;
     }
     auto ready = std::move(pending_);

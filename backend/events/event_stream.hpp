@@ -36,6 +36,7 @@ public:
 private:
     // `keep_alive`: the keep-alive tick woke it; with nothing to send, a comment goes.
     void answer_from_history(bool keep_alive);
+    void wait_for_news(std::uint64_t after);
 
     EventHistory& history_;
     const EventFilter filter_;
@@ -44,6 +45,7 @@ private:
     std::uint64_t cursor_;
     bool resumed_;
     bool ending_ = false;  // the gap is sent: the next `next` ends the stream
+    bool read_now_ = true;  // the next `next` reads at once (the first, or the last read stopped at a limit)
     bool closed_ = false;
     Ready pending_;
     EventHistory::WaiterId waiter_ = 0;

@@ -21,13 +21,18 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// The history with wake-ups run at once, on this thread.
+// The history with wake-ups run when the test says, on this thread.
 struct History {
+    test::ManualClock clock;
     std::vector<std::function<void()>> posted;
+    std::vector<std::chrono::microseconds> delays;  // of every wake-up posted
     EventHistory history;
     explicit History(EventHistory::Limits limits = {})
-        : history(limits, 1000, [this](std::function<void()> wake) { posted.push_back(std::move(wake)); }) {}
-    // Runs the wake-ups posted "off the core thread".
+        : history(limits, 1000, clock, [this](std::chrono::microseconds delay, std::function<void()> wake) {
+              delays.push_back(delay);
+              posted.push_back(std::move(wake));
+          }) {}
+    // Runs the wake-ups posted "off the core thread", whatever their delay.
     void run_posted() {
         while (!posted.empty()) {
             auto batch = std::move(posted);
@@ -172,6 +177,56 @@ TEST_CASE("event stream: a client resuming gets what it missed, then live events
     h.add("operation.status");
     h.run_posted();
     CHECK(ids_in(*next->piece) == std::vector<std::string>{"1005"});
+}
+
+TEST_CASE("event stream: under a steady flow a client gets everything since its last piece in one piece, "
+          "at most once per pace; the first event after a quiet spell goes at once",
+          "[events]") {
+    History h({.pace = 20ms});
+    auto stream = std::make_shared<EventStream>(h.history, EventFilter{}, h.history.last_id(), false, counter());
+    auto next = ask(*stream);
+    h.add("operation.status");
+    REQUIRE(h.delays == std::vector<std::chrono::microseconds>{0us});  // quiet until now: at once
+    h.run_posted();
+    REQUIRE(next->answered);
+    CHECK(ids_in(*next->piece) == std::vector<std::string>{"1001"});
+
+    // The piece is being written; three more events come meanwhile, 5 ms apart.
+    for (int i = 0; i < 3; ++i) {
+        h.clock.advance(5ms);
+        h.add("operation.status");
+    }
+    next = ask(*stream);
+    CHECK_FALSE(next->answered);  // not read at once: the next wake-up is due 20 ms after the last
+    REQUIRE(h.delays.size() == 2);
+    CHECK(h.delays[1] == 5ms);
+    h.run_posted();
+    REQUIRE(next->answered);
+    CHECK(ids_in(*next->piece) == std::vector<std::string>{"1002", "1003", "1004"});
+
+    // A quiet spell longer than the pace: the next event wakes at once.
+    next = ask(*stream);
+    h.clock.advance(50ms);
+    h.add("operation.status");
+    CHECK(h.delays.back() == 0us);
+    h.run_posted();
+    CHECK(ids_in(*next->piece) == std::vector<std::string>{"1005"});
+}
+
+TEST_CASE("event stream: a client catching up takes its pieces back to back", "[events]") {
+    History h;
+    std::string big(200 * 1024, 'x');
+    for (int i = 0; i < 3; ++i) h.history.append("operation.status", {}, "\"" + big + "\"", SystemTime{});
+    auto stream = std::make_shared<EventStream>(h.history, EventFilter{}, 1000, true, counter());
+    stream->opening();
+    auto next = ask(*stream);
+    REQUIRE(next->answered);
+    CHECK(ids_in(*next->piece) == std::vector<std::string>{"1001", "1002"});  // a piece stops past 256 KiB
+    next = ask(*stream);
+    REQUIRE(next->answered);  // more was left: read at once, no wake-up needed
+    CHECK(ids_in(*next->piece) == std::vector<std::string>{"1003"});
+    next = ask(*stream);
+    CHECK_FALSE(next->answered);
 }
 
 TEST_CASE("event stream: resuming from before the history, or from an id never given, opens with a gap",
