@@ -236,6 +236,7 @@ private:
         server.host = config.host;
         server.port = config.port;
         server.io_threads = config.io_threads;
+        server.max_connections = config.max_connections;
         // What carries a worker's result may be as large as the result (plus its envelope).
         server.body_limit_for = [limit = worker_message_limit(config),
                                  default_limit = server.body_limit](std::string_view path) {

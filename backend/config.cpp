@@ -54,6 +54,7 @@ std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, co
         ("log-level", po::value<std::string>()->default_value("info"), "debug, info, warn, error")
         ("log-format", po::value<std::string>()->default_value("text"), "text, or json: one JSON object a line")
         ("io-threads", po::value<std::size_t>()->default_value(2), "HTTP I/O threads")
+        ("max-connections", po::value<std::size_t>()->default_value(10'000), "open HTTP connections at most (and at most 3/4 of the open file limit); more are answered 503 and closed")
         ("probe-concurrency", po::value<std::size_t>()->default_value(256), "health checks in flight at once")
         ("max-result-bytes", po::value<std::string>()->default_value("16MiB"), "largest operation result taken from a worker (notices, answers and registrations may be 2 MiB larger); keep it at or above every worker's --max-result-bytes")
         ("shutdown-grace", po::value<std::string>()->default_value("1s"), "after SIGTERM, how long requests in flight may finish while registrations get 503; a second signal stops at once")
@@ -97,6 +98,7 @@ std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, co
         config.max_event_streams = vm["max-event-streams"].as<std::size_t>();
         config.event_history = std::clamp<std::size_t>(vm["event-history"].as<std::size_t>(), 1, 10'000'000);
         config.io_threads = std::clamp<std::size_t>(vm["io-threads"].as<std::size_t>(), 1, 64);
+        config.max_connections = std::clamp<std::size_t>(vm["max-connections"].as<std::size_t>(), 16, 1'000'000);
         config.probe_concurrency = std::clamp<std::size_t>(vm["probe-concurrency"].as<std::size_t>(), 1, 10'000);
         const auto level = log::parse_level(vm["log-level"].as<std::string>());
         if (!level) throw po::error("--log-level must be debug, info, warn or error");

@@ -26,6 +26,7 @@ struct BackendConfig {
     log::Level log_level = log::Level::Info;
     log::Format log_format = log::Format::Text;
     std::size_t io_threads = 2;
+    std::size_t max_connections = 10'000;
     std::size_t probe_concurrency = 256;
     std::size_t max_result_bytes = 16 * 1024 * 1024;  // the largest result the backend takes from a worker
     std::chrono::milliseconds shutdown_grace{1'000};

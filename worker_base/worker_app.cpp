@@ -126,6 +126,7 @@ private:
         server.port = config.port;
         server.read_timeout = config.read_timeout;
         server.io_threads = config.io_threads;
+        server.max_connections = config.max_connections;
         return server;
     }
 

@@ -39,6 +39,7 @@ const std::map<std::string, std::string>& environment_names() {
         {"FLEET_LOG_LEVEL", "log-level"},
         {"FLEET_LOG_FORMAT", "log-format"},
         {"FLEET_WORKER_IO_THREADS", "io-threads"},
+        {"FLEET_WORKER_MAX_CONNECTIONS", "max-connections"},
         {"FLEET_WORKER_HISTORY", "history"},
         {"FLEET_WORKER_MAX_RESULT_BYTES", "max-result-bytes"},
     };
@@ -104,6 +105,7 @@ std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char*
         ("log-level", po::value<std::string>()->default_value("info"), "debug, info, warn, error [FLEET_LOG_LEVEL]")
         ("log-format", po::value<std::string>()->default_value("text"), "text, or json: one JSON object a line [FLEET_LOG_FORMAT]")
         ("io-threads", po::value<std::size_t>()->default_value(1), "HTTP I/O threads [FLEET_WORKER_IO_THREADS]")
+        ("max-connections", po::value<std::size_t>()->default_value(10'000), "open HTTP connections at most (and at most 3/4 of the open file limit); more are answered 503 and closed [FLEET_WORKER_MAX_CONNECTIONS]")
         ("history", po::value<std::size_t>()->default_value(1000), "finished operations kept [FLEET_WORKER_HISTORY]")
         ("max-result-bytes", po::value<std::string>()->default_value("4MiB"), "largest result an operation may return (as JSON); a larger one fails the operation [FLEET_WORKER_MAX_RESULT_BYTES]")
         ("run", po::value<std::string>(), "run one operation locally with these JSON parameters, print the result, exit")
@@ -166,6 +168,7 @@ std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char*
         if (!format) throw po::error("--log-format must be text or json");
         config.log_format = *format;
         config.io_threads = std::clamp<std::size_t>(vm["io-threads"].as<std::size_t>(), 1, 64);
+        config.max_connections = std::clamp<std::size_t>(vm["max-connections"].as<std::size_t>(), 16, 1'000'000);
         config.history_limit = vm["history"].as<std::size_t>();
         try {
             config.max_result_bytes = parse_byte_size(vm["max-result-bytes"].as<std::string>());

@@ -31,6 +31,7 @@ struct WorkerConfig {
     log::Level log_level = log::Level::Info;
     log::Format log_format = log::Format::Text;
     std::size_t io_threads = 1;
+    std::size_t max_connections = 10'000;
     std::size_t history_limit = 1000;
     std::size_t max_result_bytes = kDefaultMaxResultBytes;  // a larger result fails its operation
     bool check_health = false;       // --check-health: ask the running worker, then exit

@@ -1,6 +1,7 @@
 #include "backend/health/connection_watch.hpp"
 
 #include "common/http/url.hpp"
+#include "common/fd_limit.hpp"
 #include "common/log.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -10,12 +11,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
-#include <sys/resource.h>
 
 #include <array>
 #include <atomic>
-#include <cerrno>
-#include <cstring>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -48,33 +46,6 @@ constexpr std::chrono::milliseconds kShortLived{1000};
 bool definite_connect_error(const error_code& ec) {
     return ec == asio::error::connection_refused || ec == asio::error::connection_reset ||
            ec == asio::error::connection_aborted;
-}
-
-// A backend watches thousands of workers, each with one socket (and health
-// probes on top): lift the soft descriptor limit to the hard one, once per process.
-void raise_fd_limit() {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        rlimit limit{};
-        if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
-            log::warn("connection watch: getrlimit(RLIMIT_NOFILE): ", std::strerror(errno));
-            return;
-        }
-        if (limit.rlim_cur == limit.rlim_max) {
-            log::debug("connection watch: open file limit already at its hard limit ", limit.rlim_cur);
-            return;
-        }
-        rlimit raised = limit;
-        raised.rlim_cur = limit.rlim_max;
-        // An unlimited hard limit cannot be the soft one (the kernel caps it at fs.nr_open).
-        if (raised.rlim_cur == RLIM_INFINITY) raised.rlim_cur = 1 << 20;
-        if (setrlimit(RLIMIT_NOFILE, &raised) != 0) {
-            log::warn("connection watch: cannot raise the open file limit from ", limit.rlim_cur, " to ",
-                      raised.rlim_cur, ": ", std::strerror(errno));
-            return;
-        }
-        log::debug("connection watch: open file limit raised from ", limit.rlim_cur, " to ", raised.rlim_cur);
-    });
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include "common/http/error.hpp"
 #include "common/http/lean_parser.hpp"
+#include "common/fd_limit.hpp"
 #include "common/http/response_stream.hpp"
 #include "common/log.hpp"
 
@@ -22,6 +23,8 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <cerrno>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -273,11 +276,17 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     }
 
     asio::awaitable<void> accept_loop();
+    // A connection past max_connections: a 503, then closed.
+    void turn_away(tcp::socket socket);
+    asio::awaitable<void> answer_busy(std::shared_ptr<Connection> connection);
     asio::awaitable<void> session(std::shared_ptr<Connection> connection, std::uint64_t id);
     asio::awaitable<void> serve_stream(std::shared_ptr<Connection> connection);
     // `drain_up_to`: how much of what the client still sends is read away after the answer.
+    asio::awaitable<void> refuse(Connection& connection, HttpResponse answer, std::size_t drain_up_to = 0);
     asio::awaitable<void> refuse(Connection& connection, int status, std::string_view message,
-                                 std::size_t drain_up_to = 0);
+                                 std::size_t drain_up_to = 0) {
+        return refuse(connection, error_response(status, message), drain_up_to);
+    }
 
     std::size_t limit_for(std::string_view target) const {
         if (!config.body_limit_for) return config.body_limit;
@@ -293,6 +302,11 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         std::max<Clock::duration>(std::min({config.read_timeout, config.idle_timeout, config.write_timeout}),
                                   std::chrono::milliseconds(1));
 
+    std::size_t max_connections = 0;  // set by listen()
+    std::atomic<std::size_t> turning_away{0};  // 503s being written
+    std::atomic<std::uint64_t> turned_away{0};
+    std::atomic<std::int64_t> last_turn_away_log{0};
+
     std::mutex mutex;
     std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections;
     std::uint64_t next_id = 0;
@@ -306,15 +320,31 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
         if (ec) {
             log::warn("accept failed: ", ec.message());
+            // Out of descriptors or memory: the next accept would fail at once too, so pause
+            // instead of spinning; connections closing meanwhile make room.
+            if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+                ec == asio::error::no_memory || ec.value() == ENFILE) {
+                asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(100));
+                co_await pause.async_wait(kUseTuple);
+            }
             continue;
         }
         socket.set_option(tcp::no_delay(true), ec);
-        auto connection = std::make_shared<Connection>(std::move(socket), check_period);
         std::uint64_t id = 0;
+        bool full = false;
         {
             std::lock_guard lock(mutex);
             if (stopped) co_return;
-            id = next_id++;
+            full = connections.size() >= max_connections;
+            if (!full) id = next_id++;
+        }
+        if (full) {
+            turn_away(std::move(socket));
+            continue;
+        }
+        auto connection = std::make_shared<Connection>(std::move(socket), check_period);
+        {
+            std::lock_guard lock(mutex);
             connections.emplace(id, connection);
         }
         auto executor = connection->socket.get_executor();
@@ -322,11 +352,41 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
     }
 }
 
-asio::awaitable<void> HttpServer::Impl::refuse(Connection& connection, int status, std::string_view message,
-                                               std::size_t drain_up_to) {
+void HttpServer::Impl::turn_away(tcp::socket socket) {
+    const auto count = ++turned_away;
+    // Said once, then at most every 10 s: a flood must not flood the log too.
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
+    auto last = last_turn_away_log.load();
+    if ((count == 1 || now - last >= 10) && last_turn_away_log.compare_exchange_strong(last, now))
+        log::warn("at the connection limit (", max_connections, "): new connections are answered 503 (",
+                  count, " so far)");
+    // A few answers at a time; past that the connection is just closed.
+    if (turning_away.load() >= 64) {
+        beast::error_code ignored;
+        socket.close(ignored);
+        return;
+    }
+    ++turning_away;
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, answer_busy(std::make_shared<Connection>(std::move(socket), check_period)),
+                   asio::detached);
+}
+
+asio::awaitable<void> HttpServer::Impl::answer_busy(std::shared_ptr<Connection> connection) {
+    auto self = shared_from_this();
+    connection->watch(Clock::now() + check_period);
+    auto response = error_response(503, "too many open connections (at most " + std::to_string(max_connections) +
+                                            "); retry later");
+    response.headers.emplace_back("Retry-After", "1");
+    co_await refuse(*connection, std::move(response));
+    connection->close();
+    --turning_away;
+}
+
+asio::awaitable<void> HttpServer::Impl::refuse(Connection& connection, HttpResponse answer, std::size_t drain_up_to) {
     auto& socket = connection.socket;
     connection.out.clear();
-    serialize(connection.out, error_response(status, message), 11, false);
+    serialize(connection.out, std::move(answer), 11, false);
     connection.expect(Phase::Writing, config.write_timeout);
     co_await asio::async_write(socket, asio::buffer(connection.out), kUseTuple);
     // Shut down our side, then read what the client still sends for a moment,
@@ -463,6 +523,14 @@ std::uint16_t HttpServer::listen() {
         throw std::runtime_error("cannot listen on " + (ipv6 ? "[" + host + "]" : host) + ":" + port_text + ": " +
                                  error.code().message());
     }
+    // Each connection holds a descriptor; the rest of the program needs some too (its
+    // database, its own calls out), so connections get at most three quarters of them.
+    const std::size_t descriptors = raise_fd_limit();
+    const std::size_t affordable = descriptors - descriptors / 4;
+    impl_->max_connections = std::min(impl_->config.max_connections, affordable);
+    if (impl_->max_connections < impl_->config.max_connections)
+        log::warn("open file limit ", descriptors, ": serving at most ", impl_->max_connections,
+                  " connections instead of ", impl_->config.max_connections);
     const auto port = acceptor.local_endpoint().port();
     asio::co_spawn(acceptor.get_executor(), impl_->accept_loop(), asio::detached);
     return port;

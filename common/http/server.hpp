@@ -26,6 +26,9 @@ struct ServerConfig {
     std::chrono::milliseconds read_timeout{10'000};   // from a request's first byte to its last
     std::chrono::milliseconds idle_timeout{120'000};  // a kept-alive connection with no request
     std::chrono::milliseconds write_timeout{10'000};
+    // Open connections at most (lowered to what the open file limit allows);
+    // past it a new connection is answered 503 with Retry-After and closed.
+    std::size_t max_connections = 10'000;
     // Threads running the io_context. With one, sessions skip strands.
     std::size_t io_threads = 1;
 };
@@ -39,7 +42,8 @@ public:
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
 
-    // Binds and starts accepting; returns the bound port. Throws std::runtime_error
+    // Binds and starts accepting (raising the open file limit to its hard limit
+    // first); returns the bound port. Throws std::runtime_error
     // "cannot listen on <host>:<port>: <reason>" (e.g. the port is in use).
     std::uint16_t listen();
     // Stops accepting and closes open connections; safe from any thread.

@@ -5,6 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <thread>
+#include <vector>
+
 using namespace fleet;
 using namespace fleet::test;
 
@@ -42,6 +46,17 @@ std::string raw_exchange(std::uint16_t port, const std::string& request) {
         answer.append(buffer, static_cast<std::size_t>(n));
     }
     ::close(fd);
+    return answer;
+}
+
+// raw_exchange until the answer starts with `prefix` (2 s at most); the last answer.
+std::string answer_starting(std::uint16_t port, const std::string& request, const std::string& prefix) {
+    std::string answer;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        answer = raw_exchange(port, request);
+        if (answer.rfind(prefix, 0) == 0) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     return answer;
 }
 
@@ -141,6 +156,36 @@ TEST_CASE("garbage instead of HTTP gets 400 and a closed connection", "[integrat
     CHECK(huge_header.rfind("HTTP/1.1 431", 0) == 0);
     http::BlockingHttpClient client;
     still_healthy(client, worker);
+}
+
+TEST_CASE("past --max-connections a new connection gets 503 with Retry-After and is closed; freed slots serve again",
+          "[integration][worker][bad-input]") {
+    WorkerUnderTest worker("echo", {"--max-connections", "16"});
+    http::BlockingHttpClient client;
+    still_healthy(client, worker);  // its kept-alive connection is one of the 16
+    std::vector<int> idle;
+    const auto open_idle = [&] {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        REQUIRE(fd >= 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(worker.port());
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+        idle.push_back(fd);
+    };
+    for (int i = 0; i < 15; ++i) open_idle();
+    // The server counts a connection once it has accepted it: wait until all 15 are.
+    const std::string answer = answer_starting(worker.port(), "GET /health HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 503");
+    REQUIRE(answer.rfind("HTTP/1.1 503", 0) == 0);
+    CHECK(answer.find("Retry-After: 1\r\n") != std::string::npos);
+    CHECK(answer.find("\"too many open connections (at most 16); retry later\"") != std::string::npos);
+    still_healthy(client, worker);  // a kept-alive connection keeps its slot
+
+    for (int fd : idle) ::close(fd);
+    const std::string after = answer_starting(
+        worker.port(), "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "HTTP/1.1 200");
+    CHECK(after.rfind("HTTP/1.1 200", 0) == 0);
 }
 
 TEST_CASE("keep-alive serves many requests on one connection", "[integration][worker]") {
