@@ -1,6 +1,7 @@
 #include "backend/api/admin_responses.hpp"
 
 #include "common/http/error.hpp"
+#include "common/json/text.hpp"
 #include "common/json/time.hpp"
 
 #include <boost/json/parse.hpp>
@@ -8,9 +9,7 @@
 namespace fleet::backend {
 namespace {
 
-boost::json::value text_or_null(const std::string& text) {
-    return text.empty() ? boost::json::value(nullptr) : boost::json::value(text);
-}
+using json::text_or_null;
 
 http::HttpResponse cancelled(const std::string& run_id, std::string_view message) {
     return http::HttpResponse::json(200, {{"success", true}, {"run_id", run_id}, {"message", message}});

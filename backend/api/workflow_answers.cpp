@@ -1,6 +1,7 @@
 #include "backend/api/workflow_answers.hpp"
 
 #include "common/http/error.hpp"
+#include "common/json/text.hpp"
 #include "common/json/time.hpp"
 
 #include <boost/json/array.hpp>
@@ -8,12 +9,9 @@
 namespace fleet::backend {
 namespace {
 
-using namespace workflows;
+using json::text_or_null;
 
-boost::json::value text_or_null(const std::string& text) {
-    if (text.empty()) return nullptr;
-    return boost::json::value(text);
-}
+using namespace workflows;
 
 boost::json::object step_json(const WorkflowView& workflow, std::size_t i) {
     const StepDefinition& def = workflow.state.definition->steps[i];

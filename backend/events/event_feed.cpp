@@ -13,10 +13,7 @@
 namespace fleet::backend {
 namespace {
 
-boost::json::value text_or_null(const std::string& text) {
-    if (text.empty()) return nullptr;
-    return boost::json::string(text);
-}
+using json::text_or_null;
 
 template <typename Status>
 boost::json::value status_or_null(const std::optional<Status>& status) {

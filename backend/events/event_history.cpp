@@ -72,18 +72,17 @@ EventHistory::Read EventHistory::read_after(std::uint64_t after, const EventFilt
     std::vector<std::shared_ptr<const HistoryEntry>> batch;
     {
         std::lock_guard lock(mutex_);
+        const Bounds bounds = bounds_locked();
+        read.oldest = bounds.oldest;
+        read.missed = bounds.missed_after(after);
         if (!entries_.empty()) {
             const std::uint64_t front = entries_.front()->id;
-            read.oldest = front;
-            read.missed = after + 1 < front;
             // Ids are consecutive: the position is arithmetic.
             std::size_t index = after < front ? 0 : static_cast<std::size_t>(after + 1 - front);
             // Pointers only under the lock; filtering and copying after it.
             for (std::size_t taken = 0; index < entries_.size() && taken < 4096; ++index, ++taken)
                 batch.push_back(entries_[index]);
             read.more = index < entries_.size();
-        } else {
-            read.missed = after < last_id_;
         }
     }
     // The accepted frames first, so the text is allocated once, at its size.
@@ -103,6 +102,17 @@ EventHistory::Read EventHistory::read_after(std::uint64_t after, const EventFilt
     for (std::size_t i = 0; i < accepted; ++i) read.text += batch[i]->frame;
     read.events = accepted;
     return read;
+}
+
+EventHistory::Bounds EventHistory::bounds() const {
+    std::lock_guard lock(mutex_);
+    return bounds_locked();
+}
+
+EventHistory::Bounds EventHistory::bounds_locked() const {
+    Bounds bounds{.oldest = std::nullopt, .last = last_id_};
+    if (!entries_.empty()) bounds.oldest = entries_.front()->id;
+    return bounds;
 }
 
 std::uint64_t EventHistory::last_id() const {

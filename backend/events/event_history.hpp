@@ -65,6 +65,14 @@ public:
 
     std::uint64_t last_id() const;
 
+    struct Bounds {
+        std::optional<std::uint64_t> oldest;  // the oldest kept event's id; none when none is kept
+        std::uint64_t last = 0;               // the last id given
+        // Events after `after` were dropped already (or `after` is from before them all).
+        bool missed_after(std::uint64_t after) const { return oldest ? after + 1 < *oldest : after < last; }
+    };
+    Bounds bounds() const;
+
     // Calls `waiter` once, off the core thread, at the next wake-up after an event
     // later than `after` is appended (the next one due, when there is one already),
     // or at the next keep-alive tick (`tick`).
@@ -78,6 +86,7 @@ public:
 
 private:
     void drop_old(SystemTime now);
+    Bounds bounds_locked() const;
     // Under the lock: the delay of a wake-up the caller must post, none if one is posted.
     std::optional<std::chrono::microseconds> claim_wake();
     void post_wake(std::chrono::microseconds delay);

@@ -34,13 +34,12 @@ EventStream::~EventStream() { --*open_streams_; }
 std::string EventStream::opening() {
     std::string text = "retry: 2000\n: connected\n\n";
     if (!resumed_) return text;
-    const auto last = history_.last_id();
-    const auto read = history_.read_after(cursor_, EventFilter{{"gap"}, {}}, 0);
+    const auto bounds = history_.bounds();
     // Missed events, or an id this backend never gave (another run's, or made up).
-    if (read.missed || cursor_ > last) {
-        text += gap_frame(cursor_, read.oldest);
+    if (bounds.missed_after(cursor_) || cursor_ > bounds.last) {
+        text += gap_frame(cursor_, bounds.oldest);
         // Then whatever is kept, from the oldest on (or what comes next).
-        cursor_ = read.oldest && cursor_ < last ? *read.oldest - 1 : last;
+        cursor_ = bounds.oldest && cursor_ < bounds.last ? *bounds.oldest - 1 : bounds.last;
     }
     return text;
 }

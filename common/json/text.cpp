@@ -124,4 +124,9 @@ std::string to_stored_text(const boost::json::value& value) {
     return out;
 }
 
+boost::json::value text_or_null(std::string_view text) {
+    if (text.empty()) return nullptr;
+    return boost::json::string(text);
+}
+
 }  // namespace fleet::json

@@ -24,6 +24,9 @@ void append_quoted(std::string& out, std::string_view text);
 // to_text(value).size(), without building the text.
 std::size_t text_size(const boost::json::value& value);
 
+// `text` as a JSON string, or null when it is empty (an id or message not set).
+boost::json::value text_or_null(std::string_view text);
+
 // For JSON that Fleet keeps and reads back itself (the backend's store): as
 // to_text, except that a double with a whole value keeps a ".0" (100.0, -0.0),
 // so every number comes back with the kind it had, not only the same value.
