@@ -62,7 +62,10 @@ void SseParser::line(std::string_view text) {
         has_data_ = false;
         return;
     }
-    if (text.front() == ':') return;  // a comment (keep-alive)
+    if (text.front() == ':') {  // a comment (keep-alive)
+        ++comments_;
+        return;
+    }
     const auto colon = text.find(':');
     if (colon == std::string_view::npos) {
         field(text, {});

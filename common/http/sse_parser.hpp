@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <optional>
 #include <string>
@@ -30,6 +31,8 @@ public:
     const std::string& last_event_id() const noexcept { return last_event_id_; }
     // The reconnection time the stream asked for, in ms.
     std::optional<long long> retry_ms() const noexcept { return retry_ms_; }
+    // Comment lines read (the keep-alives), for a client that watches the stream's health.
+    std::size_t comments() const noexcept { return comments_; }
 
 private:
     void line(std::string_view text);
@@ -44,6 +47,7 @@ private:
     bool has_data_ = false;
     std::string last_event_id_;
     std::optional<long long> retry_ms_;
+    std::size_t comments_ = 0;
 };
 
 }  // namespace fleet::http

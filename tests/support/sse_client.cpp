@@ -64,36 +64,15 @@ bool SseClient::fill(std::chrono::steady_clock::time_point deadline) {
 
 std::optional<SseEvent> SseClient::next(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    for (;;) {
-        std::size_t end;
-        while ((end = buffer_.find("\n\n")) != std::string::npos) {
-            const std::string frame = buffer_.substr(0, end);
-            buffer_.erase(0, end + 2);
-            SseEvent event;
-            bool any = false;
-            std::size_t at = 0;
-            while (at <= frame.size()) {
-                auto line_end = frame.find('\n', at);
-                if (line_end == std::string::npos) line_end = frame.size();
-                const std::string line = frame.substr(at, line_end - at);
-                at = line_end + 1;
-                if (line.empty()) continue;
-                if (line[0] == ':') {
-                    ++comments_;
-                    continue;
-                }
-                const auto colon = line.find(':');
-                const std::string field = line.substr(0, colon);
-                std::string value = colon == std::string::npos ? "" : line.substr(colon + 1);
-                if (!value.empty() && value[0] == ' ') value.erase(0, 1);
-                if (field == "id") event.id = value, any = true;
-                else if (field == "event") event.event = value, any = true;
-                else if (field == "data") event.data += (event.data.empty() ? "" : "\n") + value, any = true;
-            }
-            if (any && !event.event.empty()) return event;
-        }
-        if (!fill(deadline)) return std::nullopt;
+    while (events_.empty()) {
+        parser_.feed(buffer_);
+        buffer_.clear();
+        if (!events_.empty() || !fill(deadline)) break;
     }
+    if (events_.empty()) return std::nullopt;
+    SseEvent event = std::move(events_.front());
+    events_.pop_front();
+    return event;
 }
 
 }  // namespace fleet::test

@@ -1,7 +1,10 @@
 #pragma once
 
+#include "common/http/sse_parser.hpp"
+
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 
@@ -35,7 +38,7 @@ public:
     std::optional<SseEvent> next(std::chrono::milliseconds timeout = std::chrono::seconds(5));
     // Whether the server closed the connection.
     bool closed() const { return closed_; }
-    std::size_t comments() const { return comments_; }
+    std::size_t comments() const { return parser_.comments(); }
     // Closes this side (a client that leaves).
     void close();
 
@@ -47,7 +50,10 @@ private:
     std::string headers_;
     std::string buffer_;
     bool closed_ = false;
-    std::size_t comments_ = 0;
+    std::deque<SseEvent> events_;  // parsed, not yet taken
+    http::SseParser parser_{[this](const http::SseEvent& event) {
+        events_.push_back({event.last_event_id, event.type, event.data});
+    }};
 };
 
 }  // namespace fleet::test

@@ -56,6 +56,7 @@ TEST_CASE("SseParser: comments, events without data and unknown fields dispatch 
     Collected c;
     c.parser.feed(": keep-alive\n\nevent: lonely\n\nfoo: bar\nid: 9\n\n");
     CHECK(c.events.empty());
+    CHECK(c.parser.comments() == 1);
     CHECK(c.parser.last_event_id() == "9");  // an id alone still moves the resume point
     c.parser.feed("data: after\n\n");
     REQUIRE(c.events.size() == 1);
