@@ -59,8 +59,18 @@ std::optional<Registered> RegistrationService::register_worker(const Registratio
     // What the backend thought it held and it no longer reports: it restarted without it.
     for (const auto& id : upserted.previous_operations) {
         if (std::find(worker.operations.begin(), worker.operations.end(), id) != worker.operations.end()) continue;
-        if (OperationRecord* operation = operations_.find_active(id); operation && operation->worker_id == worker_id)
-            dispatcher_.lose_operation(*operation, "worker " + worker_id + " restarted without it");
+        OperationRecord* operation = operations_.find_active(id);
+        if (!operation || operation->worker_id != worker_id) continue;
+        if (operation->status == OperationStatus::Pending) {
+            // Its start is not answered yet: a worker that was stopped (SIGSTOP, a stalled VM) registers before it
+            // reads the start, then runs it. The answer settles it; a start that never lands is left to the
+            // health checks (the worker does not know it: resolved after --unknown-grace).
+            worker.operations.push_back(id);
+            operation->worker_instance_id = worker.instance_id;
+            operations_.save(*operation);
+            continue;
+        }
+        dispatcher_.lose_operation(*operation, "worker " + worker_id + " restarted without it");
     }
     registry_.save(worker);
     registry_.announce(worker);

@@ -200,3 +200,45 @@ TEST_CASE("dispatcher: a domain nobody serves, or requirements nobody meets, cre
     CHECK(result->kind == Kind::Unmeetable);
     CHECK(core.workers.calls.empty());
 }
+
+TEST_CASE("dispatcher: a worker that registers again before it reads a start keeps that operation; the answer runs it",
+          "[dispatcher]") {
+    // Found by scripts/chaos: a worker SIGSTOPped while a start waits in its socket wakes up, registers again
+    // (no health check for a while) without the operation, then reads the start and runs it. Failing the
+    // operation at the registration ("restarted without it") recorded as failed work that completed.
+    Core core;
+    core.add_worker("w1");
+    auto& result = core.start();
+    const std::string id = id_of_start(core.workers.calls.at(0));
+    REQUIRE(core.operation(id).status == OperationStatus::Pending);
+
+    const auto again = core.add_worker("w1");
+    CHECK(core.operation(id).status == OperationStatus::Pending);
+    CHECK(core.held_by("w1") == 1);  // its slot stays taken: nothing else is sent to it meanwhile
+    CHECK(core.workers.calls.size() == 1);
+
+    core.workers.answer(0, core.workers.status(200));
+    REQUIRE(result);
+    CHECK(result->kind == Kind::Started);
+    CHECK(core.operation(id).status == OperationStatus::Running);
+
+    auto notice = boost::json::parse(R"({"status": "completed", "result": {"rows": 3}})").as_object();
+    notice["instance_id"] = again.instance_id;
+    CHECK(core.registrations.report(id, notice) == ReportOutcome::Applied);
+    CHECK(core.operation(id).status == OperationStatus::Completed);
+    CHECK(core.held_by("w1") == 0);
+}
+
+TEST_CASE("dispatcher: a worker that registers again without an operation it was running loses it", "[dispatcher]") {
+    Core core;
+    core.add_worker("w1");
+    core.start();
+    const std::string id = id_of_start(core.workers.calls.at(0));
+    core.workers.answer(0, core.workers.status(200));
+    REQUIRE(core.operation(id).status == OperationStatus::Running);
+
+    core.add_worker("w1");  // it restarted: the running work is gone with the old process
+    CHECK(core.operation(id).status == OperationStatus::Failed);
+    CHECK(core.operation(id).error_message.find("restarted without it") != std::string::npos);
+    CHECK(core.held_by("w1") == 0);
+}
