@@ -10,6 +10,7 @@
 #include "common/version.hpp"
 #include "worker_base/api_description.hpp"
 #include "worker_base/operation_json.hpp"
+#include "worker_base/run_log.hpp"
 
 #include <boost/json/array.hpp>
 
@@ -161,6 +162,14 @@ StartResult WorkerApiBase::start(const std::optional<std::string>& task_id, Prep
 
 void WorkerApiBase::execute(const std::string& id, const PreparedWork& work, ProgressBridge& progress,
                             const CancellationToken& token) {
+    if (run_log_) run_log_->started(id, worker_id_, clock_.now());
+    run(id, work, progress, token);
+    if (!run_log_) return;
+    if (const auto ended = operations_.get(id)) run_log_->ended(id, worker_id_, ended->status, clock_.now());
+}
+
+void WorkerApiBase::run(const std::string& id, const PreparedWork& work, ProgressBridge& progress,
+                        const CancellationToken& token) {
     operations_.mark_running(id);
     try {
         boost::json::value result = work.run(progress, token);

@@ -13,6 +13,8 @@
 
 namespace fleet::worker {
 
+class RunLog;
+
 struct StartResult {
     ClaimOutcome outcome;
     std::string operation_id;
@@ -41,6 +43,8 @@ public:
     // Called on POST /api/v1/drain, after new work is refused: starts the same
     // graceful drain as SIGTERM (the process owns it).
     void on_drain_request(std::function<void()> listener);
+    // Where each operation's start and end are recorded (--run-log); none when null.
+    void set_run_log(RunLog* run_log) { run_log_ = run_log; }
 
     void add_routes(http::Router& router);
 
@@ -56,8 +60,11 @@ private:
     http::HttpResponse cancel_operation(const http::HttpRequest& request);
     http::HttpResponse drain(const http::HttpRequest& request);
     http::HttpResponse prometheus(const http::HttpRequest& request) const;
+    // The run between its run-log lines (when there is a run log).
     void execute(const std::string& id, const PreparedWork& work, ProgressBridge& progress,
                  const CancellationToken& token);
+    void run(const std::string& id, const PreparedWork& work, ProgressBridge& progress,
+             const CancellationToken& token);
 
     const WorkerType& type_;
     OperationsService& operations_;
@@ -69,6 +76,7 @@ private:
     std::string health_prefix_;  // `{"healthy":true,...,"status":"operational"` without the closing brace
     std::function<void()> health_listener_;
     std::function<void()> drain_listener_;
+    RunLog* run_log_ = nullptr;
     std::atomic<std::uint64_t> started_total_{0};
 };
 

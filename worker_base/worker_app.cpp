@@ -10,6 +10,7 @@
 #include "worker_base/operations_service.hpp"
 #include "worker_base/progress_reporter.hpp"
 #include "worker_base/registrar.hpp"
+#include "worker_base/run_log.hpp"
 #include "worker_base/worker_api_base.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -56,6 +57,10 @@ public:
           signals_(lifecycle_, SIGINT, SIGTERM),
           drain_timer_(lifecycle_) {
         api_.add_routes(router_);
+        if (!config.run_log.empty()) {
+            run_log_ = std::make_unique<RunLog>(config.run_log);
+            api_.set_run_log(run_log_.get());
+        }
     }
 
     int run() {
@@ -202,6 +207,7 @@ private:
     asio::io_context io_{static_cast<int>(config_.io_threads)};
     asio::thread_pool engines_;
     OperationsService operations_;
+    std::unique_ptr<RunLog> run_log_;  // --run-log, when given
     WorkerApiBase api_;
     http::Router router_;
     http::HttpServer server_;

@@ -42,6 +42,7 @@ const std::map<std::string, std::string>& environment_names() {
         {"FLEET_WORKER_MAX_CONNECTIONS", "max-connections"},
         {"FLEET_WORKER_HISTORY", "history"},
         {"FLEET_WORKER_MAX_RESULT_BYTES", "max-result-bytes"},
+        {"FLEET_WORKER_RUN_LOG", "run-log"},
     };
     return names;
 }
@@ -110,6 +111,7 @@ std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char*
         ("max-result-bytes", po::value<std::string>()->default_value("4MiB"), "largest result an operation may return (as JSON); a larger one fails the operation [FLEET_WORKER_MAX_RESULT_BYTES]")
         ("run", po::value<std::string>(), "run one operation locally with these JSON parameters, print the result, exit")
         ("ready-file", po::value<std::string>()->default_value(""), "once listening, write {\"pid\", \"port\", \"url\"} to this file (atomically: temporary file, then rename); fleetctl up reads it")
+        ("run-log", po::value<std::string>()->default_value(""), "append a line to this file when an operation's work starts and when it ends (operation id, worker id, pid, time; written at once, so kept through a kill -9); scripts/chaos audits them [FLEET_WORKER_RUN_LOG]")
         ("list-types", "print the worker types this binary hosts, one a line with its domain (\"echo echo\"), and exit")
         ("check-health", po::bool_switch(), "ask the worker these options describe for its /health on this machine; exit 0 when it answers 200 (no --type needed)");
 
@@ -179,6 +181,7 @@ std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char*
             throw po::error("--max-result-bytes must be from 1KiB to 1GiB");
         if (vm.count("run")) config.run = vm["run"].as<std::string>();
         config.ready_file = vm["ready-file"].as<std::string>();
+        config.run_log = vm["run-log"].as<std::string>();
         return config;
     } catch (const po::error& error) {
         return ConfigExit{2, std::string("fleet-worker: ") + error.what() + "\n(try --help)\n"};

@@ -37,6 +37,7 @@ struct WorkerConfig {
     bool check_health = false;       // --check-health: ask the running worker, then exit
     std::optional<std::string> run;  // --run '<json>': one local operation, no server
     std::string ready_file;          // --ready-file: {"pid","port","url"} written here once listening
+    std::string run_log;             // --run-log: one line per operation start and end appended here (RunLog)
     bool list_types = false;         // --list-types: print the worker types and their domains, then exit
 };
 

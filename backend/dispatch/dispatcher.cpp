@@ -345,6 +345,22 @@ void Dispatcher::lose_operation(OperationRecord& operation, const std::string& w
     operations_.save(operation);
 }
 
+void Dispatcher::confirm_held(const std::string& operation_id, const std::string& worker_id, std::string why) {
+    const WorkerRecord* worker = registry_.find(worker_id);
+    if (!worker) return;
+    workers_.get(worker->endpoint_url, operation_id,
+                 [this, operation_id, worker_id, why = std::move(why)](http::ClientResponse response) {
+                     OperationRecord* live = operations_.find_active(operation_id);
+                     if (!live || live->worker_id != worker_id) return;  // settled meanwhile (a notice came first)
+                     if (response.ok() && response.status == 404) return lose_operation(*live, why);
+                     if (!response.ok() || response.status != 200) return;
+                     boost::system::error_code ec;
+                     auto body = json::parse(response.body, ec);  // exact: a result's numbers go on as they came
+                     const auto* data = (!ec && body.is_object()) ? body.as_object().if_contains("data") : nullptr;
+                     if (data && data->is_object()) take_in_view(*live, data->get_object(), "worker report");
+                 });
+}
+
 lifecycle::Move Dispatcher::take_in_view(OperationRecord& operation, const boost::json::object& view,
                                          std::string_view event) {
     const auto now = clock_.now();

@@ -46,6 +46,11 @@ public:
     void worker_lost(const std::string& worker_id, const std::string& why);
     // An operation whose worker was lost: dispatched again while retries are left, else failed.
     void lose_operation(OperationRecord& operation, const std::string& why);
+    // A worker registered again without naming an operation the backend has running on it: asks the
+    // worker. The process that ran it still knows it (its registration was written before it took the
+    // start, or as the work ended): what it says is taken in. A new process answers 404: lost at once,
+    // with `why`. No readable answer: left to the health checks (--unknown-grace).
+    void confirm_held(const std::string& operation_id, const std::string& worker_id, std::string why);
     // The worker says the operation ended: release the worker, save, dispatch more.
     void finish(OperationRecord& operation);
     // Takes in what the worker says of the operation (a notice, a refresh, the

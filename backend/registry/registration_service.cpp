@@ -56,11 +56,21 @@ std::optional<Registered> RegistrationService::register_worker(const Registratio
         }
     }
     if (!current.empty()) worker_lifecycle::reported(worker, WorkerStatus::Busy);
-    // What the backend thought it held and it no longer reports: it restarted without it.
+    // What the backend thought it held and it no longer reports: it restarted without it, or its
+    // registration was written before the start or the end reached it.
+    std::vector<std::string> held_unreported;
     for (const auto& id : upserted.previous_operations) {
         if (std::find(worker.operations.begin(), worker.operations.end(), id) != worker.operations.end()) continue;
-        if (OperationRecord* operation = operations_.find_active(id); operation && operation->worker_id == worker_id)
-            dispatcher_.lose_operation(*operation, "worker " + worker_id + " restarted without it");
+        OperationRecord* operation = operations_.find_active(id);
+        if (!operation || operation->worker_id != worker_id) continue;
+        // Not lost yet: a worker that was stopped (SIGSTOP, a stalled VM) registers again as it wakes, with a
+        // body written before it reads a start waiting in its socket or before its work ends. It keeps the
+        // operation; a start not answered yet is settled by its answer, one it answered by asking it.
+        worker.operations.push_back(id);
+        operation->worker_instance_id = worker.instance_id;
+        operations_.save(*operation);
+        if (operation->status != OperationStatus::Pending)
+            held_unreported.push_back(id);
     }
     registry_.save(worker);
     registry_.announce(worker);
@@ -69,6 +79,8 @@ std::optional<Registered> RegistrationService::register_worker(const Registratio
               log::field("worker_id", worker_id), log::field("domain", worker.domain));
 
     registered.status = worker.status;
+    for (const auto& id : held_unreported)
+        dispatcher_.confirm_held(id, worker_id, "worker " + worker_id + " restarted without it");
     dispatcher_.pump(worker.domain);
     return registered;
 }

@@ -200,3 +200,73 @@ TEST_CASE("dispatcher: a domain nobody serves, or requirements nobody meets, cre
     CHECK(result->kind == Kind::Unmeetable);
     CHECK(core.workers.calls.empty());
 }
+
+TEST_CASE("dispatcher: a worker that registers again before it reads a start keeps that operation; the answer runs it",
+          "[dispatcher]") {
+    // Found by scripts/chaos: a worker SIGSTOPped while a start waits in its socket wakes up, registers again
+    // (no health check for a while) without the operation, then reads the start and runs it. Failing the
+    // operation at the registration ("restarted without it") recorded as failed work that completed.
+    Core core;
+    core.add_worker("w1");
+    auto& result = core.start();
+    const std::string id = id_of_start(core.workers.calls.at(0));
+    REQUIRE(core.operation(id).status == OperationStatus::Pending);
+
+    const auto again = core.add_worker("w1");
+    CHECK(core.operation(id).status == OperationStatus::Pending);
+    CHECK(core.held_by("w1") == 1);  // its slot stays taken: nothing else is sent to it meanwhile
+    CHECK(core.workers.calls.size() == 1);
+
+    core.workers.answer(0, core.workers.status(200));
+    REQUIRE(result);
+    CHECK(result->kind == Kind::Started);
+    CHECK(core.operation(id).status == OperationStatus::Running);
+
+    auto notice = boost::json::parse(R"({"status": "completed", "result": {"rows": 3}})").as_object();
+    notice["instance_id"] = again.instance_id;
+    CHECK(core.registrations.report(id, notice) == ReportOutcome::Applied);
+    CHECK(core.operation(id).status == OperationStatus::Completed);
+    CHECK(core.held_by("w1") == 0);
+}
+
+TEST_CASE("dispatcher: a worker that registers again without an operation it runs is asked; a new process "
+          "answers 404 and the operation is lost at once",
+          "[dispatcher]") {
+    Core core;
+    core.add_worker("w1");
+    core.start();
+    const std::string id = id_of_start(core.workers.calls.at(0));
+    core.workers.answer(0, core.workers.status(200));
+    REQUIRE(core.operation(id).status == OperationStatus::Running);
+
+    core.add_worker("w1");
+    REQUIRE(core.workers.calls.size() == 2);
+    CHECK(core.workers.calls[1].kind == "get");
+    CHECK(core.workers.calls[1].target == id);
+    CHECK(core.operation(id).status == OperationStatus::Running);
+
+    core.workers.answer(1, core.workers.status(404, R"({"success": false, "error": "not found"})"));
+    CHECK(core.operation(id).status == OperationStatus::Failed);
+    CHECK(core.operation(id).error_message == "worker w1 restarted without it");
+    CHECK(core.held_by("w1") == 0);
+}
+
+TEST_CASE("dispatcher: a registration written before the work ended does not lose it; the worker's answer ends it",
+          "[dispatcher]") {
+    // Also found by scripts/chaos: the worker woke from SIGSTOP, its registrar wrote the registration while
+    // the I/O thread took the start and the work (3 ms) ran; the backend heard the start's answer first.
+    Core core;
+    core.add_worker("w1");
+    core.start();
+    const std::string id = id_of_start(core.workers.calls.at(0));
+    core.workers.answer(0, core.workers.status(200));
+
+    core.add_worker("w1");
+    REQUIRE(core.workers.calls.size() == 2);
+    CHECK(core.held_by("w1") == 1);
+    core.workers.answer(1, core.workers.status(200, R"({"success": true, "data": {"operation_id": ")" + id +
+                                                        R"(", "status": "completed", "result": {"rows": 3}}})"));
+    CHECK(core.operation(id).status == OperationStatus::Completed);
+    CHECK(core.operation(id).result.at("rows") == 3);
+    CHECK(core.held_by("w1") == 0);
+}
