@@ -8,8 +8,8 @@
 //  1. quiet: /health on one kept-alive connection, 200 a second for --seconds (p50, p99, max),
 //     and 50 times on a new connection each (connect + request + answer);
 //  2. abused: the same while --idle connections send nothing and --slow slow-loris clients send a
-//     request's header one byte every 500 ms (a client cut off reconnects at once); counts how the
-//     server ended them (408 answers, closes);
+//     request's header one byte every 500 ms (any of them cut off reconnects at once); counts how
+//     the server ended them (408 answers, closes);
 //  3. floods, one after the other: a header that never ends, a body declared 1 GiB long, a chunked
 //     body that never ends, each sent as fast as the server takes it (up to --flood-mib): the bytes
 //     the server took before it answered or closed, its answer's status, and the time it took.
@@ -202,9 +202,9 @@ void abuse(const Options& o, Abusers& a, const std::atomic<bool>& stop) {
             const ssize_t n = ::recv(p.fd, buffer, sizeof buffer, MSG_DONTWAIT);
             if (n < 0 && errno == EAGAIN) continue;
             for (auto& fd : a.idle)
-                if (fd == p.fd) {  // an idle connection the server ended (its idle timeout)
+                if (fd == p.fd) {  // an idle connection the server ended: come back at once
                     ::close(fd);
-                    fd = -1;
+                    fd = connect_to(o.port, false);
                     ++a.idle_closed;
                 }
             for (auto& s : a.slow)
@@ -271,12 +271,9 @@ int main(int argc, char** argv) {
     const double rss_abused = rss_mib(o.pid);
     stop = true;
     abuser.join();
-    std::size_t still_open = 0;
-    for (int fd : abusers.idle)
-        if (fd >= 0) ++still_open;
-    std::printf("abused: %zu idle connections (%zu still open at the end), %zu slow-loris clients: %zu answered 408, "
-                "%zu closed, %zu reconnects\n",
-                o.idle, still_open, o.slow, abusers.slow_408, abusers.slow_closed, abusers.reconnects);
+    std::printf("abused: %zu idle connections (closed by the server and opened again: %zu), %zu slow-loris clients: "
+                "%zu answered 408, %zu closed, %zu reconnects\n",
+                o.idle, abusers.idle_closed, o.slow, abusers.slow_408, abusers.slow_closed, abusers.reconnects);
     print_latencies(o, "abused", abused);
     for (int fd : abusers.idle)
         if (fd >= 0) ::close(fd);

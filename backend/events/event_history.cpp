@@ -58,8 +58,12 @@ void EventHistory::wake_all(bool keep_alive) {
     std::map<WaiterId, Waiter> woken;
     {
         std::lock_guard lock(mutex_);
-        wake_posted_ = false;
-        last_wake_ = clock_.now();
+        // The keep-alive tick leaves the pacing alone: a wake-up claimed before it still comes, and
+        // clearing its claim would start a second chain of wake-ups beside it.
+        if (!keep_alive) {
+            wake_posted_ = false;
+            last_wake_ = clock_.now();
+        }
         woken.swap(waiters_);
     }
     for (auto& [id, waiter] : woken) waiter(keep_alive);

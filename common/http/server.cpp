@@ -197,6 +197,13 @@ auto async_next_piece(std::shared_ptr<ResponseStream> stream, Token&& token) {
         token, std::move(stream));
 }
 
+// Whether a warning repeated under a flood is due: the first, then at most one every 10 s.
+bool warning_due(std::atomic<std::int64_t>& last_said) {
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
+    auto last = last_said.load();
+    return (last == 0 || now - last >= 10) && last_said.compare_exchange_strong(last, now);
+}
+
 }  // namespace
 
 struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
@@ -306,6 +313,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     std::atomic<std::size_t> turning_away{0};  // 503s being written
     std::atomic<std::uint64_t> turned_away{0};
     std::atomic<std::int64_t> last_turn_away_log{0};
+    std::atomic<std::int64_t> last_accept_failure_log{0};
 
     std::mutex mutex;
     std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections;
@@ -319,7 +327,7 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
         auto [ec, socket] = co_await acceptor.async_accept(session_executor(), kUseTuple);
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
         if (ec) {
-            log::warn("accept failed: ", ec.message());
+            if (warning_due(last_accept_failure_log)) log::warn("accept failed: ", ec.message());
             // Out of descriptors or memory: the next accept would fail at once too, so pause
             // instead of spinning; connections closing meanwhile make room.
             if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
@@ -354,10 +362,8 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
 
 void HttpServer::Impl::turn_away(tcp::socket socket) {
     const auto count = ++turned_away;
-    // Said once, then at most every 10 s: a flood must not flood the log too.
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
-    auto last = last_turn_away_log.load();
-    if ((count == 1 || now - last >= 10) && last_turn_away_log.compare_exchange_strong(last, now))
+    // A flood must not flood the log too.
+    if (warning_due(last_turn_away_log))
         log::warn("at the connection limit (", max_connections, "): new connections are answered 503 (",
                   count, " so far)");
     // A few answers at a time; past that the connection is just closed.
@@ -374,13 +380,14 @@ void HttpServer::Impl::turn_away(tcp::socket socket) {
 
 asio::awaitable<void> HttpServer::Impl::answer_busy(std::shared_ptr<Connection> connection) {
     auto self = shared_from_this();
+    // However the coroutine ends (an exception, its frame destroyed unresumed), the answer is no longer being written.
+    const auto done = std::shared_ptr<void>(nullptr, [this](void*) { --turning_away; });
     connection->watch(Clock::now() + check_period);
     auto response = error_response(503, "too many open connections (at most " + std::to_string(max_connections) +
                                             "); retry later");
     response.headers.emplace_back("Retry-After", "1");
     co_await refuse(*connection, std::move(response));
     connection->close();
-    --turning_away;
 }
 
 asio::awaitable<void> HttpServer::Impl::refuse(Connection& connection, HttpResponse answer, std::size_t drain_up_to) {
@@ -405,13 +412,23 @@ asio::awaitable<void> HttpServer::Impl::refuse(Connection& connection, HttpRespo
 
 asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Connection> connection, std::uint64_t id) {
     auto self = shared_from_this();
+    // However the session ends (an exception, its frame destroyed while it waits for a reply that never
+    // comes), its connection stops counting against max_connections.
+    const auto forget = std::shared_ptr<void>(nullptr, [this, id](void*) {
+        std::lock_guard lock(mutex);
+        connections.erase(id);
+    });
     auto& socket = connection->socket;
     beast::flat_buffer buffer;
     connection->watch(Clock::now() + check_period);
+    bool first = true;
     for (;;) {
         if (buffer.size() == 0) {
             // An idle kept-alive connection waits longer than a request being read.
-            connection->expect(Phase::Idle, config.idle_timeout);
+            // A new connection has the read timeout to start its request, not the idle timeout:
+            // connections that never say anything must not hold the slots of max_connections for long.
+            connection->expect(Phase::Idle, first ? config.read_timeout : config.idle_timeout);
+            first = false;
             auto [ec, n] = co_await socket.async_read_some(buffer.prepare(4096), kUseTuple);
             if (ec) break;
             buffer.commit(n);
@@ -478,8 +495,6 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Connection> conn
         if (write_ec || !keep_alive) break;
     }
     connection->close();
-    std::lock_guard lock(mutex);
-    connections.erase(id);
 }
 
 asio::awaitable<void> HttpServer::Impl::serve_stream(std::shared_ptr<Connection> connection) {

@@ -213,6 +213,29 @@ TEST_CASE("event stream: under a steady flow a client gets everything since its 
     CHECK(ids_in(*next->piece) == std::vector<std::string>{"1005"});
 }
 
+TEST_CASE("event history: the keep-alive tick leaves a claimed wake-up alone, so no second chain of wake-ups starts",
+          "[events]") {
+    History h({.pace = 20ms});
+    auto stream = std::make_shared<EventStream>(h.history, EventFilter{}, h.history.last_id(), false, counter());
+    auto next = ask(*stream);
+    h.add("operation.status");
+    h.run_posted();  // the first wake-up: at once; the piece goes
+    REQUIRE(next->answered);
+    next = ask(*stream);
+    h.add("operation.status");  // claims the next wake-up, 20 ms after the last
+    REQUIRE(h.delays.size() == 2);
+    auto paced = std::move(h.posted);
+    h.posted.clear();
+    h.history.tick(SystemTime{});  // wakes the stream (it reads the event) while that wake-up is pending
+    REQUIRE(next->answered);
+    next = ask(*stream);
+    h.add("operation.status");
+    CHECK(h.delays.size() == 2);  // the claimed wake-up still stands: nothing new is posted
+    for (auto& wake : paced) wake();
+    REQUIRE(next->answered);
+    CHECK(ids_in(*next->piece) == std::vector<std::string>{"1003"});
+}
+
 TEST_CASE("event stream: a client catching up takes its pieces back to back", "[events]") {
     History h;
     std::string big(200 * 1024, 'x');
