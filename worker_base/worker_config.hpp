@@ -1,5 +1,6 @@
 #pragma once
 
+#include "common/http/tls_context.hpp"
 #include "common/log.hpp"
 #include "worker_base/result_limit.hpp"
 
@@ -37,6 +38,7 @@ struct WorkerConfig {
     std::optional<std::string> run;  // --run '<json>': one local operation, no server
     std::string ready_file;          // --ready-file: {"pid","port","url"} written here once listening
     bool list_types = false;         // --list-types: print the worker types and their domains, then exit
+    http::TlsSetup tls;              // --tls-*: loaded and checked; empty: plain HTTP
 };
 
 // What the command line asked for: a config to run, or text to print and exit.
