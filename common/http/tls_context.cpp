@@ -1,8 +1,10 @@
 #include "common/http/tls_context.hpp"
 
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <cerrno>
 #include <cstring>
@@ -52,8 +54,11 @@ std::shared_ptr<ssl::context> build(TlsRole role, const TlsFiles& files) {
         context->use_certificate_chain_file(files.cert, ec);
         if (ec) fail("certificate file", files.cert, ec);
         context->use_private_key_file(files.key, ssl::context::pem, ec);
-        if (ec) fail("key file", files.key, ec);
-        if (SSL_CTX_check_private_key(context->native_handle()) != 1) {
+        // OpenSSL checks the pair as it loads the key; say so in plain words.
+        const bool mismatch = ec && ec.category() == boost::asio::error::get_ssl_category() &&
+                              ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == X509_R_KEY_VALUES_MISMATCH;
+        if (ec && !mismatch) fail("key file", files.key, ec);
+        if (mismatch || SSL_CTX_check_private_key(context->native_handle()) != 1) {
             ERR_clear_error();
             throw TlsError("key file '" + files.key + "' does not match certificate file '" + files.cert + "'");
         }
