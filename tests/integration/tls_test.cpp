@@ -2,7 +2,7 @@
 // time: the registration -> dispatch -> completion -> cancel path, peers
 // refused for a certificate from another CA or none, a plain-HTTP client on a
 // TLS port, a bad key at start, and a certificate reloaded on SIGHUP while an
-// operation runs.
+// operation runs; fleetctl over https.
 #include "tests/integration/backend_fixture.hpp"
 #include "tests/support/test_pki.hpp"
 
@@ -117,6 +117,15 @@ TEST_CASE("backend and worker over mutual TLS: register, dispatch, complete, can
     const auto cancelled = backend.del("/api/v1/operations/" + running + "/cancel");
     CHECK(cancelled.status == 200);
     CHECK(backend.reaches(running, "cancelled"));
+
+    // fleetctl reaches an https:// backend with the operator's files from the environment.
+    Process fleetctl(FLEETCTL_BIN, {"-o", "json", "workers"},
+                     {"FLEET_URL=" + backend.url(), "FLEET_TOKEN=", "FLEET_TLS_CA=" + pki.ca(),
+                      "FLEET_TLS_CERT=" + operator_cert.cert, "FLEET_TLS_KEY=" + operator_cert.key});
+    CHECK(fleetctl.wait(std::chrono::seconds(10)) == 0);
+    CHECK(fleetctl.output().find("echo-tls-1") != std::string::npos);
+    Process without_cert(FLEETCTL_BIN, {"workers"}, {"FLEET_URL=" + backend.url(), "FLEET_TLS_CA=" + pki.ca()});
+    CHECK(without_cert.wait(std::chrono::seconds(10)) != 0);
 
     // The worker's own port demands a certificate too: without one, no answer.
     BlockingHttpClient anonymous(client_context(pki.ca()));
