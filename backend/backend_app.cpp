@@ -41,6 +41,7 @@
 #include "backend/workflows/workflow_engine.hpp"
 #include "common/http/listen_address.hpp"
 #include "common/http/server.hpp"
+#include "common/http/tls_reload.hpp"
 #include "common/ready_file.hpp"
 #include "common/log.hpp"
 #include "workers/worker_types.hpp"
@@ -87,7 +88,7 @@ public:
           events_([this](std::function<void()> then) { executor_.post_after_next_commit(std::move(then)); }),
           registry_(worker_repository_, SystemClock::instance(), events_),
           operations_(operation_repository_, SystemClock::instance(), events_),
-          client_(io_, 64),
+          client_(io_, 64, config.tls.client),
           workers_(core_, client_, config.token, worker_message_limit(config)),
           timers_(core_, SystemClock::instance()),
           dispatcher_(registry_, operations_, workers_, executor_, metrics_, SystemClock::instance(),
@@ -142,7 +143,8 @@ public:
         log::info("fleet-backend listening on port ", port, " (db ", config_.db, ", ", registry_.all().size(),
                   " workers and ", operations_.queue_depth(), " queued operations on file)");
         if (!config_.ready_file.empty()) write_ready_file(config_.ready_file, port,
-                             "http://" + http::local_address_of(config_.host) + ":" + std::to_string(port));
+                             std::string(config_.tls.server ? "https://" : "http://") +
+                                 http::local_address_of(config_.host) + ":" + std::to_string(port));
 
         auto core_work = asio::make_work_guard(core_);
         std::thread core_thread([this] { core_.run(); });
@@ -221,6 +223,7 @@ private:
         keep_alive_timer_.cancel();
         shutdown_timer_.cancel();
         signals_.cancel();
+        tls_reload_.stop();
         server_.stop();
         io_.stop();
     }
@@ -237,6 +240,7 @@ private:
         server.port = config.port;
         server.io_threads = config.io_threads;
         server.max_connections = config.max_connections;
+        server.tls = config.tls.server;
         // What carries a worker's result may be as large as the result (plus its envelope).
         server.body_limit_for = [limit = worker_message_limit(config),
                                  default_limit = server.body_limit](std::string_view path) {
@@ -292,6 +296,7 @@ private:
     http::Router router_;
     http::HttpServer server_;
     asio::signal_set signals_;
+    http::TlsReloadOnHangup tls_reload_{io_, config_.tls};
     asio::steady_timer shutdown_timer_{io_};
     asio::steady_timer keep_alive_timer_{io_};
 };

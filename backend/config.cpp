@@ -3,6 +3,7 @@
 #include "common/byte_size.hpp"
 #include "common/command_line.hpp"
 #include "common/duration.hpp"
+#include "common/tls_options.hpp"
 #include "common/version.hpp"
 
 #include <boost/program_options.hpp>
@@ -63,6 +64,7 @@ std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, co
         ("retention", po::value<std::string>()->default_value("30d"), "finished operations (completed, failed, cancelled) are deleted this long after they ended, in small batches; 0 keeps everything")
         ("check-health", po::bool_switch(), "ask the backend these options describe for its /health on this machine; exit 0 when it answers 200")
         ("ready-file", po::value<std::string>()->default_value(""), "once listening, write {\"pid\", \"port\", \"url\"} to this file (atomically: temporary file, then rename); fleetctl up reads it");
+    add_tls_options(options, false);
 
     po::variables_map vm;
     try {
@@ -110,6 +112,7 @@ std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, co
         if (config.health_timeout.count() <= 0) throw po::error("--health-timeout must be positive");
         if (config.failure_threshold < 1) throw po::error("--failure-threshold must be at least 1");
         if (config.max_worker_losses < 1) throw po::error("--max-worker-losses must be at least 1");
+        config.tls = read_tls_options(vm);
         return config;
     } catch (const po::error& error) {
         return BackendConfigExit{2, std::string("fleet-backend: ") + error.what() + "\n(try --help)\n"};

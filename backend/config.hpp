@@ -1,5 +1,6 @@
 #pragma once
 
+#include "common/http/tls_context.hpp"
 #include "common/log.hpp"
 
 #include <chrono>
@@ -35,6 +36,7 @@ struct BackendConfig {
     std::chrono::milliseconds retention{std::chrono::hours(30 * 24)};  // finished operations kept; 0 keeps all  // after SIGTERM: 503 to registrations, in-flight calls finish
     bool check_health = false;  // --check-health: ask the running backend, then exit
     std::string ready_file;     // --ready-file: {"pid","port","url"} written here once listening
+    http::TlsSetup tls;         // --tls-*: loaded and checked; empty: plain HTTP
 };
 
 // What a worker's message about an operation may add to its result: the

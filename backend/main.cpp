@@ -15,6 +15,6 @@ int main(int argc, char* argv[]) {
         return exit->code;
     }
     const auto& config = std::get<fleet::backend::BackendConfig>(parsed);
-    if (config.check_health) return fleet::http::check_local_health(config.host, config.port, std::cout);
+    if (config.check_health) return fleet::http::check_local_health(config.host, config.port, std::cout, config.tls);
     return fleet::backend::run_backend(config);
 }

@@ -3,6 +3,7 @@
 #include "common/http/client.hpp"
 #include "common/http/listen_address.hpp"
 #include "common/http/server.hpp"
+#include "common/http/tls_reload.hpp"
 #include "common/log.hpp"
 #include "common/ready_file.hpp"
 #include "common/version.hpp"
@@ -52,7 +53,7 @@ public:
           api_(type, operations_, [this](std::function<void()> task) { asio::post(engines_, std::move(task)); },
                config.token, config.max_result_bytes),
           server_(io_, server_config(config), router_.handler()),
-          client_(io_),
+          client_(io_, 8, config.tls.client),
           lifecycle_(asio::make_strand(io_)),
           signals_(lifecycle_, SIGINT, SIGTERM),
           drain_timer_(lifecycle_) {
@@ -67,7 +68,8 @@ public:
         const std::uint16_t port = server_.listen();
         const std::string hostname = host_name();
         const std::string reachable_host = http::is_wildcard_address(config_.host) ? hostname : config_.host;
-        advertise_url_ = config_.advertise_url.value_or("http://" + reachable_host + ":" + std::to_string(port));
+        const std::string scheme = config_.tls.server ? "https://" : "http://";
+        advertise_url_ = config_.advertise_url.value_or(scheme + reachable_host + ":" + std::to_string(port));
         worker_id_ = config_.worker_id.value_or(type_.type + "-" + hostname + "-" + std::to_string(port));
         api_.set_worker_id(worker_id_);
         // Before any thread but this one logs: every JSON line says which worker wrote it.
@@ -132,6 +134,7 @@ private:
         server.read_timeout = config.read_timeout;
         server.io_threads = config.io_threads;
         server.max_connections = config.max_connections;
+        server.tls = config.tls.server;
         return server;
     }
 
@@ -197,6 +200,7 @@ private:
                 registrar_->stop();
                 server_.stop();
                 signals_.cancel();
+                tls_reload_.stop();
                 io_.stop();
             });
         });
@@ -219,6 +223,7 @@ private:
     // Signals, the drain timer and the drain state live on this strand.
     asio::strand<asio::io_context::executor_type> lifecycle_;
     asio::signal_set signals_;
+    http::TlsReloadOnHangup tls_reload_{io_, config_.tls};
     asio::steady_timer drain_timer_;
     std::string advertise_url_;
     std::string worker_id_;

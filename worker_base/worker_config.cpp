@@ -4,6 +4,7 @@
 #include "common/command_line.hpp"
 #include "common/duration.hpp"
 #include "common/http/url.hpp"
+#include "common/tls_options.hpp"
 #include "common/version.hpp"
 
 #include <boost/json/parse.hpp>
@@ -43,6 +44,10 @@ const std::map<std::string, std::string>& environment_names() {
         {"FLEET_WORKER_HISTORY", "history"},
         {"FLEET_WORKER_MAX_RESULT_BYTES", "max-result-bytes"},
         {"FLEET_WORKER_RUN_LOG", "run-log"},
+        {"FLEET_TLS_CERT", "tls-cert"},
+        {"FLEET_TLS_KEY", "tls-key"},
+        {"FLEET_TLS_CA", "tls-ca"},
+        {"FLEET_TLS_CLIENT_AUTH", "tls-client-auth"},
     };
     return names;
 }
@@ -58,9 +63,7 @@ std::chrono::milliseconds duration_option(const po::variables_map& vm, const cha
 // A URL the worker would use for ever without success is refused at start, not retried.
 void require_http_url(const std::string& flag, const std::string& url, const std::string& example) {
     if (http::parse_http_url(url)) return;
-    if (url.starts_with("https://"))
-        throw po::error(flag + " '" + url + "': https is not supported yet (no TLS); use an http:// URL");
-    throw po::error(flag + " must be an http:// URL with a host, e.g. " + example + " (got '" + url + "')");
+    throw po::error(flag + " must be an http:// or https:// URL with a host, e.g. " + example + " (got '" + url + "')");
 }
 
 std::string join(const std::vector<std::string>& items) {
@@ -114,6 +117,7 @@ std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char*
         ("run-log", po::value<std::string>()->default_value(""), "append a line to this file when an operation's work starts and when it ends (operation id, worker id, pid, time; written at once, so kept through a kill -9); scripts/chaos audits them [FLEET_WORKER_RUN_LOG]")
         ("list-types", "print the worker types this binary hosts, one a line with its domain (\"echo echo\"), and exit")
         ("check-health", po::bool_switch(), "ask the worker these options describe for its /health on this machine; exit 0 when it answers 200 (no --type needed)");
+    add_tls_options(options, true);
 
     po::variables_map vm;
     try {
@@ -133,6 +137,7 @@ std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char*
         config.port = vm["port"].as<std::uint16_t>();
         config.check_health = vm["check-health"].as<bool>();
         config.list_types = vm.count("list-types") > 0;
+        config.tls = read_tls_options(vm);
         if (config.check_health || config.list_types) return config;
         if (!vm.count("type")) throw po::error("--type is required (one of: " + join(known_types) + ")");
         config.type = vm["type"].as<std::string>();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "common/http/tls_context.hpp"
 #include "common/log.hpp"
 #include "worker_base/result_limit.hpp"
 
@@ -39,6 +40,7 @@ struct WorkerConfig {
     std::string ready_file;          // --ready-file: {"pid","port","url"} written here once listening
     std::string run_log;             // --run-log: one line per operation start and end appended here (RunLog)
     bool list_types = false;         // --list-types: print the worker types and their domains, then exit
+    http::TlsSetup tls;              // --tls-*: loaded and checked; empty: plain HTTP
 };
 
 // What the command line asked for: a config to run, or text to print and exit.

@@ -22,7 +22,7 @@ int main(int argc, char* argv[]) {
         return exit->code;
     }
     const auto& config = std::get<worker::WorkerConfig>(parsed);
-    if (config.check_health) return http::check_local_health(config.host, config.port, std::cout);
+    if (config.check_health) return http::check_local_health(config.host, config.port, std::cout, config.tls);
     const auto& types = workers::all_worker_types();
     if (config.list_types) {
         for (const auto& type : types) std::cout << type.type << ' ' << type.domain << '\n';

@@ -27,8 +27,8 @@ Registration parse_registration(const boost::json::object& body) {
     http::require_plain_id(r.domain, "'domain'");
     r.endpoint_url = json::required_string(body, "endpoint_url");
     const auto url = boost::urls::parse_absolute_uri(r.endpoint_url);
-    json::require(url && url->scheme() == "http" && !url->host().empty(), "endpoint_url",
-                  "must be an http:// URL with a host");
+    json::require(url && (url->scheme() == "http" || url->scheme() == "https") && !url->host().empty(),
+                  "endpoint_url", "must be an http:// or https:// URL with a host");
     while (!r.endpoint_url.empty() && r.endpoint_url.back() == '/') r.endpoint_url.pop_back();
     if (const auto* capabilities = json::optional_object(body, "capabilities")) r.capabilities = *capabilities;
     const auto max_concurrent = json::optional_int(body, "max_concurrent").value_or(1);

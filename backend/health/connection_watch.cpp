@@ -107,6 +107,9 @@ struct ConnectionWatch::Impl : std::enable_shared_from_this<Impl> {
     std::unordered_map<std::string, std::shared_ptr<Watch>> watches;
 
     void watch(const std::string& id, const std::string& endpoint) {
+        // An https:// worker is watched the same way: a TLS server treats a
+        // connection that sends nothing as idle (no handshake deadline), so a
+        // bare TCP connection serves, without a handshake per watch.
         const auto address = http::parse_http_url(endpoint);
         if (!address) {
             log::warn("connection watch: not watching ", id, ": bad endpoint URL '", endpoint, "'");

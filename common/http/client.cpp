@@ -12,6 +12,10 @@
 #include <boost/asio/write.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -19,6 +23,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include <array>
@@ -45,6 +50,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
+using TlsStream = asio::ssl::stream<tcp::socket>;
 using boost::system::error_code;
 
 std::string_view to_string(ClientError error) {
@@ -129,7 +135,7 @@ bool is_closed(const error_code& ec) {
     return ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
            ec == asio::error::connection_aborted || ec == asio::error::not_connected ||
            ec == asio::error::shut_down || ec == bhttp::error::end_of_stream ||
-           ec == bhttp::error::partial_message;
+           ec == bhttp::error::partial_message || ec == asio::ssl::error::stream_truncated;
 }
 
 ClientError classify(const error_code& ec) {
@@ -164,8 +170,19 @@ std::optional<ClientResponse> refuse_header_injection(const ClientRequest& reque
 // exchange moves `deadline`; the timer checks it when it fires and is re-armed
 // only when a deadline comes before its expiry, so a reused connection costs
 // no timer operations.
-struct Connection : std::enable_shared_from_this<Connection> {
-    explicit Connection(const Strand& strand) : strand(strand), socket(strand), timer(strand) {}
+// `Stream` is tcp::socket or TlsStream: one exchange code for both, so plain
+// HTTP pays nothing for TLS.
+template <typename Stream>
+struct Connection : std::enable_shared_from_this<Connection<Stream>> {
+    Connection(const Strand& strand, std::shared_ptr<asio::ssl::context> tls)
+        : strand(strand), tls(std::move(tls)), stream(open(strand, this->tls.get())), timer(strand) {}
+
+    static Stream open(const Strand& strand, [[maybe_unused]] asio::ssl::context* tls) {
+        if constexpr (std::is_same_v<Stream, TlsStream>) return Stream(strand, *tls);
+        else return Stream(strand);
+    }
+
+    auto& socket() { return stream.lowest_layer(); }
 
     // Runs on the strand.
     void expect_by(Clock::time_point until) {
@@ -174,7 +191,7 @@ struct Connection : std::enable_shared_from_this<Connection> {
         if (timer_armed && timer.expiry() <= until) return;
         timer_armed = true;
         timer.expires_at(until);
-        timer.async_wait([weak = weak_from_this()](const error_code& ec) {
+        timer.async_wait([weak = this->weak_from_this()](const error_code& ec) {
             if (ec) return;  // re-armed or gone
             if (auto self = weak.lock()) self->check_deadline();
         });
@@ -192,19 +209,20 @@ struct Connection : std::enable_shared_from_this<Connection> {
         timed_out = true;
         if (resolver) resolver->cancel();
         error_code ignored;
-        socket.close(ignored);
+        socket().close(ignored);
     }
 
     // A pooled connection is only worth reusing if the peer has not closed it
     // while it sat idle: a non-blocking peek tells without consuming anything.
     bool still_open() {
         char byte = 0;
-        const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        const auto n = ::recv(socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
         return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
     }
 
     Strand strand;
-    tcp::socket socket;
+    std::shared_ptr<asio::ssl::context> tls;  // kept for the connection's life (a reload may replace it)
+    Stream stream;
     asio::steady_timer timer;
     std::optional<tcp::resolver> resolver;  // for a host name, while connecting
     beast::flat_buffer buffer;
@@ -214,19 +232,46 @@ struct Connection : std::enable_shared_from_this<Connection> {
     bool timed_out = false;
 };
 
+template <typename Stream>
+using Pool = std::unordered_map<std::string, std::vector<std::shared_ptr<Connection<Stream>>>>;
+
 }  // namespace
 
 struct HttpClient::Impl : std::enable_shared_from_this<Impl> {
-    Impl(asio::io_context& io, std::size_t max_idle) : io(io), max_idle_per_host(max_idle) {}
+    Impl(asio::io_context& io, std::size_t max_idle, std::shared_ptr<TlsContext> tls)
+        : io(io), max_idle_per_host(max_idle), tls(std::move(tls)) {}
 
     asio::io_context& io;
     const std::size_t max_idle_per_host;
+    std::shared_ptr<TlsContext> tls;  // made on the first https:// URL when not given
     // The io_context may be run by several threads; send() takes from the pool on any of them.
     std::mutex pool_mutex;
-    std::unordered_map<std::string, std::vector<std::shared_ptr<Connection>>> idle;
+    Pool<tcp::socket> idle_plain;
+    Pool<TlsStream> idle_tls;
 
-    std::shared_ptr<Connection> take_idle(const std::string& key) {
+    template <typename Stream>
+    Pool<Stream>& pool() {
+        if constexpr (std::is_same_v<Stream, TlsStream>) return idle_tls;
+        else return idle_plain;
+    }
+
+    // A fresh connection: a TLS one with the context's current certificate and CA.
+    template <typename Stream>
+    std::shared_ptr<Connection<Stream>> fresh(const Strand& strand) {
+        if constexpr (std::is_same_v<Stream, TlsStream>) return std::make_shared<Connection<Stream>>(strand, tls_context());
+        else return std::make_shared<Connection<Stream>>(strand, nullptr);
+    }
+
+    std::shared_ptr<asio::ssl::context> tls_context() {
         std::lock_guard lock(pool_mutex);
+        if (!tls) tls = std::make_shared<TlsContext>(TlsRole::Client, TlsFiles{});
+        return tls->current();
+    }
+
+    template <typename Stream>
+    std::shared_ptr<Connection<Stream>> take_idle(const std::string& key) {
+        std::lock_guard lock(pool_mutex);
+        auto& idle = pool<Stream>();
         auto it = idle.find(key);
         if (it == idle.end()) return nullptr;
         auto& stack = it->second;
@@ -245,25 +290,38 @@ struct HttpClient::Impl : std::enable_shared_from_this<Impl> {
         return nullptr;
     }
 
-    void put_idle(const std::string& key, std::shared_ptr<Connection> connection) {
+    template <typename Stream>
+    void put_idle(const std::string& key, std::shared_ptr<Connection<Stream>> connection) {
         connection->idle_since = Clock::now();
         std::lock_guard lock(pool_mutex);
-        auto& stack = idle[key];
+        auto& stack = pool<Stream>()[key];
         if (stack.size() >= max_idle_per_host) return;  // dropped: closed as it goes
         stack.push_back(std::move(connection));
     }
 
+    template <typename Stream>
+    void send(ClientRequest request, Target target, std::function<void(ClientResponse)> done);
+    template <typename Stream>
+    void stream(ClientRequest request, Target target, ChunkHandler on_chunk, std::function<void(ClientResponse)> done);
     // `first` is a pooled connection or a fresh one, not yet connected.
+    template <typename Stream>
     asio::awaitable<ClientResponse> exchange(ClientRequest request, Target target,
-                                             std::shared_ptr<Connection> first);
+                                             std::shared_ptr<Connection<Stream>> first);
+    template <typename Stream>
     asio::awaitable<ClientResponse> stream_exchange(ClientRequest request, Target target,
-                                                    std::shared_ptr<Connection> connection, ChunkHandler on_chunk);
-    // Resolves and connects a fresh connection under its deadline; a failure, or nothing when connected.
-    static asio::awaitable<std::optional<ClientResponse>> connect(Connection& connection, const Target& target,
+                                                    std::shared_ptr<Connection<Stream>> connection,
+                                                    ChunkHandler on_chunk);
+    // Resolves and connects a fresh connection under its deadline (and shakes
+    // hands over TLS); a failure, or nothing when connected.
+    template <typename Stream>
+    static asio::awaitable<std::optional<ClientResponse>> connect(Connection<Stream>& connection,
+                                                                  const Target& target,
                                                                   std::chrono::milliseconds timeout);
 };
 
-asio::awaitable<std::optional<ClientResponse>> HttpClient::Impl::connect(Connection& connection, const Target& target,
+template <typename Stream>
+asio::awaitable<std::optional<ClientResponse>> HttpClient::Impl::connect(Connection<Stream>& connection,
+                                                                         const Target& target,
                                                                          std::chrono::milliseconds timeout) {
     error_code ec;
     std::vector<tcp::endpoint> endpoints;
@@ -280,32 +338,42 @@ asio::awaitable<std::optional<ClientResponse>> HttpClient::Impl::connect(Connect
         for (const auto& entry : results) endpoints.push_back(entry.endpoint());
         if (endpoints.empty()) co_return failure(ClientError::Resolve, "resolve " + target.host + ": no address");
     }
-    co_await asio::async_connect(connection.socket, endpoints, asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_connect(connection.socket(), endpoints, asio::redirect_error(asio::use_awaitable, ec));
     if (connection.timed_out) co_return timeout_failure(timeout);
     if (ec) co_return failure(classify(ec), "connect " + target.host_and_port + ": " + ec.message());
-    connection.socket.set_option(tcp::no_delay(true), ec);
+    connection.socket().set_option(tcp::no_delay(true), ec);
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+        // SNI for a name (an address is not sent), and the certificate must name the host or IP we asked for.
+        if (!target.ip_literal) SSL_set_tlsext_host_name(connection.stream.native_handle(), target.host.c_str());
+        connection.stream.set_verify_callback(asio::ssl::host_name_verification(target.host));
+        co_await connection.stream.async_handshake(asio::ssl::stream_base::client,
+                                                   asio::redirect_error(asio::use_awaitable, ec));
+        if (connection.timed_out) co_return timeout_failure(timeout);
+        if (ec) co_return failure(ClientError::Other, "TLS handshake with " + target.host_and_port + ": " + ec.message());
+    }
     co_return std::nullopt;
 }
 
+template <typename Stream>
 asio::awaitable<ClientResponse> HttpClient::Impl::stream_exchange(ClientRequest request, Target target,
-                                                                  std::shared_ptr<Connection> connection,
+                                                                  std::shared_ptr<Connection<Stream>> connection,
                                                                   ChunkHandler on_chunk) {
     if (auto refused = refuse_header_injection(request)) co_return std::move(*refused);
     const std::string head = request_head(request, target);
     const std::array<asio::const_buffer, 2> text{asio::buffer(head), asio::buffer(request.body)};
     struct Finish {
-        Connection& connection;
+        Connection<Stream>& connection;
         ~Finish() {
             connection.expect_nothing();
             error_code ignored;
-            connection.socket.close(ignored);
+            connection.socket().close(ignored);
         }
     } finish{*connection};
 
     connection->expect_by(Clock::now() + request.timeout);
     if (auto failed = co_await connect(*connection, target, request.timeout)) co_return std::move(*failed);
     error_code ec;
-    co_await asio::async_write(connection->socket, text, asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_write(connection->stream, text, asio::redirect_error(asio::use_awaitable, ec));
     if (connection->timed_out) co_return timeout_failure(request.timeout);
     if (ec) co_return failure(classify(ec), "write: " + ec.message());
 
@@ -314,7 +382,7 @@ asio::awaitable<ClientResponse> HttpClient::Impl::stream_exchange(ClientRequest 
     parser.header_limit(kHeaderLimit);
     // A declared length is checked against the limit as the head is read: the streamed case has none.
     parser.body_limit(boost::none);
-    co_await bhttp::async_read_header(connection->socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    co_await bhttp::async_read_header(connection->stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (connection->timed_out) co_return timeout_failure(request.timeout);
     if (ec) co_return failure(classify(ec), "read: " + ec.message());
 
@@ -332,7 +400,7 @@ asio::awaitable<ClientResponse> HttpClient::Impl::stream_exchange(ClientRequest 
         parser.body_limit(request.body_limit);
     }
     while (!parser.is_done()) {
-        co_await bhttp::async_read_some(connection->socket, buffer, parser,
+        co_await bhttp::async_read_some(connection->stream, buffer, parser,
                                         asio::redirect_error(asio::use_awaitable, ec));
         if (stopped) break;
         if (connection->timed_out) {
@@ -355,18 +423,19 @@ asio::awaitable<ClientResponse> HttpClient::Impl::stream_exchange(ClientRequest 
     co_return response;
 }
 
+template <typename Stream>
 asio::awaitable<ClientResponse> HttpClient::Impl::exchange(ClientRequest request, Target target,
-                                                           std::shared_ptr<Connection> first) {
+                                                           std::shared_ptr<Connection<Stream>> first) {
     if (auto refused = refuse_header_injection(request)) co_return std::move(*refused);
     const std::string head = request_head(request, target);
     const std::array<asio::const_buffer, 2> text{asio::buffer(head), asio::buffer(request.body)};
     const auto deadline = Clock::now() + request.timeout;
     const Strand strand = first->strand;
 
-    std::shared_ptr<Connection> connection;
+    std::shared_ptr<Connection<Stream>> connection;
     // Whatever way the exchange ends, the connection's timer has nothing more to cut off.
     struct Finish {
-        std::shared_ptr<Connection>& connection;
+        std::shared_ptr<Connection<Stream>>& connection;
         ~Finish() {
             if (connection) connection->expect_nothing();
         }
@@ -377,16 +446,16 @@ asio::awaitable<ClientResponse> HttpClient::Impl::exchange(ClientRequest request
     error_code ec;
     for (int attempt = 0; attempt < 2; ++attempt) {
         // Only the first attempt may reuse; the retry always gets a fresh connection.
-        const bool reused = attempt == 0 && first->socket.is_open();
+        const bool reused = attempt == 0 && first->socket().is_open();
         if (connection) connection->expect_nothing();
-        connection = attempt == 0 ? std::move(first) : std::make_shared<Connection>(strand);
+        connection = attempt == 0 ? std::move(first) : fresh<Stream>(strand);
         connection->expect_by(deadline);
 
         if (!reused) {
             if (auto failed = co_await connect(*connection, target, request.timeout)) co_return std::move(*failed);
         }
 
-        co_await asio::async_write(connection->socket, text, asio::redirect_error(asio::use_awaitable, ec));
+        co_await asio::async_write(connection->stream, text, asio::redirect_error(asio::use_awaitable, ec));
         if (connection->timed_out) co_return timeout_response();
         if (ec) {
             if (reused && is_closed(ec)) continue;
@@ -398,7 +467,7 @@ asio::awaitable<ClientResponse> HttpClient::Impl::exchange(ClientRequest request
         parser.body_limit(request.body_limit);
         parser.header_limit(kHeaderLimit);
         if (request.method == Method::Head) parser.skip(true);
-        co_await bhttp::async_read(connection->socket, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        co_await bhttp::async_read(connection->stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
         if (connection->timed_out) co_return timeout_response();
         if (ec) {
             // A kept-alive connection the peer closed just before our request: nothing was
@@ -422,16 +491,16 @@ asio::awaitable<ClientResponse> HttpClient::Impl::exchange(ClientRequest request
         if (parser.keep_alive() && buffer.size() == 0) {
             put_idle(target.pool_key, std::move(connection));
         } else {
-            connection->socket.shutdown(tcp::socket::shutdown_both, ec);
-            connection->socket.close(ec);
+            connection->socket().shutdown(tcp::socket::shutdown_both, ec);
+            connection->socket().close(ec);
         }
         co_return response;
     }
     co_return failure(ClientError::Closed, "connection closed by peer (after a retry)");
 }
 
-HttpClient::HttpClient(asio::io_context& io, std::size_t max_idle_per_host)
-    : impl_(std::make_shared<Impl>(io, max_idle_per_host)) {}
+HttpClient::HttpClient(asio::io_context& io, std::size_t max_idle_per_host, std::shared_ptr<TlsContext> tls)
+    : impl_(std::make_shared<Impl>(io, max_idle_per_host, std::move(tls))) {}
 
 // In-flight exchanges keep the Impl (and its pool) alive until they finish.
 HttpClient::~HttpClient() = default;
@@ -443,7 +512,7 @@ std::optional<Target> startable(asio::io_context& io, const ClientRequest& reque
                                 std::function<void(ClientResponse)>& done) {
     auto target = parse_target(request.url);
     if (target && request.method != Method::Other) return target;
-    auto response = !target ? failure(ClientError::InvalidUrl, "invalid http URL: " + request.url)
+    auto response = !target ? failure(ClientError::InvalidUrl, "invalid http(s) URL: " + request.url)
                             : failure(ClientError::Other, "unsupported method");
     asio::post(io, [done = std::move(done), response = std::move(response)]() mutable { done(std::move(response)); });
     return std::nullopt;
@@ -468,33 +537,47 @@ auto completion(std::shared_ptr<void> keep, std::function<void(ClientResponse)> 
 
 }  // namespace
 
+template <typename Stream>
+void HttpClient::Impl::send(ClientRequest request, Target target, std::function<void(ClientResponse)> done) {
+    // The exchange runs on its connection's strand, with the connection's deadline
+    // timer; a new connection gets a strand of its own. co_spawn posts, so any thread may call.
+    auto connection = take_idle<Stream>(target.pool_key);
+    if (!connection) connection = fresh<Stream>(asio::make_strand(io));
+    const Strand strand = connection->strand;
+    asio::co_spawn(strand, exchange(std::move(request), std::move(target), std::move(connection)),
+                   completion(shared_from_this(), std::move(done)));
+}
+
+template <typename Stream>
+void HttpClient::Impl::stream(ClientRequest request, Target target, ChunkHandler on_chunk,
+                              std::function<void(ClientResponse)> done) {
+    auto connection = fresh<Stream>(asio::make_strand(io));
+    const Strand strand = connection->strand;
+    asio::co_spawn(strand,
+                   stream_exchange(std::move(request), std::move(target), std::move(connection), std::move(on_chunk)),
+                   completion(shared_from_this(), std::move(done)));
+}
+
 void HttpClient::send(ClientRequest request, std::function<void(ClientResponse)> done) {
     auto target = startable(impl_->io, request, done);
     if (!target) return;
-    // The exchange runs on its connection's strand, with the connection's deadline
-    // timer; a new connection gets a strand of its own. co_spawn posts, so any thread may call.
-    auto connection = impl_->take_idle(target->pool_key);
-    if (!connection) connection = std::make_shared<Connection>(asio::make_strand(impl_->io));
-    const Strand strand = connection->strand;
-    asio::co_spawn(strand, impl_->exchange(std::move(request), std::move(*target), std::move(connection)),
-                   completion(impl_, std::move(done)));
+    if (target->tls) impl_->send<TlsStream>(std::move(request), std::move(*target), std::move(done));
+    else impl_->send<tcp::socket>(std::move(request), std::move(*target), std::move(done));
 }
 
 void HttpClient::stream(ClientRequest request, ChunkHandler on_chunk, std::function<void(ClientResponse)> done) {
     auto target = startable(impl_->io, request, done);
     if (!target) return;
-    auto connection = std::make_shared<Connection>(asio::make_strand(impl_->io));
-    const Strand strand = connection->strand;
-    asio::co_spawn(strand,
-                   impl_->stream_exchange(std::move(request), std::move(*target), std::move(connection),
-                                          std::move(on_chunk)),
-                   completion(impl_, std::move(done)));
+    if (target->tls) impl_->stream<TlsStream>(std::move(request), std::move(*target), std::move(on_chunk), std::move(done));
+    else impl_->stream<tcp::socket>(std::move(request), std::move(*target), std::move(on_chunk), std::move(done));
 }
 
 struct BlockingHttpClient::Impl {
+    explicit Impl(std::shared_ptr<TlsContext> tls) : client(io, 8, std::move(tls)) {}
+
     asio::io_context io;
     asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
-    HttpClient client{io};
+    HttpClient client;
     std::thread thread{[this] { io.run(); }};
 
     ~Impl() {
@@ -504,7 +587,7 @@ struct BlockingHttpClient::Impl {
     }
 };
 
-BlockingHttpClient::BlockingHttpClient() : impl_(std::make_unique<Impl>()) {}
+BlockingHttpClient::BlockingHttpClient(std::shared_ptr<TlsContext> tls) : impl_(std::make_unique<Impl>(std::move(tls))) {}
 
 BlockingHttpClient::~BlockingHttpClient() = default;
 

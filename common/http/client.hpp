@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/http/message.hpp"
+#include "common/http/tls_context.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -27,7 +28,7 @@ inline constexpr std::size_t kDefaultClientBodyLimit = 8 * 1024 * 1024;
 
 struct ClientRequest {
     Method method = Method::Get;
-    std::string url;           // http://host:port/path?query
+    std::string url;           // http://host:port/path?query, or https://
     std::string body;          // sent as application/json when not empty
     std::string bearer_token;  // sent as `Authorization: Bearer ...` when not empty
     std::chrono::milliseconds timeout{5000};  // the whole exchange: connect, write, read
@@ -49,13 +50,16 @@ struct ClientResponse {
 using ChunkHandler = std::function<bool(std::string_view chunk)>;
 
 // Asynchronous HTTP/1.1 client with a deadline on every exchange and a pool
-// of kept-alive connections per host:port. `done` runs on the io_context.
+// of kept-alive connections per host:port. https:// URLs verify the server
+// against `tls`'s CA (the system store without one) and its name or IP, and
+// present `tls`'s certificate if it has one. `done` runs on the io_context.
 // Each connection keeps one deadline timer for its life; after the last
 // exchange it may stay armed until that exchange's timeout would have passed,
 // so an io_context left to run out of work returns up to that much later.
 class HttpClient {
 public:
-    explicit HttpClient(boost::asio::io_context& io, std::size_t max_idle_per_host = 8);
+    explicit HttpClient(boost::asio::io_context& io, std::size_t max_idle_per_host = 8,
+                        std::shared_ptr<TlsContext> tls = nullptr);
     ~HttpClient();
     HttpClient(const HttpClient&) = delete;
     HttpClient& operator=(const HttpClient&) = delete;
@@ -79,7 +83,7 @@ private:
 // For tests, command-line tools and scripts: an HttpClient on a thread of its own.
 class BlockingHttpClient {
 public:
-    BlockingHttpClient();
+    explicit BlockingHttpClient(std::shared_ptr<TlsContext> tls = nullptr);
     ~BlockingHttpClient();
     BlockingHttpClient(const BlockingHttpClient&) = delete;
     BlockingHttpClient& operator=(const BlockingHttpClient&) = delete;

@@ -7,9 +7,10 @@
 
 namespace fleet::http {
 
-int check_local_health(const std::string& listen_host, std::uint16_t port, std::ostream& out) {
-    const std::string url = "http://" + local_address_of(listen_host) + ":" + std::to_string(port) + "/health";
-    BlockingHttpClient client;
+int check_local_health(const std::string& listen_host, std::uint16_t port, std::ostream& out, const TlsSetup& tls) {
+    const std::string scheme = tls.server ? "https://" : "http://";
+    const std::string url = scheme + local_address_of(listen_host) + ":" + std::to_string(port) + "/health";
+    BlockingHttpClient client(tls.client);
     ClientRequest request;
     request.url = url;
     request.timeout = std::chrono::seconds(3);

@@ -14,6 +14,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -42,6 +44,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
+using TlsStream = asio::ssl::stream<tcp::socket>;
 
 namespace {
 
@@ -211,9 +214,28 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     // the connection; a slow request is cancelled, so it can still get a 408.
     enum class Phase { Idle, Reading, Handling, Writing };
 
-    struct Connection : std::enable_shared_from_this<Connection> {
-        Connection(tcp::socket&& socket, Clock::duration period)
-            : socket(std::move(socket)), timer(this->socket.get_executor()), period(period) {}
+    // What stop() needs of a connection of either kind.
+    struct Closable {
+        virtual ~Closable() = default;
+        virtual void abort() = 0;
+    };
+
+    // `Stream`: tcp::socket for plain HTTP, TlsStream for HTTPS; the session
+    // is the same code for both, so the plain path pays nothing for TLS.
+    template <typename Stream>
+    struct Connection final : Closable, std::enable_shared_from_this<Connection<Stream>> {
+        Connection(tcp::socket&& socket, Clock::duration period, std::shared_ptr<asio::ssl::context> tls)
+            : tls(std::move(tls)),
+              stream(open(std::move(socket), this->tls.get())),
+              timer(stream.get_executor()),
+              period(period) {}
+
+        static Stream open(tcp::socket&& socket, [[maybe_unused]] asio::ssl::context* tls) {
+            if constexpr (std::is_same_v<Stream, TlsStream>) return Stream(std::move(socket), *tls);
+            else return std::move(socket);
+        }
+
+        auto& socket() { return stream.lowest_layer(); }
 
         // Moves the deadline; the timer, which never waits longer than the
         // shortest timeout, notices when it fires, so a request on a busy
@@ -231,14 +253,14 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
 
         void watch(Clock::time_point until) {
             timer.expires_at(until);
-            timer.async_wait([weak = weak_from_this()](const beast::error_code& ec) {
+            timer.async_wait([weak = this->weak_from_this()](const beast::error_code& ec) {
                 if (ec) return;  // re-armed or closed
                 if (auto connection = weak.lock()) connection->check_deadline();
             });
         }
 
         void check_deadline() {
-            if (!socket.is_open()) return;
+            if (!socket().is_open()) return;
             const auto now = Clock::now();
             if (now < deadline) {
                 watch(std::min(deadline, now + period));
@@ -247,28 +269,38 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
             timed_out = true;
             beast::error_code ignored;
             if (phase != Phase::Reading) {
-                socket.close(ignored);
+                socket().close(ignored);
                 return;
             }
-            socket.cancel(ignored);
+            socket().cancel(ignored);
             watch(now + period);  // the 408 that follows has a deadline of its own
         }
 
         void close() {
             beast::error_code ignored;
-            socket.shutdown(tcp::socket::shutdown_send, ignored);
-            socket.close(ignored);
+            socket().shutdown(tcp::socket::shutdown_send, ignored);
+            socket().close(ignored);
             timer.cancel();
         }
 
-        tcp::socket socket;
+        void abort() override {
+            asio::post(stream.get_executor(), [self = this->shared_from_this()] {
+                beast::error_code ignored;
+                self->socket().shutdown(tcp::socket::shutdown_both, ignored);
+                self->close();
+                if (self->stream_answer) self->stream_answer->close();
+            });
+        }
+
+        std::shared_ptr<asio::ssl::context> tls;  // kept for the connection's life (a reload may replace it)
+        Stream stream;
         asio::steady_timer timer;
         const Clock::duration period;  // the longest the timer waits
         Clock::time_point deadline = Clock::time_point::max();
         Phase phase = Phase::Idle;
         bool timed_out = false;
         std::string out;  // the answer being written; its capacity serves the next one
-        std::shared_ptr<ResponseStream> stream;  // the answer being streamed, if any
+        std::shared_ptr<ResponseStream> stream_answer;  // the answer being streamed, if any
         std::array<char, 64> leaving{};          // where a streaming client's unexpected bytes go
     };
 
@@ -283,14 +315,24 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     }
 
     asio::awaitable<void> accept_loop();
-    // A connection past max_connections: a 503, then closed.
+    // A connection past max_connections: a 503 on a plain port, then closed.
     void turn_away(tcp::socket socket);
-    asio::awaitable<void> answer_busy(std::shared_ptr<Connection> connection);
-    asio::awaitable<void> session(std::shared_ptr<Connection> connection, std::uint64_t id);
-    asio::awaitable<void> serve_stream(std::shared_ptr<Connection> connection);
+    asio::awaitable<void> answer_busy(std::shared_ptr<Connection<tcp::socket>> connection);
+    // Registers the connection and spawns its session; false once stopped.
+    bool start_session(tcp::socket&& socket);
+    template <typename Stream>
+    bool start_session(tcp::socket&& socket, std::shared_ptr<asio::ssl::context> tls);
+    // Waits for the client's first bytes as for an idle connection, then shakes hands.
+    asio::awaitable<bool> handshake(Connection<TlsStream>& connection);
+    template <typename Stream>
+    asio::awaitable<void> session(std::shared_ptr<Connection<Stream>> connection, std::uint64_t id);
+    template <typename Stream>
+    asio::awaitable<void> serve_stream(std::shared_ptr<Connection<Stream>> connection);
     // `drain_up_to`: how much of what the client still sends is read away after the answer.
-    asio::awaitable<void> refuse(Connection& connection, HttpResponse answer, std::size_t drain_up_to = 0);
-    asio::awaitable<void> refuse(Connection& connection, int status, std::string_view message,
+    template <typename Stream>
+    asio::awaitable<void> refuse(Connection<Stream>& connection, HttpResponse answer, std::size_t drain_up_to = 0);
+    template <typename Stream>
+    asio::awaitable<void> refuse(Connection<Stream>& connection, int status, std::string_view message,
                                  std::size_t drain_up_to = 0) {
         return refuse(connection, error_response(status, message), drain_up_to);
     }
@@ -316,7 +358,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     std::atomic<std::int64_t> last_accept_failure_log{0};
 
     std::mutex mutex;
-    std::unordered_map<std::uint64_t, std::weak_ptr<Connection>> connections;
+    std::unordered_map<std::uint64_t, std::weak_ptr<Closable>> connections;
     std::uint64_t next_id = 0;
     bool stopped = false;
 };
@@ -338,25 +380,17 @@ asio::awaitable<void> HttpServer::Impl::accept_loop() {
             continue;
         }
         socket.set_option(tcp::no_delay(true), ec);
-        std::uint64_t id = 0;
         bool full = false;
         {
             std::lock_guard lock(mutex);
             if (stopped) co_return;
             full = connections.size() >= max_connections;
-            if (!full) id = next_id++;
         }
         if (full) {
             turn_away(std::move(socket));
             continue;
         }
-        auto connection = std::make_shared<Connection>(std::move(socket), check_period);
-        {
-            std::lock_guard lock(mutex);
-            connections.emplace(id, connection);
-        }
-        auto executor = connection->socket.get_executor();
-        asio::co_spawn(executor, session(std::move(connection), id), asio::detached);
+        if (!start_session(std::move(socket))) co_return;
     }
 }
 
@@ -366,19 +400,21 @@ void HttpServer::Impl::turn_away(tcp::socket socket) {
     if (warning_due(last_turn_away_log))
         log::warn("at the connection limit (", max_connections, "): new connections are answered 503 (",
                   count, " so far)");
-    // A few answers at a time; past that the connection is just closed.
-    if (turning_away.load() >= 64) {
+    // A few answers at a time, on a plain port; past that, or on a TLS port (where an answer would
+    // cost a handshake), the connection is just closed.
+    if (config.tls || turning_away.load() >= 64) {
         beast::error_code ignored;
         socket.close(ignored);
         return;
     }
     ++turning_away;
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, answer_busy(std::make_shared<Connection>(std::move(socket), check_period)),
+    asio::co_spawn(executor,
+                   answer_busy(std::make_shared<Connection<tcp::socket>>(std::move(socket), check_period, nullptr)),
                    asio::detached);
 }
 
-asio::awaitable<void> HttpServer::Impl::answer_busy(std::shared_ptr<Connection> connection) {
+asio::awaitable<void> HttpServer::Impl::answer_busy(std::shared_ptr<Connection<tcp::socket>> connection) {
     auto self = shared_from_this();
     // However the coroutine ends (an exception, its frame destroyed unresumed), the answer is no longer being written.
     const auto done = std::shared_ptr<void>(nullptr, [this](void*) { --turning_away; });
@@ -390,8 +426,48 @@ asio::awaitable<void> HttpServer::Impl::answer_busy(std::shared_ptr<Connection> 
     connection->close();
 }
 
-asio::awaitable<void> HttpServer::Impl::refuse(Connection& connection, HttpResponse answer, std::size_t drain_up_to) {
-    auto& socket = connection.socket;
+bool HttpServer::Impl::start_session(tcp::socket&& socket) {
+    if (config.tls) return start_session<TlsStream>(std::move(socket), config.tls->current());
+    return start_session<tcp::socket>(std::move(socket), nullptr);
+}
+
+template <typename Stream>
+bool HttpServer::Impl::start_session(tcp::socket&& socket, std::shared_ptr<asio::ssl::context> tls) {
+    auto connection = std::make_shared<Connection<Stream>>(std::move(socket), check_period, std::move(tls));
+    std::uint64_t id = 0;
+    {
+        std::lock_guard lock(mutex);
+        if (stopped) return false;
+        id = next_id++;
+        connections.emplace(id, connection);
+    }
+    auto executor = connection->stream.get_executor();
+    asio::co_spawn(executor, session(std::move(connection), id), asio::detached);
+    return true;
+}
+
+asio::awaitable<bool> HttpServer::Impl::handshake(Connection<TlsStream>& connection) {
+    // A client that connects and says nothing (the backend's connection watch)
+    // is an idle connection, as on a plain port, not a slow handshake.
+    connection.expect(Phase::Idle, config.idle_timeout);
+    auto [wait_ec] = co_await connection.socket().async_wait(tcp::socket::wait_read, kUseTuple);
+    if (wait_ec) co_return false;
+    connection.expect(Phase::Writing, config.read_timeout);
+    auto [ec] = co_await connection.stream.async_handshake(asio::ssl::stream_base::server, kUseTuple);
+    connection.expect_nothing();
+    if (ec) {
+        beast::error_code ignored;
+        const auto peer = connection.socket().remote_endpoint(ignored);
+        log::info("TLS handshake with ", peer.address().to_string(), " failed: ", ec.message());
+        co_return false;
+    }
+    co_return true;
+}
+
+template <typename Stream>
+asio::awaitable<void> HttpServer::Impl::refuse(Connection<Stream>& connection, HttpResponse answer,
+                                               std::size_t drain_up_to) {
+    auto& socket = connection.stream;
     connection.out.clear();
     serialize(connection.out, std::move(answer), 11, false);
     connection.expect(Phase::Writing, config.write_timeout);
@@ -399,7 +475,7 @@ asio::awaitable<void> HttpServer::Impl::refuse(Connection& connection, HttpRespo
     // Shut down our side, then read what the client still sends for a moment,
     // so it sees the answer instead of a reset.
     beast::error_code ignored;
-    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    connection.socket().shutdown(tcp::socket::shutdown_send, ignored);
     connection.expect(Phase::Idle, std::chrono::seconds(1));
     char sink[16 * 1024];
     std::size_t drained = 0;
@@ -410,7 +486,8 @@ asio::awaitable<void> HttpServer::Impl::refuse(Connection& connection, HttpRespo
     }
 }
 
-asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Connection> connection, std::uint64_t id) {
+template <typename Stream>
+asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Connection<Stream>> connection, std::uint64_t id) {
     auto self = shared_from_this();
     // However the session ends (an exception, its frame destroyed while it waits for a reply that never
     // comes), its connection stops counting against max_connections.
@@ -418,17 +495,17 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Connection> conn
         std::lock_guard lock(mutex);
         connections.erase(id);
     });
-    auto& socket = connection->socket;
+    auto& socket = connection->stream;
     beast::flat_buffer buffer;
     connection->watch(Clock::now() + check_period);
-    bool first = true;
-    for (;;) {
+    bool ready = true;
+    if constexpr (std::is_same_v<Stream, TlsStream>) ready = co_await handshake(*connection);
+    while (ready) {
         if (buffer.size() == 0) {
-            // An idle kept-alive connection waits longer than a request being read.
-            // A new connection has the read timeout to start its request, not the idle timeout:
-            // connections that never say anything must not hold the slots of max_connections for long.
-            connection->expect(Phase::Idle, first ? config.read_timeout : config.idle_timeout);
-            first = false;
+            // An idle kept-alive connection waits longer than a request being read. A new
+            // connection that says nothing is idle too: the backend's connection watch keeps
+            // one to every worker, so that the worker's death is seen at once.
+            connection->expect(Phase::Idle, config.idle_timeout);
             auto [ec, n] = co_await socket.async_read_some(buffer.prepare(4096), kUseTuple);
             if (ec) break;
             buffer.commit(n);
@@ -482,14 +559,14 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Connection> conn
         // (Plain statements: GCC 12 miscompiles co_await inside ?: expressions.)
         std::optional<HttpResponse> response = pending->take_ready();
         if (!response) response = co_await async_wait_reply(pending, asio::use_awaitable);
-        connection->stream = response->stream;
+        connection->stream_answer = response->stream;
         connection->out.clear();
-        serialize(connection->out, std::move(*response), version, keep_alive && !connection->stream, !head);
+        serialize(connection->out, std::move(*response), version, keep_alive && !connection->stream_answer, !head);
         connection->expect(Phase::Writing, config.write_timeout);
         auto [write_ec, written] = co_await asio::async_write(socket, asio::buffer(connection->out), kUseTuple);
-        if (connection->stream) {
+        if (connection->stream_answer) {
             if (!write_ec && !head) co_await serve_stream(connection);
-            connection->stream->close();
+            connection->stream_answer->close();
             break;
         }
         if (write_ec || !keep_alive) break;
@@ -497,19 +574,20 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Connection> conn
     connection->close();
 }
 
-asio::awaitable<void> HttpServer::Impl::serve_stream(std::shared_ptr<Connection> connection) {
-    auto stream = connection->stream;
+template <typename Stream>
+asio::awaitable<void> HttpServer::Impl::serve_stream(std::shared_ptr<Connection<Stream>> connection) {
+    auto stream = connection->stream_answer;
     // A streaming client sends nothing more: a read that ends, with bytes or
     // an error, means it left (or broke the protocol), so the stream closes
     // at once instead of at its next write.
-    connection->socket.async_read_some(asio::buffer(connection->leaving),
+    connection->stream.async_read_some(asio::buffer(connection->leaving),
                                        [connection, stream](const beast::error_code&, std::size_t) { stream->close(); });
     for (;;) {
         connection->expect_nothing();
         std::optional<std::string> piece = co_await async_next_piece(stream, asio::use_awaitable);
-        if (!piece || !connection->socket.is_open()) break;
+        if (!piece || !connection->socket().is_open()) break;
         connection->expect(Phase::Writing, config.write_timeout);
-        auto [ec, n] = co_await asio::async_write(connection->socket, asio::buffer(*piece), kUseTuple);
+        auto [ec, n] = co_await asio::async_write(connection->stream, asio::buffer(*piece), kUseTuple);
         if (ec) break;
     }
 }
@@ -552,7 +630,7 @@ std::uint16_t HttpServer::listen() {
 }
 
 void HttpServer::stop() {
-    std::vector<std::shared_ptr<Impl::Connection>> open;
+    std::vector<std::shared_ptr<Impl::Closable>> open;
     {
         std::lock_guard lock(impl_->mutex);
         if (impl_->stopped) return;
@@ -564,14 +642,7 @@ void HttpServer::stop() {
         beast::error_code ignored;
         impl->acceptor.close(ignored);
     });
-    for (auto& connection : open) {
-        asio::post(connection->socket.get_executor(), [connection] {
-            beast::error_code ignored;
-            connection->socket.shutdown(tcp::socket::shutdown_both, ignored);
-            connection->close();
-            if (connection->stream) connection->stream->close();
-        });
-    }
+    for (auto& connection : open) connection->abort();
 }
 
 }  // namespace fleet::http

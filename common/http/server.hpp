@@ -1,6 +1,7 @@
 #pragma once
 
 #include "common/http/router.hpp"
+#include "common/http/tls_context.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -31,10 +32,14 @@ struct ServerConfig {
     std::size_t max_connections = 10'000;
     // Threads running the io_context. With one, sessions skip strands.
     std::size_t io_threads = 1;
+    // Set: HTTPS only, each new connection with the context's current
+    // certificate (a reload reaches new connections; open ones keep theirs).
+    std::shared_ptr<TlsContext> tls;
 };
 
 // HTTP/1.1 on Beast: one coroutine session per connection, keep-alive, a
-// deadline before every read and write. Runs on the io_context it is given.
+// deadline before every read and write; over TLS when the config has a
+// context. Runs on the io_context it is given.
 class HttpServer {
 public:
     HttpServer(boost::asio::io_context& io, ServerConfig config, RequestHandler handler);

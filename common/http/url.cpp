@@ -10,10 +10,13 @@ std::optional<HttpUrl> parse_http_url(std::string_view url) {
     auto parsed = boost::urls::parse_uri(url);
     if (!parsed) return std::nullopt;
     const auto& u = *parsed;
-    if (u.scheme_id() != boost::urls::scheme::http) return std::nullopt;
+    const bool tls = u.scheme_id() == boost::urls::scheme::https;
+    if (u.scheme_id() != boost::urls::scheme::http && !tls) return std::nullopt;
     if (!u.has_authority() || u.encoded_host().empty()) return std::nullopt;
 
     HttpUrl out;
+    out.tls = tls;
+    if (tls) out.port = 443;
     out.host = u.host_address();
     if (u.has_port() && !u.port().empty()) {
         // port_number() wraps values past 65535, so read the digits ourselves.

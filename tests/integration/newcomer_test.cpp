@@ -1,6 +1,6 @@
 // What someone following the README for the first time runs into, on both
 // programs: --version, stray arguments, a port already taken, HEAD /health,
-// an https:// backend URL, --help, and numbers as JSON readers expect them.
+// a malformed URL or TLS file, --help, and numbers as JSON readers expect them.
 #include "tests/integration/backend_fixture.hpp"
 
 #include <algorithm>
@@ -46,20 +46,26 @@ TEST_CASE("a stray positional argument is refused with exit 2, naming it", "[int
     CHECK(backend_output.find("unexpected argument 'fleet.db'") != std::string::npos);
 }
 
-TEST_CASE("an https:// or malformed backend URL stops the worker at start", "[integration][cli]") {
-    const auto [https_code, https_output] = run(FLEET_WORKER_BIN, {"--type", "echo", "--backend-url", "https://backend:8000"});
-    CHECK(https_code == 2);
-    CHECK(https_output.find("https is not supported yet") != std::string::npos);
-    CHECK(https_output.find("listening") == std::string::npos);
-
+TEST_CASE("a malformed URL or a missing TLS file stops the worker at start", "[integration][cli]") {
     const auto [bad_code, bad_output] = run(FLEET_WORKER_BIN, {"--type", "echo", "--backend-url", "http://"});
     CHECK(bad_code == 2);
-    CHECK(bad_output.find("--backend-url must be an http:// URL") != std::string::npos);
+    CHECK(bad_output.find("--backend-url must be an http:// or https:// URL") != std::string::npos);
 
     const auto [advertise_code, advertise_output] =
-        run(FLEET_WORKER_BIN, {"--type", "echo", "--advertise-url", "https://me:5005"});
+        run(FLEET_WORKER_BIN, {"--type", "echo", "--advertise-url", "ftp://me:5005"});
     CHECK(advertise_code == 2);
     CHECK(advertise_output.find("--advertise-url") != std::string::npos);
+
+    const auto [tls_code, tls_output] = run(
+        FLEET_WORKER_BIN, {"--type", "echo", "--tls-cert", "/nonexistent/node.pem", "--tls-key", "/nonexistent/node.key"});
+    CHECK(tls_code == 2);
+    CHECK(tls_output.find("cannot read certificate file '/nonexistent/node.pem'") != std::string::npos);
+    CHECK(tls_output.find("listening") == std::string::npos);
+
+    const auto [backend_code, backend_output] =
+        run(FLEET_BACKEND_BIN, {"--db", ":memory:", "--tls-cert", "/nonexistent/node.pem"});
+    CHECK(backend_code == 2);
+    CHECK(backend_output.find("--tls-cert needs --tls-key") != std::string::npos);
 }
 
 TEST_CASE("a port already in use is one readable line with host:port, exit 1", "[integration][cli]") {

@@ -78,7 +78,7 @@ TEST_CASE("an unknown type or a bad flag is refused before anything starts", "[i
     check_refused({"--type", "teleport"}, "unknown worker type 'teleport'");
     check_refused({"--type", "echo", "--drain-timeout", "soon"}, "--drain-timeout");
     // A backend address without a scheme would be retried for ever: refused at once.
-    check_refused({"--type", "echo", "--backend-url", "backend:8000"}, "--backend-url must be an http:// URL");
+    check_refused({"--type", "echo", "--backend-url", "backend:8000"}, "--backend-url must be an http:// or https:// URL");
     check_refused({"--type", "echo", "--max-result-bytes", "4MB"}, "--max-result-bytes");
 }
 

@@ -94,6 +94,12 @@ Invocation parse_arguments(const std::vector<std::string>& argv, const std::vect
             result.url = take_value("--url");
         } else if (name == "token") {
             result.token = take_value("--token");
+        } else if (name == "tls-ca") {
+            result.tls_ca = take_value("--tls-ca");
+        } else if (name == "tls-cert") {
+            result.tls_cert = take_value("--tls-cert");
+        } else if (name == "tls-key") {
+            result.tls_key = take_value("--tls-key");
         } else if (name == "output") {
             const auto format = take_value("-o/--output");
             if (format != "json" && format != "table")

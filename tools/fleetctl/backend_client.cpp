@@ -38,8 +38,8 @@ int exit_code_for_status(int status) {
     return to_int(ExitCode::Unreachable);
 }
 
-BackendClient::BackendClient(std::string base_url, std::string token)
-    : base_url_(std::move(base_url)), token_(std::move(token)) {
+BackendClient::BackendClient(std::string base_url, std::string token, std::shared_ptr<http::TlsContext> tls)
+    : base_url_(std::move(base_url)), token_(std::move(token)), client_(tls), stream_client_(tls) {
     while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
 }
 

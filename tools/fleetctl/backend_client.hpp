@@ -23,7 +23,8 @@ struct Answer {
 // its message the backend's own `error` text.
 class BackendClient {
 public:
-    BackendClient(std::string base_url, std::string token);
+    // `tls`: the CA and client certificate for an https:// backend (null: the system store, no certificate).
+    BackendClient(std::string base_url, std::string token, std::shared_ptr<http::TlsContext> tls = nullptr);
 
     const std::string& base_url() const { return base_url_; }
 

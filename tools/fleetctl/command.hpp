@@ -42,6 +42,7 @@ struct Invocation {
     std::map<std::string, std::vector<std::string>> options;  // by name; a flag holds one empty value
     std::optional<std::string> url;
     std::optional<std::string> token;
+    std::optional<std::string> tls_ca, tls_cert, tls_key;  // for an https:// backend
     bool json = false;  // -o json
     bool help = false;
     bool version = false;

@@ -26,6 +26,9 @@ const std::vector<OptionSpec>& global_options() {
     static const std::vector<OptionSpec> options{
         {"url", "URL", "the backend (default $FLEET_URL, else http://127.0.0.1:8000)"},
         {"token", "TOKEN", "bearer token (default $FLEET_TOKEN)"},
+        {"tls-ca", "FILE", "CA bundle an https:// backend's certificate must come from (default $FLEET_TLS_CA, else the system store)"},
+        {"tls-cert", "FILE", "client certificate for a backend that asks for one (default $FLEET_TLS_CERT)"},
+        {"tls-key", "FILE", "its private key (default $FLEET_TLS_KEY)"},
         {"output", "FORMAT", "table (default, for people) or json (the backend's JSON as it is, for scripts); also -o"},
         {"help", "", "help for fleetctl or for the command; also -h"},
         {"version", "", "print fleetctl's version"},

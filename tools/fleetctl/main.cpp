@@ -18,11 +18,33 @@ constexpr const char* kDefaultUrl = "http://127.0.0.1:8000";
 
 std::map<std::string, std::string> read_environment() {
     std::map<std::string, std::string> env;
-    for (const char* name : {"FLEET_URL", "FLEET_TOKEN", "FLEET_HOME", "FLEET_RUN_DIR", "FLEET_BACKEND_BIN",
+    for (const char* name : {"FLEET_URL", "FLEET_TOKEN", "FLEET_TLS_CA", "FLEET_TLS_CERT", "FLEET_TLS_KEY", "FLEET_HOME", "FLEET_RUN_DIR", "FLEET_BACKEND_BIN",
                              "FLEET_WORKER_BIN", "FLEET_BIN_DIR", "PATH"}) {
         if (const char* value = std::getenv(name)) env[name] = value;
     }
     return env;
+}
+
+// The option, else its variable, else nothing.
+std::string pick(const std::optional<std::string>& option, const std::map<std::string, std::string>& env,
+                 const char* name) {
+    if (option) return *option;
+    const auto it = env.find(name);
+    return it == env.end() ? std::string() : it->second;
+}
+
+// The files for an https:// backend; none given: the system store and no client certificate.
+std::shared_ptr<fleet::http::TlsContext> client_tls(const fleet::ctl::Invocation& invocation,
+                                                    const std::map<std::string, std::string>& env) {
+    fleet::http::TlsFiles files;
+    files.ca = pick(invocation.tls_ca, env, "FLEET_TLS_CA");
+    files.cert = pick(invocation.tls_cert, env, "FLEET_TLS_CERT");
+    files.key = pick(invocation.tls_key, env, "FLEET_TLS_KEY");
+    try {
+        return fleet::http::load_tls(files).client;
+    } catch (const fleet::http::TlsError& error) {
+        throw fleet::ctl::CliError(fleet::ctl::ExitCode::Usage, error.what());
+    }
 }
 
 std::string self_path() {
@@ -55,7 +77,8 @@ int main(int argc, char* argv[]) {
         const auto env_token = environment.find("FLEET_TOKEN");
         BackendClient backend(
             invocation.url.value_or(env_url != environment.end() && !env_url->second.empty() ? env_url->second : kDefaultUrl),
-            invocation.token.value_or(env_token != environment.end() ? env_token->second : ""));
+            invocation.token.value_or(env_token != environment.end() ? env_token->second : ""),
+            client_tls(invocation, environment));
         Context context{invocation, backend, std::cout, std::cerr, ::isatty(2) == 1, environment, self_path()};
         const int code = invocation.command->run(context);
         std::cout.flush();

@@ -32,7 +32,7 @@ TEST_CASE("parse_http_url splits host, port and target", "[url]") {
 }
 
 TEST_CASE("parse_http_url refuses other schemes, no host and ports outside 1..65535", "[url]") {
-    for (const char* bad : {"https://backend:8000", "ftp://host/x", "http://", "http:///path", "backend:8000",
+    for (const char* bad : {"ftp://host/x", "http://", "http:///path", "backend:8000",
                             "http://host:0/", "http://host:65536/", "http://host:99999999999/", "not a url"}) {
         INFO(bad);
         CHECK_FALSE(parse_http_url(bad));
@@ -50,4 +50,21 @@ TEST_CASE("a listen address maps to the address this machine reaches it at", "[u
     CHECK(local_address_of("10.0.0.5") == "10.0.0.5");
     CHECK(local_address_of("fd00::5") == "[fd00::5]");
     CHECK(local_address_of("[fd00::5]") == "[fd00::5]");
+}
+
+TEST_CASE("parse_http_url takes https:// with 443 as its default port", "[url]") {
+    const auto secure = parse_http_url("https://backend.lan/health");
+    REQUIRE(secure);
+    CHECK(secure->tls);
+    CHECK(secure->port == 443);
+    CHECK(secure->host == "backend.lan");
+    const auto with_port = parse_http_url("https://10.0.0.5:8443");
+    REQUIRE(with_port);
+    CHECK(with_port->tls);
+    CHECK(with_port->port == 8443);
+    CHECK(with_port->ip_literal);
+    const auto plain = parse_http_url("http://backend");
+    REQUIRE(plain);
+    CHECK_FALSE(plain->tls);
+    CHECK(plain->port == 80);
 }
