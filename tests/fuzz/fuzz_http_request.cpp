@@ -139,7 +139,8 @@ std::optional<std::string> exchange(std::uint16_t port, std::string_view bytes) 
     return answer;
 }
 
-void check_answers(std::string_view answer, const std::vector<Method>& methods) {
+void check_answers(std::string_view all, const std::vector<Method>& methods) {
+    std::string_view answer = all;
     static const std::set<int> kHandled{200, 400, 401, 404, 405, 409};
     static const std::set<int> kRefusals{400, 408, 413, 431};
     std::size_t count = 0;
@@ -170,7 +171,8 @@ void check_answers(std::string_view answer, const std::vector<Method>& methods) 
         answer.remove_prefix(used);
         ++count;
     }
-    check(count >= methods.size(), "every routed request is answered");
+    check(count >= methods.size(), "every routed request is answered",
+          std::to_string(count) + " answers to " + std::to_string(methods.size()) + " routed requests: " + std::string(all));
 }
 
 }  // namespace
