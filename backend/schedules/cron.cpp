@@ -178,8 +178,8 @@ void parse_item(std::string_view item, const FieldSpec& spec, ParsedField& out) 
         return;
     }
     const int first = parse_value(base, spec);
-    // `5/15` means from 5 to the end of the field, every 15.
-    add_range(out, first, slash == std::string_view::npos ? first : field_end(spec), step);
+    // `5/15` means from 5 to the end of the field, every 15; day-of-week's `7/n` is Sunday alone.
+    add_range(out, first, slash == std::string_view::npos ? first : std::max(first, field_end(spec)), step);
 }
 
 ParsedField parse_field(std::string_view text, const FieldSpec& spec) {

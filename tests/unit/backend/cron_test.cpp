@@ -75,6 +75,8 @@ TEST_CASE("cron: every feature parses to its normalised 6-field form", "[cron]")
         {"0 0 * * 7", "0 0 0 * * 0"},
         {"0 0 * * 5-7", "0 0 0 * * 0,5,6"},
         {"0 0 * * 5/1", "0 0 0 * * 5,6"},
+        // Found by tests/fuzz (fuzz_cron): `7/5` read as no day at all, printed as an empty field.
+        {"47 * 1 * 7/5", "0 47 * 1 * 0"},
         {"0 0 * * */2", "0 0 0 * * */2"},
         {"0 0 L * *", "0 0 0 L * *"},
         {"0 0 1,L-3 * *", "0 0 0 1,L-3 * *"},

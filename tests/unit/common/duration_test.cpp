@@ -27,3 +27,12 @@ TEST_CASE("durations refuse what they cannot read", "[duration]") {
     CHECK_THROWS_AS(parse_duration("nan"), std::invalid_argument);
     CHECK_THROWS_AS(parse_duration("1w"), std::invalid_argument);
 }
+
+TEST_CASE("durations refuse what a clock cannot hold", "[duration]") {
+    // Found by tests/fuzz (fuzz_duration): this read as a negative duration.
+    CHECK_THROWS_AS(parse_duration("13333333333333333333333333333"), std::invalid_argument);
+    CHECK_THROWS_AS(parse_duration("1e300ms"), std::invalid_argument);
+    CHECK_THROWS_AS(parse_duration("11575d"), std::invalid_argument);
+    CHECK(parse_duration("1000000000") == seconds(1'000'000'000));
+    CHECK(parse_duration("11574d") == hours(11574 * 24));
+}
