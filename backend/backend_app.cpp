@@ -51,6 +51,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 
 #include <future>
 #include <thread>
@@ -112,7 +113,7 @@ public:
           sweeper_(core_, timers_, database_, operation_repository_, finished_, SystemClock::instance(), config.retention,
                    kRetentionBatch),
           server_(io_, server_config(config), router_.handler()),
-          signals_(io_, SIGINT, SIGTERM) {
+          signals_(control_, SIGINT, SIGTERM) {
         add_routes(router_, routes_);
         add_admin_routes(router_, executor_, admin_runs_, waits_, workers::all_worker_types());
         add_workflow_routes(router_, executor_, workflows_, waits_);
@@ -295,10 +296,14 @@ private:
                          workflows_,  drains_,    waits_,      SystemClock::instance(), config_.token};
     http::Router router_;
     http::HttpServer server_;
+    // Signals and the shutdown and keep-alive timers live on this strand: with several I/O
+    // threads, a grace timer's stop_serving() would otherwise cancel the keep-alive timer while
+    // another thread re-arms it (or race a second signal's stop_serving()).
+    asio::strand<asio::io_context::executor_type> control_{asio::make_strand(io_)};
     asio::signal_set signals_;
     http::TlsReloadOnHangup tls_reload_{io_, config_.tls};
-    asio::steady_timer shutdown_timer_{io_};
-    asio::steady_timer keep_alive_timer_{io_};
+    asio::steady_timer shutdown_timer_{control_};
+    asio::steady_timer keep_alive_timer_{control_};
 };
 
 }  // namespace

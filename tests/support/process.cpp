@@ -1,5 +1,7 @@
 #include "tests/support/process.hpp"
 
+#include <catch2/catch.hpp>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -9,12 +11,15 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "tests/support/sanitizer_report.hpp"
+
 extern char** environ;
 
 namespace fleet::test {
 
 Process::Process(const std::string& program, const std::vector<std::string>& args,
-                 const std::vector<std::string>& environment, const std::string& working_directory) {
+                 const std::vector<std::string>& environment, const std::string& working_directory)
+    : program_(program) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
 
@@ -55,6 +60,9 @@ Process::~Process() {
         wait(std::chrono::seconds(10));
     }
     if (reader_.joinable()) reader_.join();
+    // A sanitizer finding in the child fails the test that started it.
+    const auto report = sanitizer_report(pid_);
+    if (!report.empty()) FAIL_CHECK("sanitizer report from " << program_ << " (pid " << pid_ << "):\n" << report);
 }
 
 void Process::read_output(int fd) {

@@ -20,7 +20,7 @@ public:
     // `working_directory` empty: the test's own.
     Process(const std::string& program, const std::vector<std::string>& args,
             const std::vector<std::string>& environment = {}, const std::string& working_directory = {});
-    ~Process();  // SIGKILL if still running
+    ~Process();  // SIGKILL if still running; fails the test if a sanitizer reported in the child
     Process(const Process&) = delete;
     Process& operator=(const Process&) = delete;
 
@@ -35,6 +35,7 @@ public:
 private:
     void read_output(int fd);
 
+    std::string program_;
     pid_t pid_ = -1;
     std::thread reader_;
     mutable std::mutex mutex_;

@@ -293,6 +293,7 @@ TEST_CASE("HttpClient refuses bodies past its limit", "[http_client]") {
     http::ClientRequest request{http::Method::Get, server.url("/big")};
     request.body_limit = 16 * 1024 * 1024;
     response = client.send(request);
+    INFO(response.error_message);
     CHECK(response.ok());
     CHECK(response.body.size() == 9 * 1024 * 1024);
 }

@@ -98,8 +98,14 @@ TEST_CASE("json::to_text keeps up with boost::json::serialize", "[json]") {
     };
     const auto ours = time([&] { return to_text(value); });
     const auto boosts = time([&] { return boost::json::serialize(value); });
-    // Generous: the point is no stream per number, not a race.
+    // Generous: the point is no stream per number, not a race. Under ASan or TSan
+    // (scripts/test --sanitize) our code is instrumented and Boost.JSON's library is not:
+    // there is nothing to compare.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    static_cast<void>(ours < boosts);
+#else
     CHECK(ours < boosts * 3);
+#endif
 }
 
 TEST_CASE("json::to_stored_text keeps each number's kind through Fleet's reader", "[json]") {
