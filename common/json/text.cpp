@@ -62,6 +62,35 @@ void append_number(Out& out, Number number, WholeDoubles whole = WholeDoubles::A
 }
 
 template <typename Out>
+void write(Out& out, const boost::json::value& value, WholeDoubles whole);
+
+template <typename Out>
+void write(Out& out, const boost::json::array& array, WholeDoubles whole) {
+    out += '[';
+    bool first = true;
+    for (const auto& item : array) {
+        if (!first) out += ',';
+        first = false;
+        write(out, item, whole);
+    }
+    out += ']';
+}
+
+template <typename Out>
+void write(Out& out, const boost::json::object& object, WholeDoubles whole) {
+    out += '{';
+    bool first = true;
+    for (const auto& [key, item] : object) {
+        if (!first) out += ',';
+        first = false;
+        append_string(out, key);
+        out += ':';
+        write(out, item, whole);
+    }
+    out += '}';
+}
+
+template <typename Out>
 void write(Out& out, const boost::json::value& value, WholeDoubles whole) {
     switch (value.kind()) {
         case boost::json::kind::null: out += "null"; return;
@@ -73,30 +102,8 @@ void write(Out& out, const boost::json::value& value, WholeDoubles whole) {
             else out += "null";
             return;
         case boost::json::kind::string: append_string(out, value.get_string()); return;
-        case boost::json::kind::array: {
-            out += '[';
-            bool first = true;
-            for (const auto& item : value.get_array()) {
-                if (!first) out += ',';
-                first = false;
-                write(out, item, whole);
-            }
-            out += ']';
-            return;
-        }
-        case boost::json::kind::object: {
-            out += '{';
-            bool first = true;
-            for (const auto& [key, item] : value.get_object()) {
-                if (!first) out += ',';
-                first = false;
-                append_string(out, key);
-                out += ':';
-                write(out, item, whole);
-            }
-            out += '}';
-            return;
-        }
+        case boost::json::kind::array: write(out, value.get_array(), whole); return;
+        case boost::json::kind::object: write(out, value.get_object(), whole); return;
     }
 }
 
@@ -112,9 +119,23 @@ std::size_t text_size(const boost::json::value& value) {
     return counter.size;
 }
 
+void append_text(std::string& out, const boost::json::object& object) { write(out, object, WholeDoubles::AsIntegers); }
+
 std::string to_text(const boost::json::value& value) {
     std::string out;
     append_text(out, value);
+    return out;
+}
+
+std::string to_text(const boost::json::object& object) {
+    std::string out;
+    append_text(out, object);
+    return out;
+}
+
+std::string to_text(const boost::json::array& array) {
+    std::string out;
+    write(out, array, WholeDoubles::AsIntegers);
     return out;
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include <cstddef>
@@ -14,9 +16,13 @@ namespace fleet::json {
 // 0.7299449454988162, 1e+21; never Boost 1.81's 1E2 or 7.299449454988162E-1.
 // Infinity and NaN, which JSON cannot hold, are written as null.
 std::string to_text(const boost::json::value& value);
+// The same for an object or array held as such (a value made of it would be a copy).
+std::string to_text(const boost::json::object& object);
+std::string to_text(const boost::json::array& array);
 
 // Appends to_text(value) to `out`.
 void append_text(std::string& out, const boost::json::value& value);
+void append_text(std::string& out, const boost::json::object& object);
 
 // Appends `text` as a JSON string, quotes included (the escapes of to_text).
 void append_quoted(std::string& out, std::string_view text);
