@@ -148,7 +148,12 @@ public:
                                  http::local_address_of(config_.host) + ":" + std::to_string(port));
 
         auto core_work = asio::make_work_guard(core_);
-        std::thread core_thread([this] { core_.run(); });
+        std::thread core_thread([this] {
+            // A line or two for every operation: written together, behind the work queued.
+            log::gather_lines_on_this_thread([this](std::function<void()> write) { asio::post(core_, std::move(write)); });
+            core_.run();
+            log::write_gathered_lines();
+        });
         executor_.post([this] {
             for (auto* worker : registry_.all()) watch_.watch(worker->worker_id, worker->endpoint_url);
             dispatcher_.resend_unanswered_starts();

@@ -86,9 +86,35 @@ void append_json_fields(std::string& out, const Fields& fields) {
     }
 }
 
-void write_stderr(const std::string& text) {
-    // One fwrite per line keeps lines from different threads whole.
+void write_stderr(std::string_view text) {
+    // One fwrite per line (or per gathered batch) keeps lines from different threads whole.
     std::fwrite(text.data(), 1, text.size(), stderr);
+}
+
+// The lines a gathering thread has not written yet (gather_lines_on_this_thread).
+struct Gathered {
+    std::function<void(std::function<void()>)> post;
+    std::string lines;
+    ~Gathered() { write_stderr(lines); }  // the thread ends with lines gathered
+};
+thread_local Gathered t_gathered;
+
+void write_gathered() {
+    if (t_gathered.lines.empty()) return;
+    write_stderr(t_gathered.lines);
+    t_gathered.lines.clear();
+    if (t_gathered.lines.capacity() > 64 * 1024) t_gathered.lines.shrink_to_fit();
+}
+
+void write_line(Level level, const std::string& line) {
+    if (!t_gathered.post) return write_stderr(line);
+    if (level >= Level::Warn) {
+        write_gathered();
+        return write_stderr(line);
+    }
+    const bool first = t_gathered.lines.empty();
+    t_gathered.lines += line;
+    if (first) t_gathered.post([] { write_gathered(); });
 }
 
 }  // namespace
@@ -163,9 +189,16 @@ void write(Level level, std::string_view message, const Fields& fields) {
         merged.insert(merged.end(), fields.begin(), fields.end());
         all = &merged;
     }
-    write_stderr(format_line(level, message, SystemClock::instance().now(), g_sink.load(std::memory_order_relaxed),
-                             format, *all));
+    write_line(level, format_line(level, message, SystemClock::instance().now(), g_sink.load(std::memory_order_relaxed),
+                                  format, *all));
 }
+
+void gather_lines_on_this_thread(std::function<void(std::function<void()>)> post) {
+    write_gathered();
+    t_gathered.post = std::move(post);
+}
+
+void write_gathered_lines() { write_gathered(); }
 
 std::string format_text(Level level, std::string_view text, Sink sink) {
     if (sink == Sink::Plain) return std::string(text);
@@ -177,6 +210,7 @@ std::string format_text(Level level, std::string_view text, Sink sink) {
 }
 
 void write_text(Level level, std::string_view text) {
+    write_gathered();
     write_stderr(format_text(level, text, g_sink.load(std::memory_order_relaxed)));
 }
 

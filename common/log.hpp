@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -67,8 +68,19 @@ void set_process_fields(Fields fields);
 std::string format_line(Level level, std::string_view message, SystemTime time, Sink sink,
                         Format format = Format::Text, const Fields& fields = {});
 
-// Writes one line to stderr (one fwrite, so lines of different threads stay whole).
+// Writes one line to stderr (one fwrite, so lines of different threads stay whole), or, on a
+// thread that gathers its lines (below), below warn, adds it to that thread's next write.
 void write(Level level, std::string_view message, const Fields& fields = {});
+
+// A busy thread (the backend's core) that logs a line or two for every operation gathers its
+// debug and info lines and writes them together: the first line gathered calls `post` with the
+// write, which the thread's event loop runs behind the work already queued, so lines wait
+// microseconds and cost one write(2) a batch instead of one each. A warn or error line writes
+// what is gathered, then itself, at once. Call on that thread; `post` must run its function on
+// it. Until then (and on every other thread) each line is written at once.
+void gather_lines_on_this_thread(std::function<void(std::function<void()>)> post);
+// Writes what this thread has gathered (its event loop's last act before it stops).
+void write_gathered_lines();
 
 // Text meant for a person at a terminal, such as a usage error: as it is, and for the journal
 // with the level's prefix on every line (no level word: the text is not a log line).
@@ -97,6 +109,29 @@ FieldValue value_of(std::string_view key, const T& value) {
     }
 }
 
+// Appends one part of a message: text and numbers directly, anything else through its operator<<.
+template <typename T>
+void append_part(std::string& out, const T& part) {
+    using V = std::decay_t<T>;
+    if constexpr (std::is_same_v<V, char>) {
+        out += part;
+    } else if constexpr (std::is_same_v<V, bool>) {
+        out += part ? "1" : "0";  // as operator<< writes it
+    } else if constexpr (std::is_floating_point_v<V>) {
+        char buffer[32];  // six significant digits, as operator<< writes it
+        out.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, part, std::chars_format::general, 6).ptr);
+    } else if constexpr (std::is_arithmetic_v<V>) {
+        char buffer[32];
+        out.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, part).ptr);
+    } else if constexpr (std::is_convertible_v<const T&, std::string_view>) {
+        out += std::string_view(part);
+    } else {
+        std::ostringstream text;
+        text << part;
+        out += text.str();
+    }
+}
+
 // Collects one call's arguments: fields apart, everything else into the message.
 class LineBuilder {
 public:
@@ -106,12 +141,12 @@ public:
     }
     template <typename T>
     void add(const T& part) {
-        message_ << part;
+        append_part(message_, part);
     }
-    void write(Level level) const { log::write(level, message_.str(), fields_); }
+    void write(Level level) const { log::write(level, message_, fields_); }
 
 private:
-    std::ostringstream message_;
+    std::string message_;
     Fields fields_;
 };
 
