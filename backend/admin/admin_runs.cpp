@@ -24,8 +24,8 @@ AdminRuns::AdminRuns(Dispatcher& dispatcher, OperationProxy& proxy, OperationBoo
       clock_(clock),
       settings_(settings) {
     events.subscribe<OperationEnded>([this](const OperationEnded& ended) {
-        if (active_.erase(ended.operation.operation_id) > 0)
-            log::info("admin run ", ended.operation.operation_id, " ", to_string(run_status_of(ended.operation.status)));
+        if (active_.erase(ended.operation->operation_id) > 0)
+            log::info("admin run ", ended.operation->operation_id, " ", to_string(run_status_of(ended.operation->status)));
     });
 }
 

@@ -1,5 +1,6 @@
 #include "backend/core/event_bus.hpp"
 
+#include <algorithm>
 #include <memory>
 
 namespace fleet::backend {
@@ -8,32 +9,35 @@ EventBus::EventBus(AfterCommit after_commit) : after_commit_(std::move(after_com
 
 EventBus::Subscription EventBus::add(std::size_t kind, std::function<void(const Event&)> handler) {
     const Subscription id = next_++;
-    subscribers_.emplace(id, Subscriber{kind, std::move(handler)});
-    ++listeners_[kind];
+    subscribers_[kind].push_back({id, std::make_shared<const std::function<void(const Event&)>>(std::move(handler))});
     return id;
 }
 
 void EventBus::unsubscribe(Subscription subscription) {
-    const auto it = subscribers_.find(subscription);
-    if (it == subscribers_.end()) return;
-    --listeners_[it->second.kind];
-    subscribers_.erase(it);
+    for (auto& kind : subscribers_)
+        if (const auto it = std::find_if(kind.begin(), kind.end(), [&](const Subscriber& s) { return s.id == subscription; });
+            it != kind.end()) {
+            kind.erase(it);
+            return;
+        }
 }
 
 void EventBus::publish(Event event) {
-    if (listeners_[event.index()] == 0) return;
+    if (subscribers_[event.index()].empty()) return;
     after_commit_([this, event = std::make_shared<const Event>(std::move(event))] { deliver(*event); });
 }
 
 void EventBus::deliver(const Event& event) {
-    // A subscriber may subscribe or unsubscribe others: walk by key, not by iterator.
-    for (auto it = subscribers_.begin(); it != subscribers_.end();) {
-        const Subscription id = it->first;
-        if (it->second.kind == event.index()) {
-            auto handler = it->second.handler;
-            handler(event);
-        }
-        it = subscribers_.upper_bound(id);
+    // A subscriber may subscribe or unsubscribe others (or itself): walk by id, not by position,
+    // and hold the handler while it runs.
+    const auto& kind = subscribers_[event.index()];
+    for (Subscription last = 0;;) {
+        const auto it = std::upper_bound(kind.begin(), kind.end(), last,
+                                         [](Subscription id, const Subscriber& s) { return id < s.id; });
+        if (it == kind.end()) return;
+        last = it->id;
+        const Handler handler = it->handler;
+        (*handler)(event);
     }
 }
 

@@ -8,11 +8,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <type_traits>
 #include <variant>
+#include <vector>
 
 namespace fleet::backend {
 
@@ -30,9 +31,10 @@ struct OperationProgressed {
     OperationGlance operation;
 };
 
-// An operation reached completed, failed or cancelled: its final record.
+// An operation reached completed, failed or cancelled: its final record,
+// shared by every subscriber (the finished cache keeps it).
 struct OperationEnded {
-    OperationRecord operation;
+    std::shared_ptr<const OperationRecord> operation;
 };
 
 // A worker's status changed, as worker_lifecycle decided it; `from` is empty
@@ -114,7 +116,7 @@ public:
     // Whether anyone listens to `Kind`: build the event only then.
     template <typename Kind>
     bool wanted() const {
-        return listeners_[index_of<Kind>()] > 0;
+        return !subscribers_[index_of<Kind>()].empty();
     }
 
     // Delivered after the commit to every subscriber of its kind; nothing
@@ -122,9 +124,11 @@ public:
     void publish(Event event);
 
 private:
+    // Shared, so a delivery keeps its handler alive while the handler unsubscribes itself.
+    using Handler = std::shared_ptr<const std::function<void(const Event&)>>;
     struct Subscriber {
-        std::size_t kind;
-        std::function<void(const Event&)> handler;
+        Subscription id;
+        Handler handler;
     };
 
     template <typename Kind, typename... Kinds>
@@ -144,8 +148,7 @@ private:
     void deliver(const Event& event);
 
     AfterCommit after_commit_;
-    std::map<Subscription, Subscriber> subscribers_;
-    std::array<std::size_t, std::variant_size_v<Event>> listeners_{};  // subscribers, by kind
+    std::array<std::vector<Subscriber>, std::variant_size_v<Event>> subscribers_;  // by kind, in order of subscribing
     Subscription next_ = 1;
 };
 

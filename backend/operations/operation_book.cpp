@@ -63,7 +63,7 @@ void OperationBook::save(OperationRecord& record) {
         if (events_.wanted<OperationStatusChanged>()) events_.publish(OperationStatusChanged{OperationGlance::of(record), from});
     }
     if (is_terminal(record.status)) {
-        if (events_.wanted<OperationEnded>()) events_.publish(OperationEnded{record});
+        if (events_.wanted<OperationEnded>()) events_.publish(OperationEnded{std::make_shared<const OperationRecord>(record)});
         dequeue(id);
         auto node = active_.extract(id);  // `record` is gone after this
         // Kept until written; without a group commit it already is.

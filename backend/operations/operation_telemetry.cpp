@@ -17,7 +17,7 @@ std::int64_t milliseconds(std::chrono::nanoseconds span) {
 
 OperationTelemetry::OperationTelemetry(EventBus& events, DomainMetrics& metrics) {
     events.subscribe<OperationEnded>([&metrics](const OperationEnded& ended) {
-        const OperationRecord& operation = ended.operation;
+        const OperationRecord& operation = *ended.operation;
         const SystemTime end = operation.completed_at.value_or(operation.updated_at);
         std::optional<std::chrono::nanoseconds> ran;
         if (operation.started_at) ran = end - *operation.started_at;

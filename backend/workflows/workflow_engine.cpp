@@ -48,7 +48,7 @@ WorkflowEngine::WorkflowEngine(Dispatcher& dispatcher, OperationProxy& proxy, Op
       clock_(clock),
       written_(database, [this](const std::string& id) { write(id); }) {
     events.subscribe<OperationEnded>(
-        [this](const OperationEnded& ended) { on_operation_ended(ended.operation); });
+        [this](const OperationEnded& ended) { on_operation_ended(*ended.operation); });
 }
 
 WorkflowEngine::~WorkflowEngine() = default;

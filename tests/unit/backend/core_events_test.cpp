@@ -29,7 +29,7 @@ struct HeardCore : test::BackendCore {
             heard.push_back("progress " + std::to_string(e.operation.progress.at("percentage").to_number<int>()));
         });
         events.subscribe<OperationEnded>([this](const OperationEnded& e) {
-            heard.push_back("ended " + std::string(to_string(e.operation.status)));
+            heard.push_back("ended " + std::string(to_string(e.operation->status)));
         });
         events.subscribe<WorkerStatusChanged>([this](const WorkerStatusChanged& e) {
             heard.push_back("worker " + e.worker_id + " " + std::string(e.from ? to_string(*e.from) : "new") + " -> " +

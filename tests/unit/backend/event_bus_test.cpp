@@ -16,10 +16,10 @@ using namespace fleet::backend;
 namespace {
 
 OperationEnded ended(std::string id, OperationStatus status = OperationStatus::Completed) {
-    OperationEnded event;
-    event.operation.operation_id = std::move(id);
-    event.operation.status = status;
-    return event;
+    OperationRecord operation;
+    operation.operation_id = std::move(id);
+    operation.status = status;
+    return OperationEnded{std::make_shared<const OperationRecord>(std::move(operation))};
 }
 
 OperationRecord record(std::string id) {
@@ -35,8 +35,8 @@ OperationRecord record(std::string id) {
 TEST_CASE("event bus: every subscriber hears every event, in the order they subscribed", "[events]") {
     EventBus bus([](std::function<void()> then) { then(); });
     std::vector<std::string> heard;
-    bus.subscribe<OperationEnded>([&](const OperationEnded& e) { heard.push_back("a:" + e.operation.operation_id); });
-    const auto b = bus.subscribe<OperationEnded>([&](const OperationEnded& e) { heard.push_back("b:" + e.operation.operation_id); });
+    bus.subscribe<OperationEnded>([&](const OperationEnded& e) { heard.push_back("a:" + e.operation->operation_id); });
+    const auto b = bus.subscribe<OperationEnded>([&](const OperationEnded& e) { heard.push_back("b:" + e.operation->operation_id); });
     bus.publish(ended("op1"));
     bus.unsubscribe(b);
     bus.publish(ended("op2"));
@@ -76,8 +76,8 @@ TEST_CASE("event bus: nothing is heard before the store has committed what led t
     std::vector<std::string> heard;
     bus.subscribe<OperationEnded>([&](const OperationEnded& e) {
         // What it hears is committed: another connection sees it.
-        CHECK(reader.operations.find(e.operation.operation_id).has_value());
-        heard.push_back(e.operation.operation_id);
+        CHECK(reader.operations.find(e.operation->operation_id).has_value());
+        heard.push_back(e.operation->operation_id);
     });
 
     auto op = record("op1");

@@ -123,7 +123,7 @@ TEST_CASE("changes are written at the group commit, once per operation, before w
     std::vector<std::string> heard;
     events.subscribe<OperationEnded>([&](const OperationEnded& ended) {
         // Heard after the commit: the store has the final record by then.
-        const auto stored = store.operations.find(ended.operation.operation_id);
+        const auto stored = store.operations.find(ended.operation->operation_id);
         heard.emplace_back(stored ? to_string(stored->status) : "missing");
     });
     test::ManualClock clock;
