@@ -8,6 +8,7 @@
 #include "common/json/text.hpp"
 #include "common/run_status.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/object.hpp>
 
 namespace fleet::backend {
@@ -120,7 +121,10 @@ void EventFeed::on_status(const OperationStatusChanged& changed) {
     send_held(operation.operation_id);
     if (is_terminal(operation.status)) progress_.erase(operation.operation_id);
 
-    boost::json::object data;
+    // Built on the stack: the hot path makes two or three of these an operation, each gone once written as text.
+    unsigned char scratch_buffer[2048];
+    boost::json::monotonic_resource scratch(scratch_buffer, sizeof scratch_buffer);
+    boost::json::object data(&scratch);
     auto keys = keys_of(operation, data);
     const auto bot = run_bot_ ? run_bot_(operation.operation_id) : std::nullopt;
     if (bot) keys.run_id = operation.operation_id;
@@ -130,22 +134,23 @@ void EventFeed::on_status(const OperationStatusChanged& changed) {
     data["progress"] = percentage_of(operation);
     data["error_message"] = text_or_null(operation.error_message);
     append("operation.status", keys, std::move(data));
-    waits_.fire("operation:" + operation.operation_id);
+    if (waits_.waiting() > 0) waits_.fire("operation:" + operation.operation_id);
 
     if (!bot) return;
     const auto to = run_status_of(operation.status);
     const std::optional<RunStatus> from =
         changed.from ? std::optional<RunStatus>(run_status_of(*changed.from)) : std::nullopt;
     if (from == to) return;  // queued -> pending: a run is pending all along
-    boost::json::object run{{"run_id", operation.operation_id},
-                            {"bot", *bot},
-                            {"operation_id", operation.operation_id},
-                            {"from", status_or_null(from)},
-                            {"to", to_string(to)},
-                            {"progress", run_progress(to, percentage_of(operation))},
-                            {"error_message", text_or_null(operation.error_message)}};
+    boost::json::object run({{"run_id", operation.operation_id},
+                             {"bot", *bot},
+                             {"operation_id", operation.operation_id},
+                             {"from", status_or_null(from)},
+                             {"to", to_string(to)},
+                             {"progress", run_progress(to, percentage_of(operation))},
+                             {"error_message", text_or_null(operation.error_message)}},
+                            &scratch);
     append("run.status", std::move(keys), std::move(run));
-    waits_.fire("run:" + operation.operation_id);
+    if (waits_.waiting() > 0) waits_.fire("run:" + operation.operation_id);
 }
 
 void EventFeed::on_progress(const OperationProgressed& progressed) {
