@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,22 @@ namespace {
 auto parse(std::vector<const char*> argv) {
     argv.insert(argv.begin(), "fleet-backend");
     return parse_backend_config(static_cast<int>(argv.size()), argv.data());
+}
+
+// The count options' values, in the order of the table.
+struct Counts {
+    std::uint16_t port;
+    int failure_threshold, max_worker_losses;
+    std::size_t io_threads, max_connections, probe_concurrency, max_event_streams, event_history;
+    bool operator==(const Counts&) const = default;
+};
+
+// The counts of a command line that parses; fails the test otherwise.
+Counts counts(const std::variant<BackendConfig, BackendConfigExit>& parsed) {
+    REQUIRE(std::holds_alternative<BackendConfig>(parsed));
+    const auto& c = std::get<BackendConfig>(parsed);
+    return {c.port, c.failure_threshold, c.max_worker_losses, c.io_threads, c.max_connections, c.probe_concurrency,
+            c.max_event_streams, c.event_history};
 }
 
 // The exit a command line gets; fails the test when it parses.
@@ -35,31 +53,10 @@ void check_refused(std::vector<const char*> argv, const std::string& line) {
 }  // namespace
 
 TEST_CASE("backend config: counts keep their defaults and take plain decimals in range", "[config]") {
-    auto defaults = parse({});
-    REQUIRE(std::holds_alternative<BackendConfig>(defaults));
-    const auto& d = std::get<BackendConfig>(defaults);
-    CHECK(d.port == 8000);
-    CHECK(d.failure_threshold == 3);
-    CHECK(d.max_worker_losses == 3);
-    CHECK(d.io_threads == 2);
-    CHECK(d.max_connections == 10'000);
-    CHECK(d.probe_concurrency == 256);
-    CHECK(d.max_event_streams == 1000);
-    CHECK(d.event_history == 100'000);
-
-    auto given = parse({"--port", "0", "--failure-threshold", "1", "--max-worker-losses", "7", "--io-threads", "64",
+    CHECK(counts(parse({})) == Counts{8000, 3, 3, 2, 10'000, 256, 1000, 100'000});
+    CHECK(counts(parse({"--port", "0", "--failure-threshold", "1", "--max-worker-losses", "7", "--io-threads", "64",
                         "--max-connections", "16", "--probe-concurrency", "10000", "--max-event-streams", "0",
-                        "--event-history", "10000000"});
-    REQUIRE(std::holds_alternative<BackendConfig>(given));
-    const auto& g = std::get<BackendConfig>(given);
-    CHECK(g.port == 0);
-    CHECK(g.failure_threshold == 1);
-    CHECK(g.max_worker_losses == 7);
-    CHECK(g.io_threads == 64);
-    CHECK(g.max_connections == 16);
-    CHECK(g.probe_concurrency == 10'000);
-    CHECK(g.max_event_streams == 0);
-    CHECK(g.event_history == 10'000'000);
+                        "--event-history", "10000000"})) == Counts{0, 1, 7, 64, 16, 10'000, 0, 10'000'000});
 }
 
 TEST_CASE("backend config: a negative count exits 2 naming the option and the value", "[config]") {
@@ -101,8 +98,6 @@ TEST_CASE("backend config: FLEET_* counts go through the same reader and name th
     }
     {
         fleet::test::ScopedVariable variable("FLEET_EVENT_HISTORY", "500");
-        auto parsed = parse({});
-        REQUIRE(std::holds_alternative<BackendConfig>(parsed));
-        CHECK(std::get<BackendConfig>(parsed).event_history == 500);
+        CHECK(counts(parse({})).event_history == 500);
     }
 }

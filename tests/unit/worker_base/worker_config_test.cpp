@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,20 @@ namespace {
 auto parse(std::vector<const char*> argv) {
     argv.insert(argv.begin(), {"fleet-worker", "--type", "echo"});
     return parse_worker_config(static_cast<int>(argv.size()), argv.data(), {"echo"});
+}
+
+// The count options' values, in the order of the table.
+struct Counts {
+    std::uint16_t port;
+    std::size_t max_concurrent, io_threads, max_connections, history;
+    bool operator==(const Counts&) const = default;
+};
+
+// The counts of a command line that parses; fails the test otherwise.
+Counts counts(const std::variant<WorkerConfig, ConfigExit>& parsed) {
+    REQUIRE(std::holds_alternative<WorkerConfig>(parsed));
+    const auto& c = std::get<WorkerConfig>(parsed);
+    return {c.port, c.max_concurrent, c.io_threads, c.max_connections, c.history_limit};
 }
 
 // Exit 2 with one line naming the mistake, then the hint; fails the test when it parses.
@@ -34,24 +50,9 @@ std::string not_a_number(const std::string& option, const std::string& value, co
 }  // namespace
 
 TEST_CASE("worker config: counts keep their defaults and take plain decimals in range", "[config]") {
-    auto defaults = parse({});
-    REQUIRE(std::holds_alternative<WorkerConfig>(defaults));
-    const auto& d = std::get<WorkerConfig>(defaults);
-    CHECK(d.port == 5005);
-    CHECK(d.max_concurrent == 1);
-    CHECK(d.io_threads == 1);
-    CHECK(d.max_connections == 10'000);
-    CHECK(d.history_limit == 1000);
-
-    auto given = parse({"--port", "65535", "--max-concurrent", "1024", "--io-threads", "64", "--max-connections",
-                        "1000000", "--history", "0"});
-    REQUIRE(std::holds_alternative<WorkerConfig>(given));
-    const auto& g = std::get<WorkerConfig>(given);
-    CHECK(g.port == 65535);
-    CHECK(g.max_concurrent == 1024);
-    CHECK(g.io_threads == 64);
-    CHECK(g.max_connections == 1'000'000);
-    CHECK(g.history_limit == 0);
+    CHECK(counts(parse({})) == Counts{5005, 1, 1, 10'000, 1000});
+    CHECK(counts(parse({"--port", "65535", "--max-concurrent", "1024", "--io-threads", "64", "--max-connections",
+                        "1000000", "--history", "0"})) == Counts{65535, 1024, 64, 1'000'000, 0});
 }
 
 TEST_CASE("worker config: a negative count exits 2 naming the option and the value", "[config]") {
@@ -84,8 +85,6 @@ TEST_CASE("worker config: FLEET_WORKER_* counts go through the same reader and n
     }
     {
         fleet::test::ScopedVariable variable("FLEET_WORKER_MAX_CONCURRENT", "8");
-        auto parsed = parse({});
-        REQUIRE(std::holds_alternative<WorkerConfig>(parsed));
-        CHECK(std::get<WorkerConfig>(parsed).max_concurrent == 8);
+        CHECK(counts(parse({})).max_concurrent == 8);
     }
 }
