@@ -8,13 +8,15 @@
 
 #include <boost/program_options.hpp>
 
-#include <algorithm>
 #include <cctype>
+#include <limits>
 
 namespace fleet::backend {
 namespace po = boost::program_options;
 
 namespace {
+
+constexpr int kMaxInt = std::numeric_limits<int>::max();
 
 std::chrono::milliseconds duration_option(const po::variables_map& vm, const char* name) {
     try {
@@ -41,26 +43,26 @@ std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, co
         ("help,h", "print this help")
         ("version", "print the version and the commit it was built from")
         ("host", po::value<std::string>()->default_value("0.0.0.0"), "address to listen on")
-        ("port", po::value<std::uint16_t>()->default_value(8000), "port to listen on; 0 picks a free one")
+        ("port", count_value<std::uint16_t>(0, 65535)->default_value(8000), "port to listen on; 0 picks a free one")
         ("db", po::value<std::string>()->default_value("fleet.db"), "SQLite file (WAL mode); :memory: for tests")
         ("health-interval", po::value<std::string>()->default_value("10s"), "how often every worker's /health is checked")
         ("health-timeout", po::value<std::string>()->default_value("5s"), "deadline of one health check")
-        ("failure-threshold", po::value<int>()->default_value(3), "consecutive failed checks before a worker is unavailable")
+        ("failure-threshold", count_value<int>(1, kMaxInt)->default_value(3), "consecutive failed checks before a worker is unavailable")
         ("remove-after", po::value<std::string>()->default_value("300s"), "an unavailable worker leaves the registry after this")
-        ("max-worker-losses", po::value<int>()->default_value(3), "an operation whose workers died this often fails for good")
+        ("max-worker-losses", count_value<int>(1, kMaxInt)->default_value(3), "an operation whose workers died this often fails for good")
         ("cache-ttl", po::value<std::string>()->default_value("1s"), "operation answers younger than this come from the store")
         ("unknown-grace", po::value<std::string>()->default_value("60s"), "a running operation its worker does not know is resolved after this")
         ("token", po::value<std::string>()->default_value(""), "bearer token required on every call but /health and /metrics, and sent to workers")
         ("strict-overlap", po::bool_switch(), "refuse a run of a bot that already has one pending or running")
         ("log-level", po::value<std::string>()->default_value("info"), "debug, info, warn, error")
         ("log-format", po::value<std::string>()->default_value("text"), "text, or json: one JSON object a line")
-        ("io-threads", po::value<std::size_t>()->default_value(2), "HTTP I/O threads")
-        ("max-connections", po::value<std::size_t>()->default_value(10'000), "open HTTP connections at most (and at most 3/4 of the open file limit); more are answered 503 and closed")
-        ("probe-concurrency", po::value<std::size_t>()->default_value(256), "health checks in flight at once")
+        ("io-threads", count_value<std::size_t>(1, 64)->default_value(2), "HTTP I/O threads")
+        ("max-connections", count_value<std::size_t>(16, 1'000'000)->default_value(10'000), "open HTTP connections at most (and at most 3/4 of the open file limit); more are answered 503 and closed")
+        ("probe-concurrency", count_value<std::size_t>(1, 10'000)->default_value(256), "health checks in flight at once")
         ("max-result-bytes", po::value<std::string>()->default_value("16MiB"), "largest operation result taken from a worker (notices, answers and registrations may be 2 MiB larger); keep it at or above every worker's --max-result-bytes")
         ("shutdown-grace", po::value<std::string>()->default_value("1s"), "after SIGTERM, how long requests in flight may finish while registrations get 503; a second signal stops at once")
-        ("max-event-streams", po::value<std::size_t>()->default_value(1000), "event streams (GET /api/v1/events) open at once; more get 503")
-        ("event-history", po::value<std::size_t>()->default_value(100'000), "events kept in memory (at most an hour of them) for event-stream clients that reconnect with Last-Event-ID")
+        ("max-event-streams", count_value<std::size_t>(0, 1'000'000)->default_value(1000), "event streams (GET /api/v1/events) open at once; more get 503")
+        ("event-history", count_value<std::size_t>(1, 10'000'000)->default_value(100'000), "events kept in memory (at most an hour of them) for event-stream clients that reconnect with Last-Event-ID")
         ("retention", po::value<std::string>()->default_value("30d"), "finished operations (completed, failed, cancelled) are deleted this long after they ended, in small batches; 0 keeps everything")
         ("check-health", po::bool_switch(), "ask the backend these options describe for its /health on this machine; exit 0 when it answers 200")
         ("ready-file", po::value<std::string>()->default_value(""), "once listening, write {\"pid\", \"port\", \"url\"} to this file (atomically: temporary file, then rename); fleetctl up reads it");
@@ -69,7 +71,7 @@ std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, co
     po::variables_map vm;
     try {
         store_flags(argc, argv, options, vm);
-        po::store(po::parse_environment(options, [&](const std::string& v) { return option_of(options, v); }), vm);
+        store_environment(options, [&](const std::string& v) { return option_of(options, v); }, vm);
         po::notify(vm);
         if (vm.count("help")) return BackendConfigExit{0, help_text(options)};
         if (vm.count("version")) return BackendConfigExit{0, version_line("fleet-backend") + "\n"};
@@ -98,10 +100,10 @@ std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, co
         config.check_health = vm["check-health"].as<bool>();
         config.ready_file = vm["ready-file"].as<std::string>();
         config.max_event_streams = vm["max-event-streams"].as<std::size_t>();
-        config.event_history = std::clamp<std::size_t>(vm["event-history"].as<std::size_t>(), 1, 10'000'000);
-        config.io_threads = std::clamp<std::size_t>(vm["io-threads"].as<std::size_t>(), 1, 64);
-        config.max_connections = std::clamp<std::size_t>(vm["max-connections"].as<std::size_t>(), 16, 1'000'000);
-        config.probe_concurrency = std::clamp<std::size_t>(vm["probe-concurrency"].as<std::size_t>(), 1, 10'000);
+        config.event_history = vm["event-history"].as<std::size_t>();
+        config.io_threads = vm["io-threads"].as<std::size_t>();
+        config.max_connections = vm["max-connections"].as<std::size_t>();
+        config.probe_concurrency = vm["probe-concurrency"].as<std::size_t>();
         const auto level = log::parse_level(vm["log-level"].as<std::string>());
         if (!level) throw po::error("--log-level must be debug, info, warn or error");
         config.log_level = *level;
@@ -110,8 +112,6 @@ std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, co
         config.log_format = *format;
         if (config.health_interval.count() <= 0) throw po::error("--health-interval must be positive");
         if (config.health_timeout.count() <= 0) throw po::error("--health-timeout must be positive");
-        if (config.failure_threshold < 1) throw po::error("--failure-threshold must be at least 1");
-        if (config.max_worker_losses < 1) throw po::error("--max-worker-losses must be at least 1");
         config.tls = read_tls_options(vm);
         return config;
     } catch (const po::error& error) {

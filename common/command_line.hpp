@@ -1,10 +1,15 @@
 #pragma once
 
 #include <boost/program_options/options_description.hpp>
+#include <boost/program_options/value_semantic.hpp>
 #include <boost/program_options/variables_map.hpp>
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <vector>
 
 // What fleet-backend and fleet-worker share on their command lines.
 namespace fleet {
@@ -18,6 +23,44 @@ boost::program_options::options_description help_table(const std::string& captio
 // it, not silently dropped.
 void store_flags(int argc, const char* const argv[], const boost::program_options::options_description& options,
                  boost::program_options::variables_map& vm);
+
+// Stores the environment variables `option_of` maps to an option name ("" for
+// the others) in `vm`, under flags already stored. A bad value is a
+// program_options error naming the option and the variable it came from.
+void store_environment(const boost::program_options::options_description& options,
+                       const std::function<std::string(const std::string&)>& option_of,
+                       boost::program_options::variables_map& vm);
+
+namespace detail {
+
+// parse_count for an option: a program_options error naming the option and the value.
+std::uint64_t parse_count_option(const std::string& text, std::uint64_t min, std::uint64_t max);
+
+template <class T>
+class CountValue final : public boost::program_options::typed_value<T> {
+public:
+    CountValue(T min, T max) : boost::program_options::typed_value<T>(nullptr), min_(min), max_(max) {}
+
+    void xparse(boost::any& store, const std::vector<std::string>& tokens) const override {
+        boost::program_options::validators::check_first_occurrence(store);
+        const std::string& text = boost::program_options::validators::get_single_string(tokens);
+        store = static_cast<T>(parse_count_option(text, static_cast<std::uint64_t>(min_), static_cast<std::uint64_t>(max_)));
+    }
+
+private:
+    T min_, max_;
+};
+
+}  // namespace detail
+
+// A count option (common/count.hpp): plain decimal digits from `min` to `max`,
+// read as T. Alone, Boost would read "--io-threads -5" as 2^64-5; this refuses
+// it, naming the option and the value. Defaults and help read as po::value<T>'s.
+template <class T>
+boost::program_options::typed_value<T>* count_value(T min, T max) {
+    static_assert(std::is_integral_v<T>, "a count is an integer");
+    return new detail::CountValue<T>(min, max);
+}
 
 // The text --help prints.
 std::string help_text(const boost::program_options::options_description& options);

@@ -12,6 +12,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <thread>
@@ -96,21 +97,21 @@ std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char*
         ("version", "print the version and the commit it was built from")
         ("type", po::value<std::string>(), ("worker type: " + join(known_types) + " [FLEET_WORKER_TYPE]").c_str())
         ("host", po::value<std::string>()->default_value("0.0.0.0"), "address to listen on [FLEET_WORKER_HOST]")
-        ("port", po::value<std::uint16_t>()->default_value(5005), "port to listen on; 0 picks a free one [FLEET_WORKER_PORT]")
+        ("port", count_value<std::uint16_t>(0, 65535)->default_value(5005), "port to listen on; 0 picks a free one [FLEET_WORKER_PORT]")
         ("backend-url", po::value<std::string>()->default_value(""), "backend to register with, e.g. http://backend:8000 [FLEET_BACKEND_URL]")
         ("advertise-url", po::value<std::string>(), "URL the backend reaches this worker at; default http://<hostname>:<port> [FLEET_ADVERTISE_URL]")
         ("worker-id", po::value<std::string>(), "default <type>-<hostname>-<port> [FLEET_WORKER_ID]")
         ("capabilities", po::value<std::string>(), "JSON object; default the machine's {\"cores\": <cpus>, \"memory_gb\": <whole GB>} [FLEET_WORKER_CAPABILITIES]")
-        ("max-concurrent", po::value<std::size_t>()->default_value(1), "operations run at once [FLEET_WORKER_MAX_CONCURRENT]")
+        ("max-concurrent", count_value<std::size_t>(1, 1024)->default_value(1), "operations run at once [FLEET_WORKER_MAX_CONCURRENT]")
         ("drain-timeout", po::value<std::string>()->default_value("30s"), "on SIGTERM, how long running work may finish [FLEET_WORKER_DRAIN_TIMEOUT]")
         ("health-interval", po::value<std::string>()->default_value("10s"), "the backend's health interval; 3 without a check -> register again [FLEET_HEALTH_INTERVAL]")
         ("read-timeout", po::value<std::string>()->default_value("10s"), "time to receive a whole request [FLEET_WORKER_READ_TIMEOUT]")
         ("token", po::value<std::string>()->default_value(""), "bearer token required on every call but /health and /metrics [FLEET_TOKEN]")
         ("log-level", po::value<std::string>()->default_value("info"), "debug, info, warn, error [FLEET_LOG_LEVEL]")
         ("log-format", po::value<std::string>()->default_value("text"), "text, or json: one JSON object a line [FLEET_LOG_FORMAT]")
-        ("io-threads", po::value<std::size_t>()->default_value(1), "HTTP I/O threads [FLEET_WORKER_IO_THREADS]")
-        ("max-connections", po::value<std::size_t>()->default_value(10'000), "open HTTP connections at most (and at most 3/4 of the open file limit); more are answered 503 and closed [FLEET_WORKER_MAX_CONNECTIONS]")
-        ("history", po::value<std::size_t>()->default_value(1000), "finished operations kept [FLEET_WORKER_HISTORY]")
+        ("io-threads", count_value<std::size_t>(1, 64)->default_value(1), "HTTP I/O threads [FLEET_WORKER_IO_THREADS]")
+        ("max-connections", count_value<std::size_t>(16, 1'000'000)->default_value(10'000), "open HTTP connections at most (and at most 3/4 of the open file limit); more are answered 503 and closed [FLEET_WORKER_MAX_CONNECTIONS]")
+        ("history", count_value<std::size_t>(0, 10'000'000)->default_value(1000), "finished operations kept [FLEET_WORKER_HISTORY]")
         ("max-result-bytes", po::value<std::string>()->default_value("4MiB"), "largest result an operation may return (as JSON); a larger one fails the operation [FLEET_WORKER_MAX_RESULT_BYTES]")
         ("run", po::value<std::string>(), "run one operation locally with these JSON parameters, print the result, exit")
         ("ready-file", po::value<std::string>()->default_value(""), "once listening, write {\"pid\", \"port\", \"url\"} to this file (atomically: temporary file, then rename); fleetctl up reads it")
@@ -122,13 +123,14 @@ std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char*
     po::variables_map vm;
     try {
         store_flags(argc, argv, options, vm);
-        po::store(po::parse_environment(options,
-                                        [](const std::string& variable) -> std::string {
-                                            const auto& names = environment_names();
-                                            const auto it = names.find(variable);
-                                            return it == names.end() ? std::string{} : it->second;
-                                        }),
-                  vm);
+        store_environment(
+            options,
+            [](const std::string& variable) {
+                const auto& names = environment_names();
+                const auto it = names.find(variable);
+                return it == names.end() ? std::string{} : it->second;
+            },
+            vm);
         po::notify(vm);
         if (vm.count("help")) return ConfigExit{0, help_text(options)};
         if (vm.count("version")) return ConfigExit{0, version_line("fleet-worker") + "\n"};
@@ -160,8 +162,6 @@ std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char*
             config.capabilities = machine_capabilities();
         }
         config.max_concurrent = vm["max-concurrent"].as<std::size_t>();
-        if (config.max_concurrent < 1 || config.max_concurrent > 1024)
-            throw po::error("--max-concurrent must be from 1 to 1024");
         config.drain_timeout = duration_option(vm, "drain-timeout");
         config.health_interval = duration_option(vm, "health-interval");
         config.read_timeout = duration_option(vm, "read-timeout");
@@ -174,8 +174,8 @@ std::variant<WorkerConfig, ConfigExit> parse_worker_config(int argc, const char*
         const auto format = log::parse_format(vm["log-format"].as<std::string>());
         if (!format) throw po::error("--log-format must be text or json");
         config.log_format = *format;
-        config.io_threads = std::clamp<std::size_t>(vm["io-threads"].as<std::size_t>(), 1, 64);
-        config.max_connections = std::clamp<std::size_t>(vm["max-connections"].as<std::size_t>(), 16, 1'000'000);
+        config.io_threads = vm["io-threads"].as<std::size_t>();
+        config.max_connections = vm["max-connections"].as<std::size_t>();
         config.history_limit = vm["history"].as<std::size_t>();
         try {
             config.max_result_bytes = parse_byte_size(vm["max-result-bytes"].as<std::string>());

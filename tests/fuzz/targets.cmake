@@ -3,6 +3,7 @@
 # project (to build them) and by fuzz_tests.cmake (to run them in CTest).
 set(FLEET_FUZZ_TARGETS
   byte_size
+  count
   cron
   duration
   http_request

@@ -1,6 +1,9 @@
 #include "tools/chaos/chaos_options.hpp"
 
+#include "common/count.hpp"
+
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <string_view>
 
@@ -27,6 +30,14 @@ std::chrono::milliseconds seconds_value(std::string_view key, const std::string&
     return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(seconds * 1000)));
 }
 
+std::uint64_t count_value(std::string_view key, const std::string& value, std::uint64_t min, std::uint64_t max) {
+    try {
+        return parse_count(value, min, max);
+    } catch (const std::invalid_argument& error) {
+        throw std::invalid_argument(std::string(key) + ": " + error.what());
+    }
+}
+
 }  // namespace
 
 std::variant<ChaosOptions, OptionsExit> parse_chaos_options(int argc, const char* const argv[]) {
@@ -41,9 +52,9 @@ std::variant<ChaosOptions, OptionsExit> parse_chaos_options(int argc, const char
             else if (key == "--worker-bin") options.worker_binary = value;
             else if (key == "--data") options.data_directory = value;
             else if (key == "--dir") options.directory = value;
-            else if (key == "--seed") options.seed = std::stoull(value);
+            else if (key == "--seed") options.seed = count_value(key, value, 0, std::numeric_limits<std::uint64_t>::max());
             else if (key == "--seconds") options.duration = seconds_value(key, value);
-            else if (key == "--workers") options.workers = std::stoul(value);
+            else if (key == "--workers") options.workers = count_value(key, value, 1, 64);
             else if (key == "--rate") options.rate = std::stod(value);
             else if (key == "--worker-kill-every") options.worker_kill_every = seconds_value(key, value);
             else if (key == "--backend-kill-every") options.backend_kill_every = seconds_value(key, value);
@@ -53,7 +64,6 @@ std::variant<ChaosOptions, OptionsExit> parse_chaos_options(int argc, const char
         }
         if (options.backend_binary.empty() || options.worker_binary.empty() || options.data_directory.empty())
             throw std::invalid_argument("--backend-bin, --worker-bin and --data are required");
-        if (options.workers < 1 || options.workers > 64) throw std::invalid_argument("--workers must be from 1 to 64");
         if (!(options.rate > 0 && options.rate <= 1000)) throw std::invalid_argument("--rate must be from 0 to 1000");
     } catch (const std::exception& error) {
         return OptionsExit{2, std::string("fleet-chaos: ") + error.what() + "\n" + kUsage};

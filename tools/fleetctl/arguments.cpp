@@ -3,8 +3,11 @@
 #include "tools/fleetctl/command_table.hpp"
 #include "tools/fleetctl/exit_code.hpp"
 
+#include "common/count.hpp"
+
 #include <algorithm>
 #include <sstream>
+#include <stdexcept>
 
 namespace fleet::ctl {
 
@@ -139,6 +142,17 @@ Invocation parse_arguments(const std::vector<std::string>& argv, const std::vect
         values.push_back(option.value.value_or(""));
     }
     if (result.help) return result;
+    for (const auto& [name, values] : result.options) {
+        const auto& range = find_option(command->options, name)->count;
+        if (!range) continue;
+        for (const auto& value : values) {
+            try {
+                parse_count(value, range->min, range->max);
+            } catch (const std::invalid_argument& error) {
+                throw usage_error("--" + name + ": " + error.what());
+            }
+        }
+    }
     if (result.args.size() > command->max_args()) {
         const auto suggestions = near(command->name, table);
         if (command->max_args() == 0 && !suggestions.empty())

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <iosfwd>
 #include <map>
@@ -11,12 +12,23 @@ namespace fleet::ctl {
 
 class BackendClient;
 
+// The values a count option takes (common/count.hpp: plain decimal digits).
+struct CountRange {
+    std::uint64_t min = 0;
+    std::uint64_t max = 0;
+};
+
+// A count the backend checks against its own range (a page's size, an offset,
+// a retry count): fleetctl checks its form, the backend answers 400 naming the range.
+inline constexpr CountRange kBackendCount{0, 1'000'000'000};
+
 // One option a command takes: `--name VALUE`, or a flag when `value` is empty.
 struct OptionSpec {
     std::string name;   // without the dashes
     std::string value;  // the value's placeholder in help ("ID", "K=V"); empty for a flag
     std::string help;
     bool repeatable = false;
+    std::optional<CountRange> count;  // a count: refused while parsing unless plain digits in this range
 };
 
 struct Context;
@@ -49,6 +61,7 @@ struct Invocation {
 
     bool has(const std::string& name) const { return options.count(name) > 0; }
     std::optional<std::string> value(const std::string& name) const;
+    std::optional<std::uint64_t> count(const std::string& name) const;  // a count option's value, checked by parsing
     std::vector<std::string> values(const std::string& name) const;
     const std::string& arg(std::size_t index) const { return args.at(index); }
 };

@@ -1,5 +1,9 @@
 #include "tools/fleetctl/command_table.hpp"
 
+#include "common/count.hpp"
+
+#include <limits>
+
 namespace fleet::ctl {
 
 std::size_t Command::min_args() const {
@@ -15,6 +19,12 @@ std::optional<std::string> Invocation::value(const std::string& name) const {
     const auto it = options.find(name);
     if (it == options.end() || it->second.empty()) return std::nullopt;
     return it->second.back();
+}
+
+std::optional<std::uint64_t> Invocation::count(const std::string& name) const {
+    const auto text = value(name);
+    if (!text) return std::nullopt;
+    return parse_count(*text, 0, std::numeric_limits<std::uint64_t>::max());
 }
 
 std::vector<std::string> Invocation::values(const std::string& name) const {

@@ -16,7 +16,6 @@
 #include <algorithm>
 #include <fstream>
 #include <ostream>
-#include <regex>
 #include <set>
 #include <thread>
 
@@ -32,6 +31,8 @@ constexpr std::chrono::seconds kUpTimeout{30};
 // A worker's drain timeout is 30 s, plus 5 s for cancelled work to stop.
 constexpr std::chrono::seconds kDownTimeout{45};
 constexpr std::chrono::seconds kFailedUpStopTimeout{10};
+constexpr CountRange kPortRange{0, 65535};
+constexpr CountRange kTimeoutRange{1, 99'999};
 
 FleetDir fleet_dir(const Context& ctx, bool create) {
     std::string dir = ctx.invocation.value("dir").value_or("");
@@ -49,12 +50,8 @@ FleetDir fleet_dir(const Context& ctx, bool create) {
 }
 
 std::chrono::seconds timeout_option(const Context& ctx, std::chrono::seconds fallback) {
-    const auto text = ctx.invocation.value("timeout");
-    if (!text) return fallback;
-    static const std::regex seconds("[1-9][0-9]{0,4}");
-    if (!std::regex_match(*text, seconds))
-        throw usage_error("--timeout must be a whole number of seconds, got '" + *text + "'");
-    return std::chrono::seconds(std::stoi(*text));
+    const auto seconds = ctx.invocation.count("timeout");
+    return seconds ? std::chrono::seconds(*seconds) : fallback;
 }
 
 std::string fleet_token(const Context& ctx, const FleetDir* dir) {
@@ -203,11 +200,7 @@ void wait_ready(UpAttempt& attempt, const FleetDir& dir, const std::map<std::str
 
 int up(Context& ctx) {
     const auto groups = local::parse_worker_spec(ctx.invocation.value("workers").value_or("echo:2"));
-    int port = 0;
-    if (const auto text = ctx.invocation.value("port").value_or(ctx.invocation.value("backend-port").value_or("0"));
-        !std::regex_match(text, std::regex("[0-9]{1,5}")) || (port = std::stoi(text)) > 65535) {
-        throw usage_error("--port/--backend-port must be a port number (0..65535), got '" + text + "'");
-    }
+    const auto port = ctx.invocation.count("port").value_or(ctx.invocation.count("backend-port").value_or(0));
     const auto timeout = timeout_option(ctx, kUpTimeout);
     const std::string token = ctx.invocation.token ? *ctx.invocation.token : ctx.env("FLEET_TOKEN");
     if (token.find_first_of("\r\n") != std::string::npos) throw usage_error("--token must be one line");
@@ -408,11 +401,11 @@ const OptionSpec kDir{"dir", "DIR", "the fleet's directory (default $FLEET_HOME,
 void add_local_fleet_commands(std::vector<Command>& table) {
     table.push_back({"up", {}, "start a backend and workers on this machine, detached; return once all are registered",
                      {{"workers", "TYPE:N,...", "how many workers of each type (default echo:2); named TYPE-1 .. TYPE-N"},
-                      {"port", "PORT", "the backend's port (default 0: a free one)"},
-                      {"backend-port", "PORT", "the same as --port"},
+                      {"port", "PORT", "the backend's port (default 0: a free one)", false, kPortRange},
+                      {"backend-port", "PORT", "the same as --port", false, kPortRange},
                       kDir,
                       {"bin-dir", "DIR", "where fleet-backend and fleet-worker are (or a build tree)"},
-                      {"timeout", "SECONDS", "start-up deadline (default 30)"}},
+                      {"timeout", "SECONDS", "start-up deadline (default 30)", false, kTimeoutRange}},
                      up,
                      "Binaries: --bin-dir, else $FLEET_BACKEND_BIN / $FLEET_WORKER_BIN, else $FLEET_BIN_DIR, else "
                      "next to fleetctl (or its build tree), else PATH. Each program is started with --ready-file and "
@@ -424,7 +417,7 @@ void add_local_fleet_commands(std::vector<Command>& table) {
                      {kDir}, status, "Exit 0 all running, 1 some not running, 3 no fleet in DIR."});
     table.push_back({"down", {}, "stop the local fleet: workers drain and deregister, then the backend stops",
                      {kDir,
-                      {"timeout", "SECONDS", "how long to wait after SIGTERM before SIGKILL (default 45)"},
+                      {"timeout", "SECONDS", "how long to wait after SIGTERM before SIGKILL (default 45)", false, kTimeoutRange},
                       {"purge", "", "also remove the logs, the token and the database"}},
                      down, "Exit 0, also when nothing runs."});
 }

@@ -94,8 +94,8 @@ void add_operation_commands(std::vector<Command>& table) {
                      {{"status", "STATUS", "queued, pending, running, completed, failed or cancelled"},
                       {"type", "DOMAIN", "only this operation type (domain)"},
                       {"worker", "WORKER_ID", "only those of this worker"},
-                      {"limit", "N", "at most N (the backend's default: 100)"},
-                      {"offset", "N", "skip the first N"}},
+                      {"limit", "N", "at most N (the backend's default: 100)", false, kBackendCount},
+                      {"offset", "N", "skip the first N", false, kBackendCount}},
                      list_operations});
     table.push_back({"ops get", {"<operation-id>"}, "one operation: status, progress, result",
                      {{"refresh", "", "ask its worker now instead of the backend's 1 s cache"}}, get_operation});
@@ -107,7 +107,7 @@ void add_operation_commands(std::vector<Command>& table) {
                       {"json", "OBJECT", "all parameters as one JSON object (--param entries go over it)"},
                       {"priority", "N", "higher runs first when queued"},
                       {"requirements", "OBJECT", "what the worker must have, e.g. '{\"cores\": 4}'"},
-                      {"max-retries", "N", "dispatch again this often when its worker is lost"},
+                      {"max-retries", "N", "dispatch again this often when its worker is lost", false, kBackendCount},
                       kWatch},
                      start_operation,
                      "Example: fleetctl start echo --param duration_ms=500 --param steps=5 --watch"});

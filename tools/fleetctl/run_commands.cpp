@@ -100,8 +100,8 @@ void add_run_commands(std::vector<Command>& table) {
                      {{"bot", "BOT", "only this bot (worker type)"},
                       {"status", "STATUS", "pending, running, finished, failed or cancelled"},
                       {"since", "TIME", "only runs created after this ISO 8601 time"},
-                      {"limit", "N", "at most N (default 20)"},
-                      {"offset", "N", "skip the first N"}},
+                      {"limit", "N", "at most N (default 20)", false, kBackendCount},
+                      {"offset", "N", "skip the first N", false, kBackendCount}},
                      list_runs});
     table.push_back({"run", {"<bot>"}, "run a worker type (the admin 'Run worker' button)",
                      {{"param", "KEY=VALUE", "a parameter; the value is JSON when it parses as JSON, else a string", true},

@@ -99,7 +99,7 @@ int preview(Context& ctx) {
 }  // namespace
 
 void add_schedule_commands(std::vector<Command>& table) {
-    table.push_back({"schedules", {}, "list schedules", {{"limit", "N", "at most N"}, {"offset", "N", "skip the first N"}},
+    table.push_back({"schedules", {}, "list schedules", {{"limit", "N", "at most N", false, kBackendCount}, {"offset", "N", "skip the first N", false, kBackendCount}},
                      list_schedules});
     table.push_back({"schedules get", {"<schedule-id>"}, "one schedule: next runs, recent and skipped runs", {},
                      get_schedule});
@@ -116,7 +116,7 @@ void add_schedule_commands(std::vector<Command>& table) {
                      {{"cron", "EXPRESSION", "5 or 6 fields, or a macro (@daily, @every 10m)"},
                       {"timezone", "ZONE", "an IANA name (default UTC)"},
                       {"from", "TIME", "start after this ISO 8601 time (default now)"},
-                      {"count", "N", "how many (1 to 100, default 5)"}},
+                      {"count", "N", "how many (1 to 100, default 5)", false, kBackendCount}},
                      preview, "Example: fleetctl schedules preview --cron '0 9 * * mon-fri' --timezone Europe/Paris"});
 }
 

@@ -114,8 +114,8 @@ void add_workflow_commands(std::vector<Command>& table) {
                      {{"status", "STATUS", "pending, running, paused, completed, failed, cancelled or recovering"},
                       {"name", "NAME", "only workflows of this name"},
                       {"schedule", "SCHEDULE_ID", "only the runs of this schedule"},
-                      {"limit", "N", "at most N (default 100)"},
-                      {"offset", "N", "skip the first N"}},
+                      {"limit", "N", "at most N (default 100)", false, kBackendCount},
+                      {"offset", "N", "skip the first N", false, kBackendCount}},
                      list_workflows});
     table.push_back({"workflows get", {"<workflow-id>"}, "one workflow and its steps", {}, get_workflow});
     table.push_back({"workflows watch", {"<workflow-id>"}, "follow a workflow to its end, its steps as they move", {},

@@ -11,32 +11,13 @@
 #include <string>
 
 #include "tests/support/process.hpp"
+#include "tests/support/scoped_variable.hpp"
 
 using namespace fleet::test;
 
 namespace {
 
 namespace fs = std::filesystem;
-
-// Sets one environment variable for the life of this object, then puts back what was there:
-// under scripts/test --sanitize the real ASAN_OPTIONS must survive the test.
-class ScopedVariable {
-public:
-    ScopedVariable(const char* name, const std::string& value) : name_(name) {
-        if (const char* old = std::getenv(name)) old_ = old;
-        ::setenv(name, value.c_str(), 1);
-    }
-    ~ScopedVariable() {
-        if (old_) ::setenv(name_, old_->c_str(), 1);
-        else ::unsetenv(name_);
-    }
-    ScopedVariable(const ScopedVariable&) = delete;
-    ScopedVariable& operator=(const ScopedVariable&) = delete;
-
-private:
-    const char* name_;
-    std::optional<std::string> old_;
-};
 
 fs::path fresh_dir() {
     std::random_device random;

@@ -81,6 +81,23 @@ TEST_CASE("fleetctl arguments: what is wrong is named", "[fleetctl]") {
     CHECK(refusal({"-x"}) == "unknown option '-x'");
 }
 
+TEST_CASE("fleetctl arguments: count options take plain decimals in their range", "[fleetctl]") {
+    CHECK(parse({"ops", "--limit", "10", "--offset=0"}).count("limit") == 10u);
+    CHECK(parse({"up", "--port", "8000", "--timeout", "99999"}).count("timeout") == 99'999u);
+    CHECK(parse({"up"}).count("port") == std::nullopt);
+    CHECK(refusal({"ops", "--limit", "-5"}) == "--limit: '-5' is not a plain decimal number (digits only, from 0 to 1000000000)");
+    CHECK(refusal({"runs", "--offset=+5"}).rfind("--offset: '+5' is not a plain decimal number", 0) == 0);
+    CHECK(refusal({"workflows", "--limit", "0x10"}).rfind("--limit: '0x10' is not", 0) == 0);
+    CHECK(refusal({"schedules", "preview", "--cron", "@daily", "--count", "1e3"}).rfind("--count: '1e3' is not", 0) == 0);
+    CHECK(refusal({"start", "echo", "--max-retries", "5x"}).rfind("--max-retries: '5x' is not", 0) == 0);
+    CHECK(refusal({"up", "--port", "-1"}) == "--port: '-1' is not a plain decimal number (digits only, from 0 to 65535)");
+    CHECK(refusal({"up", "--backend-port", "70000"}) == "--backend-port: '70000' is too large (at most 65535)");
+    CHECK(refusal({"up", "--timeout", "0"}) == "--timeout: '0' is too small (at least 1)");
+    CHECK(refusal({"down", "--timeout", ""}).rfind("--timeout: '' is not", 0) == 0);
+    // --help still answers, whatever the counts say.
+    CHECK(parse({"ops", "--limit", "-5", "--help"}).help);
+}
+
 TEST_CASE("fleetctl arguments: '-' is an argument and '--' ends the options", "[fleetctl]") {
     auto submit = parse({"workflows", "submit", "-"});
     CHECK(submit.args == std::vector<std::string>{"-"});
