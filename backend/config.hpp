@@ -11,6 +11,11 @@
 
 namespace fleet::backend {
 
+// HTTP I/O threads when --io-threads is not given: the machine's cores but one (the core
+// thread's), from 1 to 4. On 2 cores a second I/O thread only adds hand-offs and context
+// switches (scripts/bench_backend: about 8% more backend CPU an operation at --max-concurrent 1).
+std::size_t default_io_threads();
+
 struct BackendConfig {
     std::string host = "0.0.0.0";
     std::uint16_t port = 8000;
@@ -26,7 +31,7 @@ struct BackendConfig {
     bool strict_overlap = false;
     log::Level log_level = log::Level::Info;
     log::Format log_format = log::Format::Text;
-    std::size_t io_threads = 2;
+    std::size_t io_threads = default_io_threads();
     std::size_t max_connections = 10'000;
     std::size_t probe_concurrency = 256;
     std::size_t max_result_bytes = 16 * 1024 * 1024;  // the largest result the backend takes from a worker

@@ -53,7 +53,7 @@ void check_refused(std::vector<const char*> argv, const std::string& line) {
 }  // namespace
 
 TEST_CASE("backend config: counts keep their defaults and take plain decimals in range", "[config]") {
-    CHECK(counts(parse({})) == Counts{8000, 3, 3, 2, 10'000, 256, 1000, 100'000});
+    CHECK(counts(parse({})) == Counts{8000, 3, 3, fleet::backend::default_io_threads(), 10'000, 256, 1000, 100'000});
     CHECK(counts(parse({"--port", "0", "--failure-threshold", "1", "--max-worker-losses", "7", "--io-threads", "64",
                         "--max-connections", "16", "--probe-concurrency", "10000", "--max-event-streams", "0",
                         "--event-history", "10000000"})) == Counts{0, 1, 7, 64, 16, 10'000, 0, 10'000'000});
