@@ -1,18 +1,16 @@
 #include "backend/operations/finished_cache.hpp"
 
 #include <algorithm>
+#include <mutex>
 
 namespace fleet::backend {
 
-void FinishedCache::put(std::shared_ptr<const OperationRecord> operation) {
-    auto entry = std::make_shared<Entry>();
-    const std::string& id = operation->operation_id;
-    entry->operation = std::move(operation);
+void FinishedCache::put(const std::string& operation_id, std::string answer) {
     std::unique_lock lock(mutex_);
-    auto [it, inserted] = entries_.insert_or_assign(id, std::move(entry));
-    if (inserted) order_.push_back(it->first);
+    auto [it, inserted] = answers_.insert_or_assign(operation_id, std::move(answer));
+    if (inserted) order_.push_back(operation_id);
     while (order_.size() > capacity_) {
-        entries_.erase(order_.front());
+        answers_.erase(order_.front());
         order_.pop_front();
     }
 }
@@ -20,23 +18,17 @@ void FinishedCache::put(std::shared_ptr<const OperationRecord> operation) {
 void FinishedCache::erase(const std::vector<std::string>& operation_ids) {
     std::unique_lock lock(mutex_);
     std::size_t erased = 0;
-    for (const auto& id : operation_ids) erased += entries_.erase(id);
+    for (const auto& id : operation_ids) erased += answers_.erase(id);
     if (erased == 0) return;
     // One pass over the order per batch, not one per id.
-    std::erase_if(order_, [this](const std::string& id) { return !entries_.contains(id); });
+    std::erase_if(order_, [this](const std::string& id) { return !answers_.contains(id); });
 }
 
 std::optional<std::string> FinishedCache::get(const std::string& operation_id) const {
-    std::shared_ptr<Entry> entry;
-    {
-        std::shared_lock lock(mutex_);
-        const auto it = entries_.find(operation_id);
-        if (it == entries_.end()) return std::nullopt;
-        entry = it->second;
-    }
-    // Rendered once, outside the lock: readers of other operations never wait for it.
-    std::call_once(entry->rendered, [&] { entry->answer = render_(*entry->operation); });
-    return entry->answer;
+    std::shared_lock lock(mutex_);
+    auto it = answers_.find(operation_id);
+    if (it == answers_.end()) return std::nullopt;
+    return it->second;
 }
 
 }  // namespace fleet::backend

@@ -58,7 +58,7 @@ struct Core {
     boost::asio::io_context io;
     test::ManualClock clock;
     test::Storage store{":memory:"};
-    FinishedCache finished{[](const OperationRecord& operation) { return operation.operation_id; }};
+    FinishedCache finished;
     backend::CoreTimers timers{io, clock};
     std::size_t turns = 0;  // handlers run: batches interleave with the rest of the work
 
@@ -83,13 +83,11 @@ TEST_CASE("retention: a sweep deletes old finished operations batch by batch and
     const SystemTime start = core.clock.now();
     for (int i = 0; i < 7; ++i) {
         const auto id = "old_" + std::to_string(i);
-        const auto old = finished_at(id, start - 2h);
-        REQUIRE(core.store.operations.insert(old) == OperationRepository::Insert::Inserted);
-        core.finished.put(std::make_shared<const OperationRecord>(old));
+        REQUIRE(core.store.operations.insert(finished_at(id, start - 2h)) == OperationRepository::Insert::Inserted);
+        core.finished.put(id, "{}");
     }
-    const auto young = finished_at("young", start - 30min);
-    REQUIRE(core.store.operations.insert(young) == OperationRepository::Insert::Inserted);
-    core.finished.put(std::make_shared<const OperationRecord>(young));
+    REQUIRE(core.store.operations.insert(finished_at("young", start - 30min)) == OperationRepository::Insert::Inserted);
+    core.finished.put("young", "{}");
     auto running = finished_at("running", start - 3h);
     running.status = OperationStatus::Running;
     running.completed_at.reset();
