@@ -7,6 +7,7 @@
 #include "common/json/text.hpp"
 
 #include <boost/json/array.hpp>
+#include <boost/json/monotonic_resource.hpp>
 
 namespace fleet::backend {
 
@@ -51,12 +52,12 @@ http::HttpResponse drain_answer(const DrainResult& result, const std::string& wo
     return http::error_response(500, "internal error");
 }
 
-boost::json::object to_json(const OperationRecord& operation) {
-    boost::json::object progress = operation.progress;
+boost::json::object to_json(const OperationRecord& operation, boost::json::storage_ptr storage) {
+    boost::json::object progress(operation.progress, storage);
     if (!progress.contains("percentage")) progress["percentage"] = 0.0;
     if (!progress.contains("current_step")) progress["current_step"] = "";
     if (!progress.contains("estimated_remaining_seconds")) progress["estimated_remaining_seconds"] = nullptr;
-    boost::json::object answer{
+    boost::json::object answer({
         {"operation_id", operation.operation_id},
         {"operation_type", operation.operation_type},
         {"status", to_string(operation.status)},
@@ -73,7 +74,7 @@ boost::json::object to_json(const OperationRecord& operation) {
         {"domain", operation.domain},
         {"priority", operation.priority},
         {"attempts", operation.attempts},
-    };
+    }, storage);
     // A workflow step's attempt says whose it is (its id says it too).
     if (const auto attempt = workflows::attempt_of(operation.operation_id)) {
         answer["workflow_id"] = attempt->workflow_id;
@@ -82,11 +83,17 @@ boost::json::object to_json(const OperationRecord& operation) {
     return answer;
 }
 
-boost::json::object operation_answer(const OperationRecord& operation) {
-    return {{"success", true}, {"data", to_json(operation)}};
+boost::json::object operation_answer(const OperationRecord& operation, boost::json::storage_ptr storage) {
+    return boost::json::object({{"success", true}, {"data", to_json(operation, storage)}}, storage);
 }
 
-std::string finished_answer(const OperationRecord& operation) { return json::to_text(operation_answer(operation)); }
+std::string finished_answer(const OperationRecord& operation) {
+    // One for every operation that ends, on the core thread; the tree is gone once written,
+    // so it is built on the stack rather than the heap.
+    unsigned char buffer[4096];
+    boost::json::monotonic_resource scratch(buffer, sizeof buffer);
+    return json::to_text(operation_answer(operation, &scratch));
+}
 
 http::HttpResponse start_answer(const StartResult& result, const std::string& domain,
                                 const boost::json::object& requirements) {

@@ -17,10 +17,10 @@ namespace fleet::backend {
 
 boost::json::object to_json(const WorkerRecord& worker);
 // The worker's operation shape plus worker_id, domain, priority, attempts.
-boost::json::object to_json(const OperationRecord& operation);
+boost::json::object to_json(const OperationRecord& operation, boost::json::storage_ptr storage = {});
 
 // The whole GET answer of an operation: `{"success": true, "data": ...}`.
-boost::json::object operation_answer(const OperationRecord& operation);
+boost::json::object operation_answer(const OperationRecord& operation, boost::json::storage_ptr storage = {});
 // The same, serialized (the finished-operation cache keeps it so).
 std::string finished_answer(const OperationRecord& operation);
 
