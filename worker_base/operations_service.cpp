@@ -63,27 +63,27 @@ void OperationsService::mark_running(const std::string& id) {
     it->second.progress->start();
 }
 
-void OperationsService::complete(const std::string& id, boost::json::value result) {
-    finish(id, OperationStatus::Completed, std::move(result), {});
+std::optional<OperationView> OperationsService::complete(const std::string& id, boost::json::value result) {
+    return finish(id, OperationStatus::Completed, std::move(result), {});
 }
 
-void OperationsService::fail(const std::string& id, std::string error_message) {
-    finish(id, OperationStatus::Failed, nullptr, std::move(error_message));
+std::optional<OperationView> OperationsService::fail(const std::string& id, std::string error_message) {
+    return finish(id, OperationStatus::Failed, nullptr, std::move(error_message));
 }
 
-void OperationsService::mark_cancelled(const std::string& id) {
-    finish(id, OperationStatus::Cancelled, nullptr, "cancelled");
+std::optional<OperationView> OperationsService::mark_cancelled(const std::string& id) {
+    return finish(id, OperationStatus::Cancelled, nullptr, "cancelled");
 }
 
-void OperationsService::finish(const std::string& id, OperationStatus status, boost::json::value result,
-                               std::string error) {
+std::optional<OperationView> OperationsService::finish(const std::string& id, OperationStatus status,
+                                                    boost::json::value result, std::string error) {
     const SystemTime now = clock_.now();
-    OperationView finished;
-    std::vector<FinishedListener> listeners;
+    std::optional<OperationView> finished;
+    std::shared_ptr<const std::vector<FinishedListener>> listeners;
     {
         std::lock_guard lock(mutex_);
         auto it = records_.find(id);
-        if (it == records_.end() || is_terminal(it->second.view.status)) return;
+        if (it == records_.end() || is_terminal(it->second.view.status)) return std::nullopt;
         Record& record = it->second;
         if (status == OperationStatus::Completed) record.progress->update(100.0);
         record.view.status = status;
@@ -97,7 +97,8 @@ void OperationsService::finish(const std::string& id, OperationStatus status, bo
         listeners = listeners_;
         evict_finished();
     }
-    for (const auto& listener : listeners) listener(finished);
+    for (const auto& listener : *listeners) listener(*finished);
+    return finished;
 }
 
 void OperationsService::evict_finished() {
@@ -189,7 +190,9 @@ std::map<OperationStatus, std::size_t> OperationsService::count_by_status() cons
 
 void OperationsService::on_finished(FinishedListener listener) {
     std::lock_guard lock(mutex_);
-    listeners_.push_back(std::move(listener));
+    auto listeners = std::make_shared<std::vector<FinishedListener>>(*listeners_);
+    listeners->push_back(std::move(listener));
+    listeners_ = std::move(listeners);
 }
 
 }  // namespace fleet::worker
