@@ -24,8 +24,10 @@ boost::json::object to_json(const OperationView& operation, boost::json::storage
     out["operation_type"] = operation.operation_type;
     out["status"] = to_string(operation.status);
     out["progress"] = to_json(operation.progress, std::move(storage));
-    out["metadata"] = operation.metadata;
-    out["result"] = operation.result;
+    if (operation.metadata) out["metadata"] = *operation.metadata;
+    else out["metadata"].emplace_object();
+    if (operation.result) out["result"] = *operation.result;
+    else out["result"] = nullptr;
     out["error_message"] = operation.error_message.empty() ? boost::json::value(nullptr)
                                                            : boost::json::value(operation.error_message);
     out["created_at"] = to_iso8601(operation.created_at);

@@ -28,8 +28,9 @@ struct OperationView {
     std::string operation_type;
     OperationStatus status = OperationStatus::Pending;
     ProgressSnapshot progress;
-    boost::json::object metadata;
-    boost::json::value result;  // null until completed
+    // Never changed once set, and shared: a copy of the view copies two pointers, not the JSON.
+    std::shared_ptr<const boost::json::object> metadata;  // null: {}
+    std::shared_ptr<const boost::json::value> result;     // null until completed
     std::string error_message;
     SystemTime created_at;
     SystemTime updated_at;
@@ -122,9 +123,10 @@ private:
     const Clock& clock_;
 
     mutable std::mutex mutex_;
-    std::map<std::uint64_t, std::string> by_age_;  // sequence -> id
     std::unordered_map<std::string, Record> records_;
-    std::deque<std::string> finished_order_;
+    // Ids as records_' keys, which never move while their operation is kept.
+    std::map<std::uint64_t, const std::string*> by_age_;  // sequence -> id
+    std::deque<const std::string*> finished_order_;
     std::vector<std::string> active_;
     std::uint64_t next_sequence_ = 0;
     bool draining_ = false;

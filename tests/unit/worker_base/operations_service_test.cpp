@@ -26,7 +26,7 @@ TEST_CASE("claim records a pending operation with a worker id or the task id", "
     REQUIRE(view);
     CHECK(view->status == OperationStatus::Pending);
     CHECK(view->operation_type == "echo");
-    CHECK(ops.get(generated.operation_id)->metadata.at("x") == 1);
+    CHECK(ops.get(generated.operation_id)->metadata->at("x") == 1);
 }
 
 TEST_CASE("a known task id starts nothing and answers with that operation", "[operations]") {
@@ -87,7 +87,7 @@ TEST_CASE("lifecycle: running, completed, with times and result", "[operations]"
     REQUIRE(view);
     CHECK(view->status == OperationStatus::Completed);
     CHECK(view->progress.percentage == 100.0);
-    CHECK(view->result.as_object().at("answer") == 42);
+    CHECK(view->result->as_object().at("answer") == 42);
     REQUIRE(view->started_at);
     REQUIRE(view->completed_at);
     CHECK(*view->completed_at - *view->started_at == std::chrono::seconds(2));
