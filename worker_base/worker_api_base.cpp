@@ -123,7 +123,10 @@ HttpResponse WorkerApiBase::start_operation(const HttpRequest& request) {
             // of their own (an answer larger than the buffer takes more from the heap).
             std::array<unsigned char, 4096> buffer;
             boost::json::monotonic_resource memory(buffer.data(), buffer.size());
-            boost::json::object out(5, &memory);
+            // Held as a value from the start: the text is written from a value, and making one of an
+            // object would copy it.
+            boost::json::value answer(boost::json::object(5, &memory));
+            boost::json::object& out = answer.get_object();
             out["success"] = true;
             out["operation_id"] = started.operation_id;
             out["status"] = "started";
@@ -140,7 +143,7 @@ HttpResponse WorkerApiBase::start_operation(const HttpRequest& request) {
             // Room for a usual answer up front: growing the text would copy it several times.
             std::string text;
             text.reserve(kStartAnswerBytes);
-            json::append_text(text, out);
+            json::append_text(text, answer);
             return HttpResponse::text(200, std::move(text), "application/json");
         }
         case ClaimOutcome::Busy:
