@@ -6,9 +6,9 @@
 
 namespace fleet::worker {
 
-boost::json::object to_json(const ProgressSnapshot& progress) {
+boost::json::object to_json(const ProgressSnapshot& progress, boost::json::storage_ptr storage) {
     // Room for every key up front: growing a JSON object rehashes it.
-    boost::json::object out(progress.fields.size() + 3);
+    boost::json::object out(progress.fields.size() + 3, std::move(storage));
     for (const auto& field : progress.fields) out.emplace(field.key(), field.value());
     out["percentage"] = progress.percentage;
     out["current_step"] = progress.current_step;
@@ -17,15 +17,17 @@ boost::json::object to_json(const ProgressSnapshot& progress) {
     return out;
 }
 
-boost::json::object to_json(const OperationView& operation) {
+boost::json::object to_json(const OperationView& operation, boost::json::storage_ptr storage) {
     // 11 keys, and one more for the registrar's instance_id.
-    boost::json::object out(12);
+    boost::json::object out(12, storage);
     out["operation_id"] = operation.operation_id;
     out["operation_type"] = operation.operation_type;
     out["status"] = to_string(operation.status);
-    out["progress"] = to_json(operation.progress);
-    out["metadata"] = operation.metadata;
-    out["result"] = operation.result;
+    out["progress"] = to_json(operation.progress, std::move(storage));
+    if (operation.metadata) out["metadata"] = *operation.metadata;
+    else out["metadata"].emplace_object();
+    if (operation.result) out["result"] = *operation.result;
+    else out["result"] = nullptr;
     out["error_message"] = operation.error_message.empty() ? boost::json::value(nullptr)
                                                            : boost::json::value(operation.error_message);
     out["created_at"] = to_iso8601(operation.created_at);

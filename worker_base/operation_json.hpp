@@ -8,9 +8,11 @@
 // words are written.
 namespace fleet::worker {
 
-boost::json::object to_json(const ProgressSnapshot& progress);
+// `storage`: where the object and everything in it are allocated (an answer
+// built whole in a monotonic_resource frees it all at once).
+boost::json::object to_json(const ProgressSnapshot& progress, boost::json::storage_ptr storage = {});
 // Also the completion notice the backend gets when an operation ends.
-boost::json::object to_json(const OperationView& operation);
+boost::json::object to_json(const OperationView& operation, boost::json::storage_ptr storage = {});
 boost::json::object to_json(const std::string& operation_id, const MetricsPage& page);
 
 }  // namespace fleet::worker

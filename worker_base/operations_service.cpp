@@ -16,40 +16,30 @@ OperationsService::OperationsService(std::string operation_type, std::size_t max
 Claim OperationsService::claim(const std::optional<std::string>& task_id, boost::json::object metadata,
                                bool end_in_start_answer) {
     std::lock_guard lock(mutex_);
-    Claim claim;
-    if (task_id && records_.contains(*task_id)) {
-        claim.outcome = ClaimOutcome::Existing;
-        claim.operation_id = *task_id;
-        return claim;
-    }
+    if (task_id && records_.contains(*task_id)) return Claim{ClaimOutcome::Existing, *task_id};
     if (draining_ || active_.size() >= max_concurrent_) {
-        claim.outcome = draining_ ? ClaimOutcome::Draining : ClaimOutcome::Busy;
-        if (!active_.empty()) claim.operation_id = active_.front();
-        return claim;
+        return Claim{draining_ ? ClaimOutcome::Draining : ClaimOutcome::Busy,
+                     active_.empty() ? std::string() : active_.front()};
     }
     std::string id = task_id ? *task_id : "worker_" + random_hex(12);
     while (!task_id && records_.contains(id)) id = "worker_" + random_hex(12);
 
     const SystemTime now = clock_.now();
-    Record record;
+    const auto [it, inserted] = records_.try_emplace(std::move(id));
+    const std::string& key = it->first;
+    Record& record = it->second;
     record.sequence = next_sequence_++;
     record.progress = std::make_shared<ProgressBridge>(clock_);
-    record.view.operation_id = id;
+    record.view.operation_id = key;
     record.view.operation_type = operation_type_;
     record.view.status = OperationStatus::Pending;
-    record.view.metadata = std::move(metadata);
+    record.view.metadata = std::make_shared<const boost::json::object>(std::move(metadata));
     record.view.created_at = now;
     record.view.updated_at = now;
     record.view.end_in_start_answer = end_in_start_answer;
-
-    claim.outcome = ClaimOutcome::Started;
-    claim.operation_id = id;
-    claim.progress = record.progress;
-    claim.token = record.token;
-    by_age_.emplace(record.sequence, id);
-    active_.push_back(id);
-    records_.emplace(std::move(id), std::move(record));
-    return claim;
+    by_age_.emplace(record.sequence, &key);
+    active_.push_back(key);
+    return Claim{ClaimOutcome::Started, key, record.progress, record.token};
 }
 
 void OperationsService::mark_running(const std::string& id) {
@@ -63,46 +53,47 @@ void OperationsService::mark_running(const std::string& id) {
     it->second.progress->start();
 }
 
-void OperationsService::complete(const std::string& id, boost::json::value result) {
-    finish(id, OperationStatus::Completed, std::move(result), {});
+std::optional<OperationView> OperationsService::complete(const std::string& id, boost::json::value result) {
+    return finish(id, OperationStatus::Completed, std::move(result), {});
 }
 
-void OperationsService::fail(const std::string& id, std::string error_message) {
-    finish(id, OperationStatus::Failed, nullptr, std::move(error_message));
+std::optional<OperationView> OperationsService::fail(const std::string& id, std::string error_message) {
+    return finish(id, OperationStatus::Failed, nullptr, std::move(error_message));
 }
 
-void OperationsService::mark_cancelled(const std::string& id) {
-    finish(id, OperationStatus::Cancelled, nullptr, "cancelled");
+std::optional<OperationView> OperationsService::mark_cancelled(const std::string& id) {
+    return finish(id, OperationStatus::Cancelled, nullptr, "cancelled");
 }
 
-void OperationsService::finish(const std::string& id, OperationStatus status, boost::json::value result,
-                               std::string error) {
+std::optional<OperationView> OperationsService::finish(const std::string& id, OperationStatus status,
+                                                    boost::json::value result, std::string error) {
     const SystemTime now = clock_.now();
-    OperationView finished;
-    std::vector<FinishedListener> listeners;
+    std::optional<OperationView> finished;
+    std::shared_ptr<const std::vector<FinishedListener>> listeners;
     {
         std::lock_guard lock(mutex_);
         auto it = records_.find(id);
-        if (it == records_.end() || is_terminal(it->second.view.status)) return;
+        if (it == records_.end() || is_terminal(it->second.view.status)) return std::nullopt;
         Record& record = it->second;
         if (status == OperationStatus::Completed) record.progress->update(100.0);
         record.view.status = status;
-        record.view.result = std::move(result);
+        if (!result.is_null()) record.view.result = std::make_shared<const boost::json::value>(std::move(result));
         record.view.error_message = std::move(error);
         record.view.updated_at = now;
         record.view.completed_at = now;
         std::erase(active_, id);
-        finished_order_.push_back(id);
+        finished_order_.push_back(&it->first);
         finished = view_of(record);
         listeners = listeners_;
         evict_finished();
     }
-    for (const auto& listener : listeners) listener(finished);
+    for (const auto& listener : *listeners) listener(*finished);
+    return finished;
 }
 
 void OperationsService::evict_finished() {
     while (finished_order_.size() > history_limit_) {
-        auto it = records_.find(finished_order_.front());
+        auto it = records_.find(*finished_order_.front());
         if (it != records_.end()) {
             by_age_.erase(it->second.sequence);
             records_.erase(it);
@@ -143,7 +134,7 @@ OperationPage OperationsService::list(const OperationFilter& filter) const {
     OperationPage page;
     std::lock_guard lock(mutex_);
     for (auto it = by_age_.rbegin(); it != by_age_.rend(); ++it) {
-        const Record& record = records_.at(it->second);
+        const Record& record = records_.at(*it->second);
         if (filter.operation_type && *filter.operation_type != record.view.operation_type) continue;
         if (filter.status && *filter.status != record.view.status) continue;
         if (page.total >= filter.offset && page.operations.size() < filter.limit)
@@ -189,7 +180,9 @@ std::map<OperationStatus, std::size_t> OperationsService::count_by_status() cons
 
 void OperationsService::on_finished(FinishedListener listener) {
     std::lock_guard lock(mutex_);
-    listeners_.push_back(std::move(listener));
+    auto listeners = std::make_shared<std::vector<FinishedListener>>(*listeners_);
+    listeners->push_back(std::move(listener));
+    listeners_ = std::move(listeners);
 }
 
 }  // namespace fleet::worker

@@ -28,8 +28,9 @@ struct OperationView {
     std::string operation_type;
     OperationStatus status = OperationStatus::Pending;
     ProgressSnapshot progress;
-    boost::json::object metadata;
-    boost::json::value result;  // null until completed
+    // Never changed once set, and shared: a copy of the view copies two pointers, not the JSON.
+    std::shared_ptr<const boost::json::object> metadata;  // null: {}
+    std::shared_ptr<const boost::json::value> result;     // null until completed
     std::string error_message;
     SystemTime created_at;
     SystemTime updated_at;
@@ -82,9 +83,11 @@ public:
                 bool end_in_start_answer = false);
 
     void mark_running(const std::string& id);
-    void complete(const std::string& id, boost::json::value result);
-    void fail(const std::string& id, std::string error_message);
-    void mark_cancelled(const std::string& id);
+    // Each returns the operation as it ended, the copy its listeners saw; nothing
+    // when it is unknown or had already ended.
+    std::optional<OperationView> complete(const std::string& id, boost::json::value result);
+    std::optional<OperationView> fail(const std::string& id, std::string error_message);
+    std::optional<OperationView> mark_cancelled(const std::string& id);
 
     CancelOutcome cancel(const std::string& id);
     void cancel_all();
@@ -109,7 +112,8 @@ private:
         CancellationToken token;
     };
 
-    void finish(const std::string& id, OperationStatus status, boost::json::value result, std::string error);
+    std::optional<OperationView> finish(const std::string& id, OperationStatus status, boost::json::value result,
+                                        std::string error);
     OperationView view_of(const Record& record) const;
     void evict_finished();
 
@@ -119,13 +123,16 @@ private:
     const Clock& clock_;
 
     mutable std::mutex mutex_;
-    std::map<std::uint64_t, std::string> by_age_;  // sequence -> id
     std::unordered_map<std::string, Record> records_;
-    std::deque<std::string> finished_order_;
+    // Ids as records_' keys, which never move while their operation is kept.
+    std::map<std::uint64_t, const std::string*> by_age_;  // sequence -> id
+    std::deque<const std::string*> finished_order_;
     std::vector<std::string> active_;
     std::uint64_t next_sequence_ = 0;
     bool draining_ = false;
-    std::vector<FinishedListener> listeners_;
+    // Replaced, never changed, when one is added: finish copies the pointer, not the listeners.
+    std::shared_ptr<const std::vector<FinishedListener>> listeners_ =
+        std::make_shared<const std::vector<FinishedListener>>();
 };
 
 }  // namespace fleet::worker

@@ -4,6 +4,11 @@
 #include <chrono>
 
 namespace fleet::worker {
+namespace {
+
+constexpr std::size_t kFieldsReserved = 8;
+
+}  // namespace
 
 ProgressBridge::ProgressBridge(const Clock& clock) : clock_(clock) {}
 
@@ -16,6 +21,8 @@ void ProgressBridge::update(double percentage, std::string_view current_step) {
 
 void ProgressBridge::set_field(std::string_view name, boost::json::value value) {
     std::lock_guard lock(mutex_);
+    // Room for a few fields at the first: a JSON object grows one slot at a time at first, each a new table.
+    if (fields_.capacity() == 0) fields_.reserve(kFieldsReserved);
     fields_[name] = std::move(value);
 }
 

@@ -13,11 +13,17 @@
 #include "worker_base/run_log.hpp"
 
 #include <boost/json/array.hpp>
+#include <boost/json/monotonic_resource.hpp>
+
+#include <array>
 
 #include <sstream>
 
 namespace fleet::worker {
 namespace {
+
+// An echo's start answer, with the operation as it ended, is about 650 bytes.
+constexpr std::size_t kStartAnswerBytes = 1024;
 
 using http::ApiError;
 using http::HttpRequest;
@@ -104,29 +110,41 @@ HttpResponse WorkerApiBase::health(const HttpRequest&) const {
 }
 
 HttpResponse WorkerApiBase::start_operation(const HttpRequest& request) {
-    const boost::json::object body = json::parse_object(request.body, true);
+    boost::json::object body = json::parse_object(request.body, true);
     const auto task_id = json::optional_string(body, "task_id");
     if (task_id) http::require_plain_id(*task_id, "'task_id'");
-    PreparedWork work = type_.prepare(body);
+    PreparedWork work = type_.prepare(std::move(body));
 
-    const StartResult started = start(task_id, std::move(work));
+    StartResult started = start(task_id, std::move(work));
     switch (started.outcome) {
         case ClaimOutcome::Started:
         case ClaimOutcome::Existing: {
-            boost::json::object out{{"success", true},
-                                    {"operation_id", started.operation_id},
-                                    {"status", "started"},
-                                    {"worker_id", worker_id_}};
-            if (started.ended) out["operation"] = to_json(*started.ended);
+            // The answer is built, written out and dropped here: its parts need no heap
+            // of their own (an answer larger than the buffer takes more from the heap).
+            std::array<unsigned char, 4096> buffer;
+            boost::json::monotonic_resource memory(buffer.data(), buffer.size());
+            // Held as a value from the start: the text is written from a value, and making one of an
+            // object would copy it.
+            boost::json::value answer(boost::json::object(5, &memory));
+            boost::json::object& out = answer.get_object();
+            out["success"] = true;
+            out["operation_id"] = started.operation_id;
+            out["status"] = "started";
+            out["worker_id"] = worker_id_;
+            if (started.ended) out["operation"] = to_json(*started.ended, &memory);
             if (started.outcome == ClaimOutcome::Existing) {
                 out["already_known"] = true;
                 if (auto existing = operations_.get(started.operation_id)) {
                     out["operation_status"] = to_string(existing->status);
                     // A start sent again (the backend restarted) learns at once how it ended.
-                    if (is_terminal(existing->status)) out["operation"] = to_json(*existing);
+                    if (is_terminal(existing->status)) out["operation"] = to_json(*existing, &memory);
                 }
             }
-            return HttpResponse::json(200, out);
+            // Room for a usual answer up front: growing the text would copy it several times.
+            std::string text;
+            text.reserve(kStartAnswerBytes);
+            json::append_text(text, answer);
+            return HttpResponse::text(200, std::move(text), "application/json");
         }
         case ClaimOutcome::Busy:
         case ClaimOutcome::Draining: {
@@ -150,48 +168,50 @@ StartResult WorkerApiBase::start(const std::optional<std::string>& task_id, Prep
         // Per-operation lines are debug: at thousands of operations a second they
         // would cost more than the operations (failures and cancels stay visible).
         log::debug("operation started", log::field("operation_id", claim.operation_id));
-        if (work.instant) {
-            execute(claim.operation_id, work, *claim.progress, claim.token);
-            return StartResult{claim.outcome, claim.operation_id, operations_.get(claim.operation_id)};
-        }
+        if (work.instant)
+            return StartResult{claim.outcome, claim.operation_id,
+                               execute(claim.operation_id, work, *claim.progress, claim.token)};
         spawn_([this, id = claim.operation_id, work = std::move(work), progress = claim.progress,
                 token = claim.token] { execute(id, work, *progress, token); });
     }
     return StartResult{claim.outcome, claim.operation_id};
 }
 
-void WorkerApiBase::execute(const std::string& id, const PreparedWork& work, ProgressBridge& progress,
-                            const CancellationToken& token) {
+std::optional<OperationView> WorkerApiBase::execute(const std::string& id, const PreparedWork& work,
+                                                    ProgressBridge& progress, const CancellationToken& token) {
     if (run_log_) run_log_->started(id, worker_id_, clock_.now());
-    run(id, work, progress, token);
-    if (!run_log_) return;
-    if (const auto ended = operations_.get(id)) run_log_->ended(id, worker_id_, ended->status, clock_.now());
+    std::optional<OperationView> ended = run(id, work, progress, token);
+    if (!run_log_) return ended;
+    const auto status = ended ? ended->status : operations_.get(id).value_or(OperationView{}).status;
+    if (is_terminal(status)) run_log_->ended(id, worker_id_, status, clock_.now());
+    return ended;
 }
 
-void WorkerApiBase::run(const std::string& id, const PreparedWork& work, ProgressBridge& progress,
-                        const CancellationToken& token) {
+std::optional<OperationView> WorkerApiBase::run(const std::string& id, const PreparedWork& work,
+                                                ProgressBridge& progress, const CancellationToken& token) {
     operations_.mark_running(id);
+    std::optional<OperationView> ended;
     try {
         boost::json::value result = work.run(progress, token);
         if (auto too_large = result_too_large(result, max_result_bytes_)) {
             log::warn("operation failed: ", *too_large, log::field("operation_id", id));
-            operations_.fail(id, std::move(*too_large));
-            return;
+            return operations_.fail(id, std::move(*too_large));
         }
-        operations_.complete(id, std::move(result));
+        ended = operations_.complete(id, std::move(result));
         log::debug("operation completed", log::field("operation_id", id));
     } catch (const OperationCancelled&) {
-        operations_.mark_cancelled(id);
+        ended = operations_.mark_cancelled(id);
         log::info("operation cancelled", log::field("operation_id", id));
     } catch (const std::exception& error) {
         if (token.is_cancelled()) {
-            operations_.mark_cancelled(id);
+            ended = operations_.mark_cancelled(id);
             log::info("operation cancelled", log::field("operation_id", id));
         } else {
-            operations_.fail(id, error.what());
+            ended = operations_.fail(id, error.what());
             log::warn("operation failed: ", error.what(), log::field("operation_id", id));
         }
     }
+    return ended;
 }
 
 HttpResponse WorkerApiBase::list_operations(const HttpRequest& request) const {

@@ -60,11 +60,12 @@ private:
     http::HttpResponse cancel_operation(const http::HttpRequest& request);
     http::HttpResponse drain(const http::HttpRequest& request);
     http::HttpResponse prometheus(const http::HttpRequest& request) const;
-    // The run between its run-log lines (when there is a run log).
-    void execute(const std::string& id, const PreparedWork& work, ProgressBridge& progress,
-                 const CancellationToken& token);
-    void run(const std::string& id, const PreparedWork& work, ProgressBridge& progress,
-             const CancellationToken& token);
+    // The run between its run-log lines (when there is a run log). Both return
+    // the operation as it ended (nothing if something else ended it first).
+    std::optional<OperationView> execute(const std::string& id, const PreparedWork& work, ProgressBridge& progress,
+                                         const CancellationToken& token);
+    std::optional<OperationView> run(const std::string& id, const PreparedWork& work, ProgressBridge& progress,
+                                     const CancellationToken& token);
 
     const WorkerType& type_;
     OperationsService& operations_;

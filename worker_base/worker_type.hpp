@@ -29,7 +29,7 @@ struct PreparedWork {
 struct WorkerType {
     std::string type;    // e.g. "data_processing"
     std::string domain;  // e.g. "data-processing"; the start path is /<domain>/start
-    std::function<PreparedWork(const boost::json::object& request)> prepare;
+    std::function<PreparedWork(boost::json::object request)> prepare;
 };
 
 // `data_processing` -> `data-processing`.
@@ -47,8 +47,7 @@ WorkerType make_worker_type(std::string type, std::string domain, Params (*parse
     WorkerType wt;
     wt.domain = domain.empty() ? default_domain(type) : std::move(domain);
     wt.type = std::move(type);
-    wt.prepare = [parse, run, instant](const boost::json::object& request) {
-        boost::json::object parameters = request;
+    wt.prepare = [parse, run, instant](boost::json::object parameters) {
         parameters.erase("task_id");
         Params params = parse(parameters);
         PreparedWork work;

@@ -65,7 +65,7 @@ boost::json::value run_echo(const EchoParams& params, worker::ProgressBridge& pr
 
     if (params.fail_with) throw std::runtime_error(*params.fail_with);
 
-    boost::json::object result;
+    boost::json::object result(4);  // the most keys it gets: one table, never grown
     result["echo"] = params.parameters;
     result["steps"] = params.steps;
     result["duration_ms"] = params.duration_ms;

@@ -26,7 +26,7 @@ TEST_CASE("claim records a pending operation with a worker id or the task id", "
     REQUIRE(view);
     CHECK(view->status == OperationStatus::Pending);
     CHECK(view->operation_type == "echo");
-    CHECK(ops.get(generated.operation_id)->metadata.at("x") == 1);
+    CHECK(ops.get(generated.operation_id)->metadata->at("x") == 1);
 }
 
 TEST_CASE("a known task id starts nothing and answers with that operation", "[operations]") {
@@ -87,7 +87,7 @@ TEST_CASE("lifecycle: running, completed, with times and result", "[operations]"
     REQUIRE(view);
     CHECK(view->status == OperationStatus::Completed);
     CHECK(view->progress.percentage == 100.0);
-    CHECK(view->result.as_object().at("answer") == 42);
+    CHECK(view->result->as_object().at("answer") == 42);
     REQUIRE(view->started_at);
     REQUIRE(view->completed_at);
     CHECK(*view->completed_at - *view->started_at == std::chrono::seconds(2));
@@ -156,4 +156,52 @@ TEST_CASE("history keeps at most the bound of finished operations, oldest evicte
     // An active operation is never evicted.
     const auto active = ops.claim(std::nullopt, {}).operation_id;
     CHECK(ops.get(active));
+}
+
+TEST_CASE("ending returns the operation as it ended, the copy every listener saw", "[operations]") {
+    OperationsService ops("echo", 1);
+    std::vector<OperationView> first, second;
+    ops.on_finished([&](const OperationView& v) { first.push_back(v); });
+    ops.on_finished([&](const OperationView& v) { second.push_back(v); });
+    const auto id = ops.claim(std::nullopt, {{"x", 1}}).operation_id;
+    ops.mark_running(id);
+
+    const auto ended = ops.complete(id, boost::json::object{{"answer", 42}});
+    REQUIRE(ended);
+    CHECK(ended->operation_id == id);
+    CHECK(ended->status == OperationStatus::Completed);
+    CHECK(ended->progress.percentage == 100.0);
+    REQUIRE(ended->result);
+    CHECK(ended->result->as_object().at("answer") == 42);
+    REQUIRE(first.size() == 1);
+    REQUIRE(second.size() == 1);
+    CHECK(first[0].result->as_object().at("answer") == 42);
+    // The JSON is kept once: the view, the listeners' copies and a later read share it.
+    CHECK(ended->result == first[0].result);
+    CHECK(ended->result == ops.get(id)->result);
+    CHECK(ended->metadata == ops.get(id)->metadata);
+
+    // An operation that has ended already is not ended again.
+    CHECK_FALSE(ops.fail(id, "late"));
+    CHECK_FALSE(ops.mark_cancelled(id));
+    CHECK_FALSE(ops.complete("unknown", nullptr));
+    CHECK(first.size() == 1);
+}
+
+TEST_CASE("history evicts in the order operations ended, not the order they started", "[operations]") {
+    OperationsService ops("echo", 2, 1);
+    const auto older = ops.claim(std::nullopt, {}).operation_id;
+    const auto newer = ops.claim(std::nullopt, {}).operation_id;
+    ops.complete(newer, nullptr);
+    ops.fail(older, "bad");
+    CHECK_FALSE(ops.get(newer));
+    REQUIRE(ops.get(older));
+    CHECK(ops.get(older)->status == OperationStatus::Failed);
+    const auto page = ops.list({});
+    CHECK(page.total == 1);
+    REQUIRE(page.operations.size() == 1);
+    CHECK(page.operations[0].operation_id == older);
+    // The evicted id may be started again, as a new operation.
+    CHECK(ops.claim(newer, {}).outcome == ClaimOutcome::Started);
+    CHECK(ops.list({}).total == 2);
 }
