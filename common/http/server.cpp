@@ -53,6 +53,21 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 using Clock = std::chrono::steady_clock;
 using RequestParser = LeanParser<true>;
 
+// Parses what the buffer already holds: the header, when it is whole there (the parser
+// stops after it, so the caller can set the body's limit), else the body as far as it is
+// there. Most requests arrive whole in the session's first read, and are parsed here
+// rather than by async_read_header and async_read, each a trip through the executor.
+// Needing more bytes is no error: the caller reads them.
+void put_buffered(RequestParser& parser, beast::flat_buffer& buffer, beast::error_code& ec) {
+    const bool in_header = !parser.is_header_done();
+    while (buffer.size() > 0 && !parser.is_done()) {
+        const std::size_t used = parser.put(buffer.data(), ec);
+        buffer.consume(used);
+        if (ec == bhttp::error::need_more) ec = {};
+        if (ec || used == 0 || (in_header && parser.is_header_done())) return;
+    }
+}
+
 Method from_verb(bhttp::verb verb) {
     switch (verb) {
         case bhttp::verb::get: return Method::Get;
@@ -516,7 +531,10 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Connection<Strea
         // The body's limit depends on the path: set once the header is in.
         parser.body_limit(boost::none);
         connection->expect(Phase::Reading, config.read_timeout);
-        auto [ec, bytes] = co_await bhttp::async_read_header(socket, buffer, parser, kUseTuple);
+        beast::error_code ec;
+        put_buffered(parser, buffer, ec);
+        if (!ec && !parser.is_header_done())
+            std::tie(ec, std::ignore) = co_await bhttp::async_read_header(socket, buffer, parser, kUseTuple);
         std::size_t body_limit = config.body_limit;
         if (!ec) {
             body_limit = limit_for(parser.target);
@@ -525,7 +543,9 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Connection<Strea
                 ec = bhttp::error::body_limit;
             } else if (!parser.is_done()) {
                 parser.body_limit(body_limit);
-                std::tie(ec, bytes) = co_await bhttp::async_read(socket, buffer, parser, kUseTuple);
+                put_buffered(parser, buffer, ec);
+                if (!ec && !parser.is_done())
+                    std::tie(ec, std::ignore) = co_await bhttp::async_read(socket, buffer, parser, kUseTuple);
             }
         }
         const bool timed_out = connection->timed_out;
