@@ -18,6 +18,9 @@ public:
     static constexpr std::size_t max_key_size = boost::json::string::max_size();
     static constexpr std::size_t max_string_size = boost::json::string::max_size();
 
+    // `temp`: where the stack builds, before it spills to the heap (a parse's own, on its stack).
+    ExactHandler(unsigned char* temp, std::size_t size) : stack({}, temp, size) {}
+
     boost::json::value_stack stack;
 
     bool on_document_begin(boost::json::error_code&) {
@@ -92,7 +95,8 @@ private:
 }  // namespace
 
 boost::json::value parse(std::string_view text, boost::system::error_code& ec) {
-    boost::json::basic_parser<ExactHandler> parser(boost::json::parse_options{});
+    unsigned char temp[4096];  // most documents Fleet reads fit: no allocation for the parse's own stack
+    boost::json::basic_parser<ExactHandler> parser(boost::json::parse_options{}, temp, sizeof temp);
     ec = {};
     const std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
     if (ec) return nullptr;
