@@ -147,8 +147,18 @@ async function main() {
     // The approve button appears when the step waits: the page hears it from the event stream.
     await page.waitForSelector('button[data-act="signal"][data-signal="approve"]', { timeout: 15000 });
     await shot('workflow-waiting');
-    await page.focus('button[data-act="signal"][data-signal="approve"]');
-    await page.keyboard.press('Enter');
+    // The page redraws the workflow on another step's event (here `notify` ending), and a redraw
+    // between the focus and the key loses the key: press again, on the redrawn button, until
+    // the step has taken the signal (a busy machine made that happen once in CI).
+    const approveStatus = async () =>
+      (await api('GET', `/api/v1/workflows/${wfId}`)).data.steps.find((s) => s.name === 'approve').status;
+    await waitFor(async () => {
+      if ((await approveStatus()) !== 'waiting') return true;
+      await page.focus('button[data-act="signal"][data-signal="approve"]');
+      await page.keyboard.press('Enter');
+      await new Promise((r) => setTimeout(r, 1000));
+      return (await approveStatus()) !== 'waiting';
+    }, 15000, 'the approve step to take the signal from the page');
     await waitFor(async () => (await api('GET', `/api/v1/workflows/${wfId}`)).data.status === 'completed', 15000,
       'the workflow to complete after the approval');
     const wf = (await api('GET', `/api/v1/workflows/${wfId}`)).data;
