@@ -152,7 +152,6 @@ public:
             // A line or two for every operation: written together, behind the work queued.
             log::gather_lines_on_this_thread([this](std::function<void()> write) { asio::post(core_, std::move(write)); });
             core_.run();
-            log::write_gathered_lines();
         });
         executor_.post([this] {
             for (auto* worker : registry_.all()) watch_.watch(worker->worker_id, worker->endpoint_url);

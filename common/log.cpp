@@ -198,8 +198,6 @@ void gather_lines_on_this_thread(std::function<void(std::function<void()>)> post
     t_gathered.post = std::move(post);
 }
 
-void write_gathered_lines() { write_gathered(); }
-
 std::string format_text(Level level, std::string_view text, Sink sink) {
     if (sink == Sink::Plain) return std::string(text);
     if (text.ends_with('\n')) text.remove_suffix(1);

@@ -78,9 +78,8 @@ void write(Level level, std::string_view message, const Fields& fields = {});
 // microseconds and cost one write(2) a batch instead of one each. A warn or error line writes
 // what is gathered, then itself, at once. Call on that thread; `post` must run its function on
 // it. Until then (and on every other thread) each line is written at once.
+// What is gathered when the thread ends is written then.
 void gather_lines_on_this_thread(std::function<void(std::function<void()>)> post);
-// Writes what this thread has gathered (its event loop's last act before it stops).
-void write_gathered_lines();
 
 // Text meant for a person at a terminal, such as a usage error: as it is, and for the journal
 // with the level's prefix on every line (no level word: the text is not a log line).
@@ -90,24 +89,6 @@ std::string format_text(Level level, std::string_view text, Sink sink);
 void write_text(Level level, std::string_view text);
 
 namespace detail {
-
-template <typename T>
-FieldValue value_of(std::string_view key, const T& value) {
-    using V = std::decay_t<T>;
-    if constexpr (std::is_same_v<V, bool>) {
-        return {std::string(key), value ? "true" : "false", false};
-    } else if constexpr (std::is_arithmetic_v<V> && !std::is_same_v<V, char>) {
-        char buffer[32];
-        const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
-        return {std::string(key), std::string(buffer, end), false};
-    } else if constexpr (std::is_convertible_v<const T&, std::string_view>) {
-        return {std::string(key), std::string(std::string_view(value)), true};
-    } else {
-        std::ostringstream out;
-        out << value;
-        return {std::string(key), out.str(), true};
-    }
-}
 
 // Appends one part of a message: text and numbers directly, anything else through its operator<<.
 template <typename T>
@@ -129,6 +110,24 @@ void append_part(std::string& out, const T& part) {
         std::ostringstream text;
         text << part;
         out += text.str();
+    }
+}
+
+// A field's value: booleans and numbers as JSON writes them (a double at its shortest exact
+// decimal), anything else as text, the way it reads in a message.
+template <typename T>
+FieldValue value_of(std::string_view key, const T& value) {
+    using V = std::decay_t<T>;
+    if constexpr (std::is_same_v<V, bool>) {
+        return {std::string(key), value ? "true" : "false", false};
+    } else if constexpr (std::is_arithmetic_v<V> && !std::is_same_v<V, char>) {
+        char buffer[32];
+        const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
+        return {std::string(key), std::string(buffer, end), false};
+    } else {
+        FieldValue field{std::string(key), {}, true};
+        append_part(field.text, value);
+        return field;
     }
 }
 
