@@ -82,7 +82,7 @@ EventFeed::EventFeed(EventBus& events, EventHistory& history, StatusWaits& waits
                                  {"to", to_string(changed.to)}};
         append("workflow.status", EventKeys{.workflow_id = changed.workflow_id, .schedule_id = changed.schedule_id},
                std::move(data));
-        waits_.fire("workflow:" + changed.workflow_id);
+        waits_.fire("workflow", changed.workflow_id);
     });
     events.subscribe<StepStatusChanged>([this](const StepStatusChanged& changed) {
         boost::json::object data{{"workflow_id", changed.workflow_id},
@@ -134,7 +134,7 @@ void EventFeed::on_status(const OperationStatusChanged& changed) {
     data["progress"] = percentage_of(operation);
     data["error_message"] = text_or_null(operation.error_message);
     append("operation.status", keys, std::move(data));
-    if (waits_.waiting() > 0) waits_.fire("operation:" + operation.operation_id);
+    waits_.fire("operation", operation.operation_id);
 
     if (!bot) return;
     const auto to = run_status_of(operation.status);
@@ -150,7 +150,7 @@ void EventFeed::on_status(const OperationStatusChanged& changed) {
                              {"error_message", text_or_null(operation.error_message)}},
                             &scratch);
     append("run.status", std::move(keys), std::move(run));
-    if (waits_.waiting() > 0) waits_.fire("run:" + operation.operation_id);
+    waits_.fire("run", operation.operation_id);
 }
 
 void EventFeed::on_progress(const OperationProgressed& progressed) {

@@ -15,7 +15,11 @@ void StatusWaits::wait(std::string key, std::chrono::milliseconds wait, std::fun
     waiter.timer = timers_.after(wait, [this, id] { finish(id, false); });
 }
 
-void StatusWaits::fire(const std::string& key) {
+void StatusWaits::fire(std::string_view kind, std::string_view id) {
+    if (waiters_.empty()) return;
+    std::string key(kind);
+    key += ':';
+    key += id;
     const auto it = by_key_.find(key);
     if (it == by_key_.end()) return;
     const auto ids = std::move(it->second);

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -21,7 +22,9 @@ public:
     explicit StatusWaits(CoreTimers& timers);
 
     void wait(std::string key, std::chrono::milliseconds wait, std::function<void()> then);
-    void fire(const std::string& key);
+    // Wakes whoever waits on "<kind>:<id>" (e.g. "operation", "op_1"): one check, and no key
+    // built, when nobody waits (it is called for every operation's every move).
+    void fire(std::string_view kind, std::string_view id);
     std::size_t waiting() const { return waiters_.size(); }
 
 private:

@@ -466,7 +466,7 @@ TEST_CASE("status waits: a waiter hears the first of its key firing or its wait 
     CHECK(timed_out == 1);
     CHECK(f.waits.waiting() == 0);
     f.advance(100ms);
-    f.waits.fire("operation:op_2");
+    f.waits.fire("operation", "op_2");
     CHECK(fired == 1);
     CHECK(timed_out == 1);
 }
