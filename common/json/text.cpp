@@ -107,6 +107,13 @@ void write(Out& out, const boost::json::value& value, WholeDoubles whole) {
     }
 }
 
+template <typename Json>
+std::string text_of(const Json& json, WholeDoubles whole) {
+    std::string out;
+    write(out, json, whole);
+    return out;
+}
+
 }  // namespace
 
 void append_quoted(std::string& out, std::string_view text) { append_string(out, text); }
@@ -119,31 +126,13 @@ std::size_t text_size(const boost::json::value& value) {
     return counter.size;
 }
 
-void append_text(std::string& out, const boost::json::object& object) { write(out, object, WholeDoubles::AsIntegers); }
+std::string to_text(const boost::json::value& value) { return text_of(value, WholeDoubles::AsIntegers); }
 
-std::string to_text(const boost::json::value& value) {
-    std::string out;
-    append_text(out, value);
-    return out;
-}
+std::string to_text(const boost::json::object& object) { return text_of(object, WholeDoubles::AsIntegers); }
 
-std::string to_text(const boost::json::object& object) {
-    std::string out;
-    append_text(out, object);
-    return out;
-}
+std::string to_text(const boost::json::array& array) { return text_of(array, WholeDoubles::AsIntegers); }
 
-std::string to_text(const boost::json::array& array) {
-    std::string out;
-    write(out, array, WholeDoubles::AsIntegers);
-    return out;
-}
-
-std::string to_stored_text(const boost::json::value& value) {
-    std::string out;
-    write(out, value, WholeDoubles::KeepKind);
-    return out;
-}
+std::string to_stored_text(const boost::json::value& value) { return text_of(value, WholeDoubles::KeepKind); }
 
 boost::json::value text_or_null(std::string_view text) {
     if (text.empty()) return nullptr;

@@ -22,7 +22,6 @@ std::string to_text(const boost::json::array& array);
 
 // Appends to_text(value) to `out`.
 void append_text(std::string& out, const boost::json::value& value);
-void append_text(std::string& out, const boost::json::object& object);
 
 // Appends `text` as a JSON string, quotes included (the escapes of to_text).
 void append_quoted(std::string& out, std::string_view text);
