@@ -159,13 +159,16 @@ AuditReport audit(const AuditInput& input) {
         }
         ++report.acknowledged;
         if (submission.replayed) ++report.replayed;
+        const auto lost = [&](const std::string& what) {
+            ++report.lost;
+            report.problems.push_back("lost: " + what + " " + submission.id + " (request " +
+                                      std::to_string(submission.index) + ") was acknowledged and is not in the backend");
+        };
         if (submission.kind == Submission::Kind::Run) {
             ++report.runs_acknowledged;
             const auto found = input.operations.find(submission.id);
             if (found == input.operations.end()) {
-                ++report.lost;
-                report.problems.push_back("lost: run " + submission.id + " (request " +
-                                          std::to_string(submission.index) + ") was acknowledged and is not in the backend");
+                lost("run");
                 continue;
             }
             switch (found->second.status) {
@@ -181,9 +184,7 @@ AuditReport audit(const AuditInput& input) {
             ++report.workflows_acknowledged;
             const auto found = input.workflows.find(submission.id);
             if (found == input.workflows.end()) {
-                ++report.lost;
-                report.problems.push_back("lost: workflow " + submission.id + " (request " +
-                                          std::to_string(submission.index) + ") was acknowledged and is not in the backend");
+                lost("workflow");
                 continue;
             }
             ++report.workflow_statuses[found->second.status];
