@@ -14,6 +14,8 @@ struct EventKeys {
     std::string workflow_id;
     std::string schedule_id;
     std::string run_id;
+
+    bool operator==(const EventKeys&) const = default;
 };
 
 // Which events a stream's reader wants: types (a family such as `operation`,
@@ -24,6 +26,8 @@ struct EventFilter {
     EventKeys keys;
 
     bool accepts(std::string_view type, const EventKeys& event) const;
+
+    bool operator==(const EventFilter&) const = default;
 };
 
 // The event types the feed writes (proto_docs/events.md).

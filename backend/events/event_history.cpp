@@ -74,15 +74,22 @@ EventHistory::Read EventHistory::read_after(std::uint64_t after, const EventFilt
     Read read;
     read.next = after;
     std::vector<std::shared_ptr<const HistoryEntry>> batch;
+    std::uint64_t last_id = 0;
+    std::uint64_t oldest_id = 0;
     {
         std::lock_guard lock(mutex_);
+        last_id = last_id_;
+        oldest_id = entries_.empty() ? 0 : entries_.front()->id;
+        for (const auto& recent : recent_reads_)
+            if (recent.after == after && recent.last_id == last_id && recent.oldest_id == oldest_id &&
+                recent.max_bytes == max_bytes && recent.filter == filter)
+                return recent.read;
         const Bounds bounds = bounds_locked();
         read.oldest = bounds.oldest;
         read.missed = bounds.missed_after(after);
         if (!entries_.empty()) {
-            const std::uint64_t front = entries_.front()->id;
             // Ids are consecutive: the position is arithmetic.
-            std::size_t index = after < front ? 0 : static_cast<std::size_t>(after + 1 - front);
+            std::size_t index = after < oldest_id ? 0 : static_cast<std::size_t>(after + 1 - oldest_id);
             // Pointers only under the lock; filtering and copying after it.
             for (std::size_t taken = 0; index < entries_.size() && taken < 4096; ++index, ++taken)
                 batch.push_back(entries_[index]);
@@ -102,9 +109,17 @@ EventHistory::Read EventHistory::read_after(std::uint64_t after, const EventFilt
             break;
         }
     }
-    read.text.reserve(size);
-    for (std::size_t i = 0; i < accepted; ++i) read.text += batch[i]->frame;
+    auto text = std::make_shared<std::string>();
+    text->reserve(size);
+    for (std::size_t i = 0; i < accepted; ++i) *text += batch[i]->frame;
+    read.text = std::move(text);
     read.events = accepted;
+    {
+        std::lock_guard lock(mutex_);
+        if (recent_reads_.size() == kRecentReads) recent_reads_.pop_front();
+        recent_reads_.push_back(RecentRead{.after = after, .max_bytes = max_bytes, .filter = filter,
+                                           .last_id = last_id, .oldest_id = oldest_id, .read = read});
+    }
     return read;
 }
 

@@ -53,7 +53,9 @@ public:
     std::uint64_t append(std::string_view type, EventKeys keys, std::string data_json, SystemTime time);
 
     struct Read {
-        std::string text;       // the accepted frames, in order
+        // The accepted frames, in order (never null). Shared: the readers woken together, at the
+        // same position with the same filter, get the same text, made once.
+        std::shared_ptr<const std::string> text;
         std::uint64_t next = 0; // where the next read starts (the last event looked at)
         std::size_t events = 0; // how many frames `text` holds
         bool more = false;      // stopped at a limit with events left to look at
@@ -61,6 +63,7 @@ public:
         std::optional<std::uint64_t> oldest;  // the oldest kept event's id
     };
     // The events after `after` that `filter` accepts, stopping once `text` holds about `max_bytes`.
+    // The same question asked again before anything changed gets the same answer, not a new copy.
     Read read_after(std::uint64_t after, const EventFilter& filter, std::size_t max_bytes) const;
 
     std::uint64_t last_id() const;
@@ -99,6 +102,17 @@ private:
     std::deque<std::shared_ptr<const HistoryEntry>> entries_;
     std::uint64_t last_id_;
     std::map<WaiterId, Waiter> waiters_;
+    // The last reads made, for readers woken together (most ask the same question).
+    struct RecentRead {
+        std::uint64_t after = 0;
+        std::size_t max_bytes = 0;
+        EventFilter filter;
+        std::uint64_t last_id = 0;  // the history as it was: its last and oldest ids
+        std::uint64_t oldest_id = 0;
+        Read read;
+    };
+    static constexpr std::size_t kRecentReads = 8;
+    mutable std::deque<RecentRead> recent_reads_;
     WaiterId next_waiter_ = 1;
     bool wake_posted_ = false;
     SystemTime last_wake_{};

@@ -10,6 +10,11 @@ namespace {
 // How much one write carries at most: a client far behind catches up in pieces.
 constexpr std::size_t kMaxPiece = 256 * 1024;
 
+const http::ResponseStream::Piece& keep_alive_piece() {
+    static const auto piece = std::make_shared<const std::string>(": keep-alive\n\n");
+    return piece;
+}
+
 }  // namespace
 
 std::string gap_frame(std::uint64_t after, std::optional<std::uint64_t> oldest) {
@@ -50,7 +55,7 @@ void EventStream::next(Ready ready) {
         if (closed_ || ending_) {
             closed_ = true;
             lock.unlock();
-            ready(std::nullopt);
+            ready(nullptr);
             return;
         }
         pending_ = std::move(ready);
@@ -77,18 +82,18 @@ void EventStream::answer_from_history(bool keep_alive) {
     std::unique_lock lock(mutex_);
     if (!pending_ || closed_) return;
     auto read = history_.read_after(cursor_, filter_, kMaxPiece);
-    std::string text;
+    Piece text;
     if (read.missed) {
         // Fell behind the whole history: say so and end; the client resumes with its Last-Event-ID.
-        text = gap_frame(cursor_, read.oldest);
+        text = std::make_shared<const std::string>(gap_frame(cursor_, read.oldest));
         ending_ = true;
     } else {
         cursor_ = read.next;
         read_now_ = read.more;  // a client catching up takes its pieces back to back
         text = std::move(read.text);
-        if (text.empty() && keep_alive) text = ": keep-alive\n\n";
+        if (text->empty() && keep_alive) text = keep_alive_piece();
     }
-    if (text.empty()) {
+    if (text->empty()) {
         // Nothing yet: woken by the next append or the keep-alive tick.
         const auto after = cursor_;
         lock.unlock();
@@ -114,7 +119,7 @@ void EventStream::close() {
         waiter = std::exchange(waiter_, 0);
     }
     if (waiter) history_.forget(waiter);
-    if (ready) ready(std::nullopt);
+    if (ready) ready(nullptr);
 }
 
 }  // namespace fleet::backend

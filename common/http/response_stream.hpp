@@ -1,7 +1,7 @@
 #pragma once
 
 #include <functional>
-#include <optional>
+#include <memory>
 #include <string>
 
 namespace fleet::http {
@@ -12,12 +12,14 @@ namespace fleet::http {
 // server; the source decides what to do when its reader falls behind.
 class ResponseStream {
 public:
-    using Ready = std::function<void(std::optional<std::string>)>;
+    // Bytes to write; shared, so one piece can go to many readers without a copy each.
+    using Piece = std::shared_ptr<const std::string>;
+    using Ready = std::function<void(Piece)>;
 
     virtual ~ResponseStream() = default;
 
     // Calls `ready` once, from any thread, with the next bytes to write, or
-    // with nothing to end the stream. The server calls it again only after the
+    // with a null piece to end the stream. The server calls it again only after the
     // bytes are written.
     virtual void next(Ready ready) = 0;
 

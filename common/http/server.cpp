@@ -201,12 +201,12 @@ auto async_wait_reply(std::shared_ptr<PendingReply> pending, Token&& token) {
 // resumes it on its strand.
 template <typename Token>
 auto async_next_piece(std::shared_ptr<ResponseStream> stream, Token&& token) {
-    return asio::async_initiate<Token, void(std::optional<std::string>)>(
+    return asio::async_initiate<Token, void(ResponseStream::Piece)>(
         [](auto completion, std::shared_ptr<ResponseStream> stream) {
             auto executor = asio::get_associated_executor(completion);
             auto shared = std::make_shared<decltype(completion)>(std::move(completion));
             auto work = asio::make_work_guard(executor);
-            stream->next([shared, executor, work](std::optional<std::string> piece) {
+            stream->next([shared, executor, work](ResponseStream::Piece piece) {
                 asio::post(executor, [shared, piece = std::move(piece)]() mutable {
                     std::move (*shared)(std::move(piece));
                 });
@@ -604,7 +604,7 @@ asio::awaitable<void> HttpServer::Impl::serve_stream(std::shared_ptr<Connection<
                                        [connection, stream](const beast::error_code&, std::size_t) { stream->close(); });
     for (;;) {
         connection->expect_nothing();
-        std::optional<std::string> piece = co_await async_next_piece(stream, asio::use_awaitable);
+        const ResponseStream::Piece piece = co_await async_next_piece(stream, asio::use_awaitable);
         if (!piece || !connection->socket().is_open()) break;
         connection->expect(Phase::Writing, config.write_timeout);
         auto [ec, n] = co_await asio::async_write(connection->stream, asio::buffer(*piece), kUseTuple);

@@ -48,12 +48,12 @@ struct History {
 // What a stream's next() gave.
 struct Next {
     bool answered = false;
-    std::optional<std::string> piece;
+    http::ResponseStream::Piece piece;
 };
 
 std::shared_ptr<Next> ask(EventStream& stream) {
     auto next = std::make_shared<Next>();
-    stream.next([next](std::optional<std::string> piece) {
+    stream.next([next](http::ResponseStream::Piece piece) {
         next->answered = true;
         next->piece = std::move(piece);
     });
@@ -85,16 +85,38 @@ TEST_CASE("event history: ids follow the start id; reads take what the filter ac
     CHECK(all.events == 4);
     CHECK(all.next == 1004);
     CHECK_FALSE(all.missed);
-    CHECK(all.text.starts_with("id: 1001\nevent: worker.status\ndata: {}\n\n"));
+    CHECK(all.text->starts_with("id: 1001\nevent: worker.status\ndata: {}\n\n"));
 
     EventFilter op1{{"operation"}, {.operation_id = "op1"}};
     auto read = h.history.read_after(1001, op1, 1 << 20);
-    CHECK(ids_in(read.text) == std::vector<std::string>{"1002", "1003"});
+    CHECK(ids_in(*read.text) == std::vector<std::string>{"1002", "1003"});
     CHECK(read.next == 1004);  // looked at, not accepted: not looked at again
 
     EventFilter exact{{"operation.status"}, {}};
-    CHECK(ids_in(h.history.read_after(1000, exact, 1 << 20).text) == std::vector<std::string>{"1002", "1004"});
+    CHECK(ids_in(*h.history.read_after(1000, exact, 1 << 20).text) == std::vector<std::string>{"1002", "1004"});
     CHECK(h.history.read_after(1004, {}, 1 << 20).events == 0);
+}
+
+TEST_CASE("event history: readers asking the same question before anything changes share one text", "[events]") {
+    History h;
+    h.add("operation.status", {.operation_id = "op1"});
+    h.add("worker.status");
+    const EventFilter status{{"operation.status"}, {}};
+    const auto first = h.history.read_after(1000, status, 1 << 20);
+    const auto again = h.history.read_after(1000, status, 1 << 20);
+    CHECK(again.text == first.text);  // the same bytes, not a copy
+    CHECK(again.next == first.next);
+    CHECK(again.events == 1);
+    // Another filter, position or limit is another question.
+    CHECK(h.history.read_after(1000, {}, 1 << 20).text != first.text);
+    CHECK(ids_in(*h.history.read_after(1000, {}, 1 << 20).text) == std::vector<std::string>{"1001", "1002"});
+    CHECK(h.history.read_after(1001, status, 1 << 20).text != first.text);
+    // A new event changes the answer.
+    h.add("operation.status", {.operation_id = "op2"});
+    const auto later = h.history.read_after(1000, status, 1 << 20);
+    CHECK(later.text != first.text);
+    CHECK(ids_in(*later.text) == std::vector<std::string>{"1001", "1003"});
+    CHECK(ids_in(*first.text) == std::vector<std::string>{"1001"});  // what was given stays as it was
 }
 
 TEST_CASE("event history: bounded by count and age; a read from before what is kept says it missed events",
@@ -142,6 +164,25 @@ TEST_CASE("event stream: a new client waits for what comes next and is woken by 
     stream->close();
     stream.reset();
     CHECK(*open == 0);
+}
+
+TEST_CASE("event stream: clients woken together at the same position with the same filter write one shared piece",
+          "[events]") {
+    History h;
+    auto a = std::make_shared<EventStream>(h.history, EventFilter{}, h.history.last_id(), false, counter());
+    auto b = std::make_shared<EventStream>(h.history, EventFilter{}, h.history.last_id(), false, counter());
+    auto c = std::make_shared<EventStream>(h.history, EventFilter{{"workflow"}, {}}, h.history.last_id(), false,
+                                           counter());
+    auto next_a = ask(*a), next_b = ask(*b), next_c = ask(*c);
+    h.add("operation.status", {.operation_id = "op1"});
+    h.add("workflow.status", {.workflow_id = "wf1"});
+    h.run_posted();
+    REQUIRE(next_a->answered);
+    REQUIRE(next_b->answered);
+    REQUIRE(next_c->answered);
+    CHECK(next_a->piece == next_b->piece);
+    CHECK(ids_in(*next_a->piece) == std::vector<std::string>{"1001", "1002"});
+    CHECK(ids_in(*next_c->piece) == std::vector<std::string>{"1002"});
 }
 
 TEST_CASE("event stream: a filtered client is not woken into sending anything for events it does not want; "
@@ -280,7 +321,7 @@ TEST_CASE("event stream: a reader that falls behind the whole history gets a gap
     CHECK_THAT(*next->piece, Catch::StartsWith("event: gap"));
     next = ask(*stream);
     REQUIRE(next->answered);
-    CHECK_FALSE(next->piece.has_value());
+    CHECK_FALSE(next->piece);
 }
 
 TEST_CASE("event stream: closing answers a waiting next with the end, and nothing wakes it afterwards", "[events]") {
@@ -289,13 +330,13 @@ TEST_CASE("event stream: closing answers a waiting next with the end, and nothin
     auto next = ask(*stream);
     stream->close();
     REQUIRE(next->answered);
-    CHECK_FALSE(next->piece.has_value());
+    CHECK_FALSE(next->piece);
     stream->close();  // twice is harmless
     h.add("operation.status");
     h.run_posted();
     auto after = ask(*stream);
     CHECK(after->answered);
-    CHECK_FALSE(after->piece.has_value());
+    CHECK_FALSE(after->piece);
 }
 
 namespace {
@@ -319,7 +360,7 @@ struct Feed {
 
     std::vector<boost::json::object> events(const EventFilter& filter = {}) {
         std::vector<boost::json::object> out;
-        const auto text = h.history.read_after(1000, filter, 1 << 20).text;
+        const auto text = *h.history.read_after(1000, filter, 1 << 20).text;
         for (std::size_t at = 0; (at = text.find("event: ", at)) != std::string::npos;) {
             const auto type_end = text.find('\n', at);
             const auto data_at = text.find("data: ", type_end) + 6;
