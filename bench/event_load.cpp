@@ -8,7 +8,10 @@
 //       the same, and once every client has its stream open, R starts a second of
 //       POST /api/v1/<domain>/start for D seconds (open loop, the i-th planned i/R after the
 //       start, from 4 threads); then it listens until no event came for --settle seconds.
-//   [--token T] [--label L] [--figures FILE] [--build B] on every form
+//   [--measure latency|count] [--token T] [--label L] [--figures FILE] [--build B] on every form
+//       --measure count: the clients only count the frames they get (each must get every
+//       event), no latency or spread: the least a reader can do, for a load that measures
+//       what the streams cost the backend on a machine the readers share with it
 //
 // Figures: for every event every client reads, its receive time minus the event's `time`
 // (when the backend appended it, right after the commit; whole milliseconds, floored, so a
@@ -72,6 +75,7 @@ struct Options : fleet::bench::CommonOptions {
     std::string types = "operation.status";
     std::string domain = "echo";
     std::string body = R"({"duration_ms":0,"steps":1})";
+    bool count_only = false;  // --measure count
 };
 
 Options parse_options(int argc, char** argv) {
@@ -85,6 +89,7 @@ Options parse_options(int argc, char** argv) {
         else if (key == "--types") o.types = value;
         else if (key == "--domain") o.domain = value;
         else if (key == "--body") o.body = value;
+        else if (key == "--measure" && (value == "latency" || value == "count")) o.count_only = value == "count";
         else return false;
         return true;
     });
@@ -195,8 +200,7 @@ public:
                         c.closed = true;
                         break;
                     }
-                    c.buffer.append(chunk.data(), static_cast<std::size_t>(n));
-                    take_frames(c, now_ms());
+                    take_frames(c, std::string_view(chunk.data(), static_cast<std::size_t>(n)), now_ms());
                     if (static_cast<std::size_t>(n) < chunk.size()) break;
                 }
             }
@@ -237,22 +241,27 @@ public:
             cut_off += c.closed;
         }
         if (least == UINT64_MAX) least = 0;
-        const auto distinct = events_total_;
+        const auto distinct = options_.count_only ? most : events_total_;
+        const auto deliveries = options_.count_only ? deliveries_ : latency_.count();
         const char* l = options_.label.c_str();
         std::printf("%s: %d clients on %s for %.1f s: %llu distinct events (%.0f/s), %llu deliveries (%.0f/s)\n", l,
                     options_.clients, target_.c_str(), listened_seconds, static_cast<unsigned long long>(distinct),
-                    static_cast<double>(distinct) / listened_seconds,
-                    static_cast<unsigned long long>(latency_.count()),
-                    static_cast<double>(latency_.count()) / listened_seconds);
-        std::printf("%s latency, a client's receive time - the event's time (whole ms, floored: reads up to 1 ms "
-                    "high): p50 %.2f ms, p99 %.2f ms, max %.2f ms (%llu deliveries, %llu without a time)\n",
-                    l, latency_.quantile(0.5), latency_.quantile(0.99), latency_.max(),
-                    static_cast<unsigned long long>(latency_.count()), static_cast<unsigned long long>(untimed_));
-        std::printf("%s spread, the last client's receive time - the first's, same event: p50 %.2f ms, p99 %.2f ms, "
-                    "max %.2f ms (%llu events read by all %d open clients, %llu not)\n",
-                    l, spread_.quantile(0.5), spread_.quantile(0.99), spread_.max(),
-                    static_cast<unsigned long long>(spread_.count()), open_at_end,
-                    static_cast<unsigned long long>(partial));
+                    static_cast<double>(distinct) / listened_seconds, static_cast<unsigned long long>(deliveries),
+                    static_cast<double>(deliveries) / listened_seconds);
+        if (options_.count_only) {
+            std::printf("%s latency and spread: not measured (--measure count)\n", l);
+            partial = 0;
+        } else {
+            std::printf("%s latency, a client's receive time - the event's time (whole ms, floored: reads up to 1 ms "
+                        "high): p50 %.2f ms, p99 %.2f ms, max %.2f ms (%llu deliveries, %llu without a time)\n",
+                        l, latency_.quantile(0.5), latency_.quantile(0.99), latency_.max(),
+                        static_cast<unsigned long long>(latency_.count()), static_cast<unsigned long long>(untimed_));
+            std::printf("%s spread, the last client's receive time - the first's, same event: p50 %.2f ms, "
+                        "p99 %.2f ms, max %.2f ms (%llu events read by all %d open clients, %llu not)\n",
+                        l, spread_.quantile(0.5), spread_.quantile(0.99), spread_.max(),
+                        static_cast<unsigned long long>(spread_.count()), open_at_end,
+                        static_cast<unsigned long long>(partial));
+        }
         std::printf("%s clients: events each min %llu, max %llu; cut off by the backend %d, never streaming %d, gap "
                     "events %llu, keep-alive comments %llu\n",
                     l, static_cast<unsigned long long>(least), static_cast<unsigned long long>(most), cut_off, never,
@@ -260,11 +269,14 @@ public:
         std::printf("%s tool CPU: reader thread %.3f cores, whole process %.3f cores\n", l,
                     cpu_seconds_ / listened_seconds, process_cpu_seconds() / listened_seconds);
         const fleet::bench::FigureFile figures{options_.figures, options_.build, options_.label};
-        figures.add("latency_p50_ms", latency_.quantile(0.5));
-        figures.add("latency_p99_ms", latency_.quantile(0.99));
-        figures.add("latency_max_ms", latency_.max());
-        figures.add("spread_p99_ms", spread_.quantile(0.99));
-        figures.add("deliveries_per_s", static_cast<double>(latency_.count()) / listened_seconds);
+        if (!options_.count_only) {
+            figures.add("latency_p50_ms", latency_.quantile(0.5));
+            figures.add("latency_p99_ms", latency_.quantile(0.99));
+            figures.add("latency_max_ms", latency_.max());
+            figures.add("spread_p99_ms", spread_.quantile(0.99));
+        }
+        figures.add("reader_cores", cpu_seconds_ / listened_seconds);
+        figures.add("deliveries_per_s", static_cast<double>(deliveries) / listened_seconds);
         figures.add("cut_off", cut_off);
         std::fflush(stdout);
         return cut_off == 0 && never == 0 && gaps == 0 && partial == 0 && least == most ? 0 : 1;
@@ -284,16 +296,22 @@ private:
                static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
     }
 
-    // Takes every whole frame (or the answer's headers) from the client's buffer.
-    void take_frames(Client& c, double received_ms) {
+    // Takes every whole frame (or the answer's headers) from what a read gave, after what an
+    // earlier read left unfinished; keeps the unfinished rest. Most reads end at a frame's end:
+    // they are read in place, not copied.
+    void take_frames(Client& c, std::string_view read, double received_ms) {
+        if (!c.buffer.empty()) {
+            c.buffer.append(read);
+            read = c.buffer;
+        }
+        const std::string_view b = read;
         std::size_t at = 0;
-        const std::string& b = c.buffer;
         if (!c.streaming) {
             const auto end = b.find("\r\n\r\n");
-            if (end == std::string::npos) return;
+            if (end == std::string_view::npos) return keep_rest(c, b, 0);
             if (b.compare(0, 12, "HTTP/1.1 200") != 0) {
                 std::fprintf(stderr, "%s: the stream answered %s\n", options_.label.c_str(),
-                             b.substr(0, b.find('\r')).c_str());
+                             std::string(b.substr(0, b.find('\r'))).c_str());
                 c.closed = true;
                 return;
             }
@@ -301,16 +319,37 @@ private:
             ++streaming_;
             at = end + 4;
         }
+        const auto events_before = c.events;
         for (;;) {
             const auto end = b.find("\n\n", at);
-            if (end == std::string::npos) break;
-            take_frame(c, std::string_view(b).substr(at, end - at), received_ms);
+            if (end == std::string_view::npos) break;
+            take_frame(c, b.substr(at, end - at), received_ms);
             at = end + 2;
         }
-        c.buffer.erase(0, at);
+        if (options_.count_only && c.events != events_before) last_event_ = Clock::now().time_since_epoch().count();
+        keep_rest(c, b, at);
+    }
+
+    static void keep_rest(Client& c, std::string_view b, std::size_t at) {
+        if (!c.buffer.empty() && b.data() == c.buffer.data()) c.buffer.erase(0, at);
+        else c.buffer.assign(b.substr(at));
+    }
+
+    // --measure count: an event frame starts with its id (a gap has none), a comment with ':'.
+    void count_frame(Client& c, std::string_view frame) {
+        if (frame.starts_with("id: ")) {
+            ++c.events;
+            ++deliveries_;
+        } else if (frame.starts_with("event: gap")) {
+            ++c.events;
+            ++c.gaps;
+        } else if (frame.starts_with(":") && !frame.starts_with(": connected")) {
+            ++c.comments;
+        }
     }
 
     void take_frame(Client& c, std::string_view frame, double received_ms) {
+        if (options_.count_only) return count_frame(c, frame);
         std::string_view id, type, data;
         while (!frame.empty()) {
             const auto end = std::min(frame.find('\n'), frame.size());
@@ -365,7 +404,7 @@ private:
     std::unordered_map<std::uint64_t, Seen> seen_;
     std::atomic<int> streaming_{0};
     std::atomic<Clock::rep> last_event_{Clock::now().time_since_epoch().count()};
-    std::uint64_t events_total_ = 0, untimed_ = 0;
+    std::uint64_t events_total_ = 0, untimed_ = 0, deliveries_ = 0;
     MsHistogram latency_, spread_;
     double cpu_seconds_ = 0;
 };
