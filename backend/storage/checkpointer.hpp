@@ -24,7 +24,11 @@ namespace fleet::backend {
 class Checkpointer {
 public:
     struct Limits {
-        int pages = 1000;                // SQLite's own threshold
+        // A quarter of SQLite's own 1,000: each checkpoint's syncs flush less, so the writer's
+        // WAL appends, which wait behind them in the file system's journal, wait less (open
+        // loop at 1,000 starts/s, 5 runs each: start p99 11.4 -> 9.3 ms, max 27 -> 19 ms;
+        // CPU per operation under load unchanged). Larger is worse: 4,000 gave p99 45 ms.
+        int pages = 250;
         int catch_up_pages = 16 * 1000;  // 64 MiB of WAL at most, give or take a commit
     };
 
