@@ -300,12 +300,12 @@ private:
                          workflows_,  drains_,    waits_,      SystemClock::instance(), config_.token};
     http::Router router_;
     http::HttpServer server_;
-    // Signals and the shutdown and keep-alive timers live on this strand: with several I/O
+    // Signals (SIGHUP's TLS reload too) and the shutdown and keep-alive timers live on this strand: with several I/O
     // threads, a grace timer's stop_serving() would otherwise cancel the keep-alive timer while
     // another thread re-arms it (or race a second signal's stop_serving()).
     asio::strand<asio::io_context::executor_type> control_{asio::make_strand(io_)};
     asio::signal_set signals_;
-    http::TlsReloadOnHangup tls_reload_{io_, config_.tls};
+    http::TlsReloadOnHangup tls_reload_{control_, config_.tls};
     asio::steady_timer shutdown_timer_{control_};
     asio::steady_timer keep_alive_timer_{control_};
 };

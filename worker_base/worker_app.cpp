@@ -220,10 +220,10 @@ private:
     ProgressReporter progress_{io_, operations_, [this](boost::json::object operation) {
                                    registrar_->notify_progress(std::move(operation));
                                }};
-    // Signals, the drain timer and the drain state live on this strand.
+    // Signals (SIGHUP's TLS reload too), the drain timer and the drain state live on this strand.
     asio::strand<asio::io_context::executor_type> lifecycle_;
     asio::signal_set signals_;
-    http::TlsReloadOnHangup tls_reload_{io_, config_.tls};
+    http::TlsReloadOnHangup tls_reload_{lifecycle_, config_.tls};
     asio::steady_timer drain_timer_;
     std::string advertise_url_;
     std::string worker_id_;

@@ -2,7 +2,6 @@
 
 #include "common/log.hpp"
 
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
 #include <csignal>
@@ -12,8 +11,8 @@ namespace fleet::http {
 namespace asio = boost::asio;
 
 struct TlsReloadOnHangup::Impl : std::enable_shared_from_this<Impl> {
-    Impl(asio::io_context& io, TlsSetup tls) : tls(std::move(tls)) {
-        if (this->tls.server || this->tls.client) signals.emplace(io, SIGHUP);
+    Impl(asio::any_io_executor executor, TlsSetup tls) : tls(std::move(tls)) {
+        if (this->tls.server || this->tls.client) signals.emplace(std::move(executor), SIGHUP);
     }
 
     void wait() {
@@ -34,8 +33,8 @@ struct TlsReloadOnHangup::Impl : std::enable_shared_from_this<Impl> {
     std::optional<asio::signal_set> signals;
 };
 
-TlsReloadOnHangup::TlsReloadOnHangup(asio::io_context& io, TlsSetup tls)
-    : impl_(std::make_shared<Impl>(io, std::move(tls))) {
+TlsReloadOnHangup::TlsReloadOnHangup(asio::any_io_executor executor, TlsSetup tls)
+    : impl_(std::make_shared<Impl>(std::move(executor), std::move(tls))) {
     impl_->wait();
 }
 

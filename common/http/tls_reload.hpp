@@ -2,11 +2,9 @@
 
 #include "common/http/tls_context.hpp"
 
-#include <memory>
+#include <boost/asio/any_io_executor.hpp>
 
-namespace boost::asio {
-class io_context;
-}
+#include <memory>
 
 namespace fleet::http {
 
@@ -15,7 +13,9 @@ namespace fleet::http {
 // context kept. Without TLS it installs nothing (SIGHUP keeps its default).
 class TlsReloadOnHangup {
 public:
-    TlsReloadOnHangup(boost::asio::io_context& io, TlsSetup tls);
+    // `executor`: where the signal is waited for and stop() is called; a strand when the
+    // program runs several I/O threads, so the two never race.
+    TlsReloadOnHangup(boost::asio::any_io_executor executor, TlsSetup tls);
     ~TlsReloadOnHangup();
     TlsReloadOnHangup(const TlsReloadOnHangup&) = delete;
     TlsReloadOnHangup& operator=(const TlsReloadOnHangup&) = delete;
