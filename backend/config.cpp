@@ -62,7 +62,7 @@ std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, co
         ("strict-overlap", po::bool_switch(), "refuse a run of a bot that already has one pending or running")
         ("log-level", po::value<std::string>()->default_value("info"), "debug, info, warn, error")
         ("log-format", po::value<std::string>()->default_value("text"), "text, or json: one JSON object a line")
-        ("io-threads", count_value<std::size_t>(1, 64)->default_value(default_io_threads(), "cores-1"), "HTTP I/O threads; by default the machine's cores but one, from 1 to 4 (the core thread takes the last)")
+        ("io-threads", count_value<std::size_t>(1, 64)->default_word(default_io_threads(), "cores-1"), "HTTP I/O threads; by default the machine's cores but one, from 1 to 4 (the core thread takes the last)")
         ("max-connections", count_value<std::size_t>(16, 1'000'000)->default_value(10'000), "open HTTP connections at most (and at most 3/4 of the open file limit); more are answered 503 and closed")
         ("probe-concurrency", count_value<std::size_t>(1, 10'000)->default_value(256), "health checks in flight at once")
         ("max-result-bytes", po::value<std::string>()->default_value("16MiB"), "largest operation result taken from a worker (notices, answers and registrations may be 2 MiB larger); keep it at or above every worker's --max-result-bytes")

@@ -41,14 +41,29 @@ class CountValue final : public boost::program_options::typed_value<T> {
 public:
     CountValue(T min, T max) : boost::program_options::typed_value<T>(nullptr), min_(min), max_(max) {}
 
+    // The default, also by the word --help shows for it ("cores-1"): an env file's
+    // commented default, uncommented, then means what leaving it out means.
+    CountValue* default_word(T value, const std::string& word) {
+        this->default_value(value, word);
+        word_ = word;
+        word_value_ = value;
+        return this;
+    }
+
     void xparse(boost::any& store, const std::vector<std::string>& tokens) const override {
         boost::program_options::validators::check_first_occurrence(store);
         const std::string& text = boost::program_options::validators::get_single_string(tokens);
+        if (!word_.empty() && text == word_) {
+            store = word_value_;
+            return;
+        }
         store = static_cast<T>(parse_count_option(text, static_cast<std::uint64_t>(min_), static_cast<std::uint64_t>(max_)));
     }
 
 private:
     T min_, max_;
+    std::string word_;
+    T word_value_{};
 };
 
 }  // namespace detail
@@ -57,7 +72,7 @@ private:
 // read as T. Alone, Boost would read "--io-threads -5" as 2^64-5; this refuses
 // it, naming the option and the value. Defaults and help read as po::value<T>'s.
 template <class T>
-boost::program_options::typed_value<T>* count_value(T min, T max) {
+detail::CountValue<T>* count_value(T min, T max) {
     static_assert(std::is_integral_v<T>, "a count is an integer");
     return new detail::CountValue<T>(min, max);
 }

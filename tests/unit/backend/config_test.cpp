@@ -101,3 +101,14 @@ TEST_CASE("backend config: FLEET_* counts go through the same reader and name th
         CHECK(counts(parse({})).event_history == 500);
     }
 }
+
+TEST_CASE("backend config: --io-threads takes the word its help and env file show for the default", "[config]") {
+    CHECK(counts(parse({"--io-threads", "cores-1"})).io_threads == fleet::backend::default_io_threads());
+    {
+        // deploy/env/backend.env's commented line, uncommented.
+        fleet::test::ScopedVariable variable("FLEET_IO_THREADS", "cores-1");
+        CHECK(counts(parse({})).io_threads == fleet::backend::default_io_threads());
+    }
+    check_refused({"--io-threads", "cores"},
+                  "--io-threads: 'cores' is not a plain decimal number (digits only, from 1 to 64)");
+}
