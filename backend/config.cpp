@@ -8,9 +8,10 @@
 
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <cctype>
-#include <thread>
 #include <limits>
+#include <thread>
 
 namespace fleet::backend {
 namespace po = boost::program_options;
