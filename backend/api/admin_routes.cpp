@@ -52,7 +52,7 @@ void add_admin_routes(http::Router& router, CoreExecutor& core, AdminRuns& runs,
         on_core(core, std::move(reply), [&runs, &waits, id, wait](Reply done) {
             using Found = std::optional<AdminRun>;
             blocking_read<Found>(
-                waits, "run:" + id, wait, [&runs, id](std::function<void(Found)> then) { runs.get(id, std::move(then)); },
+                waits, "run", id, wait, [&runs, id](std::function<void(Found)> then) { runs.get(id, std::move(then)); },
                 [](const Found& run) { return !run || is_terminal(run->operation.status); },
                 [&runs, id, done = std::move(done)](Found run) {
                     if (!run) return done(http::error_response(http::not_found("run '" + id + "' not found")));

@@ -199,7 +199,7 @@ void add_routes(http::Router& router, RouteTargets& targets) {
             return reply(HttpResponse::text(200, std::move(*answer), "application/json"));
         on_core(core, std::move(reply), [&, id, refresh, wait](Reply done) {
             blocking_read<OperationLookup>(
-                targets.waits, "operation:" + id, wait,
+                targets.waits, "operation", id, wait,
                 [&proxy, id, refresh](std::function<void(OperationLookup)> then) { proxy.get(id, refresh, std::move(then)); },
                 [](const OperationLookup& lookup) {
                     return lookup.kind != OperationLookup::Kind::Found || is_terminal(lookup.operation.status);

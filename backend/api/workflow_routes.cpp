@@ -50,7 +50,7 @@ void add_workflow_routes(http::Router& router, CoreExecutor& core, WorkflowEngin
         on_core(core, std::move(reply), [&engine, &waits, id, wait](Reply done) {
             using Found = std::optional<WorkflowView>;
             blocking_read<Found>(
-                waits, "workflow:" + id, wait,
+                waits, "workflow", id, wait,
                 [&engine, id](std::function<void(Found)> then) { engine.get(id, std::move(then)); },
                 [](const Found& workflow) { return !workflow || workflows::is_terminal(workflow->state.status); },
                 [id, done = std::move(done)](Found workflow) {

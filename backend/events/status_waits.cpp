@@ -8,7 +8,16 @@ namespace fleet::backend {
 
 StatusWaits::StatusWaits(CoreTimers& timers) : timers_(timers) {}
 
-void StatusWaits::wait(std::string key, std::chrono::milliseconds wait, std::function<void()> then) {
+std::string StatusWaits::key_of(std::string_view kind, std::string_view id) {
+    std::string key(kind);
+    key += ':';
+    key += id;
+    return key;
+}
+
+void StatusWaits::wait(std::string_view kind, std::string_view what, std::chrono::milliseconds wait,
+                       std::function<void()> then) {
+    auto key = key_of(kind, what);
     const auto id = next_++;
     by_key_[key].push_back(id);
     auto& waiter = waiters_.emplace(id, Waiter{std::move(key), std::move(then), 0}).first->second;
@@ -17,10 +26,7 @@ void StatusWaits::wait(std::string key, std::chrono::milliseconds wait, std::fun
 
 void StatusWaits::fire(std::string_view kind, std::string_view id) {
     if (waiters_.empty()) return;
-    std::string key(kind);
-    key += ':';
-    key += id;
-    const auto it = by_key_.find(key);
+    const auto it = by_key_.find(key_of(kind, id));
     if (it == by_key_.end()) return;
     const auto ids = std::move(it->second);
     by_key_.erase(it);

@@ -14,15 +14,15 @@ namespace fleet::backend {
 class CoreTimers;
 
 // Blocking reads (`?wait=30s`): requests waiting on the core thread for a
-// status to change. Each waiter is called once, when its key is fired or its
-// wait ends, whichever comes first. Keys name what changed, e.g.
-// "operation:<id>", "workflow:<id>", "run:<id>".
+// status to change. Each waiter is called once, when what it waits on (a kind,
+// "operation", "workflow" or "run", and an id) is fired or its wait ends,
+// whichever comes first.
 class StatusWaits {
 public:
     explicit StatusWaits(CoreTimers& timers);
 
-    void wait(std::string key, std::chrono::milliseconds wait, std::function<void()> then);
-    // Wakes whoever waits on "<kind>:<id>" (e.g. "operation", "op_1"): one check, and no key
+    void wait(std::string_view kind, std::string_view id, std::chrono::milliseconds wait, std::function<void()> then);
+    // Wakes whoever waits on `kind` and `id` (e.g. "operation", "op_1"): one check, and no key
     // built, when nobody waits (it is called for every operation's every move).
     void fire(std::string_view kind, std::string_view id);
     std::size_t waiting() const { return waiters_.size(); }
@@ -34,6 +34,7 @@ private:
         std::uint64_t timer = 0;
     };
     void finish(std::uint64_t id, bool cancel_timer);
+    static std::string key_of(std::string_view kind, std::string_view id);
 
     CoreTimers& timers_;
     std::map<std::uint64_t, Waiter> waiters_;

@@ -498,8 +498,8 @@ TEST_CASE("status waits: a waiter hears the first of its key firing or its wait 
     Feed f;
     int fired = 0;
     int timed_out = 0;
-    f.waits.wait("operation:op_1", 100ms, [&] { ++fired; });
-    f.waits.wait("operation:op_2", 30ms, [&] { ++timed_out; });
+    f.waits.wait("operation", "op_1", 100ms, [&] { ++fired; });
+    f.waits.wait("operation", "op_2", 30ms, [&] { ++timed_out; });
     f.status("op_1", OperationStatus::Queued, OperationStatus::Running);  // the feed fires it
     CHECK(fired == 1);
     CHECK(f.waits.waiting() == 1);
