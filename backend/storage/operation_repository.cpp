@@ -13,6 +13,19 @@ namespace fleet::backend {
 using namespace sqlite_rows;
 using operation_columns::kColumns;
 
+namespace {
+
+// Prefixes whose newest id is kept: ids come from a few makers ("op_", "wf_").
+constexpr std::size_t kMaxPrefixes = 16;
+
+// Up to and including the first '_' ("op_"), or nothing.
+std::string prefix_of(const std::string& operation_id) {
+    const auto end = operation_id.find('_');
+    return end == std::string::npos ? std::string() : operation_id.substr(0, end + 1);
+}
+
+}  // namespace
+
 struct OperationRepository::Statements {
     explicit Statements(db::Database& db)
         // An operation is inserted once and never overwritten: an id drawn twice
@@ -20,6 +33,8 @@ struct OperationRepository::Statements {
         : insert(db.prepare(insert_sql("operations", kColumns) + " DO NOTHING")),
           update(db.prepare(update_sql("operations", kColumns, operation_columns::kFixedColumns))),
           exists(db.prepare("SELECT 1 FROM operations WHERE operation_id = ?1")),
+          newest_with_prefix(db.prepare("SELECT MAX(operation_id) FROM operations"
+                                        " WHERE operation_id >= ?1 AND operation_id < ?2")),
           load_unfinished(db.prepare(std::string("SELECT ") + kColumns +
                                      " FROM operations WHERE status IN (?1, ?2, ?3)"
                                      " ORDER BY created_at, operation_id")),
@@ -37,6 +52,7 @@ struct OperationRepository::Statements {
     db::Statement insert;
     db::Statement update;
     db::Statement exists;
+    db::Statement newest_with_prefix;
     db::Statement load_unfinished;
     db::Statement count_by_status;
     db::Statement unfinished_statuses;
@@ -49,7 +65,10 @@ OperationRepository::OperationRepository(Database& database)
       statements_(std::make_unique<Statements>(database.db_)),
       reader_(std::make_unique<OperationReader>(database)) {
     load_counts();
-    database_.on_rollback([this] { load_counts(); });
+    database_.on_rollback([this] {
+        load_counts();
+        newest_.clear();
+    });
 }
 
 void OperationRepository::load_counts() {
@@ -88,6 +107,9 @@ OperationRepository::Insert OperationRepository::insert(const OperationRecord& o
     if (database_.db_.changes() != 1) return Insert::DuplicateId;
     ++counts_[operation.status];
     if (!is_terminal(operation.status)) unfinished_.emplace(operation.operation_id, operation.status);
+    if (auto newest = newest_.find(prefix_of(operation.operation_id));
+        newest != newest_.end() && newest->second < operation.operation_id)
+        newest->second = operation.operation_id;
     return Insert::Inserted;
 }
 
@@ -113,6 +135,18 @@ void OperationRepository::update(const OperationRecord& operation) {
 void OperationRepository::before_commit(std::function<void()> write) { database_.before_commit(std::move(write)); }
 
 bool OperationRepository::exists(const std::string& operation_id) {
+    const std::string prefix = prefix_of(operation_id);
+    auto newest = newest_.find(prefix);
+    if (newest == newest_.end() && !prefix.empty() && newest_.size() < kMaxPrefixes) {
+        // Every id with the prefix sorts between it and the prefix with its last character moved one on.
+        std::string after = prefix;
+        after.back() = static_cast<char>(after.back() + 1);
+        Use st(statements_->newest_with_prefix);
+        st->bind(1, prefix);
+        st->bind(2, after);
+        newest = newest_.emplace(prefix, st->step() && !st->is_null(0) ? st->text(0) : std::string()).first;
+    }
+    if (newest != newest_.end() && operation_id > newest->second) return false;
     Use st(statements_->exists);
     st->bind(1, operation_id);
     return st->step();

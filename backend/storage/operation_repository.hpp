@@ -37,6 +37,9 @@ public:
     void update(const OperationRecord& operation);
     // Runs `write` just before the pending group commit (Database::before_commit).
     void before_commit(std::function<void()> write);
+    // Whether a stored operation has this id. An id after every stored one with
+    // the same prefix (up to its first '_'; ids drawn in time order are) is
+    // answered from memory, without a lookup.
     bool exists(const std::string& operation_id);
     std::optional<OperationRecord> find(const std::string& operation_id);
     std::vector<OperationRecord> load_unfinished();  // queued, pending, running
@@ -64,6 +67,8 @@ private:
     // The stored status of every unfinished operation: what an update moves it
     // from. A finished one never changes again, so it needs no entry.
     std::unordered_map<std::string, OperationStatus> unfinished_;
+    // The greatest stored id of each prefix exists() was asked about (forgotten on a rollback).
+    std::unordered_map<std::string, std::string> newest_;
 };
 
 }  // namespace fleet::backend

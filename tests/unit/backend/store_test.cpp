@@ -507,6 +507,38 @@ TEST_CASE("store: inserting an id that is taken fails and leaves the stored oper
 }
 
 
+TEST_CASE("store: exists() knows ids after the newest of their prefix without a lookup, and every other id by one",
+          "[store][ids]") {
+    Storage store(":memory:");
+    insert(store, operation("op_0002", "echo", OperationStatus::Queued, "", 1));
+    insert(store, operation("wf_9.step.a1", "echo", OperationStatus::Queued, "", 1));
+    CHECK(store.operations.exists("op_0002"));
+    CHECK_FALSE(store.operations.exists("op_0003"));  // after the newest op_
+    CHECK_FALSE(store.operations.exists("op_0001"));  // before it: looked up
+    CHECK(store.operations.exists("wf_9.step.a1"));   // another prefix: its own newest
+    CHECK_FALSE(store.operations.exists("wf_9.step.a2"));
+    CHECK_FALSE(store.operations.exists("plain"));  // no prefix: looked up
+    insert(store, operation("plain", "echo", OperationStatus::Queued, "", 1));
+    CHECK(store.operations.exists("plain"));
+
+    // An insert moves the newest on; one before it is found by the lookup.
+    insert(store, operation("op_0005", "echo", OperationStatus::Queued, "", 1));
+    insert(store, operation("op_0001", "echo", OperationStatus::Queued, "", 1));
+    CHECK(store.operations.exists("op_0005"));
+    CHECK(store.operations.exists("op_0001"));
+    CHECK_FALSE(store.operations.exists("op_0004"));
+    CHECK_FALSE(store.operations.exists("op_0006"));
+
+    // A rollback forgets what it knew: the file says again.
+    CHECK_THROWS(store.database.transaction([&] {
+        insert(store, operation("op_0009", "echo", OperationStatus::Queued, "", 1));
+        CHECK(store.operations.exists("op_0009"));
+        throw std::runtime_error("rolled back");
+    }));
+    CHECK_FALSE(store.operations.exists("op_0009"));
+    CHECK(store.operations.exists("op_0005"));
+}
+
 TEST_CASE("store: finished operations older than the cutoff are deleted in bounded batches", "[store][retention]") {
     Storage store(":memory:");
     for (int i = 0; i < 5; ++i) insert(store, ended("old_done_" + std::to_string(i), OperationStatus::Completed, i));
