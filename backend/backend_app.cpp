@@ -129,7 +129,7 @@ public:
         executor_.group_commits(kCommitInterval);
         // Heard after the commit: readers of the cache see only what is written.
         events_.subscribe<OperationEnded>([this](const OperationEnded& ended) {
-            finished_.put(ended.operation->operation_id, finished_answer(*ended.operation));
+            finished_.ended(ended.operation);
         });
     }
 
@@ -268,7 +268,7 @@ private:
     OperationBook operations_;
     BackendMetrics metrics_;
     OperationTelemetry telemetry_{events_, metrics_.domains()};
-    FinishedCache finished_;
+    FinishedCache finished_{finished_answer};
     http::HttpClient client_;
     HttpWorkerClient workers_;
     CoreTimers timers_;
