@@ -72,6 +72,20 @@ boost::json::array parse_goodbye(const std::string& body) {
     return parse_completed_operations(object);
 }
 
+boost::json::array parse_report_batch(const std::string& body) {
+    auto object = json::parse_object(body);
+    json::reject_unknown_fields(object, {"events"});
+    const auto* events = json::optional_array(object, "events");
+    json::require(events != nullptr, "events", "is required: an array of operation reports");
+    json::require(!events->empty() && events->size() <= kMaxReportsPerBatch, "events",
+                  "must hold from 1 to " + std::to_string(kMaxReportsPerBatch) + " reports");
+    for (const auto& item : *events) {
+        json::require(item.is_object(), "events", "must be an array of objects");
+        http::require_plain_id(json::required_string(item.as_object(), "operation_id"), "'events[].operation_id'");
+    }
+    return std::move(object.at("events").as_array());
+}
+
 StartRequest parse_start(std::string domain, boost::json::object body) {
     StartRequest r;
     r.domain = std::move(domain);

@@ -18,5 +18,10 @@ boost::json::array parse_completed_operations(const boost::json::object& body);
 // A goodbye's body (DELETE /api/v1/workers/{id}): empty, or {"completed_operations": [...]}.
 boost::json::array parse_goodbye(const std::string& body);
 StartRequest parse_start(std::string domain, boost::json::object body);
+// Most reports one POST /api/v1/operations/events may carry.
+constexpr std::size_t kMaxReportsPerBatch = 1000;
+// Its body: {"events": [report, ...]}, 1 to kMaxReportsPerBatch reports, each what
+// POST /api/v1/operations/{id}/events takes, with a plain "operation_id".
+boost::json::array parse_report_batch(const std::string& body);
 
 }  // namespace fleet::backend

@@ -151,4 +151,23 @@ http::HttpResponse report_answer(ReportOutcome outcome, const std::string& opera
     return http::error_response(500, "internal error");
 }
 
+http::HttpResponse report_batch_answer(const std::vector<std::pair<std::string, ReportOutcome>>& outcomes) {
+    const auto word = [](ReportOutcome outcome) -> std::string_view {
+        switch (outcome) {
+            case ReportOutcome::Applied: return "applied";
+            case ReportOutcome::NotFound: return "not_found";
+            case ReportOutcome::AlreadyFinal: return "already_final";
+            case ReportOutcome::IgnoredQueued: return "ignored_queued";
+            case ReportOutcome::IgnoredSuperseded: return "ignored_superseded";
+            case ReportOutcome::IgnoredIllegal: return "ignored_illegal";
+        }
+        return "ignored_illegal";
+    };
+    boost::json::array results;
+    results.reserve(outcomes.size());
+    for (const auto& [operation_id, outcome] : outcomes)
+        results.push_back(boost::json::object{{"operation_id", operation_id}, {"outcome", word(outcome)}});
+    return http::HttpResponse::json(200, {{"success", true}, {"results", std::move(results)}});
+}
+
 }  // namespace fleet::backend

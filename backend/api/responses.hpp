@@ -11,6 +11,8 @@
 #include <boost/json/object.hpp>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 // The JSON edge of the backend: the only place records become JSON.
 namespace fleet::backend {
@@ -28,6 +30,8 @@ std::string finished_answer(const OperationRecord& operation);
 boost::json::object to_json(const Registered& registered);
 // POST /api/v1/operations/{id}/events' answer: 200 with a message when it was not applied, 404 unknown.
 http::HttpResponse report_answer(ReportOutcome outcome, const std::string& operation_id);
+// POST /api/v1/operations/events: what became of each report, in the order given.
+http::HttpResponse report_batch_answer(const std::vector<std::pair<std::string, ReportOutcome>>& outcomes);
 
 // POST /api/v1/workers/{id}/drain's answer: 202 with the worker, 404 unknown, 409 already
 // draining or unavailable, 502 the worker unreachable or refusing, 504 no answer in time.

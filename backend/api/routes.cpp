@@ -222,6 +222,21 @@ void add_routes(http::Router& router, RouteTargets& targets) {
             proxy.cancel(id, [id, done = std::move(done)](CancelResult result) { done(cancel_answer(result, id)); });
         });
     });
+    // A worker's reports of many operations in one request (its progress, every half second).
+    router.add_async(Method::Post, "/api/v1/operations/events", [&](HttpRequest request, Reply reply) {
+        auto reports = parse_report_batch(request.body);
+        on_core(core, std::move(reply), [&, reports = std::move(reports)](Reply done) {
+            std::vector<std::pair<std::string, ReportOutcome>> outcomes;
+            outcomes.reserve(reports.size());
+            for (const auto& report : reports) {
+                const auto& view = report.get_object();
+                std::string id(view.at("operation_id").get_string());
+                const auto outcome = registrations.report(id, view);
+                outcomes.emplace_back(std::move(id), outcome);
+            }
+            done(report_batch_answer(outcomes));
+        });
+    });
     router.add_async(Method::Post, "/api/v1/operations/{id}/events", [&](HttpRequest request, Reply reply) {
         auto id = http::id_param(request, "id", "operation id");
         auto view = json::parse_object(request.body);

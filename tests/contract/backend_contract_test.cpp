@@ -244,6 +244,11 @@ TEST_CASE("backend answers match proto_docs/openapi/backend.yaml", "[contract]")
     api.expect(400, "DELETE", "/api/v1/operations/not%20plain/cancel");
     api.expect(404, "POST", "/api/v1/operations/op_000000000000/events", std::string("{}"));
     api.expect(400, "POST", "/api/v1/operations/not%20plain/events", std::string("{}"));
+    api.expect(200, "POST", "/api/v1/operations/events",
+               body_of(object{{"events", boost::json::array{object{{"operation_id", quick.text("operation_id")},
+                                                                   {"status", "completed"}},
+                                                            object{{"operation_id", "op_000000000000"}}}}}));
+    api.expect(400, "POST", "/api/v1/operations/events", body_of(object{{"events", boost::json::array{}}}));
 
     // The only echo worker busy with a long run: the next start queues.
     const auto running = api.expect(200, "POST", "/api/v1/echo/start", body_of(object{{"duration_ms", 60000}, {"steps", 600}}));

@@ -28,6 +28,13 @@ bool listed(BackendUnderTest& backend, const std::string& worker_id) {
 // A definite loss (the process is gone) is noticed at once; this is only a generous bound.
 constexpr std::chrono::seconds kLossDeadline{5};
 
+// A worker ("twin") that takes every start, stays healthy and says each operation runs.
+http::HttpResponse twin_answer(const http::HttpRequest& request) {
+    if (request.path == "/health") return http::HttpResponse::json(200, {{"healthy", true}, {"worker_status", "busy"}});
+    if (request.path == "/echo/start") return start_taken(request, "twin");
+    return http::HttpResponse::json(200, {{"success", true}, {"data", {{"status", "running"}}}});
+}
+
 }  // namespace
 
 TEST_CASE("kill -9 of a worker mid-operation: unavailable at once, its operation failed as lost",
@@ -310,12 +317,7 @@ TEST_CASE("re-registration keeps every running operation it reports; a supersede
           "[integration][backend-faults]") {
     BackendUnderTest backend;
     // A worker with two slots that takes every start and stays healthy.
-    FakeServer twin([](const http::HttpRequest& request) {
-        if (request.path == "/health")
-            return http::HttpResponse::json(200, {{"healthy", true}, {"worker_status", "busy"}});
-        if (request.path == "/echo/start") return start_taken(request, "twin");
-        return http::HttpResponse::json(200, {{"success", true}, {"data", {{"status", "running"}}}});
-    });
+    FakeServer twin(twin_answer);
     object registration{{"worker_id", "twin"}, {"worker_type", "echo"}, {"domain", "echo"},
                         {"endpoint_url", twin.url()}, {"max_concurrent", 2}};
     const auto first = json_of(backend.post("/api/v1/workers/register", to_body(registration)));
@@ -340,6 +342,62 @@ TEST_CASE("re-registration keeps every running operation it reports; a supersede
     CHECK(backend.post("/api/v1/operations/" + a + "/events", to_body(fresh)).status == 200);
     CHECK(backend.operation(a).at("status") == "completed");
     CHECK(backend.operation(b).at("status") == "running");
+}
+
+TEST_CASE("a batch of reports is taken report by report, each fenced, and bad batches change nothing",
+          "[integration][backend-faults]") {
+    BackendUnderTest backend;
+    FakeServer twin(twin_answer);
+    const object registration{{"worker_id", "twin"}, {"worker_type", "echo"}, {"domain", "echo"},
+                              {"endpoint_url", twin.url()}, {"max_concurrent", 3}};
+    const std::string instance = string_of(json_of(backend.post("/api/v1/workers/register", to_body(registration))).at("instance_id"));
+    const std::string a = started_id(backend.start("echo", {{"duration_ms", 60000}}));
+    const std::string b = started_id(backend.start("echo", {{"duration_ms", 60000}}));
+    const std::string c = started_id(backend.start("echo", {{"duration_ms", 60000}}));
+    const auto progress = [&](const std::string& id, int percentage, const std::string& from) {
+        return object{{"operation_id", id}, {"status", "running"}, {"instance_id", from},
+                      {"progress", {{"percentage", percentage}, {"current_step", "step " + std::to_string(percentage)}}}};
+    };
+
+    // Bad batches: a JSON 400 each, and no report of them is applied.
+    const auto before = backend.operation(a).at("progress");
+    for (const std::string body :
+         std::vector<std::string>{"", "{not json", "[]", "{}", R"({"events": []})", R"({"events": {}})", R"({"events": [1]})",
+          R"({"events": [{}]})", R"({"events": [{"operation_id": "a b"}]})",
+          to_body(object{{"events", boost::json::array{progress(a, 10, instance)}}, {"surprise", 1}}),
+          to_body(object{{"events", boost::json::array{progress(a, 10, instance), object{{"status", "running"}}}}})}) {
+        INFO(body);
+        check_error(backend.post("/api/v1/operations/events", body), 400);
+    }
+    boost::json::array too_many;
+    for (int i = 0; i < 1001; ++i) too_many.push_back(progress(a, 10, instance));
+    check_error(backend.post("/api/v1/operations/events", to_body(object{{"events", too_many}})), 400);
+    CHECK(backend.operation(a).at("progress") == before);
+
+    // One batch: progress of a and b, a stale instance's word on c, an end of b, an unknown id.
+    const boost::json::array events{progress(a, 40, instance), progress(b, 70, instance), progress(c, 90, "i-stale"),
+                                    object{{"operation_id", b}, {"status", "completed"}, {"instance_id", instance},
+                                           {"result", {{"ok", true}}}},
+                                    progress("op_unknown", 10, instance)};
+    const auto answer = backend.post("/api/v1/operations/events", to_body(object{{"events", events}}));
+    REQUIRE(answer.status == 200);
+    const auto results = json_of(answer).at("results").as_array();
+    REQUIRE(results.size() == 5);
+    const std::vector<const char*> outcomes{"applied", "applied", "ignored_superseded", "applied", "not_found"};
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        INFO(i);
+        CHECK(results.at(i).at("operation_id") == events.at(i).at("operation_id"));
+        CHECK(results.at(i).at("outcome") == outcomes[i]);
+    }
+    // Answered after the commit: what it applied reads back at once.
+    CHECK(backend.operation(a).at("progress").at("percentage") == 40);
+    CHECK(backend.operation(a).at("progress").at("current_step") == "step 40");
+    CHECK(backend.operation(b).at("status") == "completed");
+    CHECK(backend.operation(c).at("progress").at("percentage") == 0);
+    CHECK(backend.operation(c).at("status") == "running");
+    const auto again = backend.post("/api/v1/operations/events",
+                                    to_body(object{{"events", boost::json::array{progress(b, 10, instance)}}}));
+    CHECK(json_of(again).at("results").at(0).at("outcome") == "already_final");
 }
 
 TEST_CASE("a worker that says goodbye before answering a start: the operation is queued again, not failed",
