@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <unordered_set>
+#include <utility>
 
 namespace fleet::worker {
 
@@ -40,6 +41,7 @@ void ProgressReporter::arm() {
 void ProgressReporter::report_once() {
     const auto now = SystemClock::instance().now();
     std::unordered_set<std::string> active;
+    boost::json::array moved;
     for (const auto& id : operations_.active_ids()) {
         active.insert(id);
         const auto view = operations_.get(id);
@@ -49,8 +51,10 @@ void ProgressReporter::report_once() {
         auto& last = told_[id];
         if (last == told) continue;
         last = std::move(told);
-        send_(to_json(*view));
+        moved.emplace_back(to_json(*view));
+        if (moved.size() == kMaxPerSend) send_(std::exchange(moved, {}));
     }
+    if (!moved.empty()) send_(std::move(moved));
     std::erase_if(told_, [&](const auto& entry) { return !active.contains(entry.first); });
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <string>
@@ -19,11 +21,13 @@ class OperationsService;
 // Tells the backend how running operations progress, so its event stream
 // (and the dashboard, and `fleetctl --watch`) show it live: every `interval`,
 // each operation that has run at least that long and moved since it was last
-// told is sent once (`send`, best effort). A million bridge updates a second
-// still make one notice per interval; short operations make none.
+// told is sent once (`send`, best effort), all of a round in one call, in
+// pieces of at most kMaxPerSend. A million bridge updates a second still make
+// one notice per interval; short operations make none.
 class ProgressReporter {
 public:
-    using Send = std::function<void(boost::json::object operation)>;
+    using Send = std::function<void(boost::json::array operations)>;
+    static constexpr std::size_t kMaxPerSend = 500;
 
     ProgressReporter(boost::asio::io_context& io, OperationsService& operations, Send send,
                      std::chrono::milliseconds interval = std::chrono::milliseconds(500));

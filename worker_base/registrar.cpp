@@ -134,6 +134,7 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
     // From the last registration's answer; sent with every notice so the
     // backend can ignore what a superseded instance says (fencing).
     std::string instance_id;
+    bool batch_reports = true;  // false once the backend answered POST /api/v1/operations/events with 404 or 405
     std::function<void()> goodbye;
     std::uint64_t next_seq = 1;
     int failed_registrations = 0;  // in a row
@@ -239,6 +240,7 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
 
         std::vector<std::string> stop_ids;
         instance_id.clear();
+        batch_reports = true;  // the backend may have been upgraded meanwhile
         error_code ec;
         auto answer = json::parse(response.body, ec);
         if (!ec && answer.is_object()) {
@@ -287,14 +289,41 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
         while (undelivered.size() > kMaxUndelivered) undelivered.pop_front();
     }
 
-    // Progress while it runs: best effort, never retried (the next one, or
-    // the end, says more); only while registered.
-    void notify_progress(json::object operation) {
-        if (config.backend_url.empty() || orphaned.load() || !is_registered.load()) return;
+    // Progress while it runs: best effort, never retried (the next round, or
+    // the end, says more); only while registered. Many operations go in one
+    // POST /api/v1/operations/events; a backend without that route (404 or
+    // 405: older than this worker) gets one notice per operation until the
+    // worker registers again.
+    void notify_progress(json::array operations) {
+        if (config.backend_url.empty() || orphaned.load() || !is_registered.load() || operations.empty()) return;
+        for (auto& operation : operations)
+            if (!instance_id.empty() && operation.is_object()) operation.as_object()["instance_id"] = instance_id;
+        if (!batch_reports) {
+            for (auto& operation : operations)
+                if (operation.is_object()) notify_progress_of(std::move(operation.as_object()));
+            return;
+        }
+        const auto count = operations.size();
+        auto body = fleet::json::to_text(json::object{{"events", operations}});
+        send(request(http::Method::Post, "/api/v1/operations/events", std::move(body)),
+             [self = shared_from_this(), operations = std::move(operations), count](http::ClientResponse response) mutable {
+                 if (response.ok() && (response.status == 404 || response.status == 405)) {
+                     log::info("registrar: the backend takes no batched reports (HTTP ", response.status,
+                               "); progress goes one operation a request");
+                     self->batch_reports = false;
+                     for (auto& operation : operations)
+                         if (operation.is_object()) self->notify_progress_of(std::move(operation.as_object()));
+                     return;
+                 }
+                 if (!is_success(response))
+                     log::debug("registrar: progress of ", count, " operation(s) not taken (", describe(response), ")");
+             });
+    }
+
+    void notify_progress_of(json::object operation) {
         const auto* value = operation.if_contains("operation_id");
         if (!value || !value->is_string()) return;
         const std::string id(value->as_string());
-        if (!instance_id.empty()) operation["instance_id"] = instance_id;
         send(request(http::Method::Post, "/api/v1/operations/" + path_segment(id) + "/events",
                      fleet::json::to_text(operation)),
              [id](http::ClientResponse response) {
@@ -418,9 +447,9 @@ void Registrar::notify_completion(json::object operation) {
     });
 }
 
-void Registrar::notify_progress(json::object operation) {
-    asio::post(impl_->strand, [impl = impl_, operation = std::move(operation)]() mutable {
-        impl->notify_progress(std::move(operation));
+void Registrar::notify_progress(json::array operations) {
+    asio::post(impl_->strand, [impl = impl_, operations = std::move(operations)]() mutable {
+        impl->notify_progress(std::move(operations));
     });
 }
 

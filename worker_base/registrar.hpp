@@ -2,6 +2,7 @@
 
 #include "common/http/client.hpp"
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include <chrono>
@@ -58,9 +59,10 @@ public:
     // (as a summary) and is posted again after it. A result the backend refuses as too large (413)
     // is replaced by a notice that the operation failed, saying why.
     void notify_completion(boost::json::object operation);
-    // `operation` as it runs ({"operation_id", "status": "running", "progress", ...}): POSTed to the
-    // same route once, best effort, so the backend's event stream shows live progress.
-    void notify_progress(boost::json::object operation);
+    // `operations` as they run ([{"operation_id", "status": "running", "progress", ...}]): POSTed
+    // together to /api/v1/operations/events once, best effort, so the backend's event stream
+    // shows live progress (to /api/v1/operations/{id}/events one by one if the backend is older).
+    void notify_progress(boost::json::array operations);
     // Posts what is still undelivered once more, then DELETE /api/v1/workers/{id} with
     // {"completed_operations": [summaries]} of what still failed; `done` runs once it
     // answered or failed (any thread may call).

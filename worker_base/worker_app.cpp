@@ -217,8 +217,8 @@ private:
     http::HttpServer server_;
     http::HttpClient client_;
     std::unique_ptr<Registrar> registrar_;
-    ProgressReporter progress_{io_, operations_, [this](boost::json::object operation) {
-                                   registrar_->notify_progress(std::move(operation));
+    ProgressReporter progress_{io_, operations_, [this](boost::json::array operations) {
+                                   registrar_->notify_progress(std::move(operations));
                                }};
     // Signals (SIGHUP's TLS reload too), the drain timer and the drain state live on this strand.
     asio::strand<asio::io_context::executor_type> lifecycle_;

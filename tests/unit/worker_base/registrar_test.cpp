@@ -1,5 +1,6 @@
 #include "worker_base/registrar.hpp"
 
+#include "common/http/error.hpp"
 #include "tests/support/fake_server.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -247,6 +248,64 @@ TEST_CASE("Registrar posts completion notices to the operation's events", "[regi
     const auto body = json::parse(request.body).as_object();
     CHECK(body.at("status") == "completed");
     CHECK(body.at("result").at("rows") == 3);
+}
+
+json::array running(std::initializer_list<const char*> ids) {
+    json::array operations;
+    for (const char* id : ids)
+        operations.emplace_back(json::object{
+            {"operation_id", id}, {"status", "running"}, {"progress", json::object{{"percentage", 40}}}});
+    return operations;
+}
+
+TEST_CASE("Registrar posts the progress of many operations in one request, with its instance", "[registrar]") {
+    test::FakeServer server([](const http::HttpRequest&) { return ok_registration(); });
+    IoThread runner;
+    worker::Registrar registrar(runner.io, runner.client, config_for(server), registration_body, {});
+    registrar.notify_progress(running({"op-1"}));  // not registered yet: nothing is sent
+    registrar.start();
+    REQUIRE(eventually_registered(registrar));
+
+    registrar.notify_progress(running({"op-1", "op-2", "op-3"}));
+    const auto path = "/api/v1/operations/events";
+    REQUIRE(server.wait_for([&](const Requests& requests) { return count_path(requests, path) == 1; }));
+    for (const auto& request : server.requests()) {
+        if (request.path != path) continue;
+        CHECK(request.method == http::Method::Post);
+        const auto events = json::parse(request.body).at("events").as_array();
+        REQUIRE(events.size() == 3);
+        CHECK(events.at(1).at("operation_id") == "op-2");
+        CHECK(events.at(2).at("instance_id") == "i-1");
+        CHECK(events.at(0).at("progress").at("percentage") == 40);
+    }
+    CHECK(count_path(server.requests(), "/api/v1/operations/op-1/events") == 0);
+}
+
+TEST_CASE("Registrar sends progress one operation a request to a backend without the batch route",
+          "[registrar]") {
+    test::FakeServer server([](const http::HttpRequest& request) {
+        if (request.path == "/api/v1/operations/events") return http::error_response(404, "no route");
+        if (request.path == kRegisterPath) return ok_registration();
+        return http::HttpResponse::json(200, json::object{{"success", true}});
+    });
+    IoThread runner;
+    worker::Registrar registrar(runner.io, runner.client, config_for(server), registration_body, {});
+    registrar.start();
+    REQUIRE(eventually_registered(registrar));
+
+    registrar.notify_progress(running({"op-1", "op-2"}));
+    REQUIRE(server.wait_for([&](const Requests& requests) {
+        return count_path(requests, "/api/v1/operations/op-1/events") == 1 &&
+               count_path(requests, "/api/v1/operations/op-2/events") == 1;
+    }));
+    // Once refused, the batch route is not tried again until the next registration.
+    registrar.notify_progress(running({"op-3"}));
+    REQUIRE(server.wait_for([&](const Requests& requests) {
+        return count_path(requests, "/api/v1/operations/op-3/events") == 1;
+    }));
+    CHECK(count_path(server.requests(), "/api/v1/operations/events") == 1);
+    for (const auto& request : server.requests())
+        if (request.path == "/api/v1/operations/op-3/events") CHECK(json::parse(request.body).at("instance_id") == "i-1");
 }
 
 TEST_CASE("Registrar carries undelivered completion notices into the next registration", "[registrar]") {
