@@ -71,6 +71,10 @@ std::string_view to_string(ClientError error) {
 namespace {
 
 constexpr std::size_t kHeaderLimit = 64 * 1024;
+// A connection's read buffer grows to hold its last answer in one read: the body, this much
+// for the header, up to kMaxReadAhead (Beast reads at most 64 KiB at a time anyway).
+constexpr std::size_t kHeaderRoom = 512;
+constexpr std::size_t kMaxReadAhead = 64 * 1024;
 // Below the server's 120 s idle timeout, so we rarely write into a connection
 // the peer is about to close.
 constexpr std::chrono::seconds kMaxIdleAge{50};
@@ -488,6 +492,11 @@ asio::awaitable<ClientResponse> HttpClient::Impl::exchange(ClientRequest request
         response.status = parser.status;
         response.body = std::move(parser.body);
         connection->expect_nothing();
+        // Beast reads at most the buffer's capacity at a time, and an empty buffer that
+        // held 512 bytes never grows past it: each answer longer than that (a start's)
+        // took two reads. The next answer of this size takes one.
+        if (const auto wanted = std::min(response.body.size() + kHeaderRoom, kMaxReadAhead); buffer.capacity() < wanted)
+            buffer.reserve(wanted);
         if (parser.keep_alive() && buffer.size() == 0) {
             put_idle(target.pool_key, std::move(connection));
         } else {
