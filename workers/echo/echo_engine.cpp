@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
-#include <thread>
 
 namespace fleet::workers::echo {
 namespace {
@@ -14,19 +13,12 @@ namespace {
 constexpr std::int64_t kMaxDurationMs = 86'400'000;
 constexpr std::int64_t kMaxSteps = 100'000;
 constexpr std::int64_t kMaxResultBytes = 1'073'741'824;
-// Sleeping in short slices keeps a cancel from waiting out a long step.
-constexpr auto kSliceLength = std::chrono::milliseconds(20);
 // Past these an echo of no duration is still work to run off the I/O threads.
 constexpr std::int64_t kInstantMaxSteps = 10;
 constexpr std::int64_t kInstantMaxResultBytes = 64 * 1024;
 
 void sleep_until_or_cancel(std::chrono::steady_clock::time_point deadline, const worker::CancellationToken& token) {
-    for (;;) {
-        token.throw_if_cancelled();
-        const auto now = std::chrono::steady_clock::now();
-        if (now >= deadline) return;
-        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(deadline - now, kSliceLength));
-    }
+    if (token.wait_until(deadline)) throw worker::OperationCancelled();
 }
 
 }  // namespace

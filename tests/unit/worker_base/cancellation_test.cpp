@@ -24,3 +24,22 @@ TEST_CASE("a token cancelled on one thread is seen on another", "[cancellation]"
     CHECK(token.is_cancelled());
     CHECK_FALSE(CancellationToken{}.is_cancelled());
 }
+
+TEST_CASE("wait_until sleeps to its deadline, or until a cancel from another thread", "[cancellation]") {
+    using namespace std::chrono_literals;
+    using Clock = std::chrono::steady_clock;
+    CancellationToken token;
+    const auto began = Clock::now();
+    CHECK_FALSE(token.wait_until(began + 20ms));
+    CHECK(Clock::now() - began >= 20ms);
+
+    std::thread canceller([token] {
+        std::this_thread::sleep_for(20ms);
+        token.cancel();
+    });
+    const auto waited = Clock::now();
+    CHECK(token.wait_until(waited + 60s));  // ended by the cancel, not the deadline
+    canceller.join();
+    CHECK(Clock::now() - waited < 30s);
+    CHECK(token.wait_until(Clock::now() + 60s));  // already cancelled: at once
+}
