@@ -37,6 +37,7 @@ public:
     // Sleeps until `deadline` or a cancel, whichever comes first; true when cancelled.
     template <typename Clock, typename Duration>
     bool wait_until(std::chrono::time_point<Clock, Duration> deadline) const {
+        if (is_cancelled() || Clock::now() >= deadline) return is_cancelled();  // no lock, no system call
         std::unique_lock lock(state_->mutex);
         return state_->changed.wait_until(lock, deadline, [this] { return is_cancelled(); });
     }
