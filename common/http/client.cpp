@@ -72,9 +72,9 @@ namespace {
 
 constexpr std::size_t kHeaderLimit = 64 * 1024;
 // A connection's read buffer grows to hold its last answer in one read: the body, this much
-// for the header, up to kMaxReadAhead (Beast reads at most 64 KiB at a time anyway).
+// for the header, up to kMaxReadAhead (a bigger answer takes a few reads; every pooled connection keeps its buffer).
 constexpr std::size_t kHeaderRoom = 512;
-constexpr std::size_t kMaxReadAhead = 64 * 1024;
+constexpr std::size_t kMaxReadAhead = 16 * 1024;
 // Below the server's 120 s idle timeout, so we rarely write into a connection
 // the peer is about to close.
 constexpr std::chrono::seconds kMaxIdleAge{50};
