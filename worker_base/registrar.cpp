@@ -15,6 +15,7 @@
 #include <cctype>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <utility>
 
 namespace fleet::worker {
@@ -28,6 +29,9 @@ namespace {
 
 // Completion notices kept for the next registration when the backend missed them.
 constexpr std::size_t kMaxUndelivered = 100;
+// A backend that refused batched reports (older than the worker) is asked again after this:
+// it may have been upgraded by a restart too quick for the worker to register again.
+constexpr std::chrono::minutes kBatchRetry{5};
 
 bool is_success(const http::ClientResponse& response) {
     return response.ok() && response.status >= 200 && response.status < 300;
@@ -134,7 +138,10 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
     // From the last registration's answer; sent with every notice so the
     // backend can ignore what a superseded instance says (fencing).
     std::string instance_id;
-    bool batch_reports = true;  // false once the backend answered POST /api/v1/operations/events with 404 or 405
+    // When the backend last answered POST /api/v1/operations/events with 404 or 405 (never, or
+    // since the last registration: nothing).
+    std::optional<SteadyClock::time_point> batch_refused_at;
+    std::uint64_t registrations = 0;  // registrations answered so far
     std::function<void()> goodbye;
     std::uint64_t next_seq = 1;
     int failed_registrations = 0;  // in a row
@@ -240,7 +247,8 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
 
         std::vector<std::string> stop_ids;
         instance_id.clear();
-        batch_reports = true;  // the backend may have been upgraded meanwhile
+        ++registrations;
+        batch_refused_at.reset();  // the backend may have been upgraded meanwhile
         error_code ec;
         auto answer = json::parse(response.body, ec);
         if (!ec && answer.is_object()) {
@@ -293,12 +301,12 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
     // the end, says more); only while registered. Many operations go in one
     // POST /api/v1/operations/events; a backend without that route (404 or
     // 405: older than this worker) gets one notice per operation until the
-    // worker registers again.
+    // worker registers again, or kBatchRetry has passed.
     void notify_progress(json::array operations) {
-        if (config.backend_url.empty() || orphaned.load() || !is_registered.load() || operations.empty()) return;
+        if (config.backend_url.empty() || !active() || !is_registered.load() || operations.empty()) return;
         for (auto& operation : operations)
             if (!instance_id.empty() && operation.is_object()) operation.as_object()["instance_id"] = instance_id;
-        if (!batch_reports) {
+        if (batch_refused_at && SteadyClock::now() - *batch_refused_at < kBatchRetry) {
             for (auto& operation : operations)
                 if (operation.is_object()) notify_progress_of(std::move(operation.as_object()));
             return;
@@ -306,11 +314,16 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
         const auto count = operations.size();
         auto body = fleet::json::to_text(json::object{{"events", operations}});
         send(request(http::Method::Post, "/api/v1/operations/events", std::move(body)),
-             [self = shared_from_this(), operations = std::move(operations), count](http::ClientResponse response) mutable {
+             [weak = weak_from_this(), sent_in = registrations, operations = std::move(operations),
+              count](http::ClientResponse response) mutable {
+                 auto self = weak.lock();
+                 // Registered again since (the reports name the old instance), stopped or orphaned: dropped.
+                 if (!self || !self->active() || !self->is_registered.load() || self->registrations != sent_in) return;
                  if (response.ok() && (response.status == 404 || response.status == 405)) {
-                     log::info("registrar: the backend takes no batched reports (HTTP ", response.status,
-                               "); progress goes one operation a request");
-                     self->batch_reports = false;
+                     if (!self->batch_refused_at)
+                         log::info("registrar: the backend takes no batched reports (HTTP ", response.status,
+                                   "); progress goes one operation a request");
+                     self->batch_refused_at = SteadyClock::now();
                      for (auto& operation : operations)
                          if (operation.is_object()) self->notify_progress_of(std::move(operation.as_object()));
                      return;

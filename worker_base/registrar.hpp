@@ -61,7 +61,8 @@ public:
     void notify_completion(boost::json::object operation);
     // `operations` as they run ([{"operation_id", "status": "running", "progress", ...}]): POSTed
     // together to /api/v1/operations/events once, best effort, so the backend's event stream
-    // shows live progress (to /api/v1/operations/{id}/events one by one if the backend is older).
+    // shows live progress (to /api/v1/operations/{id}/events one by one, for 5 minutes or until the
+    // next registration, if the backend answered 404 or 405: older than the worker).
     void notify_progress(boost::json::array operations);
     // Posts what is still undelivered once more, then DELETE /api/v1/workers/{id} with
     // {"completed_operations": [summaries]} of what still failed; `done` runs once it
