@@ -57,16 +57,21 @@ public:
 
 private:
     void load_counts();
-    void count_move(const std::string& operation_id, OperationStatus from, OperationStatus to);
+    void count_move(const OperationRecord& operation, OperationStatus from);
 
     struct Statements;
     Database& database_;
     std::unique_ptr<Statements> statements_;
     std::unique_ptr<OperationReader> reader_;  // on the same connection: reads of what this thread wrote
     std::map<OperationStatus, std::size_t> counts_;
-    // The stored status of every unfinished operation: what an update moves it
-    // from. A finished one never changes again, so it needs no entry.
-    std::unordered_map<std::string, OperationStatus> unfinished_;
+    // The stored status and worker of every unfinished operation: what an update
+    // moves it from, and whether it moves it in an index. A finished one never
+    // changes again, so it needs no entry.
+    struct Stored {
+        OperationStatus status;
+        std::string worker_id;
+    };
+    std::unordered_map<std::string, Stored> unfinished_;
     // The greatest stored id of each prefix exists() was asked about (forgotten on a rollback).
     std::unordered_map<std::string, std::string> newest_;
 };

@@ -539,6 +539,64 @@ TEST_CASE("store: exists() knows ids after the newest of their prefix without a 
     CHECK(store.operations.exists("op_0005"));
 }
 
+TEST_CASE("store: an update sets the status and the worker only when they change, and every change reads back",
+          "[store]") {
+    Storage store(":memory:");
+    auto op = operation("op_1", "echo", OperationStatus::Queued, "", 1);
+    insert(store, op);
+    const auto by_worker = [&](const std::string& worker) {
+        OperationQuery query;
+        query.worker_id = worker;
+        return store.reader.list(query).total;
+    };
+    const auto by_status = [&](OperationStatus status) {
+        OperationQuery query;
+        query.status = status;
+        return store.reader.list(query).total;
+    };
+    const auto check_stored = [&](const OperationRecord& expected) {
+        const auto found = store.operations.find(expected.operation_id);
+        REQUIRE(found);
+        CHECK(found->status == expected.status);
+        CHECK(found->worker_id == expected.worker_id);
+        CHECK(found->progress == expected.progress);
+        CHECK(by_status(expected.status) == 1);
+        CHECK(by_worker(expected.worker_id) == 1);
+    };
+
+    op.status = OperationStatus::Pending;  // a claim: both change
+    op.worker_id = "w1";
+    store.operations.update(op);
+    check_stored(op);
+    CHECK(by_worker("") == 0);
+    op.status = OperationStatus::Running;  // the status alone
+    store.operations.update(op);
+    check_stored(op);
+    CHECK(by_status(OperationStatus::Pending) == 0);
+    op.progress = {{"percentage", 40}};  // neither: progress only
+    store.operations.update(op);
+    check_stored(op);
+    op.status = OperationStatus::Queued;  // requeued: both again
+    op.worker_id = "";
+    store.operations.update(op);
+    check_stored(op);
+    CHECK(by_worker("w1") == 0);
+
+    // After a rollback the repository reads what is stored again, worker included.
+    CHECK_THROWS(store.database.transaction([&] {
+        auto claimed = op;
+        claimed.status = OperationStatus::Pending;
+        claimed.worker_id = "w2";
+        store.operations.update(claimed);
+        throw std::runtime_error("rolled back");
+    }));
+    op.worker_id = "w3";  // moves from "", as stored
+    store.operations.update(op);
+    check_stored(op);
+    CHECK(by_worker("") == 0);
+    CHECK(by_worker("w2") == 0);
+}
+
 TEST_CASE("store: finished operations older than the cutoff are deleted in bounded batches", "[store][retention]") {
     Storage store(":memory:");
     for (int i = 0; i < 5; ++i) insert(store, ended("old_done_" + std::to_string(i), OperationStatus::Completed, i));
