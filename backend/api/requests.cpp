@@ -1,5 +1,6 @@
 #include "backend/api/requests.hpp"
 
+#include "backend/operations/operation_lifecycle.hpp"
 #include "common/http/error.hpp"
 #include "common/operation_status.hpp"
 #include "common/json/fields.hpp"
@@ -72,6 +73,13 @@ boost::json::array parse_goodbye(const std::string& body) {
     return parse_completed_operations(object);
 }
 
+void check_report(const boost::json::object& view) {
+    const auto* progress = view.if_contains("progress");
+    if (!progress) return;
+    json::require(progress->is_object(), "progress", "must be an object");
+    if (auto problem = lifecycle::progress_problem(progress->get_object())) throw http::bad_request(*problem);
+}
+
 boost::json::array parse_report_batch(const std::string& body) {
     auto object = json::parse_object(body);
     json::reject_unknown_fields(object, {"events"});
@@ -82,6 +90,7 @@ boost::json::array parse_report_batch(const std::string& body) {
     for (const auto& item : *events) {
         json::require(item.is_object(), "events", "must be an array of objects");
         http::require_plain_id(json::required_string(item.as_object(), "operation_id"), "'events[].operation_id'");
+        check_report(item.as_object());
     }
     return std::move(object.at("events").as_array());
 }

@@ -240,6 +240,7 @@ void add_routes(http::Router& router, RouteTargets& targets) {
     router.add_async(Method::Post, "/api/v1/operations/{id}/events", [&](HttpRequest request, Reply reply) {
         auto id = http::id_param(request, "id", "operation id");
         auto view = json::parse_object(request.body);
+        check_report(view);
         on_core(core, std::move(reply), [&, id, view = std::move(view)](Reply done) {
             done(report_answer(registrations.report(id, view), id));
         });

@@ -133,7 +133,20 @@ Move apply_worker_view(OperationRecord& operation, const boost::json::object& vi
 
 bool carries_progress(const boost::json::object& view) {
     const auto* progress = view.if_contains("progress");
-    return progress && progress->is_object();
+    return progress && progress->is_object() && !progress_problem(progress->get_object());
+}
+
+std::optional<std::string> progress_problem(const boost::json::object& progress) {
+    if (const auto* percentage = progress.if_contains("percentage")) {
+        if (!percentage->is_number()) return "'progress.percentage' must be a number";
+        const double value = percentage->to_number<double>();
+        if (!(value >= 0 && value <= 100)) return "'progress.percentage' must be from 0 to 100";
+    }
+    if (const auto* step = progress.if_contains("current_step"); step && !step->is_string())
+        return "'progress.current_step' must be a string";
+    if (const auto* left = progress.if_contains("estimated_remaining_seconds"); left && !left->is_number() && !left->is_null())
+        return "'progress.estimated_remaining_seconds' must be a number or null";
+    return std::nullopt;
 }
 
 Move logged(const OperationRecord& operation, std::string_view event, Move move) {

@@ -8,6 +8,7 @@
 #include <boost/json/object.hpp>
 
 #include <array>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -71,8 +72,13 @@ Move fail(OperationRecord& operation, std::string error, SystemTime now);
 // and, if it never had one, started_at (a completion may overtake the
 // start's answer).
 Move apply_worker_view(OperationRecord& operation, const boost::json::object& view, SystemTime now);
-// Whether a worker's view brings progress (which apply_worker_view takes in unless it refuses the move).
+// Whether a worker's view brings well-formed progress (which apply_worker_view takes in unless it
+// refuses the move); progress that is not (progress_problem) is left out.
 bool carries_progress(const boost::json::object& view);
+// Why a worker's `progress` cannot be taken, or nothing: `percentage` must be a number
+// from 0 to 100, `current_step` a string, `estimated_remaining_seconds` a number or null
+// (each may be absent; other fields are the engine's own and go through as they are).
+std::optional<std::string> progress_problem(const boost::json::object& progress);
 
 // Logs a refused move at WARN (operation id, event, from, to); returns `move`.
 Move logged(const OperationRecord& operation, std::string_view event, Move move);

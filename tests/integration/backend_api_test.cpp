@@ -545,6 +545,14 @@ TEST_CASE("bad input on backend endpoints gets a JSON 4xx and the backend stays 
     check_json_error(backend.post(register_path, R"({"worker_id": "w", "worker_type": "echo", "endpoint_url": "http://127.0.0.1:1", "surprise": 1})"), 400);
     CHECK_FALSE(backend.worker("w").has_value());
 
+    // A worker's report with progress that is not well formed: refused, nothing taken.
+    const std::string reported = string_of(backend.start("echo", {{"duration_ms", 300}}).at("operation_id"));
+    for (const std::string progress : {R"("half")", R"({"percentage": "half"})", R"({"percentage": 140})",
+                                       R"({"current_step": 3})", R"({"estimated_remaining_seconds": "soon"})"})
+        check_json_error(backend.post("/api/v1/operations/" + reported + "/events", R"({"progress": )" + progress + "}"), 400);
+    backend.wait_for_status(reported, "completed");  // the worker is free again for what follows
+    CHECK(backend.operation(reported).at("progress").at("percentage") == 100);
+
     check_json_error(backend.post("/api/v1/echo/start", "{not json"), 400);
     check_json_error(backend.post("/api/v1/echo/start", R"({"priority": "high"})"), 400);
     check_json_error(backend.post("/api/v1/echo/start", R"({"max_retries": -1})"), 400);

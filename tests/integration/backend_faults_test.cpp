@@ -361,11 +361,12 @@ TEST_CASE("a batch of reports is taken report by report, each fenced, and bad ba
 
     // Bad batches: a JSON 400 each, and no report of them is applied.
     const auto before = backend.operation(a).at("progress");
-    for (const std::string body :
+    for (const std::string& body :
          std::vector<std::string>{"", "{not json", "[]", "{}", R"({"events": []})", R"({"events": {}})", R"({"events": [1]})",
           R"({"events": [{}]})", R"({"events": [{"operation_id": "a b"}]})",
           to_body(object{{"events", boost::json::array{progress(a, 10, instance)}}, {"surprise", 1}}),
-          to_body(object{{"events", boost::json::array{progress(a, 10, instance), object{{"status", "running"}}}}})}) {
+          to_body(object{{"events", boost::json::array{progress(a, 10, instance), object{{"status", "running"}}}}}),
+          to_body(object{{"events", boost::json::array{progress(a, 10, instance), progress(b, 101, instance)}}})}) {
         INFO(body);
         check_error(backend.post("/api/v1/operations/events", body), 400);
     }

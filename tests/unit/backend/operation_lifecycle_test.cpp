@@ -333,6 +333,28 @@ TEST_CASE("lifecycle: a worker report takes progress, result and error; an empty
     CHECK_FALSE(op.completed_at);
 }
 
+TEST_CASE("lifecycle: progress that is not well formed is left out, and says why", "[lifecycle]") {
+    test::ManualClock clock;
+    const auto problem = [](const char* progress) { return lifecycle::progress_problem(view(progress)); };
+    CHECK_FALSE(problem(R"({})"));
+    CHECK_FALSE(problem(R"({"percentage":0,"current_step":"","estimated_remaining_seconds":null,"engine":"own"})"));
+    CHECK_FALSE(problem(R"({"percentage":100.0,"estimated_remaining_seconds":2.5})"));
+    CHECK(problem(R"({"percentage":"abc"})") == "'progress.percentage' must be a number");
+    CHECK(problem(R"({"percentage":100.5})") == "'progress.percentage' must be from 0 to 100");
+    CHECK(problem(R"({"percentage":-1})") == "'progress.percentage' must be from 0 to 100");
+    CHECK(problem(R"({"current_step":5})") == "'progress.current_step' must be a string");
+    CHECK(problem(R"({"estimated_remaining_seconds":"soon"})") ==
+          "'progress.estimated_remaining_seconds' must be a number or null");
+
+    // A refresh from a worker with such progress takes the rest of the view, not the progress.
+    auto op = operation(R);
+    op.progress = {{"percentage", 10}};
+    CHECK(lifecycle::apply_worker_view(op, view(R"({"status":"completed","progress":{"percentage":"abc"}})"), clock.now())
+              .outcome == Outcome::Applied);
+    CHECK(op.status == C);
+    CHECK(op.progress.at("percentage") == 10);
+}
+
 TEST_CASE("lifecycle: outcomes have names", "[lifecycle]") {
     CHECK(lifecycle::to_string(Outcome::Applied) == "applied");
     CHECK(lifecycle::to_string(Outcome::Unchanged) == "unchanged");
