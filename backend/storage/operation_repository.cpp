@@ -50,7 +50,7 @@ struct OperationRepository::Statements {
           count_by_status(db.prepare("SELECT status, COUNT(*) FROM operations GROUP BY status")),
           unfinished_statuses(
               db.prepare("SELECT operation_id, status, worker_id FROM operations WHERE status IN (?1, ?2, ?3)")),
-          status_of(db.prepare("SELECT status FROM operations WHERE operation_id = ?1")),
+          stored_of(db.prepare("SELECT status, worker_id FROM operations WHERE operation_id = ?1")),
           // Walks operations_by_status (status, created_at) for each finished status up
           // to the cutoff: an operation completes after it is created, so those created
           // before the cutoff hold every one that completed before it (migration 0006).
@@ -69,7 +69,7 @@ struct OperationRepository::Statements {
     db::Statement load_unfinished;
     db::Statement count_by_status;
     db::Statement unfinished_statuses;
-    db::Statement status_of;
+    db::Statement stored_of;
     db::Statement delete_finished;
 };
 
@@ -130,18 +130,16 @@ OperationRepository::Insert OperationRepository::insert(const OperationRecord& o
 
 void OperationRepository::update(const OperationRecord& operation) {
     std::optional<Stored> stored;
-    bool finished = false;
     if (const auto it = unfinished_.find(operation.operation_id); it != unfinished_.end()) {
         stored = it->second;
     } else {
-        // A finished one (never expected: the lifecycle ends there); everything is set.
-        Use st(statements_->status_of);
+        // A finished one (never expected: the lifecycle ends there).
+        Use st(statements_->stored_of);
         st->bind(1, operation.operation_id);
-        if (st->step()) stored = Stored{operation_columns::status(st->text(0)), {}};
-        finished = true;
+        if (st->step()) stored = Stored{operation_columns::status(st->text(0)), st->text(1)};
     }
     const bool status_changes = !stored || stored->status != operation.status;
-    const bool worker_changes = !stored || finished || stored->worker_id != operation.worker_id;
+    const bool worker_changes = !stored || stored->worker_id != operation.worker_id;
     database_.before_write();
     Use st(statements_->updates[(status_changes ? 1 : 0) + (worker_changes ? 2 : 0)]);
     operation_columns::bind(*st, operation, operation_columns::Bind::Changing);
