@@ -306,16 +306,12 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
         if (config.backend_url.empty() || !active() || !is_registered.load() || operations.empty()) return;
         for (auto& operation : operations)
             if (!instance_id.empty() && operation.is_object()) operation.as_object()["instance_id"] = instance_id;
-        if (batch_refused_at && SteadyClock::now() - *batch_refused_at < kBatchRetry) {
-            for (auto& operation : operations)
-                if (operation.is_object()) notify_progress_of(std::move(operation.as_object()));
-            return;
-        }
-        const auto count = operations.size();
+        if (batch_refused_at && SteadyClock::now() - *batch_refused_at < kBatchRetry)
+            return notify_progress_one_by_one(std::move(operations));
         auto body = fleet::json::to_text(json::object{{"events", operations}});
         send(request(http::Method::Post, "/api/v1/operations/events", std::move(body)),
-             [weak = weak_from_this(), sent_in = registrations, operations = std::move(operations),
-              count](http::ClientResponse response) mutable {
+             [weak = weak_from_this(), sent_in = registrations,
+              operations = std::move(operations)](http::ClientResponse response) mutable {
                  auto self = weak.lock();
                  // Registered again since (the reports name the old instance), stopped or orphaned: dropped.
                  if (!self || !self->active() || !self->is_registered.load() || self->registrations != sent_in) return;
@@ -324,24 +320,26 @@ struct Registrar::Impl : std::enable_shared_from_this<Impl> {
                          log::info("registrar: the backend takes no batched reports (HTTP ", response.status,
                                    "); progress goes one operation a request");
                      self->batch_refused_at = SteadyClock::now();
-                     for (auto& operation : operations)
-                         if (operation.is_object()) self->notify_progress_of(std::move(operation.as_object()));
-                     return;
+                     return self->notify_progress_one_by_one(std::move(operations));
                  }
                  if (!is_success(response))
-                     log::debug("registrar: progress of ", count, " operation(s) not taken (", describe(response), ")");
+                     log::debug("registrar: progress of ", operations.size(), " operation(s) not taken (",
+                                describe(response), ")");
              });
     }
 
-    void notify_progress_of(json::object operation) {
-        const auto* value = operation.if_contains("operation_id");
-        if (!value || !value->is_string()) return;
-        const std::string id(value->as_string());
-        send(request(http::Method::Post, "/api/v1/operations/" + path_segment(id) + "/events",
-                     fleet::json::to_text(operation)),
-             [id](http::ClientResponse response) {
-                 if (!is_success(response)) log::debug("registrar: progress of ", id, " not taken (", describe(response), ")");
-             });
+    void notify_progress_one_by_one(json::array operations) {
+        for (const auto& operation : operations) {
+            const auto* value = operation.is_object() ? operation.get_object().if_contains("operation_id") : nullptr;
+            if (!value || !value->is_string()) continue;
+            const std::string id(value->as_string());
+            send(request(http::Method::Post, "/api/v1/operations/" + path_segment(id) + "/events",
+                         fleet::json::to_text(operation)),
+                 [id](http::ClientResponse response) {
+                     if (!is_success(response))
+                         log::debug("registrar: progress of ", id, " not taken (", describe(response), ")");
+                 });
+        }
     }
 
     void notify(json::object operation) {

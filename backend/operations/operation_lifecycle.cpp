@@ -144,7 +144,8 @@ std::optional<std::string> progress_problem(const boost::json::object& progress)
     }
     if (const auto* step = progress.if_contains("current_step"); step && !step->is_string())
         return "'progress.current_step' must be a string";
-    if (const auto* left = progress.if_contains("estimated_remaining_seconds"); left && !left->is_number() && !left->is_null())
+    const auto* left = progress.if_contains("estimated_remaining_seconds");
+    if (left && !left->is_number() && !left->is_null())
         return "'progress.estimated_remaining_seconds' must be a number or null";
     return std::nullopt;
 }

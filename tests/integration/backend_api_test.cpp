@@ -549,7 +549,8 @@ TEST_CASE("bad input on backend endpoints gets a JSON 4xx and the backend stays 
     const std::string reported = string_of(backend.start("echo", {{"duration_ms", 300}}).at("operation_id"));
     for (const std::string progress : {R"("half")", R"({"percentage": "half"})", R"({"percentage": 140})",
                                        R"({"current_step": 3})", R"({"estimated_remaining_seconds": "soon"})"})
-        check_json_error(backend.post("/api/v1/operations/" + reported + "/events", R"({"progress": )" + progress + "}"), 400);
+        check_json_error(
+            backend.post("/api/v1/operations/" + reported + "/events", R"({"progress": )" + progress + "}"), 400);
     backend.wait_for_status(reported, "completed");  // the worker is free again for what follows
     CHECK(backend.operation(reported).at("progress").at("percentage") == 100);
 

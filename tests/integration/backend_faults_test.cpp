@@ -350,19 +350,22 @@ TEST_CASE("a batch of reports is taken report by report, each fenced, and bad ba
     FakeServer twin(twin_answer);
     const object registration{{"worker_id", "twin"}, {"worker_type", "echo"}, {"domain", "echo"},
                               {"endpoint_url", twin.url()}, {"max_concurrent", 3}};
-    const std::string instance = string_of(json_of(backend.post("/api/v1/workers/register", to_body(registration))).at("instance_id"));
+    const auto registered = backend.post("/api/v1/workers/register", to_body(registration));
+    const std::string instance = string_of(json_of(registered).at("instance_id"));
     const std::string a = started_id(backend.start("echo", {{"duration_ms", 60000}}));
     const std::string b = started_id(backend.start("echo", {{"duration_ms", 60000}}));
     const std::string c = started_id(backend.start("echo", {{"duration_ms", 60000}}));
     const auto progress = [&](const std::string& id, int percentage, const std::string& from) {
         return object{{"operation_id", id}, {"status", "running"}, {"instance_id", from},
-                      {"progress", {{"percentage", percentage}, {"current_step", "step " + std::to_string(percentage)}}}};
+                      {"progress",
+                       {{"percentage", percentage}, {"current_step", "step " + std::to_string(percentage)}}}};
     };
 
     // Bad batches: a JSON 400 each, and no report of them is applied.
     const auto before = backend.operation(a).at("progress");
     for (const std::string& body :
-         std::vector<std::string>{"", "{not json", "[]", "{}", R"({"events": []})", R"({"events": {}})", R"({"events": [1]})",
+         std::vector<std::string>{"", "{not json", "[]", "{}", R"({"events": []})", R"({"events": {}})",
+          R"({"events": [1]})",
           R"({"events": [{}]})", R"({"events": [{"operation_id": "a b"}]})",
           to_body(object{{"events", boost::json::array{progress(a, 10, instance)}}, {"surprise", 1}}),
           to_body(object{{"events", boost::json::array{progress(a, 10, instance), object{{"status", "running"}}}}}),

@@ -349,8 +349,8 @@ TEST_CASE("lifecycle: progress that is not well formed is left out, and says why
     // A refresh from a worker with such progress takes the rest of the view, not the progress.
     auto op = operation(R);
     op.progress = {{"percentage", 10}};
-    CHECK(lifecycle::apply_worker_view(op, view(R"({"status":"completed","progress":{"percentage":"abc"}})"), clock.now())
-              .outcome == Outcome::Applied);
+    const auto completed = view(R"({"status":"completed","progress":{"percentage":"abc"}})");
+    CHECK(lifecycle::apply_worker_view(op, completed, clock.now()).outcome == Outcome::Applied);
     CHECK(op.status == C);
     CHECK(op.progress.at("percentage") == 10);
 }

@@ -305,7 +305,8 @@ TEST_CASE("Registrar sends progress one operation a request to a backend without
     }));
     CHECK(count_path(server.requests(), "/api/v1/operations/events") == 1);
     for (const auto& request : server.requests())
-        if (request.path == "/api/v1/operations/op-3/events") CHECK(json::parse(request.body).at("instance_id") == "i-1");
+        if (request.path == "/api/v1/operations/op-3/events")
+            CHECK(json::parse(request.body).at("instance_id") == "i-1");
 }
 
 TEST_CASE("Registrar carries undelivered completion notices into the next registration", "[registrar]") {
