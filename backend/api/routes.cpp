@@ -225,13 +225,13 @@ void add_routes(http::Router& router, RouteTargets& targets) {
     // A worker's reports of many operations in one request (its progress, every half second).
     router.add_async(Method::Post, "/api/v1/operations/events", [&](HttpRequest request, Reply reply) {
         auto reports = parse_report_batch(request.body);
-        on_core(core, std::move(reply), [&, reports = std::move(reports)](Reply done) {
+        on_core(core, std::move(reply), [&, reports = std::move(reports)](Reply done) mutable {
             std::vector<std::pair<std::string, ReportOutcome>> outcomes;
             outcomes.reserve(reports.size());
-            for (const auto& report : reports) {
-                const auto& view = report.get_object();
+            for (auto& report : reports) {
+                auto& view = report.get_object();
                 std::string id(view.at("operation_id").get_string());
-                const auto outcome = registrations.report(id, view);
+                const auto outcome = registrations.report(id, std::move(view));
                 outcomes.emplace_back(std::move(id), outcome);
             }
             done(report_batch_answer(outcomes));
@@ -241,8 +241,8 @@ void add_routes(http::Router& router, RouteTargets& targets) {
         auto id = http::id_param(request, "id", "operation id");
         auto view = json::parse_object(request.body);
         check_report(view);
-        on_core(core, std::move(reply), [&, id, view = std::move(view)](Reply done) {
-            done(report_answer(registrations.report(id, view), id));
+        on_core(core, std::move(reply), [&, id, view = std::move(view)](Reply done) mutable {
+            done(report_answer(registrations.report(id, std::move(view)), id));
         });
     });
 

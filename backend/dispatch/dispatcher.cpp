@@ -50,11 +50,11 @@ std::optional<boost::json::object> end_in_answer(const http::ClientResponse& res
     boost::system::error_code ec;
     auto body = json::parse(response.body, ec);  // exact: the result's numbers go on as they came
     if (ec || !body.is_object()) return std::nullopt;
-    const auto* view = body.as_object().if_contains("operation");
+    auto* view = body.as_object().if_contains("operation");
     if (!view || !view->is_object()) return std::nullopt;
     const auto* id = view->as_object().if_contains("operation_id");
     if (!id || !id->is_string() || id->get_string() != operation_id) return std::nullopt;
-    return view->as_object();
+    return std::move(view->as_object());
 }
 
 }  // namespace
@@ -208,8 +208,8 @@ void Dispatcher::on_worker_answer(const std::string& operation_id, const std::st
         accepted_by(*operation, worker_id);
         // Work that ended before the worker answered comes back with its end,
         // which it sends in place of a completion notice.
-        const auto ended = end_in_answer(response, operation_id);
-        const bool taken = ended && !take_in_view(*operation, *ended, "start answer").refused();
+        auto ended = end_in_answer(response, operation_id);
+        const bool taken = ended && !take_in_view(*operation, std::move(*ended), "start answer").refused();
         if (!taken && move.outcome == lifecycle::Outcome::Applied) operations.save(*operation);
         done({Outcome::Started, worker_id});
         return;
@@ -356,21 +356,22 @@ void Dispatcher::confirm_held(const std::string& operation_id, const std::string
                      if (!response.ok() || response.status != 200) return;
                      boost::system::error_code ec;
                      auto body = json::parse(response.body, ec);  // exact: a result's numbers go on as they came
-                     const auto* data = (!ec && body.is_object()) ? body.as_object().if_contains("data") : nullptr;
-                     if (data && data->is_object()) take_in_view(*live, data->get_object(), "worker report");
+                     auto* data = (!ec && body.is_object()) ? body.as_object().if_contains("data") : nullptr;
+                     if (data && data->is_object()) take_in_view(*live, std::move(data->get_object()), "worker report");
                  });
 }
 
-lifecycle::Move Dispatcher::take_in_view(OperationRecord& operation, const boost::json::object& view,
+lifecycle::Move Dispatcher::take_in_view(OperationRecord& operation, boost::json::object view,
                                          std::string_view event) {
     const auto now = clock_.now();
-    const auto move = lifecycle::logged(operation, event, lifecycle::apply_worker_view(operation, view, now));
+    const bool progressed = lifecycle::carries_progress(view);  // asked before the view gives its progress up
+    const auto move = lifecycle::logged(operation, event, lifecycle::apply_worker_view(operation, std::move(view), now));
     if (move.refused()) return move;
     // The worker knows it and answered readably.
     operation.refreshed_at = now;
     operation.unknown_since.reset();
     operation.unreadable_answers = 0;
-    if (lifecycle::carries_progress(view)) operations_.progressed(operation);
+    if (progressed) operations_.progressed(operation);
     if (is_terminal(operation.status)) finish(operation);
     else operations_.save(operation);
     return move;

@@ -57,7 +57,7 @@ public:
     // answer to its start): the lifecycle's move, logged as `event`; unless it
     // is refused, the operation was heard from now, its progress is published,
     // and it is saved, or finished when it ended (`operation` is gone then).
-    lifecycle::Move take_in_view(OperationRecord& operation, const boost::json::object& view, std::string_view event);
+    lifecycle::Move take_in_view(OperationRecord& operation, boost::json::object view, std::string_view event);
     // Its worker left before answering the start: it was refused, not run; queued again as never tried.
     void requeue_unstarted(OperationRecord& operation);
     void set_shutting_down() { shutting_down_ = true; }

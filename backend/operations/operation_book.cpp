@@ -48,7 +48,7 @@ OperationRecord* OperationBook::find_active(const std::string& operation_id) {
 
 std::optional<OperationRecord> OperationBook::find(const std::string& operation_id) {
     if (const auto* active = find_active(operation_id)) return *active;
-    if (auto ended = ended_.find(operation_id); ended != ended_.end()) return ended->second;
+    if (auto ended = ended_.find(operation_id); ended != ended_.end()) return *ended->second;
     return store_.find(operation_id);
 }
 
@@ -63,11 +63,12 @@ void OperationBook::save(OperationRecord& record) {
         if (events_.wanted<OperationStatusChanged>()) events_.publish(OperationStatusChanged{OperationGlance::of(record), from});
     }
     if (is_terminal(record.status)) {
-        if (events_.wanted<OperationEnded>()) events_.publish(OperationEnded{std::make_shared<const OperationRecord>(record)});
         dequeue(id);
-        auto node = active_.extract(id);  // `record` is gone after this
+        // Moved out, not copied: `record` is gone after this.
+        auto ended = std::make_shared<const OperationRecord>(std::move(active_.extract(id).mapped()));
+        if (events_.wanted<OperationEnded>()) events_.publish(OperationEnded{ended});
         // Kept until written; without a group commit it already is.
-        if (changed_.contains(id)) ended_.insert(std::move(node));
+        if (changed_.contains(id)) ended_.emplace(id, std::move(ended));
     }
 }
 
@@ -80,7 +81,7 @@ void OperationBook::write_changed() {
         auto it = active_.find(id);
         const OperationRecord* record = nullptr;
         if (it != active_.end()) record = &it->second;
-        else if (auto ended = ended_.find(id); ended != ended_.end()) record = &ended->second;
+        else if (auto ended = ended_.find(id); ended != ended_.end()) record = ended->second.get();
         if (!record) continue;
         if (unsaved_.erase(id) == 0) {
             store_.update(*record);

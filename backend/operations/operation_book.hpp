@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -84,7 +85,8 @@ private:
 
     std::unordered_set<std::string> unsaved_;  // created, not inserted yet
     std::unordered_set<std::string> changed_;  // saved since the last group commit
-    std::unordered_map<std::string, OperationRecord> ended_;  // terminal, out of active_, not written yet
+    // Terminal, out of active_, not written yet: the record its OperationEnded event carries.
+    std::unordered_map<std::string, std::shared_ptr<const OperationRecord>> ended_;
     std::map<std::string, std::set<QueueKey>> queues_;
     EventBus& events_;
 };

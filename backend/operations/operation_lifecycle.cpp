@@ -115,7 +115,11 @@ Move fail(OperationRecord& operation, std::string error, SystemTime now) {
     return move_to(operation, OperationStatus::Failed);
 }
 
-Move apply_worker_view(OperationRecord& operation, const boost::json::object& view, SystemTime now) {
+namespace {
+
+// apply_worker_view for a view read only (its parts copied) or given up (its parts moved).
+template <class View>
+Move apply_view(OperationRecord& operation, View& view, SystemTime now) {
     OperationStatus to = operation.status;
     if (const auto* status = view.if_contains("status"); status && status->is_string()) {
         if (auto parsed = parse_operation_status(status->get_string()); parsed && *parsed != OperationStatus::Queued)
@@ -124,11 +128,21 @@ Move apply_worker_view(OperationRecord& operation, const boost::json::object& vi
     // A requeued operation only takes a final report (the work did get done).
     if (operation.status == OperationStatus::Queued && !is_terminal(to)) return refuse(operation, to);
     if (!allowed(operation.status, to)) return refuse(operation, to);
-    if (carries_progress(view)) operation.progress = view.at("progress").get_object();
-    if (const auto* result = view.if_contains("result")) operation.result = *result;
+    if (carries_progress(view)) operation.progress = std::move(view.at("progress").get_object());
+    if (auto* result = view.if_contains("result")) operation.result = std::move(*result);
     if (const auto* error = view.if_contains("error_message"))
         operation.error_message = error->is_string() ? std::string(error->get_string()) : std::string{};
     return is_terminal(to) ? end(operation, to, now) : move_to(operation, to);
+}
+
+}  // namespace
+
+Move apply_worker_view(OperationRecord& operation, const boost::json::object& view, SystemTime now) {
+    return apply_view(operation, view, now);
+}
+
+Move apply_worker_view(OperationRecord& operation, boost::json::object&& view, SystemTime now) {
+    return apply_view(operation, view, now);
 }
 
 bool carries_progress(const boost::json::object& view) {

@@ -70,8 +70,9 @@ Move fail(OperationRecord& operation, std::string error, SystemTime now);
 // "queued" or unknown one is ignored), progress, result, error. A queued
 // (requeued) operation only takes a final report. Ending sets completed_at
 // and, if it never had one, started_at (a completion may overtake the
-// start's answer).
+// start's answer). The second form moves the progress and result out of a view given up.
 Move apply_worker_view(OperationRecord& operation, const boost::json::object& view, SystemTime now);
+Move apply_worker_view(OperationRecord& operation, boost::json::object&& view, SystemTime now);
 // Whether a worker's view brings well-formed progress (which apply_worker_view takes in unless it
 // refuses the move); progress that is not (progress_problem) is left out.
 bool carries_progress(const boost::json::object& view);

@@ -119,9 +119,9 @@ void OperationProxy::take_in(const std::string& operation_id, const std::string&
     const auto now = clock_.now();
     boost::system::error_code ec;
     auto body = json::parse(response.body, ec);
-    const auto* data = (!ec && body.is_object()) ? body.as_object().if_contains("data") : nullptr;
+    auto* data = (!ec && body.is_object()) ? body.as_object().if_contains("data") : nullptr;
     if (response.status == 200 && data && data->is_object()) {
-        dispatcher_.take_in_view(*live, data->get_object(), "worker report");
+        dispatcher_.take_in_view(*live, std::move(data->get_object()), "worker report");
     } else if (response.status == 200) {
         unreadable(*live, ec ? "the answer is not JSON (" + ec.message() + ")" : "the answer has no operation in 'data'");
     } else if (response.status == 404) {

@@ -146,7 +146,7 @@ void RegistrationService::hold_for_result(OperationRecord& operation, WorkerReco
     log::info("operation ", operation.operation_id, " ended on worker ", worker.worker_id, "; its result follows");
 }
 
-ReportOutcome RegistrationService::report(const std::string& operation_id, const boost::json::object& view) {
+ReportOutcome RegistrationService::report(const std::string& operation_id, boost::json::object view) {
     OperationRecord* operation = operations_.find_active(operation_id);
     if (!operation) {
         return operations_.find(operation_id) ? ReportOutcome::AlreadyFinal : ReportOutcome::NotFound;
@@ -157,7 +157,7 @@ ReportOutcome RegistrationService::report(const std::string& operation_id, const
         instance->get_string() != operation->worker_instance_id)
         return ReportOutcome::IgnoredSuperseded;
     // A requeued operation only takes a final report (the work did get done).
-    const auto move = dispatcher_.take_in_view(*operation, view, "worker report");
+    const auto move = dispatcher_.take_in_view(*operation, std::move(view), "worker report");
     if (move.refused())
         return move.from == OperationStatus::Queued ? ReportOutcome::IgnoredQueued : ReportOutcome::IgnoredIllegal;
     return ReportOutcome::Applied;

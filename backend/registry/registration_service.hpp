@@ -47,7 +47,7 @@ public:
     std::optional<Registered> register_worker(const Registration& registration);
     // False when no such worker is registered. `completed` names what it finished and the backend missed.
     bool deregister(const std::string& worker_id, const boost::json::array& completed);
-    ReportOutcome report(const std::string& operation_id, const boost::json::object& view);
+    ReportOutcome report(const std::string& operation_id, boost::json::object view);
 
     void set_shutting_down() { shutting_down_ = true; }
 

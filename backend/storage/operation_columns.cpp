@@ -20,28 +20,28 @@ OperationStatus status(const std::string& text) {
 const std::vector<std::string_view> kFixedColumns{"domain",     "operation_type", "requirements",
                                                   "parameters", "max_retries",    "created_at"};
 
-void bind(db::Statement& st, const OperationRecord& op, Bind which) {
+void bind(db::Statement& st, const OperationRecord& op, Texts& texts, Bind which) {
     // Numbered as in kColumns.
-    st.bind(1, op.operation_id);
-    st.bind(4, to_string(op.status));
+    st.bind_kept(1, op.operation_id);
+    st.bind_kept(4, to_string(op.status));
     st.bind(5, op.priority);
     st.bind(9, op.attempts);
     st.bind(10, op.worker_losses);
-    st.bind(11, op.worker_id);
-    st.bind(12, op.worker_instance_id);
-    st.bind(13, to_json(op.progress));
-    st.bind(14, to_json(op.result));
-    st.bind(15, op.error_message);
+    st.bind_kept(11, op.worker_id);
+    st.bind_kept(12, op.worker_instance_id);
+    st.bind_kept(13, texts.progress = to_json(op.progress));
+    st.bind_kept(14, texts.result = to_json(op.result));
+    st.bind_kept(15, op.error_message);
     st.bind(17, to_ms(op.updated_at));
     st.bind(18, to_ms(op.started_at));
     st.bind(19, to_ms(op.completed_at));
     st.bind(20, to_ms(op.refreshed_at));
     st.bind(21, to_ms(op.unknown_since));
     if (which == Bind::Changing) return;
-    st.bind(2, op.domain);
-    st.bind(3, op.operation_type);
-    st.bind(6, to_json(op.requirements));
-    st.bind(7, to_json(op.parameters));
+    st.bind_kept(2, op.domain);
+    st.bind_kept(3, op.operation_type);
+    st.bind_kept(6, texts.requirements = to_json(op.requirements));
+    st.bind_kept(7, texts.parameters = to_json(op.parameters));
     st.bind(8, op.max_retries);
     st.bind(16, to_ms(op.created_at));
 }

@@ -23,8 +23,13 @@ extern const std::vector<std::string_view> kFixedColumns;
 OperationStatus status(const std::string& text);  // throws for a word nobody wrote
 // Binds the columns as ?1 .. ?21; `Changing` skips kFixedColumns (an UPDATE
 // does not name them), sparing the JSON of the parameters on every update.
+// SQLite reads the texts in place: `operation` and `texts` (the JSON columns written out) must
+// outlive the statement's use, i.e. be declared before the `Use` that resets it.
 enum class Bind { All, Changing };
-void bind(db::Statement& st, const OperationRecord& operation, Bind which = Bind::All);
+struct Texts {
+    std::string progress, result, requirements, parameters;
+};
+void bind(db::Statement& st, const OperationRecord& operation, Texts& texts, Bind which = Bind::All);
 OperationRecord read(const db::Statement& row);
 std::vector<OperationRecord> read_all(db::Statement& st);
 

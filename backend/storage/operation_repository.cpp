@@ -115,8 +115,9 @@ OperationRepository::~OperationRepository() = default;
 
 OperationRepository::Insert OperationRepository::insert(const OperationRecord& operation) {
     database_.before_write();
+    operation_columns::Texts texts;  // read by SQLite in place: outlives `st`, which resets the statement
     Use st(statements_->insert);
-    operation_columns::bind(*st, operation);
+    operation_columns::bind(*st, operation, texts);
     st->step();
     if (database_.db_.changes() != 1) return Insert::DuplicateId;
     ++counts_[operation.status];
@@ -141,8 +142,9 @@ void OperationRepository::update(const OperationRecord& operation) {
     const bool status_changes = !stored || stored->status != operation.status;
     const bool worker_changes = !stored || stored->worker_id != operation.worker_id;
     database_.before_write();
+    operation_columns::Texts texts;  // read by SQLite in place: outlives `st`, which resets the statement
     Use st(statements_->updates[(status_changes ? 1 : 0) + (worker_changes ? 2 : 0)]);
-    operation_columns::bind(*st, operation, operation_columns::Bind::Changing);
+    operation_columns::bind(*st, operation, texts, operation_columns::Bind::Changing);
     st->step();
     if (database_.db_.changes() != 1)
         throw std::runtime_error("update of operation '" + operation.operation_id + "', which has no row");

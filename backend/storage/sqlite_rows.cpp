@@ -93,6 +93,8 @@ boost::json::object parse_object(const std::string& text, std::string_view colum
 
 std::string to_json(const boost::json::value& value) { return json::to_stored_text(value); }
 
+std::string to_json(const boost::json::object& object) { return json::to_stored_text(object); }
+
 std::string to_json(const std::vector<std::string>& ids) {
     boost::json::array array;
     array.reserve(ids.size());

@@ -43,6 +43,7 @@ boost::json::value parse_json(const std::string& text, std::string_view column);
 boost::json::object parse_object(const std::string& text, std::string_view column);
 std::vector<std::string> parse_ids(const std::string& text, std::string_view column);
 std::string to_json(const boost::json::value& value);
+std::string to_json(const boost::json::object& object);  // without the copy a value made of it would be
 std::string to_json(const std::vector<std::string>& ids);
 
 // Leaves a shared statement reset and unbound however the call ends, so it

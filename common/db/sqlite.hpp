@@ -39,6 +39,8 @@ public:
     Statement& bind(int index, int value);
     Statement& bind(int index, double value);
     Statement& bind(int index, std::string_view value);  // copied by SQLite
+    // Read in place, not copied: the text must stay as it is until the statement is reset.
+    Statement& bind_kept(int index, std::string_view value);
     Statement& bind(int index, std::nullptr_t);
     template <typename T>
     Statement& bind(int index, const std::optional<T>& value) {

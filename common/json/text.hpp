@@ -36,5 +36,6 @@ boost::json::value text_or_null(std::string_view text);
 // to_text, except that a double with a whole value keeps a ".0" (100.0, -0.0),
 // so every number comes back with the kind it had, not only the same value.
 std::string to_stored_text(const boost::json::value& value);
+std::string to_stored_text(const boost::json::object& object);
 
 }  // namespace fleet::json

@@ -80,6 +80,26 @@ TEST_CASE("json::to_text writes the rest as Boost does", "[json]") {
     CHECK(out == R"(x={"n":1.5})");
 }
 
+TEST_CASE("json::to_text escapes every byte that needs it, wherever it sits in a long string", "[json]") {
+    // Text is scanned 8 bytes at a time: each byte below 0x20, '"', '\\', and bytes that need no escape
+    // (' ', '!', '#', '[', ']', 0x7f, UTF-8's 0xc3 and 0xa9), at each position of strings 1 to 24 long.
+    std::string special;
+    for (int c = 0; c < 0x20; ++c) special += static_cast<char>(c);
+    special += "\"\\ !#[]\x7f\xc3\xa9";
+    for (std::size_t length = 1; length <= 24; ++length) {
+        for (std::size_t at = 0; at < length; ++at) {
+            for (const char c : special) {
+                std::string text(length, 'a');
+                text[at] = c;
+                if (at + 3 < length) text[at + 3] = '"';  // a second one in the same word
+                const boost::json::value value(boost::json::string(text.data(), text.size()));
+                INFO("length " << length << ", byte " << static_cast<int>(static_cast<unsigned char>(c)) << " at " << at);
+                REQUIRE(to_text(value) == boost::json::serialize(value));
+            }
+        }
+    }
+}
+
 TEST_CASE("json::to_text keeps up with boost::json::serialize", "[json]") {
     // A large operation list, as the backend writes on every request.
     boost::json::array operations;
