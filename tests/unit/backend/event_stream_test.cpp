@@ -397,6 +397,24 @@ struct Feed {
 
 }  // namespace
 
+TEST_CASE("event feed: an operation.status event's data is written as text in a fixed field order", "[events]") {
+    Feed f;
+    auto failed = Feed::operation("wf_9.fetch.a1", OperationStatus::Failed, 37.5);
+    failed.error_message = "said \"no\"\n";
+    f.bus.publish(OperationStatusChanged{failed, OperationStatus::Running});
+    auto queued = Feed::operation("op_1", OperationStatus::Queued);
+    queued.worker_id.clear();
+    f.bus.publish(OperationStatusChanged{queued, std::nullopt});
+    const auto text = *f.h.history.read_after(1000, {}, 1 << 20).text;
+    const auto time = "\"time\":\"" + fleet::to_iso8601(f.clock.now()) + "\"}";
+    CHECK_THAT(text, Catch::Contains(R"(data: {"operation_id":"wf_9.fetch.a1","operation_type":"echo","worker_id":"w1",)"
+                                     R"("workflow_id":"wf_9","step":"fetch","run_id":null,"from":"running","to":"failed",)"
+                                     R"("progress":37.5,"error_message":"said \"no\"\n",)" + time));
+    CHECK_THAT(text, Catch::Contains(R"(data: {"operation_id":"op_1","operation_type":"echo","worker_id":null,)"
+                                     R"("workflow_id":null,"step":null,"run_id":null,"from":null,"to":"queued",)"
+                                     R"("progress":0,"error_message":null,)" + time));
+}
+
 TEST_CASE("event feed: an operation's status moves become events with its ids; a workflow attempt names its workflow",
           "[events]") {
     Feed f;
