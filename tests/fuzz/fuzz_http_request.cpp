@@ -128,7 +128,14 @@ std::optional<std::string> exchange(std::uint16_t port, std::string_view bytes) 
     asio::io_context io;
     asio::ip::tcp::socket socket(io);
     boost::system::error_code ec;
-    socket.connect({asio::ip::make_address_v4("127.0.0.1"), port}, ec);
+    // libFuzzer's -timeout alarm (SIGALRM) can interrupt a blocking connect on a busy machine: try again
+    // on a new socket (the interrupted attempt may still go on in the old one).
+    for (int attempt = 0; attempt < 5; ++attempt) {
+        socket.connect({asio::ip::make_address_v4("127.0.0.1"), port}, ec);
+        if (ec != asio::error::interrupted) break;
+        boost::system::error_code ignored;
+        socket.close(ignored);
+    }
     check(!ec, "connect to the server", ec.message());
     asio::write(socket, asio::buffer(bytes.data(), bytes.size()), ec);
     // The server may answer and close before taking it all (a refusal): then what it sent is still read.
