@@ -48,15 +48,23 @@ Statement& Statement::bind(int index, double value) {
     return check_bind(sqlite3_bind_double(stmt_.get(), index, value));
 }
 
-Statement& Statement::bind(int index, std::string_view value) {
+namespace {
+
+// `how`: SQLITE_TRANSIENT (SQLite copies the text) or SQLITE_STATIC (it reads it in place).
+int bind_text(sqlite3_stmt* statement, int index, std::string_view value, sqlite3_destructor_type how) {
     // A non-null pointer even for "", so an empty string binds as '' and not as NULL.
     const char* data = value.empty() ? "" : value.data();
-    return check_bind(sqlite3_bind_text64(stmt_.get(), index, data, value.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
+    return sqlite3_bind_text64(statement, index, data, value.size(), how, SQLITE_UTF8);
+}
+
+}  // namespace
+
+Statement& Statement::bind(int index, std::string_view value) {
+    return check_bind(bind_text(stmt_.get(), index, value, SQLITE_TRANSIENT));
 }
 
 Statement& Statement::bind_kept(int index, std::string_view value) {
-    const char* data = value.empty() ? "" : value.data();
-    return check_bind(sqlite3_bind_text64(stmt_.get(), index, data, value.size(), SQLITE_STATIC, SQLITE_UTF8));
+    return check_bind(bind_text(stmt_.get(), index, value, SQLITE_STATIC));
 }
 
 Statement& Statement::bind(int index, std::nullptr_t) { return check_bind(sqlite3_bind_null(stmt_.get(), index)); }
