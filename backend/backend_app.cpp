@@ -53,6 +53,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <algorithm>
 #include <future>
 #include <thread>
 
@@ -81,7 +82,8 @@ class BackendProcess {
 public:
     explicit BackendProcess(const BackendConfig& config)
         : config_(config),
-          io_(static_cast<int>(config.io_threads)),
+          io_(static_cast<int>(std::max<std::size_t>(config.io_threads, 1))),
+          core_(config.io_threads == 0 ? io_ : own_core_),
           database_(config.db),
           executor_(core_, database_),
           worker_repository_(database_),
@@ -147,10 +149,16 @@ public:
                              std::string(config_.tls.server ? "https://" : "http://") +
                                  http::local_address_of(config_.host) + ":" + std::to_string(port));
 
-        auto core_work = asio::make_work_guard(core_);
-        std::thread core_thread([this] {
-            // A line or two for every operation: written together, behind the work queued.
+        // A line or two for every operation: written together, behind the work queued on the core.
+        const auto gather_log_lines = [this] {
             log::gather_lines_on_this_thread([this](std::function<void()> write) { asio::post(core_, std::move(write)); });
+        };
+        const bool one_thread = &core_ == &io_;
+        auto core_work = asio::make_work_guard(own_core_);
+        std::thread core_thread;
+        if (one_thread) gather_log_lines();
+        else core_thread = std::thread([this, gather_log_lines] {
+            gather_log_lines();
             core_.run();
         });
         executor_.post([this] {
@@ -187,6 +195,14 @@ public:
         io_.run();
         for (auto& thread : extra) thread.join();
 
+        if (one_thread) {
+            // The thread stopped serving: core work still queued goes with the connections it
+            // would have answered (none of it was acknowledged); what was written is committed now.
+            timers_.stop();
+            database_.commit_batch();
+            log::info("fleet-backend stopped");
+            return 0;
+        }
         // Let the core finish what it holds (it writes to SQLite), then stop it.
         std::promise<void> drained;
         executor_.post([&] {
@@ -258,7 +274,9 @@ private:
 
     const BackendConfig& config_;
     asio::io_context io_;
-    asio::io_context core_{1};
+    asio::io_context own_core_{1};  // the core thread's, unless it serves HTTP too
+    // Where the core's work runs: its own thread, or with --io-threads 0 the one thread that serves HTTP.
+    asio::io_context& core_;
     Database database_;
     CoreExecutor executor_;
     WorkerRepository worker_repository_;

@@ -38,10 +38,14 @@ std::string option_of(const po::options_description& options, const std::string&
 
 }  // namespace
 
-std::size_t default_io_threads() {
-    const std::size_t cores = std::thread::hardware_concurrency();
-    return std::clamp<std::size_t>(cores > 1 ? cores - 1 : 1, 1, 4);
+std::size_t io_threads_for(std::size_t cores) {
+    // On one or two cores a second thread only competes for the same cores, and each hand-off
+    // between the threads costs a wake-up: the core thread serves HTTP too (backend-core.md).
+    if (cores <= 2) return 0;
+    return std::min<std::size_t>(cores - 1, 4);
 }
+
+std::size_t default_io_threads() { return io_threads_for(std::thread::hardware_concurrency()); }
 
 std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, const char* const argv[]) {
     po::options_description options =
@@ -63,7 +67,7 @@ std::variant<BackendConfig, BackendConfigExit> parse_backend_config(int argc, co
         ("strict-overlap", po::bool_switch(), "refuse a run of a bot that already has one pending or running")
         ("log-level", po::value<std::string>()->default_value("info"), "debug, info, warn, error")
         ("log-format", po::value<std::string>()->default_value("text"), "text, or json: one JSON object a line")
-        ("io-threads", count_value<std::size_t>(1, 64)->default_word(default_io_threads(), "cores-1"), "HTTP I/O threads; by default the machine's cores but one, from 1 to 4 (the core thread takes the last)")
+        ("io-threads", count_value<std::size_t>(0, 64)->default_word(default_io_threads(), "auto")->former_word("cores-1"), "HTTP I/O threads besides the core thread; 0: the core thread serves HTTP too. auto: 0 on a machine of 1 or 2 cores, else its cores but one, at most 4")
         ("max-connections", count_value<std::size_t>(16, 1'000'000)->default_value(10'000), "open HTTP connections at most (and at most 3/4 of the open file limit); more are answered 503 and closed")
         ("probe-concurrency", count_value<std::size_t>(1, 10'000)->default_value(256), "health checks in flight at once")
         ("max-result-bytes", po::value<std::string>()->default_value("16MiB"), "largest operation result taken from a worker (notices, answers and registrations may be 2 MiB larger); keep it at or above every worker's --max-result-bytes")

@@ -11,9 +11,12 @@
 
 namespace fleet::backend {
 
-// HTTP I/O threads when --io-threads is not given: the machine's cores but one (the core
-// thread's), from 1 to 4. On 2 cores a second I/O thread only adds hand-offs and context
-// switches (scripts/bench_backend: about 8% more backend CPU an operation at --max-concurrent 1).
+// HTTP I/O threads besides the core thread for a machine of `cores` cores: none on 1 or 2 cores
+// (the core thread serves HTTP too: each hand-off between two threads costs a wake-up, about 14%
+// of the backend's CPU an operation in scripts/bench_backend on 2 cores), else the cores but one
+// (the core thread's), at most 4. 0 cores (unknown) counts as one.
+std::size_t io_threads_for(std::size_t cores);
+// io_threads_for() this machine: --io-threads when it is not given (or given as "auto").
 std::size_t default_io_threads();
 
 struct BackendConfig {

@@ -41,7 +41,7 @@ class CountValue final : public boost::program_options::typed_value<T> {
 public:
     CountValue(T min, T max) : boost::program_options::typed_value<T>(nullptr), min_(min), max_(max) {}
 
-    // The default, also by the word --help shows for it ("cores-1"): an env file's
+    // The default, also by the word --help shows for it ("auto"): an env file's
     // commented default, uncommented, then means what leaving it out means.
     CountValue* default_word(T value, const std::string& word) {
         this->default_value(value, word);
@@ -49,11 +49,16 @@ public:
         word_value_ = value;
         return this;
     }
+    // An older word for the default, still read as it (env files written for an older release).
+    CountValue* former_word(const std::string& word) {
+        former_word_ = word;
+        return this;
+    }
 
     void xparse(boost::any& store, const std::vector<std::string>& tokens) const override {
         boost::program_options::validators::check_first_occurrence(store);
         const std::string& text = boost::program_options::validators::get_single_string(tokens);
-        if (!word_.empty() && text == word_) {
+        if (!word_.empty() && (text == word_ || (!former_word_.empty() && text == former_word_))) {
             store = word_value_;
             return;
         }
@@ -63,6 +68,7 @@ public:
 private:
     T min_, max_;
     std::string word_;
+    std::string former_word_;
     T word_value_{};
 };
 

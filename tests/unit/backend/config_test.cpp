@@ -70,7 +70,6 @@ TEST_CASE("backend config: a negative count exits 2 naming the option and the va
 }
 
 TEST_CASE("backend config: a count beyond its range is refused with the range, not clamped", "[config]") {
-    check_refused({"--io-threads", "0"}, "--io-threads: '0' is too small (at least 1)");
     check_refused({"--io-threads", "65"}, "--io-threads: '65' is too large (at most 64)");
     check_refused({"--max-connections", "15"}, "--max-connections: '15' is too small (at least 16)");
     check_refused({"--max-connections", "18446744073709551611"},
@@ -89,7 +88,7 @@ TEST_CASE("backend config: a count beyond its range is refused with the range, n
 TEST_CASE("backend config: FLEET_* counts go through the same reader and name the variable", "[config]") {
     {
         fleet::test::ScopedVariable variable("FLEET_IO_THREADS", "-5");
-        check_refused({}, "--io-threads: '-5' is not a plain decimal number (digits only, from 1 to 64) (from FLEET_IO_THREADS)");
+        check_refused({}, "--io-threads: '-5' is not a plain decimal number (digits only, from 0 to 64) (from FLEET_IO_THREADS)");
     }
     {
         fleet::test::ScopedVariable variable("FLEET_MAX_CONNECTIONS", "1e3");
@@ -103,12 +102,24 @@ TEST_CASE("backend config: FLEET_* counts go through the same reader and name th
 }
 
 TEST_CASE("backend config: --io-threads takes the word its help and env file show for the default", "[config]") {
-    CHECK(counts(parse({"--io-threads", "cores-1"})).io_threads == fleet::backend::default_io_threads());
+    CHECK(counts(parse({"--io-threads", "auto"})).io_threads == fleet::backend::default_io_threads());
     {
         // deploy/env/backend.env's commented line, uncommented.
-        fleet::test::ScopedVariable variable("FLEET_IO_THREADS", "cores-1");
+        fleet::test::ScopedVariable variable("FLEET_IO_THREADS", "auto");
         CHECK(counts(parse({})).io_threads == fleet::backend::default_io_threads());
     }
+    // The word of earlier releases' env files still means the default.
+    CHECK(counts(parse({"--io-threads", "cores-1"})).io_threads == fleet::backend::default_io_threads());
     check_refused({"--io-threads", "cores"},
-                  "--io-threads: 'cores' is not a plain decimal number (digits only, from 1 to 64)");
+                  "--io-threads: 'cores' is not a plain decimal number (digits only, from 0 to 64)");
+}
+
+TEST_CASE("backend config: --io-threads 0 has the core thread serve HTTP too, the default on 1 or 2 cores", "[config]") {
+    CHECK(counts(parse({"--io-threads", "0"})).io_threads == 0);
+    CHECK(fleet::backend::io_threads_for(0) == 0);  // unknown
+    CHECK(fleet::backend::io_threads_for(1) == 0);
+    CHECK(fleet::backend::io_threads_for(2) == 0);
+    CHECK(fleet::backend::io_threads_for(3) == 2);
+    CHECK(fleet::backend::io_threads_for(5) == 4);
+    CHECK(fleet::backend::io_threads_for(64) == 4);
 }
