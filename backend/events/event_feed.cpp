@@ -27,34 +27,17 @@ double percentage_of(const OperationGlance& operation) {
     return value->to_number<double>();
 }
 
-// What every operation event says of the operation, and the ids it concerns.
-EventKeys keys_of(const OperationGlance& operation, boost::json::object& data) {
-    EventKeys keys;
-    keys.operation_id = operation.operation_id;
-    keys.worker_id = operation.worker_id;
-    data["operation_id"] = operation.operation_id;
-    data["operation_type"] = operation.domain;
-    data["worker_id"] = text_or_null(operation.worker_id);
-    if (const auto attempt = workflows::attempt_of(operation.operation_id)) {
-        keys.workflow_id = attempt->workflow_id;
-        data["workflow_id"] = attempt->workflow_id;
-        data["step"] = attempt->step;
-    } else {
-        data["workflow_id"] = nullptr;
-        data["step"] = nullptr;
-    }
-    return keys;
-}
-
 // An event's data written straight as text, key by key: the same text json::to_text gives for
 // an object built in the same order, without building the object (operation.status, the hot path:
-// two or three an operation).
+// two or three an operation, and operation.progress).
 class DataText {
 public:
     DataText() {
         text_.reserve(384);
         text_ += '{';
     }
+    // Goes on writing what open() gave back.
+    explicit DataText(std::string open) : text_(std::move(open)) {}
     DataText& string(std::string_view key, std::string_view value) {
         name(key);
         json::append_quoted(text_, value);
@@ -69,11 +52,14 @@ public:
         text_ += "null";
         return *this;
     }
-    DataText& number(std::string_view key, double value) {
+    DataText& number(std::string_view key, double value) { return value_of(key, boost::json::value(value)); }
+    DataText& value_of(std::string_view key, const boost::json::value& value) {
         name(key);
-        json::append_text(text_, boost::json::value(value));
+        json::append_text(text_, value);
         return *this;
     }
+    // The text so far, to be taken up again by DataText(std::string).
+    std::string open() && { return std::move(text_); }
     std::string done() && {
         text_ += '}';
         return std::move(text_);
@@ -87,6 +73,28 @@ private:
     }
     std::string text_;
 };
+
+// What every operation event says of the operation first, and the ids it concerns.
+EventKeys operation_fields(const OperationGlance& operation, DataText& data) {
+    EventKeys keys{.operation_id = operation.operation_id, .worker_id = operation.worker_id};
+    data.string("operation_id", operation.operation_id)
+        .string("operation_type", operation.domain)
+        .string_or_null("worker_id", operation.worker_id);
+    if (const auto attempt = workflows::attempt_of(operation.operation_id)) {
+        keys.workflow_id = attempt->workflow_id;
+        data.string("workflow_id", attempt->workflow_id).string("step", attempt->step);
+    } else {
+        data.null("workflow_id").null("step");
+    }
+    return keys;
+}
+
+// A member of the worker's progress, or null.
+const boost::json::value& progress_member(const OperationGlance& operation, std::string_view name) {
+    static const boost::json::value null;
+    const auto* value = operation.progress.if_contains(name);
+    return value ? *value : null;
+}
 
 }  // namespace
 
@@ -163,18 +171,9 @@ void EventFeed::on_status(const OperationStatusChanged& changed) {
     if (is_terminal(operation.status)) progress_.erase(operation.operation_id);
 
     const auto bot = run_bot_ ? run_bot_(operation.operation_id) : std::nullopt;
-    EventKeys keys{.operation_id = operation.operation_id, .worker_id = operation.worker_id};
+    DataText data;
+    auto keys = operation_fields(operation, data);
     if (bot) keys.run_id = operation.operation_id;
-    DataText data;  // the fields of keys_of, then the status's own
-    data.string("operation_id", operation.operation_id)
-        .string("operation_type", operation.domain)
-        .string_or_null("worker_id", operation.worker_id);
-    if (const auto attempt = workflows::attempt_of(operation.operation_id)) {
-        keys.workflow_id = attempt->workflow_id;
-        data.string("workflow_id", attempt->workflow_id).string("step", attempt->step);
-    } else {
-        data.null("workflow_id").null("step");
-    }
     data.string_or_null("run_id", bot ? std::string_view(operation.operation_id) : std::string_view());
     if (changed.from) data.string("from", to_string(*changed.from));
     else data.null("from");
@@ -205,18 +204,17 @@ void EventFeed::on_status(const OperationStatusChanged& changed) {
 void EventFeed::on_progress(const OperationProgressed& progressed) {
     const auto& operation = progressed.operation;
     if (is_terminal(operation.status)) return;  // its status event says the last word
-    boost::json::object data;
-    auto keys = keys_of(operation, data);
+    DataText data;
+    auto keys = operation_fields(operation, data);
     if (run_bot_ && run_bot_(operation.operation_id)) keys.run_id = operation.operation_id;
-    data["progress"] = percentage_of(operation);
-    const auto* step = operation.progress.if_contains("current_step");
-    data["current_step"] = step && step->is_string() ? *step : boost::json::value(nullptr);
-    const auto* remaining = operation.progress.if_contains("estimated_remaining_seconds");
-    data["estimated_remaining_seconds"] = remaining ? *remaining : boost::json::value(nullptr);
+    const auto& step = progress_member(operation, "current_step");
+    data.number("progress", percentage_of(operation))
+        .value_of("current_step", step.is_string() ? step : boost::json::value())
+        .value_of("estimated_remaining_seconds", progress_member(operation, "estimated_remaining_seconds"));
 
     const auto now = clock_.now();
     auto& progress = progress_[operation.operation_id];
-    progress.held = data;
+    progress.held = std::move(data).open();  // its time is the sending's
     progress.keys = std::move(keys);
     if (progress.timer) return;  // sent when the interval has passed
     const auto due = progress.sent + progress_interval_;
@@ -236,7 +234,9 @@ void EventFeed::send_held(const std::string& operation_id) {
     auto& progress = it->second;
     if (progress.timer) timers_.cancel(*std::exchange(progress.timer, std::nullopt));
     progress.sent = clock_.now();
-    append("operation.progress", progress.keys, std::move(*std::exchange(progress.held, std::nullopt)));
+    DataText data(std::move(*std::exchange(progress.held, std::nullopt)));
+    history_.append("operation.progress", progress.keys, std::move(data.string("time", to_iso8601(progress.sent))).done(),
+                    progress.sent);
 }
 
 }  // namespace fleet::backend

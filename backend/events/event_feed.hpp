@@ -41,7 +41,7 @@ public:
 private:
     struct Progress {
         SystemTime sent{};                    // when the last progress event went
-        std::optional<boost::json::object> held;  // the data of one not sent yet
+        std::optional<std::string> held;      // the data of one not sent yet, as text without its time
         EventKeys keys;                       // ... and the ids it concerns
         std::optional<TimerId> timer;         // sends `held` when the interval has passed
     };

@@ -415,6 +415,28 @@ TEST_CASE("event feed: an operation.status event's data is written as text in a 
                                      R"("progress":0,"error_message":null,)" + time));
 }
 
+TEST_CASE("event feed: an operation.progress event's data is written as text in a fixed field order, "
+          "its time when it is sent", "[events]") {
+    Feed f;
+    auto step = Feed::operation("wf_9.fetch.a1", OperationStatus::Running, 12.5);
+    step.progress["current_step"] = "page \"2\"";
+    step.progress["estimated_remaining_seconds"] = 3;
+    f.bus.publish(OperationProgressed{step});  // the first goes at once
+    const auto first = "\"time\":\"" + fleet::to_iso8601(f.clock.now()) + "\"}";
+    auto plain = Feed::operation("wf_9.fetch.a1", OperationStatus::Running, 50);
+    plain.worker_id.clear();
+    f.bus.publish(OperationProgressed{plain});  // held for the interval
+    f.advance(25ms);
+    const auto sent = "\"time\":\"" + fleet::to_iso8601(f.clock.now()) + "\"}";
+    const auto text = *f.h.history.read_after(1000, {}, 1 << 20).text;
+    CHECK_THAT(text, Catch::Contains(R"(data: {"operation_id":"wf_9.fetch.a1","operation_type":"echo","worker_id":"w1",)"
+                                     R"("workflow_id":"wf_9","step":"fetch","progress":12.5,"current_step":"page \"2\"",)"
+                                     R"("estimated_remaining_seconds":3,)" + first));
+    CHECK_THAT(text, Catch::Contains(R"(data: {"operation_id":"wf_9.fetch.a1","operation_type":"echo","worker_id":null,)"
+                                     R"("workflow_id":"wf_9","step":"fetch","progress":50,"current_step":null,)"
+                                     R"("estimated_remaining_seconds":null,)" + sent));
+}
+
 TEST_CASE("event feed: an operation's status moves become events with its ids; a workflow attempt names its workflow",
           "[events]") {
     Feed f;
