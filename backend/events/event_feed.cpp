@@ -66,10 +66,12 @@ public:
     }
 
 private:
+    // Keys are this file's own literals, which need no escape: written as they are.
     void name(std::string_view key) {
         if (text_.size() > 1) text_ += ',';
-        json::append_quoted(text_, key);
-        text_ += ':';
+        text_ += '"';
+        text_ += key;
+        text_ += "\":";
     }
     std::string text_;
 };
@@ -108,21 +110,16 @@ EventFeed::EventFeed(EventBus& events, EventHistory& history, StatusWaits& waits
       progress_interval_(progress_interval) {
     events.subscribe<OperationStatusChanged>([this](const OperationStatusChanged& changed) { on_status(changed); });
     events.subscribe<OperationProgressed>([this](const OperationProgressed& progressed) { on_progress(progressed); });
+    // A worker at --max-concurrent 1 is BUSY and AVAILABLE again with every operation: two of
+    // these an operation, written as text too.
     events.subscribe<WorkerStatusChanged>([this](const WorkerStatusChanged& changed) {
-        boost::json::object data{{"worker_id", changed.worker_id},
-                                 {"worker_type", changed.worker_type},
-                                 {"endpoint", changed.endpoint_url},
-                                 {"from", status_or_null(changed.from)},
-                                 {"to", to_string(changed.to)}};
-        append("worker.status", EventKeys{.worker_id = changed.worker_id}, std::move(data));
+        append_worker_status(changed.worker_id, changed.worker_type, changed.endpoint_url,
+                             changed.from ? std::string_view(to_string(*changed.from)) : std::string_view(),
+                             to_string(changed.to));
     });
     events.subscribe<WorkerRemoved>([this](const WorkerRemoved& removed) {
-        boost::json::object data{{"worker_id", removed.worker_id},
-                                 {"worker_type", removed.worker_type},
-                                 {"endpoint", removed.endpoint_url},
-                                 {"from", to_string(removed.last)},
-                                 {"to", "REMOVED"}};
-        append("worker.status", EventKeys{.worker_id = removed.worker_id}, std::move(data));
+        append_worker_status(removed.worker_id, removed.worker_type, removed.endpoint_url, to_string(removed.last),
+                             "REMOVED");
     });
     events.subscribe<WorkflowStatusChanged>([this](const WorkflowStatusChanged& changed) {
         boost::json::object data{{"workflow_id", changed.workflow_id},
@@ -163,6 +160,19 @@ void EventFeed::append(std::string_view type, EventKeys keys, boost::json::objec
     const auto now = clock_.now();
     if (!data.contains("time")) data["time"] = to_iso8601(now);
     history_.append(type, std::move(keys), json::to_text(data), now);
+}
+
+void EventFeed::append_worker_status(std::string_view worker_id, std::string_view worker_type,
+                                     std::string_view endpoint, std::string_view from, std::string_view to) {
+    const auto now = clock_.now();
+    DataText data;
+    data.string("worker_id", worker_id)
+        .string("worker_type", worker_type)
+        .string("endpoint", endpoint)
+        .string_or_null("from", from)
+        .string("to", to)
+        .string("time", to_iso8601(now));
+    history_.append("worker.status", EventKeys{.worker_id = std::string(worker_id)}, std::move(data).done(), now);
 }
 
 void EventFeed::on_status(const OperationStatusChanged& changed) {

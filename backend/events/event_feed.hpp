@@ -49,6 +49,9 @@ private:
     void on_status(const OperationStatusChanged& changed);
     void on_progress(const OperationProgressed& progressed);
     void send_held(const std::string& operation_id);
+    // A worker.status event; `from` empty: null (a worker new to the registry).
+    void append_worker_status(std::string_view worker_id, std::string_view worker_type, std::string_view endpoint,
+                              std::string_view from, std::string_view to);
     void append(std::string_view type, EventKeys keys, boost::json::object data);
 
     EventHistory& history_;

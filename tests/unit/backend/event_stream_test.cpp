@@ -437,6 +437,20 @@ TEST_CASE("event feed: an operation.progress event's data is written as text in 
                                      R"("estimated_remaining_seconds":null,)" + sent));
 }
 
+TEST_CASE("event feed: a worker.status event's data is written as text in a fixed field order", "[events]") {
+    Feed f;
+    f.bus.publish(WorkerStatusChanged{"w\"1", std::nullopt, WorkerStatus::Available, "echo", "http://w1:5005"});
+    f.bus.publish(WorkerStatusChanged{"w\"1", WorkerStatus::Available, WorkerStatus::Busy, "echo", "http://w1:5005"});
+    f.bus.publish(WorkerRemoved{"w\"1", "echo", "http://w1:5005", WorkerStatus::Draining});
+    const auto text = *f.h.history.read_after(1000, {}, 1 << 20).text;
+    const auto time = "\"time\":\"" + fleet::to_iso8601(f.clock.now()) + "\"}";
+    const std::string opening = R"(data: {"worker_id":"w\"1","worker_type":"echo","endpoint":"http://w1:5005",)";
+    CHECK_THAT(text, Catch::Contains(opening + R"("from":null,"to":"AVAILABLE",)" + time));
+    CHECK_THAT(text, Catch::Contains(opening + R"("from":"AVAILABLE","to":"BUSY",)" + time));
+    CHECK_THAT(text, Catch::Contains(opening + R"("from":"DRAINING","to":"REMOVED",)" + time));
+    CHECK(f.events(EventFilter{{"worker.status"}, {.worker_id = "w\"1"}}).size() == 3);
+}
+
 TEST_CASE("event feed: an operation's status moves become events with its ids; a workflow attempt names its workflow",
           "[events]") {
     Feed f;
