@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string_view>
+#include <type_traits>
 
 namespace fleet::json {
 namespace {
@@ -31,12 +32,42 @@ constexpr bool needs_escape(std::uint64_t word) {
     return (below_space | zero_in(word ^ (kOnes * '"')) | zero_in(word ^ (kOnes * '\\'))) != 0;
 }
 
+// Where the first byte that needs an escape is, or text.size(): 8 bytes at a time.
+std::size_t first_escape(std::string_view text) {
+    std::size_t i = 0;
+    for (; text.size() - i >= 8; i += 8) {
+        std::uint64_t word;
+        std::memcpy(&word, text.data() + i, sizeof word);
+        if (needs_escape(word)) break;
+    }
+    for (; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x20 || c == '"' || c == '\\') return i;
+    }
+    return i;
+}
+
 template <typename Out>
 void append_string(Out& out, std::string_view text) {
     constexpr char kHex[] = "0123456789abcdef";
+    std::size_t i = first_escape(text);
+    if (i == text.size()) {  // most text: quoted as it is, in one append
+        if constexpr (std::is_same_v<Out, std::string>) {
+            const std::size_t at = out.size();
+            out.resize(at + text.size() + 2);
+            char* to = out.data() + at;
+            to[0] = '"';
+            std::memcpy(to + 1, text.data(), text.size());
+            to[text.size() + 1] = '"';
+        } else {
+            out += '"';
+            out.append(text.data(), text.size());
+            out += '"';
+        }
+        return;
+    }
     out += '"';
     std::size_t run = 0;  // start of the pending run of characters that need no escape
-    std::size_t i = 0;
     while (i < text.size()) {
         // Most text needs no escape: skip it 8 bytes at a time.
         if (text.size() - i >= 8) {
