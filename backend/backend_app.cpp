@@ -144,14 +144,18 @@ public:
         scheduler_.load();
         const std::uint16_t port = server_.listen();
         log::info("fleet-backend listening on port ", port, " (db ", config_.db, ", ", registry_.all().size(),
-                  " workers and ", operations_.queue_depth(), " queued operations on file)");
+                  " workers and ", operations_.queue_depth(), " queued operations on file; HTTP on ",
+                  config_.io_threads == 0 ? std::string("the core thread")
+                                          : std::to_string(config_.io_threads) + " I/O thread(s), the core on its own",
+                  ")");
         if (!config_.ready_file.empty()) write_ready_file(config_.ready_file, port,
                              std::string(config_.tls.server ? "https://" : "http://") +
                                  http::local_address_of(config_.host) + ":" + std::to_string(port));
 
         // A line or two for every operation: written together, behind the work queued on the core.
         const auto gather_log_lines = [this] {
-            log::gather_lines_on_this_thread([this](std::function<void()> write) { asio::post(core_, std::move(write)); });
+            log::gather_lines_on_this_thread(
+                [this](std::function<void()> write) { asio::post(core_, std::move(write)); });
         };
         const bool one_thread = &core_ == &io_;
         auto core_work = asio::make_work_guard(own_core_);
@@ -197,9 +201,11 @@ public:
 
         if (one_thread) {
             // The thread stopped serving: core work still queued goes with the connections it
-            // would have answered (none of it was acknowledged); what was written is committed now.
+            // would have answered (none of it was acknowledged; a worker's notice is sent again, a
+            // claimed start is sent again at the next start); what was written is committed now.
+            log::gather_lines_on_this_thread({});  // what is gathered is written now, the rest at once
             timers_.stop();
-            database_.commit_batch();
+            database_.commit_all();
             log::info("fleet-backend stopped");
             return 0;
         }
@@ -207,7 +213,7 @@ public:
         std::promise<void> drained;
         executor_.post([&] {
             timers_.stop();
-            database_.commit_batch();
+            database_.commit_all();
             drained.set_value();
         });
         drained.get_future().wait();

@@ -217,10 +217,11 @@ void EventFeed::on_progress(const OperationProgressed& progressed) {
     DataText data;
     auto keys = operation_fields(operation, data);
     if (run_bot_ && run_bot_(operation.operation_id)) keys.run_id = operation.operation_id;
+    data.number("progress", percentage_of(operation));
     const auto& step = progress_member(operation, "current_step");
-    data.number("progress", percentage_of(operation))
-        .value_of("current_step", step.is_string() ? step : boost::json::value())
-        .value_of("estimated_remaining_seconds", progress_member(operation, "estimated_remaining_seconds"));
+    if (step.is_string()) data.value_of("current_step", step);
+    else data.null("current_step");
+    data.value_of("estimated_remaining_seconds", progress_member(operation, "estimated_remaining_seconds"));
 
     const auto now = clock_.now();
     auto& progress = progress_[operation.operation_id];
@@ -245,8 +246,8 @@ void EventFeed::send_held(const std::string& operation_id) {
     if (progress.timer) timers_.cancel(*std::exchange(progress.timer, std::nullopt));
     progress.sent = clock_.now();
     DataText data(std::move(*std::exchange(progress.held, std::nullopt)));
-    history_.append("operation.progress", progress.keys, std::move(data.string("time", to_iso8601(progress.sent))).done(),
-                    progress.sent);
+    data.string("time", to_iso8601(progress.sent));
+    history_.append("operation.progress", progress.keys, std::move(data).done(), progress.sent);
 }
 
 }  // namespace fleet::backend

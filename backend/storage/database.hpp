@@ -53,6 +53,10 @@ public:
     // its replies behind it on the same thread).
     void set_batch_scheduler(std::function<void(std::function<void()>)> schedule);
     void commit_batch();
+    // At shutdown, when nobody runs the scheduled commits any more: commits what is pending, then
+    // what the commit's own followers wrote (an event whose subscriber writes opens a new batch),
+    // until nothing is pending.
+    void commit_all();
     // Rows the last committed batch wrote: how busy the core is (CommitPacer).
     std::size_t last_batch_writes() const { return last_batch_writes_; }
     // Runs `then` once everything written so far is committed: right after the

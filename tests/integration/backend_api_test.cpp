@@ -1,5 +1,6 @@
 #include "tests/integration/backend_fixture.hpp"
 
+#include <cstdlib>
 #include <set>
 
 using namespace fleet;
@@ -172,6 +173,35 @@ TEST_CASE("an echo started through the backend runs on a worker and ends complet
     }
     REQUIRE(eventually([&] { return backend.worker_status("echo-run-1") == "AVAILABLE"; }));
     CHECK(backend.worker("echo-run-1")->at("current_operation_id").is_null());
+}
+
+TEST_CASE("SIGTERM of the backend: it exits 0 saying so, and what it answered is on file when it starts again",
+          "[integration][backend]") {
+    BackendUnderTest backend({"--shutdown-grace", "200ms"});
+    // The thread layout, said at start: the one CTest asked for, when it asked (tests/CMakeLists.txt).
+    const std::string layout = [] {
+        const char* io_threads = std::getenv("FLEET_TEST_BACKEND_IO_THREADS");
+        if (!io_threads) return std::string("HTTP on ");
+        const std::string count = io_threads;
+        return count == "0" ? std::string("HTTP on the core thread") : "HTTP on " + count + " I/O thread(s)";
+    }();
+    CHECK(backend.process().output().find(layout) != std::string::npos);
+    std::vector<std::string> ids;
+    {
+        BackendWorker worker(backend, "echo", "echo-term-1");
+        for (int i = 0; i < 5; ++i)
+            ids.push_back(started_id(backend.start("echo", {{"duration_ms", 0}, {"steps", 1}})));
+        backend.process().signal(SIGTERM);
+        const auto code = backend.process().wait(std::chrono::seconds(10));
+        INFO("backend output:\n" << backend.process().output());
+        REQUIRE(code.has_value());
+        CHECK(*code == 0);
+        const auto output = backend.process().output();
+        CHECK(output.find("fleet-backend stopped") > output.find("received signal 15"));
+        CHECK(output.find("fleet-backend stopped") != std::string::npos);
+    }
+    backend.start_again();
+    for (const auto& id : ids) CHECK(backend.operation_status(id) == "completed");
 }
 
 // Bug: when an operation ends (and the worker's completion notice is handled)

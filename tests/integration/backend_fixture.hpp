@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -37,6 +38,11 @@ public:
         : extra_(std::move(extra)), fixed_port_(port), db_(fresh_db_path()) {
         if (std::find(extra_.begin(), extra_.end(), "--health-interval") == extra_.end())
             extra_.insert(extra_.end(), {"--health-interval", "200ms"});
+        // The thread layout CTest asks for (tests/CMakeLists.txt), else the machine's default. Not a
+        // FLEET_* variable of the backend's own: Process gives a child none the test did not name.
+        if (const char* io_threads = std::getenv("FLEET_TEST_BACKEND_IO_THREADS");
+            io_threads && std::find(extra_.begin(), extra_.end(), "--io-threads") == extra_.end())
+            extra_.insert(extra_.end(), {"--io-threads", io_threads});
         if (auto it = std::find(extra_.begin(), extra_.end(), "--token"); it != extra_.end() && it + 1 != extra_.end())
             token_ = *(it + 1);
         launch();

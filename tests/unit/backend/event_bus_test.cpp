@@ -119,3 +119,30 @@ TEST_CASE("event bus: a kind nobody subscribes to schedules nothing", "[events]"
     bus.publish(WorkerStatusChanged{"w1", WorkerStatus::Busy, WorkerStatus::Available});
     CHECK(scheduled == 1);
 }
+
+TEST_CASE("event bus: at shutdown commit_all commits what a subscriber wrote after the last commit, and its events "
+          "are heard", "[events]") {
+    test::Storage store(":memory:");
+    std::vector<std::function<void()>> scheduled;  // nobody runs them: the core has stopped
+    store.database.set_batch_scheduler([&](std::function<void()> commit) { scheduled.push_back(std::move(commit)); });
+    EventBus bus([&](std::function<void()> then) { store.database.after_commit(std::move(then)); });
+    std::vector<std::string> heard;
+    bus.subscribe<OperationEnded>([&](const OperationEnded& e) {
+        heard.push_back(e.operation->operation_id);
+        // A follower (a workflow's next step, say) writes and publishes: a new batch.
+        if (e.operation->operation_id == "op1") {
+            auto next = record("op2");
+            REQUIRE(store.operations.insert(next) == OperationRepository::Insert::Inserted);
+            bus.publish(ended("op2"));
+        }
+    });
+    auto op = record("op1");
+    REQUIRE(store.operations.insert(op) == OperationRepository::Insert::Inserted);
+    bus.publish(ended("op1"));
+    store.database.commit_all();
+    CHECK(heard == std::vector<std::string>{"op1", "op2"});
+    CHECK(store.operations.find("op2").has_value());
+    bool at_once = false;  // nothing pending any more
+    store.database.after_commit([&] { at_once = true; });
+    CHECK(at_once);
+}
