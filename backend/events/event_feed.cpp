@@ -91,6 +91,12 @@ EventKeys operation_fields(const OperationGlance& operation, DataText& data) {
     return keys;
 }
 
+// Ends `data` with the event's time and appends the event to `history`.
+void append_event(EventHistory& history, std::string_view type, EventKeys keys, DataText data, SystemTime now) {
+    data.string("time", to_iso8601(now));
+    history.append(type, std::move(keys), std::move(data).done(), now);
+}
+
 // A member of the worker's progress, or null.
 const boost::json::value& progress_member(const OperationGlance& operation, std::string_view name) {
     static const boost::json::value null;
@@ -164,15 +170,14 @@ void EventFeed::append(std::string_view type, EventKeys keys, boost::json::objec
 
 void EventFeed::append_worker_status(std::string_view worker_id, std::string_view worker_type,
                                      std::string_view endpoint, std::string_view from, std::string_view to) {
-    const auto now = clock_.now();
     DataText data;
     data.string("worker_id", worker_id)
         .string("worker_type", worker_type)
         .string("endpoint", endpoint)
         .string_or_null("from", from)
-        .string("to", to)
-        .string("time", to_iso8601(now));
-    history_.append("worker.status", EventKeys{.worker_id = std::string(worker_id)}, std::move(data).done(), now);
+        .string("to", to);
+    append_event(history_, "worker.status", EventKeys{.worker_id = std::string(worker_id)}, std::move(data),
+                 clock_.now());
 }
 
 void EventFeed::on_status(const OperationStatusChanged& changed) {
@@ -187,12 +192,10 @@ void EventFeed::on_status(const OperationStatusChanged& changed) {
     data.string_or_null("run_id", bot ? std::string_view(operation.operation_id) : std::string_view());
     if (changed.from) data.string("from", to_string(*changed.from));
     else data.null("from");
-    const auto now = clock_.now();
     data.string("to", to_string(operation.status))
         .number("progress", percentage_of(operation))
-        .string_or_null("error_message", operation.error_message)
-        .string("time", to_iso8601(now));
-    history_.append("operation.status", keys, std::move(data).done(), now);
+        .string_or_null("error_message", operation.error_message);
+    append_event(history_, "operation.status", keys, std::move(data), clock_.now());
     waits_.fire("operation", operation.operation_id);
 
     if (!bot) return;
@@ -245,9 +248,8 @@ void EventFeed::send_held(const std::string& operation_id) {
     auto& progress = it->second;
     if (progress.timer) timers_.cancel(*std::exchange(progress.timer, std::nullopt));
     progress.sent = clock_.now();
-    DataText data(std::move(*std::exchange(progress.held, std::nullopt)));
-    data.string("time", to_iso8601(progress.sent));
-    history_.append("operation.progress", progress.keys, std::move(data).done(), progress.sent);
+    append_event(history_, "operation.progress", progress.keys,
+                 DataText(std::move(*std::exchange(progress.held, std::nullopt))), progress.sent);
 }
 
 }  // namespace fleet::backend

@@ -48,55 +48,46 @@ std::size_t first_escape(std::string_view text) {
 }
 
 template <typename Out>
-void append_string(Out& out, std::string_view text) {
+void append_escaped(Out& out, unsigned char c) {
     constexpr char kHex[] = "0123456789abcdef";
-    std::size_t i = first_escape(text);
-    if (i == text.size()) {  // most text: quoted as it is, in one append
-        if constexpr (std::is_same_v<Out, std::string>) {
-            const std::size_t at = out.size();
-            out.resize(at + text.size() + 2);
-            char* to = out.data() + at;
+    switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+            out += "\\u00";
+            out += kHex[c >> 4];
+            out += kHex[c & 0xF];
+    }
+}
+
+template <typename Out>
+void append_string(Out& out, std::string_view text) {
+    std::size_t at = first_escape(text);
+    if constexpr (std::is_same_v<Out, std::string>) {
+        if (at == text.size()) {  // most text: quoted as it is, in one append
+            const std::size_t end = out.size();
+            out.resize(end + text.size() + 2);
+            char* to = out.data() + end;
             to[0] = '"';
             std::memcpy(to + 1, text.data(), text.size());
             to[text.size() + 1] = '"';
-        } else {
-            out += '"';
-            out.append(text.data(), text.size());
-            out += '"';
+            return;
         }
-        return;
     }
     out += '"';
-    std::size_t run = 0;  // start of the pending run of characters that need no escape
-    while (i < text.size()) {
-        // Most text needs no escape: skip it 8 bytes at a time.
-        if (text.size() - i >= 8) {
-            std::uint64_t word;
-            std::memcpy(&word, text.data() + i, sizeof word);
-            if (!needs_escape(word)) {
-                i += 8;
-                continue;
-            }
-        }
-        const auto c = static_cast<unsigned char>(text[i++]);
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        out.append(text.data() + run, i - 1 - run);
-        run = i;
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                out += "\\u00";
-                out += kHex[c >> 4];
-                out += kHex[c & 0xF];
-        }
+    // Each run that needs no escape in one append, then the byte that ends it escaped.
+    for (std::size_t run = 0;;) {
+        out.append(text.data() + run, at - run);
+        if (at == text.size()) break;
+        append_escaped(out, static_cast<unsigned char>(text[at]));
+        run = at + 1;
+        at = run + first_escape(text.substr(run));
     }
-    out.append(text.data() + run, text.size() - run);
     out += '"';
 }
 
