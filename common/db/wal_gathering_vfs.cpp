@@ -2,8 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstddef>
-#include <cstring>
 #include <mutex>
 #include <new>
 #include <vector>
@@ -22,29 +22,65 @@ constexpr std::size_t kMaxWrite = 0x1ffff;
 
 sqlite3_vfs* base_vfs = nullptr;  // the platform's default, set once before ours is registered
 
-// A WAL file: the base VFS's file right behind this struct, in the memory SQLite gives us.
-struct WalFile {
-    sqlite3_file file;  // first: SQLite sees a WalFile as a sqlite3_file
+// What both kinds of file start with: the base VFS's file lives right behind ours, in the memory
+// SQLite gives us, and every call we do not handle goes to it.
+struct Shim {
+    sqlite3_file file;  // first: SQLite sees ours as a sqlite3_file
     sqlite3_file* real;
+};
+
+struct WalFile;
+
+// A main database file. Paired with its WAL while both are open, so that the WAL hears when a
+// commit is about to be published (xShmBarrier) and when a write transaction ends (its lock released).
+struct DbFile {
+    Shim shim;
+    const char* name;  // as SQLite opened it: what sqlite3_filename_database gives for its WAL
+    WalFile* wal = nullptr;
+};
+
+struct WalFile {
+    Shim shim;
+    DbFile* db = nullptr;
     std::vector<unsigned char> gathered;
-    sqlite3_int64 gathered_at = 0;  // the file offset of gathered[0]
-    bool commit_page_next = false;  // the last write was a commit frame's header
+    sqlite3_int64 gathered_at = 0;    // the file offset of gathered[0]
+    bool commit_page_next = false;    // the last write was a commit frame's header
     sqlite3_int64 committed_end = 0;  // where the last commit frame this file wrote ends
 };
 
+// Open database files, for their WAL to find; a connection's two files are then used by its thread only.
+std::mutex databases_mutex;
+std::vector<DbFile*> databases;
+
+template <typename File>
 constexpr std::size_t real_file_offset() {
-    return (sizeof(WalFile) + alignof(std::max_align_t) - 1) / alignof(std::max_align_t) * alignof(std::max_align_t);
+    return (sizeof(File) + alignof(std::max_align_t) - 1) / alignof(std::max_align_t) * alignof(std::max_align_t);
 }
 
+sqlite3_file* real(sqlite3_file* file) { return reinterpret_cast<Shim*>(file)->real; }
 WalFile& wal(sqlite3_file* file) { return *reinterpret_cast<WalFile*>(file); }
-sqlite3_file* real(sqlite3_file* file) { return wal(file).real; }
+DbFile& database(sqlite3_file* file) { return *reinterpret_cast<DbFile*>(file); }
 
+// Kept when the write fails: SQLite then fails the transaction, and its end drops them.
 int write_gathered(WalFile& file) {
     if (file.gathered.empty()) return SQLITE_OK;
-    const int code = file.real->pMethods->xWrite(file.real, file.gathered.data(),
-                                                 static_cast<int>(file.gathered.size()), file.gathered_at);
-    file.gathered.clear();
+    const int code = file.shim.real->pMethods->xWrite(file.shim.real, file.gathered.data(),
+                                                      static_cast<int>(file.gathered.size()), file.gathered_at);
+    if (code == SQLITE_OK) file.gathered.clear();
     return code;
+}
+
+// Before another kind of call: a failed write reported as one (a "disk full" from a read would
+// only undo the statement, and the transaction could still commit without those frames).
+int write_gathered_before(sqlite3_file* file) {
+    return write_gathered(wal(file)) == SQLITE_OK ? SQLITE_OK : SQLITE_IOERR_WRITE;
+}
+
+// Frames of a transaction that ended without committing (rolled back after spilling): never
+// written, since another connection may commit frames at the same offsets next.
+void drop_gathered(WalFile& file) {
+    file.gathered.clear();
+    file.commit_page_next = false;
 }
 
 // A frame header whose "database size after commit" (bytes 4..7) is not zero ends a transaction.
@@ -65,7 +101,7 @@ int wal_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 of
         // commit that overwrote one of its own frames, before it makes the commit visible): written
         // at once, never left in the buffer.
         if ((offset > 0 && offset < self.committed_end) || size > kMaxWrite) {
-            return self.real->pMethods->xWrite(self.real, data, amount, offset);
+            return real(file)->pMethods->xWrite(real(file), data, amount, offset);
         }
         if (offset == 0) self.committed_end = 0;  // the WAL starts over at its header
         self.gathered_at = offset;
@@ -75,86 +111,172 @@ int wal_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 of
     const bool ends_commit = self.commit_page_next;
     self.commit_page_next = is_commit_frame_header(data, amount, offset);
     if (!ends_commit) return SQLITE_OK;
+    if (const int code = write_gathered(self); code != SQLITE_OK) return code;
     self.committed_end = offset + amount;
-    return write_gathered(self);
+    return SQLITE_OK;
+}
+
+void unpair(WalFile& self) {
+    std::lock_guard lock(databases_mutex);
+    if (self.db) self.db->wal = nullptr;
+    self.db = nullptr;
 }
 
 int wal_close(sqlite3_file* file) {
     WalFile& self = wal(file);
-    int code = write_gathered(self);
-    const int closed = self.real->pMethods->xClose(self.real);
-    if (code == SQLITE_OK) code = closed;
+    drop_gathered(self);  // a connection closes outside any write transaction: nothing committed is left
+    unpair(self);
+    const int code = real(file)->pMethods->xClose(real(file));
     self.~WalFile();
     return code;
 }
 
-// Everything else the file is asked writes what it gathered first, then goes to the real file.
+// Everything else the WAL is asked writes what it gathered first, then goes to the real file.
 int wal_read(sqlite3_file* file, void* data, int amount, sqlite3_int64 offset) {
-    if (const int code = write_gathered(wal(file)); code != SQLITE_OK) return code;
+    if (const int code = write_gathered_before(file); code != SQLITE_OK) return code;
     return real(file)->pMethods->xRead(real(file), data, amount, offset);
 }
 int wal_truncate(sqlite3_file* file, sqlite3_int64 size) {
-    if (const int code = write_gathered(wal(file)); code != SQLITE_OK) return code;
+    if (const int code = write_gathered_before(file); code != SQLITE_OK) return code;
     return real(file)->pMethods->xTruncate(real(file), size);
 }
 int wal_sync(sqlite3_file* file, int flags) {
-    if (const int code = write_gathered(wal(file)); code != SQLITE_OK) return code;
+    if (const int code = write_gathered_before(file); code != SQLITE_OK) return code;
     return real(file)->pMethods->xSync(real(file), flags);
 }
 int wal_file_size(sqlite3_file* file, sqlite3_int64* size) {
-    if (const int code = write_gathered(wal(file)); code != SQLITE_OK) return code;
+    if (const int code = write_gathered_before(file); code != SQLITE_OK) return code;
     return real(file)->pMethods->xFileSize(real(file), size);
 }
 int wal_file_control(sqlite3_file* file, int op, void* argument) {
-    if (const int code = write_gathered(wal(file)); code != SQLITE_OK) return code;
+    if (const int code = write_gathered_before(file); code != SQLITE_OK) return code;
     return real(file)->pMethods->xFileControl(real(file), op, argument);
 }
 int wal_fetch(sqlite3_file* file, sqlite3_int64 offset, int amount, void** pointer) {
-    if (const int code = write_gathered(wal(file)); code != SQLITE_OK) return code;
+    if (const int code = write_gathered_before(file); code != SQLITE_OK) return code;
     return real(file)->pMethods->xFetch(real(file), offset, amount, pointer);
 }
-int wal_lock(sqlite3_file* file, int lock) { return real(file)->pMethods->xLock(real(file), lock); }
-int wal_unlock(sqlite3_file* file, int lock) { return real(file)->pMethods->xUnlock(real(file), lock); }
-int wal_check_reserved_lock(sqlite3_file* file, int* out) {
+
+// The database file: SQLite publishes a commit in the WAL index right after a barrier, so
+// whatever its WAL still holds is written then (the frames of a commit SQLite padded to a sector
+// after a sync, with synchronous=FULL, are not caught at the commit frame). Releasing the WAL's
+// write lock ends the write transaction: what is still gathered then was never committed.
+constexpr int kWalWriteLock = 0;  // WAL_WRITE_LOCK, the first of the shared-memory locks
+
+void db_shm_barrier(sqlite3_file* file) {
+    if (WalFile* paired = database(file).wal) write_gathered(*paired);  // kept on failure, dropped at the unlock
+    real(file)->pMethods->xShmBarrier(real(file));
+}
+int db_shm_lock(sqlite3_file* file, int offset, int n, int flags) {
+    const int code = real(file)->pMethods->xShmLock(real(file), offset, n, flags);
+    WalFile* paired = database(file).wal;
+    if (code == SQLITE_OK && paired && offset == kWalWriteLock && flags == (SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE)) {
+        drop_gathered(*paired);
+    }
+    return code;
+}
+int db_close(sqlite3_file* file) {
+    DbFile& self = database(file);
+    {
+        std::lock_guard lock(databases_mutex);
+        if (self.wal) self.wal->db = nullptr;
+        std::erase(databases, &self);
+    }
+    const int code = real(file)->pMethods->xClose(real(file));
+    self.~DbFile();
+    return code;
+}
+
+// Calls either kind of file passes on as they are.
+int file_read(sqlite3_file* file, void* data, int amount, sqlite3_int64 offset) {
+    return real(file)->pMethods->xRead(real(file), data, amount, offset);
+}
+int file_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
+    return real(file)->pMethods->xWrite(real(file), data, amount, offset);
+}
+int file_truncate(sqlite3_file* file, sqlite3_int64 size) { return real(file)->pMethods->xTruncate(real(file), size); }
+int file_sync(sqlite3_file* file, int flags) { return real(file)->pMethods->xSync(real(file), flags); }
+int file_size(sqlite3_file* file, sqlite3_int64* size) { return real(file)->pMethods->xFileSize(real(file), size); }
+int file_control(sqlite3_file* file, int op, void* argument) {
+    return real(file)->pMethods->xFileControl(real(file), op, argument);
+}
+int file_fetch(sqlite3_file* file, sqlite3_int64 offset, int amount, void** pointer) {
+    return real(file)->pMethods->xFetch(real(file), offset, amount, pointer);
+}
+int file_lock(sqlite3_file* file, int lock) { return real(file)->pMethods->xLock(real(file), lock); }
+int file_unlock(sqlite3_file* file, int lock) { return real(file)->pMethods->xUnlock(real(file), lock); }
+int file_check_reserved_lock(sqlite3_file* file, int* out) {
     return real(file)->pMethods->xCheckReservedLock(real(file), out);
 }
-int wal_sector_size(sqlite3_file* file) { return real(file)->pMethods->xSectorSize(real(file)); }
-int wal_device_characteristics(sqlite3_file* file) {
+int file_sector_size(sqlite3_file* file) { return real(file)->pMethods->xSectorSize(real(file)); }
+int file_device_characteristics(sqlite3_file* file) {
     return real(file)->pMethods->xDeviceCharacteristics(real(file));
 }
-int wal_shm_map(sqlite3_file* file, int page, int page_size, int extend, void volatile** pointer) {
+int file_shm_map(sqlite3_file* file, int page, int page_size, int extend, void volatile** pointer) {
     return real(file)->pMethods->xShmMap(real(file), page, page_size, extend, pointer);
 }
-int wal_shm_lock(sqlite3_file* file, int offset, int n, int flags) {
+int file_shm_lock(sqlite3_file* file, int offset, int n, int flags) {
     return real(file)->pMethods->xShmLock(real(file), offset, n, flags);
 }
-void wal_shm_barrier(sqlite3_file* file) { real(file)->pMethods->xShmBarrier(real(file)); }
-int wal_shm_unmap(sqlite3_file* file, int remove) { return real(file)->pMethods->xShmUnmap(real(file), remove); }
-int wal_unfetch(sqlite3_file* file, sqlite3_int64 offset, void* pointer) {
+void file_shm_barrier(sqlite3_file* file) { real(file)->pMethods->xShmBarrier(real(file)); }
+int file_shm_unmap(sqlite3_file* file, int remove) { return real(file)->pMethods->xShmUnmap(real(file), remove); }
+int file_unfetch(sqlite3_file* file, sqlite3_int64 offset, void* pointer) {
     return real(file)->pMethods->xUnfetch(real(file), offset, pointer);
 }
 
 constexpr sqlite3_io_methods kWalMethods = {
-    3,          wal_close,       wal_read,          wal_write,    wal_truncate,   wal_sync,
-    wal_file_size, wal_lock,     wal_unlock,        wal_check_reserved_lock,      wal_file_control,
-    wal_sector_size, wal_device_characteristics,    wal_shm_map,  wal_shm_lock,   wal_shm_barrier,
-    wal_shm_unmap, wal_fetch,    wal_unfetch,
+    3, wal_close, wal_read, wal_write, wal_truncate, wal_sync, wal_file_size, file_lock, file_unlock,
+    file_check_reserved_lock, wal_file_control, file_sector_size, file_device_characteristics, file_shm_map,
+    file_shm_lock, file_shm_barrier, file_shm_unmap, wal_fetch, file_unfetch,
 };
 
-int open_file(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int* out_flags) {
-    // Not a WAL: the base VFS's file, in the same memory (ours is larger).
-    if ((flags & SQLITE_OPEN_WAL) == 0) return base_vfs->xOpen(base_vfs, name, file, flags, out_flags);
-    auto* real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(file) + real_file_offset());
-    const int code = base_vfs->xOpen(base_vfs, name, real, flags, out_flags);
-    if (code != SQLITE_OK) {
-        file->pMethods = nullptr;  // SQLite closes nothing, and we own nothing yet
-        return code;
+constexpr sqlite3_io_methods kDatabaseMethods = {
+    3, db_close, file_read, file_write, file_truncate, file_sync, file_size, file_lock, file_unlock,
+    file_check_reserved_lock, file_control, file_sector_size, file_device_characteristics, file_shm_map,
+    db_shm_lock, db_shm_barrier, file_shm_unmap, file_fetch, file_unfetch,
+};
+
+// Opens the base VFS's file behind ours; `make` builds ours in front of it (and may throw).
+template <typename File, typename Make>
+int open_shim(sqlite3_filename name, sqlite3_file* file, int flags, int* out_flags, Make make) {
+    auto* real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(file) + real_file_offset<File>());
+    file->pMethods = nullptr;  // SQLite closes nothing that failed to open
+    if (const int code = base_vfs->xOpen(base_vfs, name, real, flags, out_flags); code != SQLITE_OK) return code;
+    try {
+        make(real);
+        return SQLITE_OK;
+    } catch (const std::bad_alloc&) {
+        file->pMethods = nullptr;
+        real->pMethods->xClose(real);
+        return SQLITE_NOMEM;
     }
-    auto* self = new (file) WalFile{};
-    self->real = real;
-    self->gathered.reserve(kMaxWrite);
-    self->file.pMethods = &kWalMethods;
-    return SQLITE_OK;
+}
+
+int open_file(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int* out_flags) {
+    if (flags & SQLITE_OPEN_WAL) {
+        return open_shim<WalFile>(name, file, flags, out_flags, [&](sqlite3_file* real) {
+            auto* self = new (file) WalFile{{{&kWalMethods}, real}};
+            self->gathered.reserve(kMaxWrite);  // before it is paired: a throw leaves nothing to undo
+            std::lock_guard lock(databases_mutex);
+            const char* database_name = name ? sqlite3_filename_database(name) : nullptr;
+            for (DbFile* candidate : databases) {
+                if (candidate->name == database_name && !candidate->wal) {
+                    candidate->wal = self;
+                    self->db = candidate;
+                    break;
+                }
+            }
+        });
+    }
+    if ((flags & SQLITE_OPEN_MAIN_DB) && name) {
+        return open_shim<DbFile>(name, file, flags, out_flags, [&](sqlite3_file* real) {
+            std::lock_guard lock(databases_mutex);
+            databases.reserve(databases.size() + 1);  // may throw: before anything is built
+            databases.push_back(new (file) DbFile{{{&kDatabaseMethods}, real}, name});
+        });
+    }
+    // Anything else (temporary files, a rollback journal): the base VFS's file, in the same memory (ours is larger).
+    return base_vfs->xOpen(base_vfs, name, file, flags, out_flags);
 }
 
 // The VFS's own calls go to the base VFS, as the base VFS.
@@ -182,7 +304,7 @@ sqlite3_vfs vfs{};
 void register_vfs() {
     base_vfs = sqlite3_vfs_find(nullptr);
     vfs.iVersion = 2;  // no system-call overrides: those are the base VFS's business
-    vfs.szOsFile = static_cast<int>(real_file_offset()) + base_vfs->szOsFile;
+    vfs.szOsFile = static_cast<int>(std::max(real_file_offset<WalFile>(), real_file_offset<DbFile>())) + base_vfs->szOsFile;
     vfs.mxPathname = base_vfs->mxPathname;
     vfs.zName = kName;
     vfs.xOpen = open_file;
