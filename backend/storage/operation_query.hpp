@@ -26,7 +26,7 @@ OperationCursor cursor_of(const OperationRecord& operation);
 struct OperationQuery {
     std::optional<std::string> operation_type;
     std::optional<OperationStatus> status;
-    std::optional<std::string> worker_id;
+    std::optional<std::string> worker_id;  // a worker's id: '' matches nothing (a queued operation has none)
     std::size_t limit = 100;
     std::size_t offset = 0;                // skipped after the cursor, if any
     std::optional<OperationCursor> after;  // only operations after it in the list's order

@@ -19,8 +19,11 @@ using operation_columns::kColumns;
 // own, naming only the terms it has, so that SQLite can pick the matching
 // index ("?2 IS NULL OR status = ?2" in one shared statement made it scan
 // every row). The cursor is a key, not a count: a page deep in the list costs
-// what the first one does, where OFFSET walks every row it skips.
-constexpr std::array<const char*, 4> kFilterTerms{"operation_type = ?1", "status = ?2", "worker_id = ?3",
+// what the first one does, where OFFSET walks every row it skips. The worker's
+// index holds only operations that have one (migration 0007): its term says so,
+// or SQLite could not use it, and an empty worker_id matches nothing.
+constexpr std::array<const char*, 4> kFilterTerms{"operation_type = ?1", "status = ?2",
+                                                  "worker_id = ?3 AND worker_id <> ''",
                                                   "(created_at, operation_id) < (?6, ?7)"};
 constexpr std::size_t kFilterCombinations = std::size_t{1} << kFilterTerms.size();
 constexpr std::size_t kCursorBit = 8;

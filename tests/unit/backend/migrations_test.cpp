@@ -110,6 +110,14 @@ TEST_CASE("migrations: a new file gets the latest schema", "[migrations]") {
     CHECK(schema_version(raw) == latest());
     CHECK_FALSE(has_index(raw, "operations_by_completed_at"));  // 0006: retention walks the status index
     CHECK(has_index(raw, "operations_by_status"));
+    // 0007: only operations with a worker in the worker's index, which a list by worker still uses.
+    auto worker_index = raw.prepare("SELECT sql FROM sqlite_master WHERE name = 'operations_by_worker'");
+    REQUIRE(worker_index.step());
+    CHECK_THAT(worker_index.text(0), Catch::Matchers::EndsWith("WHERE worker_id <> ''"));
+    auto plan = raw.prepare("EXPLAIN QUERY PLAN SELECT operation_id FROM operations WHERE worker_id = ?3 AND "
+                            "worker_id <> '' ORDER BY created_at DESC, operation_id DESC LIMIT 100");
+    REQUIRE(plan.step());
+    CHECK_THAT(plan.text(3), Catch::Matchers::Contains("USING INDEX operations_by_worker"));
     auto rows = raw.prepare("SELECT COUNT(*) FROM schema_version");
     REQUIRE(rows.step());
     CHECK(rows.int64(0) == 1);
