@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -42,17 +43,23 @@ public:
     CountedWrites& operator=(const CountedWrites&) = delete;
 
     static int take() { return std::exchange(count_, 0); }
+    static void fail_with(int error) { fail_with_ = error; }  // every write fails with this errno; 0: none
 
 private:
     using Pwrite = ssize_t (*)(int, const void*, size_t, off_t);
     static ssize_t counted(int fd, const void* data, size_t size, off_t offset) {
         ++count_;
+        if (fail_with_ != 0) {
+            errno = fail_with_;
+            return -1;
+        }
         return real_(fd, data, size, offset);
     }
     sqlite3_vfs* unix_;
     const char* name_;
     static inline Pwrite real_ = nullptr;
     static inline int count_ = 0;
+    static inline int fail_with_ = 0;
 };
 
 void use_wal(Database& db) {
@@ -249,4 +256,26 @@ TEST_CASE("wal gathering vfs: a commit padded to a sector after a sync is in the
         CHECK(sqlite3_column_int(count, 0) == commit);
         sqlite3_finalize(count);
     }
+}
+
+TEST_CASE("wal gathering vfs: a gathered write that fails fails the transaction, never half of it", "[sqlite][wal]") {
+    Scratch scratch;
+    {
+        Database db(scratch.db());
+        use_wal(db);
+        db.exec("PRAGMA cache_size=10; CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)");
+        db.exec("BEGIN IMMEDIATE; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) "
+                "INSERT INTO t (body) SELECT randomblob(3000) FROM n;");  // spilled, the last frames still gathered
+        CountedWrites writes;
+        CountedWrites::fail_with(ENOSPC);
+        // Reading spilled pages writes the gathered frames first: that fails, and so does the statement ...
+        CHECK_THROWS_AS(db.exec("UPDATE t SET body = zeroblob(10) WHERE id BETWEEN 2 AND 4"), fleet::db::Error);
+        CountedWrites::fail_with(0);
+        // ... and the transaction with it (a "disk full" from the read would only have undone the statement, and
+        // this commit would have gone through without those frames).
+        CHECK_THROWS_AS(db.exec("COMMIT"), fleet::db::Error);
+    }
+    Database reopened(scratch.db());
+    CHECK(count_rows(reopened) == 0);
+    CHECK(integrity(reopened) == "ok");
 }
