@@ -131,30 +131,17 @@ int wal_close(sqlite3_file* file) {
     return code;
 }
 
+// A call passed on to the base VFS's file as it is.
+template <auto Method, typename... Args>
+auto passed_on(sqlite3_file* file, Args... args) {
+    return (real(file)->pMethods->*Method)(real(file), args...);
+}
+
 // Everything else the WAL is asked writes what it gathered first, then goes to the real file.
-int wal_read(sqlite3_file* file, void* data, int amount, sqlite3_int64 offset) {
+template <auto Method, typename... Args>
+int after_gathered(sqlite3_file* file, Args... args) {
     if (const int code = write_gathered_before(file); code != SQLITE_OK) return code;
-    return real(file)->pMethods->xRead(real(file), data, amount, offset);
-}
-int wal_truncate(sqlite3_file* file, sqlite3_int64 size) {
-    if (const int code = write_gathered_before(file); code != SQLITE_OK) return code;
-    return real(file)->pMethods->xTruncate(real(file), size);
-}
-int wal_sync(sqlite3_file* file, int flags) {
-    if (const int code = write_gathered_before(file); code != SQLITE_OK) return code;
-    return real(file)->pMethods->xSync(real(file), flags);
-}
-int wal_file_size(sqlite3_file* file, sqlite3_int64* size) {
-    if (const int code = write_gathered_before(file); code != SQLITE_OK) return code;
-    return real(file)->pMethods->xFileSize(real(file), size);
-}
-int wal_file_control(sqlite3_file* file, int op, void* argument) {
-    if (const int code = write_gathered_before(file); code != SQLITE_OK) return code;
-    return real(file)->pMethods->xFileControl(real(file), op, argument);
-}
-int wal_fetch(sqlite3_file* file, sqlite3_int64 offset, int amount, void** pointer) {
-    if (const int code = write_gathered_before(file); code != SQLITE_OK) return code;
-    return real(file)->pMethods->xFetch(real(file), offset, amount, pointer);
+    return passed_on<Method>(file, args...);
 }
 
 // The database file: SQLite publishes a commit in the WAL index right after a barrier, so
@@ -165,10 +152,10 @@ constexpr int kWalWriteLock = 0;  // WAL_WRITE_LOCK, the first of the shared-mem
 
 void db_shm_barrier(sqlite3_file* file) {
     if (WalFile* paired = database(file).wal) write_gathered(*paired);  // kept on failure, dropped at the unlock
-    real(file)->pMethods->xShmBarrier(real(file));
+    passed_on<&sqlite3_io_methods::xShmBarrier>(file);
 }
 int db_shm_lock(sqlite3_file* file, int offset, int n, int flags) {
-    const int code = real(file)->pMethods->xShmLock(real(file), offset, n, flags);
+    const int code = passed_on<&sqlite3_io_methods::xShmLock>(file, offset, n, flags);
     WalFile* paired = database(file).wal;
     if (code == SQLITE_OK && paired && offset == kWalWriteLock && flags == (SQLITE_SHM_UNLOCK | SQLITE_SHM_EXCLUSIVE)) {
         drop_gathered(*paired);
@@ -187,53 +174,50 @@ int db_close(sqlite3_file* file) {
     return code;
 }
 
-// Calls either kind of file passes on as they are.
-int file_read(sqlite3_file* file, void* data, int amount, sqlite3_int64 offset) {
-    return real(file)->pMethods->xRead(real(file), data, amount, offset);
-}
-int file_write(sqlite3_file* file, const void* data, int amount, sqlite3_int64 offset) {
-    return real(file)->pMethods->xWrite(real(file), data, amount, offset);
-}
-int file_truncate(sqlite3_file* file, sqlite3_int64 size) { return real(file)->pMethods->xTruncate(real(file), size); }
-int file_sync(sqlite3_file* file, int flags) { return real(file)->pMethods->xSync(real(file), flags); }
-int file_size(sqlite3_file* file, sqlite3_int64* size) { return real(file)->pMethods->xFileSize(real(file), size); }
-int file_control(sqlite3_file* file, int op, void* argument) {
-    return real(file)->pMethods->xFileControl(real(file), op, argument);
-}
-int file_fetch(sqlite3_file* file, sqlite3_int64 offset, int amount, void** pointer) {
-    return real(file)->pMethods->xFetch(real(file), offset, amount, pointer);
-}
-int file_lock(sqlite3_file* file, int lock) { return real(file)->pMethods->xLock(real(file), lock); }
-int file_unlock(sqlite3_file* file, int lock) { return real(file)->pMethods->xUnlock(real(file), lock); }
-int file_check_reserved_lock(sqlite3_file* file, int* out) {
-    return real(file)->pMethods->xCheckReservedLock(real(file), out);
-}
-int file_sector_size(sqlite3_file* file) { return real(file)->pMethods->xSectorSize(real(file)); }
-int file_device_characteristics(sqlite3_file* file) {
-    return real(file)->pMethods->xDeviceCharacteristics(real(file));
-}
-int file_shm_map(sqlite3_file* file, int page, int page_size, int extend, void volatile** pointer) {
-    return real(file)->pMethods->xShmMap(real(file), page, page_size, extend, pointer);
-}
-int file_shm_lock(sqlite3_file* file, int offset, int n, int flags) {
-    return real(file)->pMethods->xShmLock(real(file), offset, n, flags);
-}
-void file_shm_barrier(sqlite3_file* file) { real(file)->pMethods->xShmBarrier(real(file)); }
-int file_shm_unmap(sqlite3_file* file, int remove) { return real(file)->pMethods->xShmUnmap(real(file), remove); }
-int file_unfetch(sqlite3_file* file, sqlite3_int64 offset, void* pointer) {
-    return real(file)->pMethods->xUnfetch(real(file), offset, pointer);
-}
+using Io = sqlite3_io_methods;
 
-constexpr sqlite3_io_methods kWalMethods = {
-    3, wal_close, wal_read, wal_write, wal_truncate, wal_sync, wal_file_size, file_lock, file_unlock,
-    file_check_reserved_lock, wal_file_control, file_sector_size, file_device_characteristics, file_shm_map,
-    file_shm_lock, file_shm_barrier, file_shm_unmap, wal_fetch, file_unfetch,
+constexpr Io kWalMethods = {
+    3,
+    wal_close,
+    after_gathered<&Io::xRead>,
+    wal_write,
+    after_gathered<&Io::xTruncate>,
+    after_gathered<&Io::xSync>,
+    after_gathered<&Io::xFileSize>,
+    passed_on<&Io::xLock>,
+    passed_on<&Io::xUnlock>,
+    passed_on<&Io::xCheckReservedLock>,
+    after_gathered<&Io::xFileControl>,
+    passed_on<&Io::xSectorSize>,
+    passed_on<&Io::xDeviceCharacteristics>,
+    passed_on<&Io::xShmMap>,
+    passed_on<&Io::xShmLock>,
+    passed_on<&Io::xShmBarrier>,
+    passed_on<&Io::xShmUnmap>,
+    after_gathered<&Io::xFetch>,
+    passed_on<&Io::xUnfetch>,
 };
 
-constexpr sqlite3_io_methods kDatabaseMethods = {
-    3, db_close, file_read, file_write, file_truncate, file_sync, file_size, file_lock, file_unlock,
-    file_check_reserved_lock, file_control, file_sector_size, file_device_characteristics, file_shm_map,
-    db_shm_lock, db_shm_barrier, file_shm_unmap, file_fetch, file_unfetch,
+constexpr Io kDatabaseMethods = {
+    3,
+    db_close,
+    passed_on<&Io::xRead>,
+    passed_on<&Io::xWrite>,
+    passed_on<&Io::xTruncate>,
+    passed_on<&Io::xSync>,
+    passed_on<&Io::xFileSize>,
+    passed_on<&Io::xLock>,
+    passed_on<&Io::xUnlock>,
+    passed_on<&Io::xCheckReservedLock>,
+    passed_on<&Io::xFileControl>,
+    passed_on<&Io::xSectorSize>,
+    passed_on<&Io::xDeviceCharacteristics>,
+    passed_on<&Io::xShmMap>,
+    db_shm_lock,
+    db_shm_barrier,
+    passed_on<&Io::xShmUnmap>,
+    passed_on<&Io::xFetch>,
+    passed_on<&Io::xUnfetch>,
 };
 
 // Opens the base VFS's file behind ours; `make` builds ours in front of it (and may throw).
@@ -280,24 +264,10 @@ int open_file(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags
 }
 
 // The VFS's own calls go to the base VFS, as the base VFS.
-int delete_file(sqlite3_vfs*, const char* name, int sync_directory) {
-    return base_vfs->xDelete(base_vfs, name, sync_directory);
+template <auto Method, typename... Args>
+auto on_base(sqlite3_vfs*, Args... args) {
+    return (base_vfs->*Method)(base_vfs, args...);
 }
-int access(sqlite3_vfs*, const char* name, int flags, int* out) { return base_vfs->xAccess(base_vfs, name, flags, out); }
-int full_pathname(sqlite3_vfs*, const char* name, int size, char* out) {
-    return base_vfs->xFullPathname(base_vfs, name, size, out);
-}
-void* dl_open(sqlite3_vfs*, const char* name) { return base_vfs->xDlOpen(base_vfs, name); }
-void dl_error(sqlite3_vfs*, int size, char* out) { base_vfs->xDlError(base_vfs, size, out); }
-void (*dl_sym(sqlite3_vfs*, void* handle, const char* symbol))(void) {
-    return base_vfs->xDlSym(base_vfs, handle, symbol);
-}
-void dl_close(sqlite3_vfs*, void* handle) { base_vfs->xDlClose(base_vfs, handle); }
-int randomness(sqlite3_vfs*, int size, char* out) { return base_vfs->xRandomness(base_vfs, size, out); }
-int sleep(sqlite3_vfs*, int microseconds) { return base_vfs->xSleep(base_vfs, microseconds); }
-int current_time(sqlite3_vfs*, double* out) { return base_vfs->xCurrentTime(base_vfs, out); }
-int last_error(sqlite3_vfs*, int size, char* out) { return base_vfs->xGetLastError(base_vfs, size, out); }
-int current_time_int64(sqlite3_vfs*, sqlite3_int64* out) { return base_vfs->xCurrentTimeInt64(base_vfs, out); }
 
 sqlite3_vfs vfs{};
 
@@ -308,18 +278,18 @@ void register_vfs() {
     vfs.mxPathname = base_vfs->mxPathname;
     vfs.zName = kName;
     vfs.xOpen = open_file;
-    vfs.xDelete = delete_file;
-    vfs.xAccess = access;
-    vfs.xFullPathname = full_pathname;
-    vfs.xDlOpen = dl_open;
-    vfs.xDlError = dl_error;
-    vfs.xDlSym = dl_sym;
-    vfs.xDlClose = dl_close;
-    vfs.xRandomness = randomness;
-    vfs.xSleep = sleep;
-    vfs.xCurrentTime = current_time;
-    vfs.xGetLastError = last_error;
-    vfs.xCurrentTimeInt64 = current_time_int64;
+    vfs.xDelete = on_base<&sqlite3_vfs::xDelete>;
+    vfs.xAccess = on_base<&sqlite3_vfs::xAccess>;
+    vfs.xFullPathname = on_base<&sqlite3_vfs::xFullPathname>;
+    vfs.xDlOpen = on_base<&sqlite3_vfs::xDlOpen>;
+    vfs.xDlError = on_base<&sqlite3_vfs::xDlError>;
+    vfs.xDlSym = on_base<&sqlite3_vfs::xDlSym>;
+    vfs.xDlClose = on_base<&sqlite3_vfs::xDlClose>;
+    vfs.xRandomness = on_base<&sqlite3_vfs::xRandomness>;
+    vfs.xSleep = on_base<&sqlite3_vfs::xSleep>;
+    vfs.xCurrentTime = on_base<&sqlite3_vfs::xCurrentTime>;
+    vfs.xGetLastError = on_base<&sqlite3_vfs::xGetLastError>;
+    vfs.xCurrentTimeInt64 = on_base<&sqlite3_vfs::xCurrentTimeInt64>;
     sqlite3_vfs_register(&vfs, 0);
 }
 
