@@ -76,18 +76,28 @@ private:
     std::string text_;
 };
 
+// The ids an operation event concerns.
+EventKeys operation_keys(const OperationGlance& operation) {
+    EventKeys keys{.operation_id = operation.operation_id, .worker_id = operation.worker_id};
+    if (const auto attempt = workflows::attempt_of(operation.operation_id)) keys.workflow_id = attempt->workflow_id;
+    return keys;
+}
+
+// What every operation event says of the operation first.
+void operation_fields(const EventKeys& keys, std::string_view domain, DataText& data) {
+    data.string("operation_id", keys.operation_id)
+        .string("operation_type", domain)
+        .string_or_null("worker_id", keys.worker_id);
+    if (const auto attempt = workflows::attempt_of(keys.operation_id))
+        data.string("workflow_id", attempt->workflow_id).string("step", attempt->step);
+    else
+        data.null("workflow_id").null("step");
+}
+
 // What every operation event says of the operation first, and the ids it concerns.
 EventKeys operation_fields(const OperationGlance& operation, DataText& data) {
-    EventKeys keys{.operation_id = operation.operation_id, .worker_id = operation.worker_id};
-    data.string("operation_id", operation.operation_id)
-        .string("operation_type", operation.domain)
-        .string_or_null("worker_id", operation.worker_id);
-    if (const auto attempt = workflows::attempt_of(operation.operation_id)) {
-        keys.workflow_id = attempt->workflow_id;
-        data.string("workflow_id", attempt->workflow_id).string("step", attempt->step);
-    } else {
-        data.null("workflow_id").null("step");
-    }
+    auto keys = operation_keys(operation);
+    operation_fields(keys, operation.domain, data);
     return keys;
 }
 
@@ -170,14 +180,20 @@ void EventFeed::append(std::string_view type, EventKeys keys, boost::json::objec
 
 void EventFeed::append_worker_status(std::string_view worker_id, std::string_view worker_type,
                                      std::string_view endpoint, std::string_view from, std::string_view to) {
-    DataText data;
-    data.string("worker_id", worker_id)
-        .string("worker_type", worker_type)
-        .string("endpoint", endpoint)
-        .string_or_null("from", from)
-        .string("to", to);
-    append_event(history_, "worker.status", EventKeys{.worker_id = std::string(worker_id)}, std::move(data),
-                 clock_.now());
+    // Two of these an operation at --max-concurrent 1: the text is made when a stream reads it.
+    auto make_data = [worker_type = std::string(worker_type), endpoint = std::string(endpoint),
+                      from = std::string(from), to = std::string(to)](const HistoryEntry& entry) {
+        DataText data;
+        data.string("worker_id", entry.keys.worker_id)
+            .string("worker_type", worker_type)
+            .string("endpoint", endpoint)
+            .string_or_null("from", from)
+            .string("to", to)
+            .string("time", to_iso8601(entry.time));
+        return std::move(data).done();
+    };
+    history_.append("worker.status", EventKeys{.worker_id = std::string(worker_id)}, std::move(make_data),
+                    clock_.now());
 }
 
 void EventFeed::on_status(const OperationStatusChanged& changed) {
@@ -186,16 +202,24 @@ void EventFeed::on_status(const OperationStatusChanged& changed) {
     if (is_terminal(operation.status)) progress_.erase(operation.operation_id);
 
     const auto bot = run_bot_ ? run_bot_(operation.operation_id) : std::nullopt;
-    DataText data;
-    auto keys = operation_fields(operation, data);
+    auto keys = operation_keys(operation);
     if (bot) keys.run_id = operation.operation_id;
-    data.string_or_null("run_id", bot ? std::string_view(operation.operation_id) : std::string_view());
-    if (changed.from) data.string("from", to_string(*changed.from));
-    else data.null("from");
-    data.string("to", to_string(operation.status))
-        .number("progress", percentage_of(operation))
-        .string_or_null("error_message", operation.error_message);
-    append_event(history_, "operation.status", keys, std::move(data), clock_.now());
+    // Two or three of these an operation: what the text will say is kept, and made when a stream reads it.
+    auto make_data = [domain = operation.domain, from = changed.from, to = operation.status,
+                      progress = percentage_of(operation),
+                      error = operation.error_message](const HistoryEntry& entry) {
+        DataText data;
+        operation_fields(entry.keys, domain, data);
+        data.string_or_null("run_id", entry.keys.run_id);
+        if (from) data.string("from", to_string(*from));
+        else data.null("from");
+        data.string("to", to_string(to))
+            .number("progress", progress)
+            .string_or_null("error_message", error)
+            .string("time", to_iso8601(entry.time));
+        return std::move(data).done();
+    };
+    history_.append("operation.status", keys, std::move(make_data), clock_.now());
     waits_.fire("operation", operation.operation_id);
 
     if (!bot) return;

@@ -4,11 +4,40 @@
 
 namespace fleet::backend {
 
+const std::string& HistoryEntry::frame() const {
+    std::call_once(made_, [this] {
+        const std::string data = make_data_ ? make_data_(*this) : std::move(data_);
+        make_data_ = nullptr;  // what it kept is not needed again
+        frame_.reserve(data.size() + type.size() + 40);
+        frame_ += "id: ";
+        frame_ += std::to_string(id);
+        frame_ += "\nevent: ";
+        frame_ += type;
+        frame_ += "\ndata: ";
+        frame_ += data;
+        frame_ += "\n\n";
+    });
+    return frame_;
+}
+
 EventHistory::EventHistory(Limits limits, std::uint64_t first_id, const Clock& clock, Later wake_later)
     : limits_(limits), clock_(clock), wake_later_(std::move(wake_later)), last_id_(first_id) {}
 
 std::uint64_t EventHistory::append(std::string_view type, EventKeys keys, std::string data_json, SystemTime time) {
     auto entry = std::make_shared<HistoryEntry>();
+    entry->data_ = std::move(data_json);
+    return add(std::move(entry), type, std::move(keys), time);
+}
+
+std::uint64_t EventHistory::append(std::string_view type, EventKeys keys, HistoryEntry::MakeData make_data,
+                                   SystemTime time) {
+    auto entry = std::make_shared<HistoryEntry>();
+    entry->make_data_ = std::move(make_data);
+    return add(std::move(entry), type, std::move(keys), time);
+}
+
+std::uint64_t EventHistory::add(std::shared_ptr<HistoryEntry> entry, std::string_view type, EventKeys keys,
+                                SystemTime time) {
     entry->time = time;
     entry->type = type;
     entry->keys = std::move(keys);
@@ -18,15 +47,6 @@ std::uint64_t EventHistory::append(std::string_view type, EventKeys keys, std::s
         std::lock_guard lock(mutex_);
         id = ++last_id_;
         entry->id = id;
-        auto& frame = entry->frame;
-        frame.reserve(data_json.size() + type.size() + 40);
-        frame += "id: ";
-        frame += std::to_string(id);
-        frame += "\nevent: ";
-        frame += type;
-        frame += "\ndata: ";
-        frame += data_json;
-        frame += "\n\n";
         entries_.push_back(std::move(entry));
         while (entries_.size() > limits_.max_events) entries_.pop_front();
         drop_old(time);
@@ -102,7 +122,7 @@ EventHistory::Read EventHistory::read_after(std::uint64_t after, const EventFilt
     for (auto& entry : batch) {
         read.next = entry->id;
         if (!filter.accepts(entry->type, entry->keys)) continue;
-        size += entry->frame.size();
+        size += entry->frame().size();
         batch[accepted++] = entry;
         if (size >= max_bytes) {
             read.more = read.more || entry != batch.back();
@@ -111,7 +131,7 @@ EventHistory::Read EventHistory::read_after(std::uint64_t after, const EventFilt
     }
     auto text = std::make_shared<std::string>();
     text->reserve(size);
-    for (std::size_t i = 0; i < accepted; ++i) *text += batch[i]->frame;
+    for (std::size_t i = 0; i < accepted; ++i) *text += batch[i]->frame();
     read.text = std::move(text);
     read.events = accepted;
     {

@@ -16,13 +16,28 @@
 
 namespace fleet::backend {
 
-// One event as the stream sends it: its whole SSE frame, made once.
-struct HistoryEntry {
+// One event as the stream sends it. Its SSE frame is made once, by the first read that takes
+// it, on the reader's thread: most events are never read (a fleet with no stream open reads
+// none), and the core thread only keeps what the frame will say.
+class HistoryEntry {
+public:
+    // The event's data as JSON text, made from the entry (its keys and time) and what it kept.
+    using MakeData = std::function<std::string(const HistoryEntry&)>;
+
     std::uint64_t id = 0;
     SystemTime time{};
     std::string_view type;  // one of kEventTypes
     EventKeys keys;
-    std::string frame;  // "id: ..\nevent: ..\ndata: {..}\n\n"
+
+    // "id: ..\nevent: ..\ndata: {..}\n\n"; any thread.
+    const std::string& frame() const;
+
+private:
+    friend class EventHistory;
+    mutable std::string data_;  // the data's text, when it came made
+    mutable MakeData make_data_;  // else how to make it
+    mutable std::once_flag made_;
+    mutable std::string frame_;
 };
 
 // The backend's recent events, shared by every stream: the core thread
@@ -51,6 +66,8 @@ public:
 
     // Core thread. Returns the event's id.
     std::uint64_t append(std::string_view type, EventKeys keys, std::string data_json, SystemTime time);
+    // The same, with the data made when the event is first read.
+    std::uint64_t append(std::string_view type, EventKeys keys, HistoryEntry::MakeData make_data, SystemTime time);
 
     struct Read {
         // The accepted frames, in order (never null). Shared: the readers woken together, at the
@@ -88,6 +105,7 @@ public:
     std::size_t size() const;
 
 private:
+    std::uint64_t add(std::shared_ptr<HistoryEntry> entry, std::string_view type, EventKeys keys, SystemTime time);
     void drop_old(SystemTime now);
     Bounds bounds_locked() const;
     // Under the lock: the delay of a wake-up the caller must post, none if one is posted.

@@ -13,6 +13,7 @@
 
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace fleet;
@@ -119,6 +120,35 @@ TEST_CASE("event history: readers asking the same question before anything chang
     CHECK(ids_in(*first.text) == std::vector<std::string>{"1001"});  // what was given stays as it was
 }
 
+
+TEST_CASE("event history: an event's data is made by its first read, once, whoever reads it; unread, never",
+          "[events]") {
+    History h;
+    auto made = counter();
+    const auto make = [made](const HistoryEntry& entry) {
+        ++*made;
+        return "{\"operation_id\":\"" + entry.keys.operation_id + "\"}";
+    };
+    h.history.append("operation.status", {.operation_id = "op1"}, make, SystemTime{});
+    h.history.append("worker.status", {.worker_id = "w1"}, make, SystemTime{});
+    CHECK(*made == 0);  // nobody read: nothing made
+
+    // A filter that passes the worker's event over does not make it either.
+    const EventFilter status{{"operation.status"}, {}};
+    const auto first = h.history.read_after(1000, status, 1 << 20);
+    CHECK(*first.text == "id: 1001\nevent: operation.status\ndata: {\"operation_id\":\"op1\"}\n\n");
+    CHECK(*made == 1);
+
+    // Readers on two threads at once, with questions of their own: each event made once.
+    std::string on_one, on_two;
+    std::thread one([&] { on_one = *h.history.read_after(1000, {}, 1 << 20).text; });
+    std::thread two([&] { on_two = *h.history.read_after(1000, {}, 1 << 19).text; });
+    one.join();
+    two.join();
+    CHECK(on_one == on_two);
+    CHECK(ids_in(on_one) == std::vector<std::string>{"1001", "1002"});
+    CHECK(*made == 2);
+}
 TEST_CASE("event history: bounded by count and age; a read from before what is kept says it missed events",
           "[events]") {
     History h({.max_events = 3, .max_age = 3600s});
