@@ -371,7 +371,8 @@ lifecycle::Move Dispatcher::take_in_view(OperationRecord& operation, boost::json
     operation.refreshed_at = now;
     operation.unknown_since.reset();
     operation.unreadable_answers = 0;
-    if (progressed) operations_.progressed(operation);
+    // An end says the last word on progress: its status event carries it (no progress event follows an end).
+    if (progressed && !is_terminal(operation.status)) operations_.progressed(operation);
     if (is_terminal(operation.status)) finish(operation);
     else operations_.save(operation);
     return move;
