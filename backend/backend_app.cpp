@@ -13,6 +13,7 @@
 #include "backend/core/core_timers.hpp"
 #include "backend/core/event_bus.hpp"
 #include "backend/dispatch/dispatcher.hpp"
+#include "backend/dispatch/restart_hold.hpp"
 #include "backend/dispatch/worker_client.hpp"
 #include "backend/events/event_feed.hpp"
 #include "backend/events/event_history.hpp"
@@ -98,6 +99,7 @@ public:
                       config.max_worker_losses),
           watch_(io_, [this](const std::string& id, const std::string& detail) { monitor_.connection_lost(id, detail); }),
           registrations_(registry_, operations_, dispatcher_, watch_, SystemClock::instance()),
+          restart_hold_(registry_, operations_, workers_, dispatcher_),
           reader_(database_, core_),
           proxy_(operations_, operation_repository_, registry_, workers_, dispatcher_, executor_, timers_, reader_,
                  metrics_, SystemClock::instance(), {config.cache_ttl, config.unknown_grace}),
@@ -167,10 +169,12 @@ public:
         });
         executor_.post([this] {
             for (auto* worker : registry_.all()) watch_.watch(worker->worker_id, worker->endpoint_url);
-            dispatcher_.resend_unanswered_starts();
+            restart_hold_.ask([this] {
+                dispatcher_.resend_unanswered_starts();
+                dispatcher_.release_queue();
+            });
             workflows_.resume_all();
             scheduler_.start();
-            dispatcher_.pump_all();
         });
         monitor_.start();
         sweeper_.start();
@@ -301,6 +305,7 @@ private:
     Dispatcher dispatcher_;
     ConnectionWatch watch_;
     RegistrationService registrations_;
+    RestartHold restart_hold_;
     WorkerDrain drains_{registry_, workers_};
     ReaderThread reader_;
     OperationProxy proxy_;

@@ -135,22 +135,47 @@ void Dispatcher::dispatch(const std::string& operation_id, std::set<std::string>
     // The claim. Only the operation is written: which operations a worker
     // holds is rebuilt from the operations after a restart (restore_assignments).
     WorkerRecord& worker = *candidates.front();
-    if (lifecycle::logged(*operation, "claim", lifecycle::claim(*operation, worker)).refused()) {
+    const bool queued_on_file = operations.queued_on_file(operation_id);  // asked before the claim is written
+    if (!claim(*operation, worker)) {
         done({Outcome::Gone, {}});
         return;
     }
-    operations.dequeue(operation_id);
-    worker_lifecycle::claimed(worker, operation_id, clock_.now());
-    registry_.announce(worker);
-    operations.save(*operation);
 
-    // The start leaves only once the claim is committed: a backend killed in
-    // between restarts with the operation on this worker (and sends the start
-    // again, resend_unanswered_starts), never queued again while the worker runs it.
+    // A worker that has nothing else to do gets the start at once when the operation's row on file
+    // says queued: a backend killed before the claim's commit restarts with it queued, and holds the
+    // queue until the workers said what they hold (RestartHold), so it is not given to a second
+    // worker. Otherwise the start leaves once the claim is committed: a new operation never runs
+    // before it is stored, one on file as another worker's is never on two, and a busy worker's
+    // starts go out together.
+    if (worker.operations.size() == 1 && queued_on_file) {
+        send_start(operation_id, worker.worker_id, std::move(tried), began, std::move(done));
+        return;
+    }
     core_.post_after_commit([this, operation_id, worker_id = worker.worker_id, tried = std::move(tried), began,
                                     done = std::move(done)]() mutable {
         send_start(operation_id, worker_id, std::move(tried), began, std::move(done));
     });
+}
+
+bool Dispatcher::claim(OperationRecord& operation, WorkerRecord& worker) {
+    if (lifecycle::logged(operation, "claim", lifecycle::claim(operation, worker)).refused()) return false;
+    operations_.dequeue(operation.operation_id);
+    worker_lifecycle::claimed(worker, operation.operation_id, clock_.now());
+    registry_.announce(worker);
+    operations_.save(operation);
+    return true;
+}
+
+void Dispatcher::adopt(OperationRecord& operation, WorkerRecord& worker) {
+    if (operation.status != OperationStatus::Queued || !claim(operation, worker)) return;
+    log::info("operation found on worker ", worker.worker_id, ", which the last run of the backend had sent it to ",
+              "before the claim was written: claimed to it again", log::field("operation_id", operation.operation_id),
+              log::field("worker_id", worker.worker_id));
+}
+
+void Dispatcher::release_queue() {
+    holding_ = false;
+    pump_all();
 }
 
 void Dispatcher::send_start(const std::string& operation_id, const std::string& worker_id, std::set<std::string> tried,
@@ -281,7 +306,7 @@ void Dispatcher::requeue_unstarted(OperationRecord& operation) {
 }
 
 void Dispatcher::pump(const std::string& domain) {
-    if (shutting_down_) return;
+    if (shutting_down_ || holding_) return;
     auto& registry = registry_;
     const auto fits = [&](const OperationRecord& operation) {
         return operation.requirements.empty() || !registry.idle_candidates(domain, operation.requirements, {}).empty();

@@ -33,9 +33,16 @@ public:
 
     void start(StartRequest request, std::function<void(StartResult)> done);
 
-    // Sends queued operations of `domain` to idle workers that fit them.
+    // Sends queued operations of `domain` to idle workers that fit them (not while the queue is held).
     void pump(const std::string& domain);
     void pump_all();
+    // After a restart the queue is held until the workers said what they hold (RestartHold):
+    // a start taken from the queue may have left before its claim was committed.
+    void hold_queue() { holding_ = true; }
+    void release_queue();
+    // A queued operation its worker says it holds: claimed to it again, as if the claim had been
+    // committed (resend_unanswered_starts then sends its start again, and the worker answers with it).
+    void adopt(OperationRecord& operation, WorkerRecord& worker);
     // After loading from the store: each worker holds the unfinished operations that name it.
     void restore_assignments();
     // At start, after restore_assignments: a claimed (pending) operation's start
@@ -85,6 +92,8 @@ private:
     void release(const OperationRecord& operation);
     // A start the worker did not take: as if it had never been tried (queued, attempt not counted).
     void undo_claim(OperationRecord& operation);
+    // The claim of a queued operation by `worker`, saved; false when the lifecycle refuses it.
+    bool claim(OperationRecord& operation, WorkerRecord& worker);
 
     Registry& registry_;
     OperationBook& operations_;
@@ -94,6 +103,7 @@ private:
     const Clock& clock_;
     const int max_worker_losses_;
     bool shutting_down_ = false;
+    bool holding_ = false;
 };
 
 }  // namespace fleet::backend

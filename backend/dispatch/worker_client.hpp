@@ -34,6 +34,8 @@ public:
     virtual void cancel(const std::string& endpoint_url, const std::string& operation_id, Answer then) = 0;
     // POST <endpoint>/api/v1/drain: the worker starts its graceful drain (as on SIGTERM).
     virtual void drain(const std::string& endpoint_url, Answer then) = 0;
+    // GET <endpoint>/api/v1/operations?limit=<limit>: the worker's newest operations first.
+    virtual void newest(const std::string& endpoint_url, std::size_t limit, Answer then) = 0;
 };
 
 // The real one: HTTP with the backend's token, a 5 s deadline and the body
@@ -49,6 +51,7 @@ public:
                  Answer then) override;
     void cancel(const std::string& endpoint_url, const std::string& operation_id, Answer then) override;
     void drain(const std::string& endpoint_url, Answer then) override;
+    void newest(const std::string& endpoint_url, std::size_t limit, Answer then) override;
 
 private:
     void call(http::Method method, std::string url, std::string body, Answer then);

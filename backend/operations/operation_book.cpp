@@ -21,8 +21,12 @@ OperationBook::QueueKey OperationBook::key_of(const OperationRecord& record) {
 void OperationBook::load() {
     active_.clear();
     queues_.clear();
+    queued_on_file_.clear();
     for (auto& record : store_.load_unfinished()) {
-        if (record.status == OperationStatus::Queued) queues_[record.domain].insert(key_of(record));
+        if (record.status == OperationStatus::Queued) {
+            queues_[record.domain].insert(key_of(record));
+            queued_on_file_.insert(record.operation_id);
+        }
         record.saved_status = record.status;
         std::string id = record.operation_id;
         active_.emplace(std::move(id), std::move(record));
@@ -89,6 +93,8 @@ void OperationBook::write_changed() {
             // create() checked the id on this same thread: only a bug gets here.
             throw std::logic_error("operation id '" + id + "' was taken between create and save");
         }
+        if (record->status == OperationStatus::Queued) queued_on_file_.insert(id);
+        else queued_on_file_.erase(id);
     }
     ended_.clear();
 }

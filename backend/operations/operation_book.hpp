@@ -37,6 +37,9 @@ public:
     // is already taken, active or stored: the caller draws another.
     OperationRecord* create(OperationRecord&& record);
     OperationRecord* find_active(const std::string& operation_id);
+    // Its row on file says queued (written and committed so): a backend killed now restarts with it
+    // queued, whatever has happened to it since in memory.
+    bool queued_on_file(const std::string& operation_id) const { return queued_on_file_.contains(operation_id); }
     std::optional<OperationRecord> find(const std::string& operation_id);
 
     // Stamps updated_at and has it written at the group commit (inserted the
@@ -85,6 +88,7 @@ private:
 
     std::unordered_set<std::string> unsaved_;  // created, not inserted yet
     std::unordered_set<std::string> changed_;  // saved since the last group commit
+    std::unordered_set<std::string> queued_on_file_;  // written queued at the last commit that wrote them
     // Terminal, out of active_, not written yet: the record its OperationEnded event carries.
     std::unordered_map<std::string, std::shared_ptr<const OperationRecord>> ended_;
     std::map<std::string, std::set<QueueKey>> queues_;

@@ -14,9 +14,9 @@ namespace fleet::test {
 class ScriptedWorkerClient final : public backend::WorkerClient {
 public:
     struct Call {
-        std::string kind;  // start, get, metrics, cancel, drain
+        std::string kind;  // start, get, metrics, cancel, drain, newest
         std::string endpoint_url;
-        std::string target;  // the domain of a start, the operation id, or nothing (drain)
+        std::string target;  // the domain of a start, the operation id, the limit (newest), or nothing (drain)
         std::string body;
         Answer then;
     };
@@ -37,6 +37,9 @@ public:
 
     void drain(const std::string& endpoint_url, Answer then) override {
         calls.push_back({"drain", endpoint_url, {}, {}, std::move(then)});
+    }
+    void newest(const std::string& endpoint_url, std::size_t limit, Answer then) override {
+        calls.push_back({"newest", endpoint_url, std::to_string(limit), {}, std::move(then)});
     }
 
     // Delivers call `i`'s answer, as the core thread would.
