@@ -169,10 +169,8 @@ public:
         });
         executor_.post([this] {
             for (auto* worker : registry_.all()) watch_.watch(worker->worker_id, worker->endpoint_url);
-            restart_hold_.ask([this] {
-                dispatcher_.resend_unanswered_starts();
-                dispatcher_.release_queue();
-            });
+            dispatcher_.resend_unanswered_starts();
+            restart_hold_.ask([this] { dispatcher_.release_queue(); });
             workflows_.resume_all();
             scheduler_.start();
         });

@@ -171,6 +171,10 @@ void Dispatcher::adopt(OperationRecord& operation, WorkerRecord& worker) {
     log::info("operation found on worker ", worker.worker_id, ", which the last run of the backend had sent it to ",
               "before the claim was written: claimed to it again", log::field("operation_id", operation.operation_id),
               log::field("worker_id", worker.worker_id));
+    // Its start again, once the claim is written: the worker answers with what it has, or its end.
+    core_.post_after_commit([this, operation_id = operation.operation_id, worker_id = worker.worker_id] {
+        send_start(operation_id, worker_id, {}, std::chrono::steady_clock::now(), [](Dispatched) {});
+    });
 }
 
 void Dispatcher::release_queue() {

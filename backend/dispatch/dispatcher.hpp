@@ -40,8 +40,9 @@ public:
     // a start taken from the queue may have left before its claim was committed.
     void hold_queue() { holding_ = true; }
     void release_queue();
-    // A queued operation its worker says it holds: claimed to it again, as if the claim had been
-    // committed (resend_unanswered_starts then sends its start again, and the worker answers with it).
+    // A queued operation a worker says it has (the last run sent it before the claim was written):
+    // claimed to that worker again, and its start sent again once that is committed (the worker
+    // answers with what it has, or its end, and runs nothing twice).
     void adopt(OperationRecord& operation, WorkerRecord& worker);
     // After loading from the store: each worker holds the unfinished operations that name it.
     void restore_assignments();

@@ -47,8 +47,12 @@ std::optional<Registered> RegistrationService::register_worker(const Registratio
     const auto& current = registration.current_operation_ids;
     for (const auto& id : current) {
         OperationRecord* operation = operations_.find_active(id);
+        // Queued here while the worker runs it: the last run of the backend sent it before its claim
+        // was written (a queued operation is no other worker's). It stays where it runs.
+        if (operation && operation->status == OperationStatus::Queued) dispatcher_.adopt(*operation, worker);
         if (operation && operation->worker_id == worker_id) {
-            worker.operations.push_back(id);
+            if (std::find(worker.operations.begin(), worker.operations.end(), id) == worker.operations.end())
+                worker.operations.push_back(id);
             operation->worker_instance_id = worker.instance_id;
             operations_.save(*operation);
         } else {

@@ -8,6 +8,10 @@
 #include <boost/json/parse.hpp>
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -27,47 +31,8 @@ std::string newest(const std::vector<std::pair<std::string, std::string>>& opera
     for (const auto& [id, status] : operations)
         items += std::string(items.empty() ? "" : ",") + R"({"operation_id": ")" + id + R"(", "status": ")" + status +
                  R"("})";
-    return R"({"success": true, "data": {"operations": [)" + items + R"(], "total": 2, "limit": 100, "offset": 0}})";
+    return R"({"success": true, "data": {"operations": [)" + items + R"(], "limit": 100, "offset": 0}})";
 }
-
-// A backend that ran w1 (one slot) with one operation on it and one queued behind, was killed, and
-// started again on the same file (as run() does, up to asking the workers).
-struct Restarted {
-    test::TempDir dir;
-    std::string path = (dir.path() / "fleet.db").string();
-    std::string running, queued;
-    std::optional<Core> after;
-    std::optional<RestartHold> hold;
-    bool released = false;
-
-    Restarted() {
-        {
-            Core before(path);
-            before.add_worker("w1");
-            before.start();
-            before.start();
-            REQUIRE(before.workers.calls.size() == 1);
-            running = id_of_start(before.workers.calls[0]);
-            before.operations.for_each_active([&](const OperationRecord& operation) {
-                if (operation.status == OperationStatus::Queued) queued = operation.operation_id;
-            });
-            REQUIRE_FALSE(queued.empty());
-        }
-        after.emplace(path);
-        after->registry.load();
-        after->operations.load();
-        after->dispatcher.restore_assignments();
-        hold.emplace(after->registry, after->operations, after->workers, after->dispatcher);
-    }
-    // What run() does once the workers said what they have.
-    void ask() {
-        hold->ask([this] {
-            after->dispatcher.resend_unanswered_starts();
-            after->dispatcher.release_queue();
-            released = true;
-        });
-    }
-};
 
 // Runs what the core thread has queued: the group commit, and what waits for it.
 void run(Core& core) {
@@ -75,62 +40,161 @@ void run(Core& core) {
     core.io.poll();
 }
 
+// A backend with two one-slot workers and three operations, killed (in a child process that ends
+// without committing) right after it sent the queued one to w1 at once, when w1's first operation
+// ended in its start's answer; then started again on the same file, as run() does up to asking the
+// workers (the starts of claims on file sent again first).
+struct Restarted {
+    test::TempDir dir;
+    std::string path = (dir.path() / "fleet.db").string();
+    std::string sent_at_once;  // queued on file, sent to w1 before its claim's commit
+    std::optional<Core> after;
+    std::optional<RestartHold> hold;
+    bool released = false;
+
+    Restarted() {
+        const auto ids_file = dir.path() / "sent";
+        const pid_t child = ::fork();
+        REQUIRE(child >= 0);
+        if (child == 0) {
+            Core before(path);
+            before.core.group_commits();
+            before.add_worker("w1");
+            before.add_worker("w2");
+            before.start();
+            before.start();
+            before.start();
+            run(before);  // the first two are stored and sent, the third is stored queued
+            if (before.workers.calls.size() != 2) ::_exit(2);
+            const std::string first = id_of_start(before.workers.calls[0]);
+            before.workers.answer(0, before.workers.status(200, R"({"success": true, "operation": {"operation_id": ")" +
+                                                                    first + R"(", "status": "completed", "result": {}}})"));
+            if (before.workers.calls.size() != 3) ::_exit(3);  // sent at once, before any commit
+            std::ofstream(ids_file) << id_of_start(before.workers.calls[2]);
+            ::_exit(0);  // killed: the claim (and the first one's end) never committed
+        }
+        int status = 0;
+        REQUIRE(::waitpid(child, &status, 0) == child);
+        REQUIRE(WIFEXITED(status));
+        REQUIRE(WEXITSTATUS(status) == 0);
+        std::ifstream(ids_file) >> sent_at_once;
+        REQUIRE_FALSE(sent_at_once.empty());
+
+        after.emplace(path);
+        after->registry.load();
+        after->operations.load();
+        after->dispatcher.restore_assignments();
+        REQUIRE(after->operation(sent_at_once).status == OperationStatus::Queued);  // what the file says
+        after->dispatcher.resend_unanswered_starts();
+        after->workers.calls.clear();  // the two claimed ones' starts: not what these tests look at
+        hold.emplace(after->registry, after->operations, after->workers, after->dispatcher);
+    }
+    void ask() {
+        hold->ask([this] {
+            after->dispatcher.release_queue();
+            released = true;
+        });
+    }
+    // The index of the "newest" call to `worker`.
+    std::size_t asked(const std::string& worker) const {
+        for (std::size_t i = 0; i < after->workers.calls.size(); ++i)
+            if (after->workers.calls[i].kind == "newest" && after->workers.calls[i].endpoint_url == "http://" + worker + ":5005")
+                return i;
+        FAIL("no newest call to " << worker);
+        return 0;
+    }
+};
+
 }  // namespace
 
-TEST_CASE("restart hold: a queued operation a worker has is claimed to it, not given to an idle second worker",
+TEST_CASE("restart hold: an operation sent before its claim's commit is claimed to the worker that has it, "
+          "never given to another",
           "[dispatcher]") {
     Restarted restarted;
     auto& after = *restarted.after;
-    const auto& [running, queued] = std::tie(restarted.running, restarted.queued);
-    const bool& released = restarted.released;
+    const std::string& id = restarted.sent_at_once;
     restarted.ask();
-    REQUIRE(after.workers.calls.size() == 1);
-    CHECK(after.workers.calls[0].kind == "newest");
-    CHECK(after.workers.calls[0].endpoint_url == "http://w1:5005");
-    CHECK_FALSE(released);
+    REQUIRE(after.workers.calls.size() == 2);  // w1 and w2 asked, nothing else sent
+    CHECK_FALSE(restarted.released);
 
-    // A second worker registers while the queue is held: it gets nothing yet.
-    after.add_worker("w2");
-    CHECK(after.workers.calls.size() == 1);
-    CHECK(after.operation(queued).status == OperationStatus::Queued);
+    // w1 answers while the queue is held: a worker that registers meanwhile gets nothing from the queue.
+    after.add_worker("w3");
+    CHECK(after.workers.calls.size() == 2);
 
-    // w1 says it ran the first and runs the queued one: the last run sent it before its claim was written.
-    after.workers.answer(0, after.workers.status(200, newest({{queued, "running"}, {running, "completed"}})));
-    CHECK(released);
-    CHECK(after.operation(queued).status == OperationStatus::Pending);
-    CHECK(after.operation(queued).worker_id == "w1");
-    CHECK(after.held_by("w1") == 2);
-    // Both starts go to w1 again (it answers with what it has), none to w2.
+    after.workers.answer(restarted.asked("w2"), after.workers.status(200, newest({})));
+    CHECK_FALSE(restarted.released);
+    after.workers.answer(restarted.asked("w1"), after.workers.status(200, newest({{id, "running"}})));
+    CHECK(restarted.released);
+    CHECK(after.operation(id).status == OperationStatus::Pending);
+    CHECK(after.operation(id).worker_id == "w1");
+    CHECK(after.operation(id).attempts == 1);  // the killed run's claim never reached the file
+    // Its start goes to w1 again (it answers with what it has); w3 gets nothing.
     REQUIRE(after.workers.calls.size() == 3);
-    for (std::size_t i = 1; i < 3; ++i) {
-        CHECK(after.workers.calls[i].kind == "start");
-        CHECK(after.workers.calls[i].endpoint_url == "http://w1:5005");
-    }
-    CHECK(after.held_by("w2") == 0);
+    CHECK(after.workers.calls[2].kind == "start");
+    CHECK(after.workers.calls[2].endpoint_url == "http://w1:5005");
+    CHECK(id_of_start(after.workers.calls[2]) == id);
+    CHECK(after.held_by("w3") == 0);
 }
 
-TEST_CASE("restart hold: a worker that cannot answer is not waited for, and a cancelled one is not adopted",
+TEST_CASE("restart hold: a worker that runs it wins over one that has it cancelled, whichever answers first",
+          "[dispatcher]") {
+    for (const bool cancelled_first : {true, false}) {
+        Restarted restarted;
+        auto& after = *restarted.after;
+        const std::string& id = restarted.sent_at_once;
+        restarted.ask();
+        const auto w1 = restarted.asked("w1");
+        const auto w2 = restarted.asked("w2");
+        const auto cancelled = [&] { after.workers.answer(w2, after.workers.status(200, newest({{id, "cancelled"}}))); };
+        const auto running = [&] { after.workers.answer(w1, after.workers.status(200, newest({{id, "completed"}}))); };
+        if (cancelled_first) { cancelled(); running(); } else { running(); cancelled(); }
+        CHECK(after.operation(id).worker_id == "w1");
+    }
+}
+
+TEST_CASE("restart hold: only cancelled on its worker, it is claimed there and ends as the worker says", "[dispatcher]") {
+    Restarted restarted;
+    auto& after = *restarted.after;
+    const std::string& id = restarted.sent_at_once;
+    restarted.ask();
+    after.workers.answer(restarted.asked("w2"), after.workers.status(200, newest({})));
+    after.workers.answer(restarted.asked("w1"), after.workers.status(200, newest({{id, "cancelled"}})));
+    REQUIRE(after.workers.calls.size() == 3);
+    CHECK(after.workers.calls[2].endpoint_url == "http://w1:5005");
+    after.workers.answer(2, after.workers.status(200, R"({"success": true, "already_known": true, "operation": )"
+                                                     R"({"operation_id": ")" + id + R"(", "status": "cancelled"}})"));
+    CHECK(after.operation(id).status == OperationStatus::Cancelled);
+}
+
+TEST_CASE("restart hold: a worker that cannot answer is not waited for", "[dispatcher]") {
+    Restarted restarted;
+    auto& after = *restarted.after;
+    restarted.ask();
+    after.workers.answer(restarted.asked("w1"), after.workers.failure(http::ClientError::Refused));
+    CHECK_FALSE(restarted.released);
+    after.workers.answer(restarted.asked("w2"), after.workers.status(200, newest({})));
+    CHECK(restarted.released);
+    CHECK(after.operation(restarted.sent_at_once).status == OperationStatus::Queued);  // for the next free worker
+}
+
+TEST_CASE("restart hold: a worker that registers again naming a queued operation keeps it, not told to stop it",
           "[dispatcher]") {
     Restarted restarted;
     auto& after = *restarted.after;
-    const std::string& queued = restarted.queued;
-    const bool& released = restarted.released;
-    after.dispatcher.hold_queue();  // as ask() does, so that w2's registration sends nothing yet
-    after.add_worker("w2");      // on file before the restart, as far as the hold goes: asked too
+    const std::string& id = restarted.sent_at_once;
     restarted.ask();
-    REQUIRE(after.workers.calls.size() == 2);
-    const std::size_t to_w2 = after.workers.calls[0].endpoint_url == "http://w2:5005" ? 0 : 1;
-    // w2 was told to stop it (cancelled there): it stays queued.
-    after.workers.answer(to_w2, after.workers.status(200, newest({{queued, "cancelled"}})));
-    CHECK_FALSE(released);
-    after.workers.answer(1 - to_w2, after.workers.failure(http::ClientError::Refused));
-    CHECK(released);
-    // The claimed one's start goes to w1 again; the queue moves again: the queued one goes to the idle w2.
-    REQUIRE(after.workers.calls.size() == 4);
-    CHECK(after.workers.calls[2].endpoint_url == "http://w1:5005");
-    CHECK(after.workers.calls[3].kind == "start");
-    CHECK(after.workers.calls[3].endpoint_url == "http://w2:5005");
-    CHECK(id_of_start(after.workers.calls[3]) == queued);
+    backend::Registration again;
+    again.worker_id = "w1";
+    again.worker_type = "echo";
+    again.domain = "echo";
+    again.endpoint_url = "http://w1:5005";
+    again.max_concurrent = 1;
+    again.current_operation_ids = {id};
+    const auto registered = after.registrations.register_worker(again);
+    REQUIRE(registered);
+    CHECK(registered->stop_operations.empty());
+    CHECK(after.operation(id).status == OperationStatus::Pending);
+    CHECK(after.operation(id).worker_id == "w1");
 }
 
 TEST_CASE("restart hold: nothing queued, nothing asked", "[dispatcher]") {
@@ -171,4 +235,26 @@ TEST_CASE("dispatcher: an idle worker gets a start from the queue before the cla
     CHECK(core.store.operations.find(queued)->status == OperationStatus::Queued);  // the claim is not on file yet
     run(core);
     CHECK(core.store.operations.find(queued)->status == OperationStatus::Pending);
+}
+
+TEST_CASE("dispatcher: a worker with work in hand gets a start from the queue once the claim is committed",
+          "[dispatcher]") {
+    Core core;
+    core.core.group_commits();
+    core.add_worker("w1", 2);
+    run(core);
+    core.start();
+    core.start();
+    core.start();  // queued: w1 has two
+    run(core);
+    REQUIRE(core.workers.calls.size() == 2);
+    const std::string first = id_of_start(core.workers.calls[0]);
+    core.workers.answer(1, core.workers.status(200));  // the second runs on
+
+    // The first ends: w1 still runs the second, so the queued one waits for its claim's commit.
+    core.workers.answer(0, core.workers.status(200, R"({"success": true, "operation": {"operation_id": ")" + first +
+                                                        R"(", "status": "completed", "result": {}}})"));
+    CHECK(core.workers.calls.size() == 2);
+    run(core);
+    CHECK(core.workers.calls.size() == 3);
 }
