@@ -37,6 +37,13 @@ boost::json::object to_json(const OperationView& operation, boost::json::storage
     return out;
 }
 
+const std::vector<std::string_view>& operation_fields() {
+    static const std::vector<std::string_view> fields{"operation_id", "operation_type", "status",     "progress",
+                                                      "metadata",     "result",         "error_message", "created_at",
+                                                      "updated_at",   "started_at",     "completed_at"};
+    return fields;
+}
+
 boost::json::object to_json(const std::string& operation_id, const MetricsPage& page) {
     boost::json::array metrics;
     metrics.reserve(page.metrics.size());

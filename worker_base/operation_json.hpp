@@ -4,6 +4,9 @@
 
 #include <boost/json/object.hpp>
 
+#include <string_view>
+#include <vector>
+
 // The JSON edge of the worker: the only place operation fields and status
 // words are written.
 namespace fleet::worker {
@@ -13,6 +16,8 @@ namespace fleet::worker {
 boost::json::object to_json(const ProgressSnapshot& progress, boost::json::storage_ptr storage = {});
 // Also the completion notice the backend gets when an operation ends.
 boost::json::object to_json(const OperationView& operation, boost::json::storage_ptr storage = {});
+// The keys the object above has, in its order: what a list's `fields` may name.
+const std::vector<std::string_view>& operation_fields();
 boost::json::object to_json(const std::string& operation_id, const MetricsPage& page);
 
 }  // namespace fleet::worker

@@ -24,7 +24,9 @@ struct RestartHold::Asked {
         std::string worker_id;
         bool cancelled = false;
     };
+    std::size_t asked = 0;
     std::size_t left = 0;
+    std::size_t answered = 0;
     std::function<void()> released;
     std::map<std::string, Holder> found;
 };
@@ -36,16 +38,19 @@ void RestartHold::ask(std::function<void()> released) {
     log::info("holding ", operations_.queue_depth(), " queued operation(s) until ", workers.size(),
               " worker(s) said which they have (the last run of the backend may have sent some)");
     auto asked = std::make_shared<Asked>();
-    asked->left = workers.size();
+    asked->asked = asked->left = workers.size();
     asked->released = std::move(released);
     for (const auto* worker : workers) {
         workers_.newest(worker->endpoint_url, kNewest,
                         [this, asked, worker_id = worker->worker_id](http::ClientResponse answer) {
-                            if (!take(worker_id, answer, *asked))
+                            if (take(worker_id, answer, *asked)) {
+                                ++asked->answered;
+                            } else {
                                 log::warn("worker ", worker_id, " did not say which operations it has (",
                                           answer.ok() ? "HTTP " + std::to_string(answer.status)
                                                       : std::string(http::to_string(answer.error)),
                                           "); the queue is not held for it", log::field("worker_id", worker_id));
+                            }
                             if (--asked->left == 0) adopt_found(*asked);
                         });
     }
@@ -81,6 +86,8 @@ void RestartHold::adopt_found(Asked& asked) {
         WorkerRecord* worker = registry_.find(holder.worker_id);
         if (operation && worker) dispatcher_.adopt(*operation, *worker);
     }
+    log::info("queue released: ", asked.answered, " of ", asked.asked,
+              " worker(s) said which operations they have, ", asked.found.size(), " queued one(s) found on them");
     asked.released();
 }
 

@@ -34,7 +34,9 @@ void HttpWorkerClient::drain(const std::string& endpoint_url, Answer then) {
 }
 
 void HttpWorkerClient::newest(const std::string& endpoint_url, std::size_t limit, Answer then) {
-    call(http::Method::Get, endpoint_url + "/api/v1/operations?limit=" + std::to_string(limit), {}, std::move(then));
+    call(http::Method::Get,
+         endpoint_url + "/api/v1/operations?limit=" + std::to_string(limit) + "&fields=operation_id,status", {},
+         std::move(then));
 }
 
 void HttpWorkerClient::call(http::Method method, std::string url, std::string body, Answer then) {

@@ -34,7 +34,9 @@ public:
     virtual void cancel(const std::string& endpoint_url, const std::string& operation_id, Answer then) = 0;
     // POST <endpoint>/api/v1/drain: the worker starts its graceful drain (as on SIGTERM).
     virtual void drain(const std::string& endpoint_url, Answer then) = 0;
-    // GET <endpoint>/api/v1/operations?limit=<limit>: the worker's newest operations first.
+    // GET <endpoint>/api/v1/operations?limit=<limit>&fields=operation_id,status: the worker's newest
+    // operations first, each its id and status only (whole ones, results and all, could outgrow the
+    // answer's limit). A worker from before `fields` answers whole operations.
     virtual void newest(const std::string& endpoint_url, std::size_t limit, Answer then) = 0;
 };
 

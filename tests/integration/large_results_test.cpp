@@ -86,6 +86,29 @@ TEST_CASE("results below, at and above the worker's limit: completed with the re
     check_nothing_open_and_worker_free(backend);
 }
 
+TEST_CASE("after a restart, a worker whose newest results outgrow what the backend reads still says what it has",
+          "[integration][large-results]") {
+    // Answers of up to 2 MiB + 64 KiB; the worker then holds 60 results of 40 KB (2.4 MB in a whole listing).
+    BackendUnderTest backend({"--max-result-bytes", "64KiB"}, free_loopback_port());
+    BackendWorker worker(backend, "echo", "echo-hold-1", {"--max-result-bytes", "64KiB"});
+    for (int i = 0; i < 60; ++i) backend.wait_for_status(start_echo(backend, 40'000), "completed");
+    const std::string running = start_echo(backend, 10, 60'000);
+    backend.wait_for_status(running, "running");
+    // The worker's one slot is taken: queued.
+    const std::string queued = string_of(backend.start("echo", {{"duration_ms", 0}}, 202).at("operation_id"));
+    REQUIRE(backend.operation_status(queued) == "queued");
+
+    backend.kill9();
+    backend.start_again();
+    const std::string released = backend.process().wait_for_line("queue released:");
+    INFO(backend.process().output());
+    CHECK(released.find("1 of 1 worker(s) said which operations they have") != std::string::npos);
+    CHECK(backend.process().output().find("did not say") == std::string::npos);
+    // The worker runs what it had, then what waited.
+    REQUIRE(backend.del("/api/v1/operations/" + running + "/cancel").status == 200);
+    backend.wait_for_status(queued, "completed");
+}
+
 TEST_CASE("a result larger than the backend takes fails the operation saying why, and frees the worker",
           "[integration][large-results]") {
     // A worker configured to allow more than its backend takes (2 MiB + 1 KiB).

@@ -211,6 +211,16 @@ TEST_CASE("the operations list filters by status and type and pages", "[integrat
 
     auto other = json_of(client.get(worker.url() + "/api/v1/operations?operation_type=backtest")).at("data").as_object();
     CHECK(other.at("total") == 0);
+
+    // `fields`: each operation with the keys named and no other (what a restarted backend asks).
+    auto sparse = json_of(client.get(worker.url() + "/api/v1/operations?limit=2&fields=operation_id,status"))
+                      .at("data")
+                      .as_object();
+    CHECK(sparse.at("total") == 4);
+    REQUIRE(sparse.at("operations").as_array().size() == 2);
+    const auto& listed = sparse.at("operations").as_array();
+    CHECK(listed[0] == boost::json::object{{"operation_id", "slow"}, {"status", "running"}});
+    CHECK(listed[1] == boost::json::object{{"operation_id", "done_2"}, {"status", "completed"}});
     client.del(worker.url() + "/api/v1/operations/slow/cancel");
 }
 

@@ -116,6 +116,10 @@ TEST_CASE("bad ids and query parameters are refused", "[integration][worker][bad
     CHECK(client.get(worker.url() + "/api/v1/operations?status=queued").status == 400);  // a backend-only word
     CHECK(client.get(worker.url() + "/api/v1/operations?limit=-1").status == 400);
     CHECK(client.get(worker.url() + "/api/v1/operations?limit=abc").status == 400);
+    const auto unknown_field = client.get(worker.url() + "/api/v1/operations?fields=operation_id,colour");
+    CHECK(unknown_field.status == 400);
+    CHECK(unknown_field.body.find("'colour'") != std::string::npos);
+    CHECK(client.get(worker.url() + "/api/v1/operations?fields=status,").status == 400);
     CHECK(client.get(worker.url() + "/api/v1/operations/x/metrics?cursor=zz").status == 400);
     CHECK(client.post(worker.url() + "/echo/start", R"({"duration_ms": -5})").status == 400);
     CHECK(client.post(worker.url() + "/echo/start", R"({"steps": "many"})").status == 400);
