@@ -173,7 +173,7 @@ void Dispatcher::adopt(OperationRecord& operation, WorkerRecord& worker) {
               log::field("worker_id", worker.worker_id));
     // Its start again, once the claim is written: the worker answers with what it has, or its end.
     core_.post_after_commit([this, operation_id = operation.operation_id, worker_id = worker.worker_id] {
-        send_start(operation_id, worker_id, {}, std::chrono::steady_clock::now(), [](Dispatched) {});
+        send_again(operation_id, worker_id);
     });
 }
 
@@ -209,8 +209,11 @@ void Dispatcher::resend_unanswered_starts() {
     if (!unanswered.empty())
         log::info("sending the start of ", unanswered.size(), " claimed operation(s) again: the last run of the backend ",
                   "may have stopped before they left (a worker that has one already answers with it)");
-    for (auto& [operation_id, worker_id] : unanswered)
-        send_start(operation_id, worker_id, {}, std::chrono::steady_clock::now(), [](Dispatched) {});
+    for (const auto& [operation_id, worker_id] : unanswered) send_again(operation_id, worker_id);
+}
+
+void Dispatcher::send_again(const std::string& operation_id, const std::string& worker_id) {
+    send_start(operation_id, worker_id, {}, std::chrono::steady_clock::now(), [](Dispatched) {});
 }
 
 void Dispatcher::on_worker_answer(const std::string& operation_id, const std::string& worker_id,

@@ -85,6 +85,9 @@ private:
     // Sends a claimed operation's start to its worker, unless it was resolved meanwhile.
     void send_start(const std::string& operation_id, const std::string& worker_id, std::set<std::string> tried,
                     Began began, std::function<void(Dispatched)> done);
+    // The start of an operation claimed earlier, sent again (after a restart); nobody waits for its
+    // outcome: the worker answers with what it has, or its end.
+    void send_again(const std::string& operation_id, const std::string& worker_id);
     void on_worker_answer(const std::string& operation_id, const std::string& worker_id, std::set<std::string> tried,
                           Began began, std::function<void(Dispatched)> done, const http::ClientResponse& response);
     // A worker accepted the operation's start: counted and logged (its dispatch).

@@ -6,7 +6,7 @@ namespace fleet::backend {
 
 const std::string& HistoryEntry::frame() const {
     std::call_once(made_, [this] {
-        const std::string data = make_data_ ? make_data_(*this) : std::move(data_);
+        const std::string data = make_data_(*this);
         make_data_ = nullptr;  // what it kept is not needed again
         frame_.reserve(data.size() + type.size() + 40);
         frame_ += "id: ";
@@ -24,20 +24,16 @@ EventHistory::EventHistory(Limits limits, std::uint64_t first_id, const Clock& c
     : limits_(limits), clock_(clock), wake_later_(std::move(wake_later)), last_id_(first_id) {}
 
 std::uint64_t EventHistory::append(std::string_view type, EventKeys keys, std::string data_json, SystemTime time) {
-    auto entry = std::make_shared<HistoryEntry>();
-    entry->data_ = std::move(data_json);
-    return add(std::move(entry), type, std::move(keys), time);
+    // Made already: the first read takes it (once, as any entry's data is made once).
+    return append(type, std::move(keys), [data = std::move(data_json)](const HistoryEntry&) mutable {
+        return std::move(data);
+    }, time);
 }
 
 std::uint64_t EventHistory::append(std::string_view type, EventKeys keys, HistoryEntry::MakeData make_data,
                                    SystemTime time) {
     auto entry = std::make_shared<HistoryEntry>();
     entry->make_data_ = std::move(make_data);
-    return add(std::move(entry), type, std::move(keys), time);
-}
-
-std::uint64_t EventHistory::add(std::shared_ptr<HistoryEntry> entry, std::string_view type, EventKeys keys,
-                                SystemTime time) {
     entry->time = time;
     entry->type = type;
     entry->keys = std::move(keys);

@@ -34,8 +34,7 @@ public:
 
 private:
     friend class EventHistory;
-    mutable std::string data_;  // the data's text, when it came made
-    mutable MakeData make_data_;  // else how to make it
+    mutable MakeData make_data_;  // how to make the data's text; dropped once it is made
     mutable std::once_flag made_;
     mutable std::string frame_;
 };
@@ -105,7 +104,6 @@ public:
     std::size_t size() const;
 
 private:
-    std::uint64_t add(std::shared_ptr<HistoryEntry> entry, std::string_view type, EventKeys keys, SystemTime time);
     void drop_old(SystemTime now);
     Bounds bounds_locked() const;
     // Under the lock: the delay of a wake-up the caller must post, none if one is posted.
