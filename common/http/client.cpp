@@ -78,6 +78,10 @@ constexpr std::size_t kMaxReadAhead = 16 * 1024;
 // Below the server's 120 s idle timeout, so we rarely write into a connection
 // the peer is about to close.
 constexpr std::chrono::seconds kMaxIdleAge{50};
+// Back in the pool for less than this, a connection is taken without asking the kernel whether the
+// peer closed it (a system call a request under load): no idle timeout closes one that soon, and a
+// peer that went away meanwhile is met by the retry on a fresh connection, as after any peek.
+constexpr std::chrono::seconds kFreshIdle{1};
 constexpr std::string_view kUserAgent = "fleet/0.1";
 
 using Clock = std::chrono::steady_clock;
@@ -283,7 +287,8 @@ struct HttpClient::Impl : std::enable_shared_from_this<Impl> {
         while (!stack.empty()) {
             auto connection = std::move(stack.back());
             stack.pop_back();
-            if (now - connection->idle_since < kMaxIdleAge && connection->still_open()) {
+            const auto idle_for = now - connection->idle_since;
+            if (idle_for < kFreshIdle || (idle_for < kMaxIdleAge && connection->still_open())) {
                 if (stack.empty()) idle.erase(it);
                 return connection;
             }
