@@ -3,6 +3,7 @@
 #include "common/http/auth.hpp"
 #include "common/http/error.hpp"
 #include "common/http/query.hpp"
+#include "common/ids.hpp"
 #include "common/json/fields.hpp"
 #include "common/json/text.hpp"
 #include "common/log.hpp"
@@ -49,8 +50,10 @@ std::optional<std::vector<std::string>> listed_fields(const HttpRequest& request
         if (std::ranges::find(operation_fields(), name) == operation_fields().end()) {
             std::string known;
             for (const auto field : operation_fields()) known += (known.empty() ? "" : ", ") + std::string(field);
-            throw http::bad_request("query parameter 'fields' names '" + name +
-                                    "', which an operation does not have; it has " + known);
+            // Named back only when it is a short plain word: the answer does not repeat any input.
+            const bool plain = name.size() <= 64 && is_plain_id(name);
+            throw http::bad_request("query parameter 'fields' names " + (plain ? "'" + name + "'" : "a key") +
+                                    " that an operation does not have; it has " + known);
         }
         names.push_back(std::move(name));
         start = comma + 1;
