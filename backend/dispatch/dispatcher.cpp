@@ -387,9 +387,8 @@ void Dispatcher::confirm_held(const std::string& operation_id, const std::string
                      if (response.ok() && response.status == 404) return lose_operation(*live, why);
                      if (!response.ok() || response.status != 200) return;
                      boost::system::error_code ec;
-                     auto body = json::parse(response.body, ec);  // exact: a result's numbers go on as they came
-                     auto* data = (!ec && body.is_object()) ? body.as_object().if_contains("data") : nullptr;
-                     if (data && data->is_object()) take_in_view(*live, std::move(data->get_object()), "worker report");
+                     if (auto data = answer_data(response.body, ec))
+                         take_in_view(*live, std::move(*data), "worker report");
                  });
 }
 

@@ -6,8 +6,6 @@
 #include "backend/registry/registry.hpp"
 #include "common/log.hpp"
 
-#include <boost/json/parse.hpp>
-
 #include <map>
 #include <memory>
 #include <string>
@@ -59,9 +57,8 @@ void RestartHold::ask(std::function<void()> released) {
 bool RestartHold::take(const std::string& worker_id, const http::ClientResponse& answer, Asked& asked) {
     if (!answer.ok() || answer.status != 200) return false;
     boost::system::error_code ec;
-    const auto body = boost::json::parse(answer.body, ec);
-    const auto* data = (!ec && body.is_object()) ? body.as_object().if_contains("data") : nullptr;
-    const auto* items = (data && data->is_object()) ? data->as_object().if_contains("operations") : nullptr;
+    const auto data = answer_data(answer.body, ec);
+    const auto* items = data ? data->if_contains("operations") : nullptr;
     if (!items || !items->is_array()) return false;
     for (const auto& item : items->as_array()) {
         const auto* view = item.if_object();

@@ -1,9 +1,18 @@
 #include "backend/dispatch/worker_client.hpp"
 
+#include "common/json/parse.hpp"
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
 namespace fleet::backend {
+
+std::optional<boost::json::object> answer_data(std::string_view body, boost::system::error_code& ec) {
+    auto parsed = json::parse(body, ec);
+    auto* data = (!ec && parsed.is_object()) ? parsed.as_object().if_contains("data") : nullptr;
+    if (!data || !data->is_object()) return std::nullopt;
+    return std::move(data->get_object());
+}
 
 HttpWorkerClient::HttpWorkerClient(boost::asio::io_context& core, http::HttpClient& client, std::string token,
                                    std::size_t body_limit)

@@ -2,10 +2,15 @@
 
 #include "common/http/client.hpp"
 
+#include <boost/json/object.hpp>
+#include <boost/system/error_code.hpp>
+
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace boost::asio {
 class io_context;
@@ -18,6 +23,11 @@ namespace fleet::backend {
 // back on the core thread. Tests script it (tests/support/scripted_worker_client)
 // to deliver answers in any order, so races that real processes show now and
 // then are deterministic unit tests of the dispatcher.
+// The `data` object of a worker's `{"success": true, "data": {...}}` answer, read exactly (a result's
+// numbers go on as they came); none when the body is not JSON (`ec` then says why) or holds no object
+// under `data`.
+std::optional<boost::json::object> answer_data(std::string_view body, boost::system::error_code& ec);
+
 class WorkerClient {
 public:
     using Answer = std::function<void(http::ClientResponse)>;

@@ -117,13 +117,13 @@ void OperationProxy::take_in(const std::string& operation_id, const std::string&
         return;
     }
     const auto now = clock_.now();
-    boost::system::error_code ec;
-    auto body = json::parse(response.body, ec);
-    auto* data = (!ec && body.is_object()) ? body.as_object().if_contains("data") : nullptr;
-    if (response.status == 200 && data && data->is_object()) {
-        dispatcher_.take_in_view(*live, std::move(data->get_object()), "worker report");
-    } else if (response.status == 200) {
-        unreadable(*live, ec ? "the answer is not JSON (" + ec.message() + ")" : "the answer has no operation in 'data'");
+    if (response.status == 200) {
+        boost::system::error_code ec;
+        if (auto data = answer_data(response.body, ec))
+            dispatcher_.take_in_view(*live, std::move(*data), "worker report");
+        else
+            unreadable(*live, ec ? "the answer is not JSON (" + ec.message() + ")"
+                                 : "the answer has no operation in 'data'");
     } else if (response.status == 404) {
         // The worker restarted without it; give it the grace, then resolve it.
         if (!live->unknown_since) {
